@@ -1,0 +1,40 @@
+"""Demo flow: plausible submissions for every plan region, ingested as offices would, then the bulletins."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, task
+
+from flows.bulletin import bulletin_flow
+from flows.ingest import ingest_flow
+from ipwatch import catalogue as cat
+from ipwatch import config, demo, periods
+
+
+@task
+def write_submissions(ws: config.Workspace, last_quarter: str) -> list[tuple[Path, str]]:
+    """Write the offices' quarterly CSV files, with one flawed draft sent before its corrected file."""
+    files = demo.write_submissions(cat.default(), ws.demo, last_quarter)
+    first_path, office = files[0]
+    return [(demo.flawed_copy(first_path), office), *files]
+
+
+@flow(name="demo")
+def demo_flow(home: str | None = None, last_quarter: str | None = None) -> dict:
+    """Generate, ingest and report: the whole job on the embedded defaults."""
+    ws = config.workspace(home).ensure()
+    last_quarter = last_quarter or periods.latest_complete_quarter(date.today())
+    files = write_submissions(ws, last_quarter)
+    results = []
+    for office in dict.fromkeys(o for _, o in files):
+        results += ingest_flow([p for p, o in files if o == office], office=office, home=str(ws.home))
+    month = periods.month_after(last_quarter)
+    bulletins = bulletin_flow(month, home=str(ws.home))
+    return {
+        "accepted": sum(r["status"].startswith("accepted") for r in results),
+        "rejected": sum(r["status"] == "rejected" for r in results),
+        "bulletins": bulletins,
+        "index": ws.bulletins / "index.html",
+    }

@@ -1,0 +1,92 @@
+"""Progress bulletins: the context is built here as plain data; reports/templates only lay it out."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ipwatch import config, warehouse
+from ipwatch.periods import quarter_label, quarter_of_month
+
+CATEGORY_ORDER = ("创造", "运用", "保护", "管理", "服务", "人才", "基础")
+
+
+def environment() -> Environment:
+    """Jinja2 with autoescaping: all text from submissions is escaped."""
+    env = Environment(
+        loader=FileSystemLoader(config.TEMPLATES_DIR), autoescape=select_autoescape(default=True),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["num"] = format_number
+    env.filters["pct"] = format_percent
+    return env
+
+
+def format_number(value: float | None) -> str:
+    """A value as a bulletin prints it: up to 2 decimals, no trailing zeros; '—' when missing."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def format_percent(value: float | None) -> str:
+    """A ratio as a percentage with one decimal; '—' when missing."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
+    """The latest accepted submission time and a hash of every observation in force."""
+    frame = warehouse.query(conn, "data_version")
+    digest = hashlib.sha256(frame.drop("received_at").write_csv().encode()).hexdigest()[:16]
+    latest = frame["received_at"].max()
+    return {"latest_submission": str(latest) if latest is not None else "—", "observations_hash": digest}
+
+
+def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
+    """Everything one plan's bulletin shows for one quarter."""
+    plan = warehouse.query(conn, "plan_header", plan_id=plan_id).row(0, named=True)
+    rows = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
+    regions = []
+    for (code, name), group in rows.group_by(["region_code", "region_name"], maintain_order=True):
+        regions.append({"region_code": code, "region_name": name, "categories": by_category(group),
+                        "headline": headline(group, quarter)})
+    return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
+            "status_counts": dict(Counter(rows["status_label"]))}
+
+
+def by_category(rows: pl.DataFrame) -> list[dict]:
+    """Target rows grouped by category, in the plans' customary order."""
+    present = set(rows["category"])
+    order = [c for c in CATEGORY_ORDER if c in present] + sorted(present - set(CATEGORY_ORDER))
+    return [{"category": c, "targets": rows.filter(pl.col("category") == c).to_dicts()} for c in order]
+
+
+def headline(rows: pl.DataFrame, quarter: str) -> str:
+    """'截至2025年三季度，14项指标中已完成5项、正常推进4项…' from the status counts."""
+    counts = rows.group_by("status_label", "status_order").len().sort("status_order")
+    parts = "、".join(f"{r['status_label']}{r['len']}项" for r in counts.iter_rows(named=True))
+    return f"截至{quarter_label(quarter)}，{rows.height}项指标中{parts}。"
+
+
+def render(conn: duckdb.DuckDBPyConnection, month: str, out_dir: Path, region: str | None = None) -> list[Path]:
+    """Write one HTML bulletin per plan (or the plans of `region`) for a month; returns the paths."""
+    quarter = quarter_of_month(month)
+    plans = warehouse.query(conn, "plan_list")
+    if region:
+        plans = plans.filter(pl.col("region_code") == region)
+    version = data_version(conn)
+    template = environment().get_template("bulletin.html.j2")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for plan_id in plans["plan_id"]:
+        context = plan_context(conn, plan_id, quarter)
+        path = out_dir / f"{month}-{plan_id}.html"
+        path.write_text(template.render(month=month, version=version, **context), "utf-8")
+        paths.append(path)
+    return paths

@@ -1,0 +1,164 @@
+"""The plan catalogue: indicators and plans with their targets, read from data/ (see data/CATALOGUE.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ipwatch import config
+from ipwatch.units import convert
+
+TARGET_KINDS = ("level", "share", "annual_growth", "annual_flow", "cumulative", "rank")
+# Kinds whose target value is a measured quantity (converted to the indicator's unit); the others are %.
+QUANTITY_KINDS = ("level", "share", "annual_flow", "cumulative")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_zh: str
+    name_en: str
+    category: str
+    unit: str
+    measure: str
+    direction: str
+    bounds: tuple[float | None, float | None]
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    plan_id: str
+    target_id: str
+    indicator: str
+    wording: str
+    kind: str
+    direction: str
+    comparison: str
+    applies_to: str
+    target_year: int
+    target_value: float | None
+    unit: str | None
+    source: str
+    target_value_high: float | None = None
+    baseline_year: int | None = None
+    baseline_value: float | None = None
+    relative_to_baseline: float | None = None
+    attribute: str | None = None
+    peer_scope: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    plan_id: str
+    title: str
+    issuer: str
+    document_number: str | None
+    region_code: str
+    period_start: int
+    period_end: int
+    applies_to: str
+    seed: str
+    targets: tuple[Target, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    indicators: dict[str, Indicator]
+    plans: dict[str, Plan]
+
+    def targets(self) -> list[Target]:
+        """Every target of every plan, in plan order."""
+        return [t for plan in self.plans.values() for t in plan.targets]
+
+
+def _indicator(raw: dict) -> Indicator:
+    low, high = raw.get("bounds") or (None, None)
+    return Indicator(
+        code=raw["code"], name_zh=raw["name_zh"], name_en=raw["name_en"], category=raw["category"],
+        unit=raw["unit"], measure=raw["measure"], direction=raw["direction"], bounds=(low, high),
+        numerator=raw.get("numerator"), denominator=raw.get("denominator"), scale=raw.get("scale"),
+        aliases=tuple(raw.get("aliases") or ()),
+    )
+
+
+def _target(plan: dict, raw: dict) -> Target:
+    baseline = raw.get("baseline") or {}
+    goal = raw["target"]
+    return Target(
+        plan_id=plan["plan_id"], target_id=raw["id"], indicator=raw["indicator"], wording=raw["wording"],
+        kind=raw["kind"], direction=raw["direction"], comparison=raw.get("comparison", ">="),
+        applies_to=raw.get("applies_to") or plan["applies_to"], target_year=int(goal["year"]),
+        target_value=goal.get("value"), target_value_high=goal.get("value_high"), unit=raw.get("unit"),
+        source=raw["source"], baseline_year=baseline.get("year"), baseline_value=baseline.get("value"),
+        relative_to_baseline=raw.get("relative_to_baseline"), attribute=raw.get("attribute"),
+        peer_scope=raw.get("peer_scope"),
+    )
+
+
+def _plan(raw: dict) -> Plan:
+    return Plan(
+        plan_id=raw["plan_id"], title=raw["title"], issuer=raw["issuer"],
+        document_number=raw.get("document_number"), region_code=str(raw["region_code"]),
+        period_start=int(raw["period"]["start"]), period_end=int(raw["period"]["end"]),
+        applies_to=raw.get("applies_to", "plan_region"), seed=raw["seed"],
+        targets=tuple(_target(raw, t) for t in raw.get("targets") or ()),
+    )
+
+
+def load(indicators_file: Path = config.INDICATORS_FILE, plans_dir: Path = config.PLANS_DIR) -> Catalogue:
+    """Read the catalogue from YAML files."""
+    indicators = {i.code: i for i in map(_indicator, yaml.safe_load(indicators_file.read_text("utf-8")))}
+    plans = [_plan(yaml.safe_load(p.read_text("utf-8"))) for p in sorted(plans_dir.glob("*.yaml"))]
+    return Catalogue(indicators=indicators, plans={p.plan_id: p for p in plans})
+
+
+@cache
+def default() -> Catalogue:
+    """The catalogue shipped in data/, read once per process."""
+    return load()
+
+
+def standard_value(target: Target, indicators: dict[str, Indicator], value: float | None) -> float | None:
+    """A target or baseline value expressed in its indicator's unit."""
+    if target.kind not in QUANTITY_KINDS:
+        return value
+    return convert(value, target.unit, indicators[target.indicator].unit)
+
+
+def target_record(target: Target, catalogue: Catalogue) -> dict:
+    """One target as a flat record: the shape of `ipwatch catalogue --json` and of the targets table."""
+    indicator = catalogue.indicators[target.indicator]
+    plan = catalogue.plans[target.plan_id]
+    return {
+        "plan_id": target.plan_id,
+        "plan_region_code": plan.region_code,
+        "target_id": target.target_id,
+        "indicator_code": indicator.code,
+        "indicator_name_zh": indicator.name_zh,
+        "indicator_name_en": indicator.name_en,
+        "wording": target.wording,
+        "kind": target.kind,
+        "direction": target.direction,
+        "comparison": target.comparison,
+        "applies_to": target.applies_to,
+        "baseline_year": target.baseline_year,
+        "baseline_value": target.baseline_value,
+        "target_year": target.target_year,
+        "target_value": target.target_value,
+        "target_value_high": target.target_value_high,
+        "relative_to_baseline": target.relative_to_baseline,
+        "unit": target.unit,
+        "indicator_unit": indicator.unit,
+        "baseline_value_std": standard_value(target, catalogue.indicators, target.baseline_value),
+        "target_value_std": standard_value(target, catalogue.indicators, target.target_value),
+        "attribute": target.attribute,
+        "peer_scope": target.peer_scope,
+        "source": target.source,
+    }

@@ -1,0 +1,65 @@
+"""Every path and default setting in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Government networks are often closed: nothing may phone home. Set before GX or Prefect import.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = ROOT / "sql"
+DATA_DIR = ROOT / "data"
+PLANS_DIR = DATA_DIR / "plans"
+INDICATORS_FILE = DATA_DIR / "indicators.yaml"
+REGIONS_FILE = DATA_DIR / "regions.csv"
+EXPECTATIONS_DIR = ROOT / "expectations"
+TEMPLATES_DIR = ROOT / "reports" / "templates"
+STATUS_FILE = DATA_DIR / "status.yaml"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The generated side of the project: warehouse, inbox, archive, quarantine, bulletins."""
+
+    home: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def bulletins(self) -> Path:
+        return self.home / "bulletins"
+
+    @property
+    def demo(self) -> Path:
+        return self.home / "demo"
+
+    def ensure(self) -> Workspace:
+        """Create the workspace folders if missing."""
+        for path in (self.home, self.inbox, self.archive, self.quarantine, self.bulletins):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def workspace(home: str | Path | None = None) -> Workspace:
+    """The workspace at --home, else $IPWATCH_HOME, else ./data."""
+    chosen = home or os.environ.get("IPWATCH_HOME") or "data"
+    return Workspace(Path(chosen).resolve())

@@ -1,0 +1,68 @@
+"""One submitted file's way in: receive -> read -> stage -> validate -> decide. Plain functions; the flow names them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ipwatch import catalogue as cat
+from ipwatch import config, intake, load
+from ipwatch.load import Finding
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file registered in the warehouse: its submission id, or the earlier one it duplicates."""
+
+    path: Path
+    submission_id: int
+    rows: int
+    duplicate_of: int | None = None
+    unreadable: Finding | None = None
+
+
+def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, path: Path, office: str,
+            catalogue: cat.Catalogue) -> Received:
+    """Keep a copy of the file, then register it and its rows (or resume a registration a crash left)."""
+    sha = intake.sha256(path)
+    prior = load.previous(conn, sha, office)
+    if prior and prior[1] == "received":
+        return Received(path, prior[0], prior[2])
+    stored = ws.archive / f"{sha[:16]}-{path.name}"
+    if not stored.exists():
+        shutil.copyfile(path, stored)
+    if prior:
+        empty = intake.empty_rows()
+        dup = load.record_received(conn, path.name, sha, office, stored, empty, status="duplicate")
+        return Received(path, dup, 0, duplicate_of=prior[0])
+    try:
+        rows = intake.read_submission(path, catalogue).rows
+        unreadable = None
+    except intake.IntakeError as exc:
+        rows = intake.empty_rows()
+        unreadable = Finding("file_readable", "error", exc.line, exc.column, None, str(exc))
+    submission_id = load.record_received(conn, path.name, sha, office, stored, rows)
+    return Received(path, submission_id, rows.height, unreadable=unreadable)
+
+
+def quarantine(ws: config.Workspace, received: Received, findings: list[Finding]) -> Path:
+    """Put a rejected file beside a report naming each line and column to fix; returns the report."""
+    target = ws.quarantine / f"{received.submission_id}-{received.path.name}"
+    shutil.copyfile(received.path, target)
+    report = target.with_name(target.name + ".errors.json")
+    report.write_text(json.dumps([f.__dict__ for f in findings], ensure_ascii=False, indent=1), "utf-8")
+    return report
+
+
+def result(received: Received, status: str, findings: list[Finding]) -> dict:
+    """The per-file summary `ipwatch ingest --json` prints."""
+    def items(severity: str) -> list[dict]:
+        return [{"line": f.line, "column": f.column, "rule": f.rule, "value": f.value, "message": f.message}
+                for f in findings if f.severity == severity]
+
+    return {"file": str(received.path), "submission_id": received.submission_id, "status": status,
+            "rows": received.rows, "errors": items("error"), "warnings": items("warning")}

@@ -1,0 +1,59 @@
+"""Record submissions, their rows and findings, and accept their values: each step one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ipwatch import warehouse
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failing cell: what rule, where in the file, and what to do."""
+
+    rule: str
+    severity: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+
+def previous(conn: duckdb.DuckDBPyConnection, sha256: str, office: str) -> tuple[int, str, int] | None:
+    """(submission_id, status, row_count) of an earlier submission of the same bytes by the same office."""
+    return conn.execute(warehouse.sql("submission_by_sha"), {"sha256": sha256, "office_code": office}).fetchone()
+
+
+def record_received(conn: duckdb.DuckDBPyConnection, file_name: str, sha256: str, office: str,
+                    stored: Path, rows: pl.DataFrame, status: str = "received") -> int:
+    """Register a received file and its rows; returns the submission id."""
+    with warehouse.transaction(conn):
+        (submission_id,) = conn.execute(warehouse.sql("record_submission"), {
+            "file_name": file_name, "sha256": sha256, "office_code": office, "received_at": datetime.now(),
+            "status": status, "row_count": rows.height, "stored_path": str(stored),
+        }).fetchone()
+        warehouse.append_rows(conn, "submission_rows", rows.with_columns(submission_id=pl.lit(submission_id)))
+    return submission_id
+
+
+def decide(conn: duckdb.DuckDBPyConnection, submission_id: int, findings: list[Finding]) -> str:
+    """Store findings and the verdict; accepted rows become current. Returns the status."""
+    errors = any(f.severity == "error" for f in findings)
+    status = "rejected" if errors else "accepted_with_warnings" if findings else "accepted"
+    frame = pl.DataFrame(
+        [{"submission_id": submission_id, **f.__dict__} for f in findings],
+        schema={"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "line": pl.Int32,
+                "column": pl.String, "value": pl.String, "message": pl.String},
+    )
+    with warehouse.transaction(conn):
+        conn.execute(warehouse.sql("clear_findings"), {"submission_id": submission_id})
+        warehouse.append_rows(conn, "validation_findings", frame)
+        if not errors:
+            conn.execute(warehouse.sql("accept_submission"), {"submission_id": submission_id})
+        conn.execute(warehouse.sql("set_submission_status"), {"status": status, "submission_id": submission_id})
+    return status

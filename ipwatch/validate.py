@@ -1,0 +1,98 @@
+"""Validate a staged submission with Great Expectations, inside DuckDB; rules in expectations/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from ipwatch import config
+from ipwatch.load import Finding
+
+RULES_FILE = config.EXPECTATIONS_DIR / "submission_rows.yaml"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule: an SQL query whose rows are the failing cells."""
+
+    id: str
+    severity: str
+    column: str
+    message_zh: str
+    message_en: str
+    query: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_zh} ({self.message_en})"
+
+
+def rules(path: Path = RULES_FILE) -> list[Rule]:
+    """The rules of the submission suite, as reviewed in expectations/."""
+    return [Rule(**raw) for raw in yaml.safe_load(path.read_text("utf-8"))["rules"]]
+
+
+class Validator:
+    """A GX ephemeral context whose SQL datasource runs on whichever warehouse connection is current."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.core.partitioners import PartitionerColumnValue
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from sqlalchemy.pool import NullPool
+
+        from ipwatch.gx_duckdb import BufferedConnection
+
+        self.conn = conn
+        self.rules = {r.id: r for r in rules()}
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = context.data_sources.add_sql(
+            "warehouse", connection_string="duckdb://", create_temp_table=False,
+            kwargs={"creator": lambda: BufferedConnection(self.conn.cursor()), "poolclass": NullPool},
+        )
+        batches = source.add_table_asset("submission_rows", table_name="submission_rows").add_batch_definition(
+            "by_submission", partitioner=PartitionerColumnValue(column_name="submission_id"),
+            validate_partitioner=False,
+        )
+        suite = context.suites.add(gx.ExpectationSuite(name="submission_rows", expectations=[
+            gxe.UnexpectedRowsExpectation(unexpected_rows_query=r.query, meta={"rule": r.id})
+            for r in self.rules.values()
+        ]))
+        self.definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name="submission_rows", data=batches, suite=suite)
+        )
+
+    def run(self, conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
+        """Every finding of every rule for one submission."""
+        self.conn = conn
+        result = self.definition.run(batch_parameters={"submission_id": submission_id},
+                                     result_format={"result_format": "COMPLETE"})
+        findings = []
+        for outcome in result.results:
+            rule = self.rules[outcome.expectation_config.meta["rule"]]
+            info = outcome.exception_info or {}
+            errors = [info] if "raised_exception" in info else list(info.values())
+            raised = [e["exception_message"] for e in errors if e.get("raised_exception")]
+            if raised:
+                raise RuntimeError(f"validation rule {rule.id} could not run: {raised[0]}")
+            if outcome.success:
+                continue
+            for row in outcome.result["details"]["unexpected_rows"]:
+                findings.append(Finding(rule.id, rule.severity, int(row["line"]), rule.column,
+                                        None if row["value"] is None else str(row["value"]), rule.message))
+        return sorted(findings, key=lambda f: (f.line or 0, f.rule))
+
+
+_validators: list[Validator] = []
+
+
+def run(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
+    """Validate one submission; the GX context is built once per process (it takes a second)."""
+    if not _validators:
+        _validators.append(Validator(conn))
+    return _validators[0].run(conn, submission_id)

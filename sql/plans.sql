@@ -1,0 +1,12 @@
+-- One row per plan, loaded from data/plans/*.yaml.
+create table if not exists plans (
+    plan_id varchar primary key,
+    title varchar not null,
+    issuer varchar not null,
+    document_number varchar,
+    region_code varchar not null,
+    period_start integer not null,
+    period_end integer not null,
+    applies_to varchar not null,
+    seed varchar not null
+);

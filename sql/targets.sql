@@ -1,0 +1,25 @@
+-- Every quantitative target of every plan. target_value is in the plan's own unit; target_value_std
+-- (and baseline_value_std) are converted to the indicator's unit, which is what progress compares.
+create table if not exists targets (
+    plan_id varchar not null,
+    target_id varchar not null,
+    indicator_code varchar not null,
+    wording varchar not null,
+    kind varchar not null,
+    direction varchar not null check (direction in ('up', 'down')),
+    comparison varchar not null,
+    applies_to varchar not null,
+    baseline_year integer,
+    baseline_value double,
+    target_year integer not null,
+    target_value double,
+    target_value_high double,
+    relative_to_baseline double,
+    unit varchar,
+    baseline_value_std double,
+    target_value_std double,
+    attribute varchar,
+    peer_scope varchar,
+    source varchar not null,
+    primary key (plan_id, target_id)
+);
