@@ -23,7 +23,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ipwatch flows tests benchmarks
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/sqlfluff lint sql
 
 clean:

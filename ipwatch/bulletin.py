@@ -89,4 +89,24 @@ def render(conn: duckdb.DuckDBPyConnection, month: str, out_dir: Path, region: s
         path = out_dir / f"{month}-{plan_id}.html"
         path.write_text(template.render(month=month, version=version, **context), "utf-8")
         paths.append(path)
+    render_index(conn, out_dir)
     return paths
+
+
+def index_entries(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
+    """Every bulletin in `out_dir`, newest month first."""
+    names = warehouse.query(conn, "plan_list").rows_by_key("plan_id", named=True, unique=True)
+    entries = []
+    for path in out_dir.glob("????-??-*.html"):
+        month, plan_id = path.stem[:7], path.stem[8:]
+        if plan_id in names:
+            entries.append({"file": path.name, "month": month, "plan_id": plan_id, **names[plan_id]})
+    return sorted(entries, key=lambda e: (e["month"], e["region_code"]), reverse=True)
+
+
+def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
+    """Write index.html listing every bulletin produced."""
+    path = out_dir / "index.html"
+    html = environment().get_template("index.html.j2").render(entries=index_entries(conn, out_dir))
+    path.write_text(html, "utf-8")
+    return path

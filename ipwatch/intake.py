@@ -27,7 +27,7 @@ HEADER = {
 }
 REQUIRED = ("region_code", "period", "indicator_raw", "value_raw")
 # Ways offices write "not available": a missing value, never a zero.
-NOT_AVAILABLE = {"", "/", "—", "-", "…", "无", "不适用"}
+NOT_AVAILABLE_WORDS = ("", "/", "—", "-", "…", "无", "不适用")
 RAW_SCHEMA = {"line": pl.Int32, **{c: pl.String for c in
               ("region_code", "period", "indicator_raw", "value_raw", "unit_raw", "note")}}
 ROW_SCHEMA = {**RAW_SCHEMA, "indicator_code": pl.String, "value": pl.Float64, "unit": pl.String, "status": pl.String}
@@ -49,6 +49,9 @@ class Submitted:
     path: Path
     sha256: str
     rows: pl.DataFrame
+
+
+NOT_AVAILABLE = {unicodedata.normalize("NFKC", w) for w in NOT_AVAILABLE_WORDS}  # compared after NFKC
 
 
 def sha256(path: Path) -> str:

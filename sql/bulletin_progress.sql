@@ -28,6 +28,7 @@ select
     p.actual,
     p.actual_period,
     p.value_status,
+    p.note,
     p.baseline,
     p.target,
     p.completion,

@@ -7,6 +7,7 @@ select
     value,
     unit,
     status,
+    note,
     submission_id
 from observations_all
 where is_current;

@@ -8,6 +8,7 @@ with observed as (
         indicator_code,
         period,
         value,
+        note,
         status as value_status,
         cast(substr(period, 1, 4) as integer) as year,
         cast(substr(period, 6, 1) as integer) as quarter,
@@ -63,6 +64,7 @@ with_actual as (
         s.*,
         a.period as actual_period,
         a.value_status,
+        a.note,
         case when s.measure = 'flow_ytd' and a.year <> s.year then null else a.value end as actual
     from subjects as s
     asof left join observed as a
@@ -139,9 +141,10 @@ peer_ranks as (
         o.indicator_code,
         o.period_key,
         rank() over province_peers as rank_in_province,
-        count(*) over province_peers as peers_in_province,
         rank() over parent_peers as rank_in_parent,
-        count(*) over parent_peers as peers_in_parent
+        -- counted over the whole group: with an order, count(*) would be a running count
+        count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.province_code) as peers_in_province,
+        count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.parent_code) as peers_in_parent
     from observed as o
     inner join region_provinces as rp using (region_code)
     inner join indicators as i using (indicator_code)
@@ -242,6 +245,7 @@ select
     actual,
     actual_period,
     value_status,
+    note,
     baseline,
     target,
     target_value_high as target_high,

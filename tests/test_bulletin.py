@@ -1,0 +1,62 @@
+"""Bulletin context as data, and the rendered HTML."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.bulletin import bulletin_flow
+from ipwatch import bulletin, ingest, load, validate
+
+from .conftest import write_csv
+
+
+@pytest.fixture
+def hefei(conn, ws, catalogue, tmp_path):
+    """Hefei 2023Q2: one target on track, one achieved, one with a note that tries to inject HTML."""
+    path = write_csv(tmp_path / "hefei.csv", [
+        "340100,2023Q2,high_value_invention_patents_per_10k,15.33,,",
+        "340100,2023Q2,patent_attorneys,800,人,<script>alert(1)</script>",
+    ])
+    received = ingest.receive(conn, ws, path, "340100", catalogue)
+    load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+    return conn
+
+
+def test_headline_counts_statuses_in_chinese(hefei):
+    context = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")
+    [region] = context["regions"]
+    assert region["region_name"] == "合肥市"
+    assert region["headline"] == "截至2023年二季度，27项指标中已完成1项、正常推进1项、无数据25项。"
+
+
+def test_targets_are_grouped_by_category_in_plan_order(hefei):
+    [region] = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["regions"]
+    assert [g["category"] for g in region["categories"]][:3] == ["创造", "运用", "保护"]
+
+
+@pytest.mark.parametrize(("value", "text"), [(None, "—"), (1234.5, "1,234.5"), (20.0, "20"), (0.125, "0.12")])
+def test_number_format(value, text):
+    assert bulletin.format_number(value) == text
+
+
+def test_rendered_bulletin_names_region_and_escapes_text(hefei, tmp_path):
+    [path] = [p for p in bulletin.render(hefei, "2023-07", tmp_path / "out") if "hefei" in p.name]
+    html = path.read_text("utf-8")
+    assert "合肥市" in html and "截至2023年二季度" in html
+    assert "<script>alert" not in html
+    assert "注：&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert (tmp_path / "out" / "index.html").read_text("utf-8").count("<a href=") == 5
+
+
+def test_same_warehouse_renders_the_same_bytes(hefei, tmp_path):
+    first = [p.read_bytes() for p in bulletin.render(hefei, "2023-07", tmp_path / "a")]
+    second = [p.read_bytes() for p in bulletin.render(hefei, "2023-07", tmp_path / "b")]
+    assert first == second
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_bulletin_flow_writes_one_file_per_plan(ws, tmp_path):
+    paths = bulletin_flow("2023-07", home=str(ws.home))
+    assert sorted(p.name for p in paths) == sorted(
+        f"2023-07-{plan}.html" for plan in ("liaoning-2017", "shanwei-2016", "hefei-2022", "shandong-2015",
+                                            "jiangjin-2024"))

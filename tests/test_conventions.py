@@ -1,0 +1,72 @@
+"""The project's own habits: documented commands, views that exist, SQL loaded by name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ipwatch import cli, config, warehouse
+
+ROOT = config.ROOT
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def commands() -> dict:
+    sub = next(a for a in cli.parser()._actions if a.dest == "command")
+    return sub.choices
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_every_command_has_help_and_a_readme_entry(name):
+    assert commands()[name].format_help()
+    helps = {a.dest: a.help for a in cli.parser()._actions[-1]._choices_actions}
+    assert helps[name]
+    assert f"`ipwatch {name}" in README
+
+
+@pytest.mark.parametrize("view", re.findall(r"^\| `(\w+)` \|", README.split("## SQL views")[1].split("\n## ")[0], re.M))
+def test_every_readme_view_exists(conn, view):
+    assert view in warehouse.VIEWS
+    assert conn.execute(f"select * from {view} limit 0").description
+
+
+def test_every_sql_name_used_in_code_is_a_file():
+    used = set()
+    for path in [*ROOT.glob("ipwatch/*.py"), *ROOT.glob("flows/*.py")]:
+        used |= set(re.findall(r"""(?:sql|query)\((?:conn, )?"(\w+)\"""", path.read_text("utf-8")))
+    used |= set(warehouse.TABLES + warehouse.VIEWS)
+    missing = [name for name in used if not (config.SQL_DIR / f"{name}.sql").exists()]
+    assert used and missing == []
+
+
+def test_every_sql_file_is_used():
+    code = "".join(p.read_text("utf-8") for p in [*ROOT.glob("ipwatch/*.py"), *ROOT.glob("flows/*.py")])
+    unused = [p.stem for p in config.SQL_DIR.glob("*.sql")
+              if f'"{p.stem}"' not in code]
+    assert unused == []
+
+
+def test_init_is_idempotent(ws):
+    from ipwatch import reference
+
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        assert conn.sql("select count(*) from targets").fetchone() == (80,)
+
+
+def test_workspace_defaults_to_data_and_follows_ipwatch_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("IPWATCH_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert config.workspace().home == tmp_path / "data"
+    monkeypatch.setenv("IPWATCH_HOME", str(tmp_path / "elsewhere"))
+    assert config.workspace().home == tmp_path / "elsewhere"
+    assert config.workspace(Path("x")).home == tmp_path / "x"
+
+
+def test_analytics_are_off():
+    import os
+
+    assert os.environ["GX_ANALYTICS_ENABLED"] == "false"
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"

@@ -1,0 +1,93 @@
+"""The progress view against numbers worked out by hand (see README, "Progress")."""
+
+from __future__ import annotations
+
+import pytest
+
+from ipwatch import ingest, load, validate, warehouse
+
+from .conftest import write_csv
+
+
+def submit(conn, ws, catalogue, tmp_path, office: str, rows: list[str]) -> None:
+    """Receive, validate and decide a file through the same functions the ingest flow names."""
+    path = write_csv(tmp_path / f"{office}-{len(list(tmp_path.iterdir()))}.csv", rows)
+    received = ingest.receive(conn, ws, path, office, catalogue)
+    assert load.decide(conn, received.submission_id, validate.run(conn, received.submission_id)).startswith("accepted")
+
+
+def progress(conn, plan_id: str, target_id: str, region: str, period: str) -> dict:
+    rows = conn.execute(
+        "select * from progress where plan_id = ? and target_id = ? and region_code = ? and period = ?",
+        [plan_id, target_id, region, period]).pl().to_dicts()
+    assert len(rows) == 1
+    return rows[0]
+
+
+# Hefei: high-value invention patents per 10,000, baseline 10.66 (2020), target 20 (2025).
+# 2023Q2 ends at t = 2022.5, so expected = (2022.5 - 2020) / (2025 - 2020) = 0.5.
+@pytest.mark.parametrize(("value", "completion", "status"), [
+    (15.33, 0.5, "on_track"),                      # (15.33 - 10.66) / 9.34 = 0.5, pace 1.0
+    (14.00, 0.357602, "needs_acceleration"),       # 3.34 / 9.34, pace 0.715
+    (12.00, 0.143469, "lagging"),                  # 1.34 / 9.34, pace 0.287
+    (10.00, -0.070664, "regressing"),              # -0.66 / 9.34
+    (20.50, 1.053533, "achieved"),
+])
+def test_level_target_completion_and_status(conn, ws, catalogue, tmp_path, value, completion, status):
+    submit(conn, ws, catalogue, tmp_path, "340100", [f"340100,2023Q2,high_value_invention_patents_per_10k,{value},,"])
+    row = progress(conn, "hefei-2022", "high-value-invention-patents-per-10k", "340100", "2023Q2")
+    assert row["expected"] == pytest.approx(0.5)
+    assert row["completion"] == pytest.approx(completion, abs=1e-6)
+    assert row["status"] == status
+
+
+def test_annual_flow_target_is_paced_by_quarter(conn, ws, catalogue, tmp_path):
+    # Jiangjin: pledge financing over 5000万元 a year = 0.5亿元; 2000万元 by Q2: 0.4 done, 0.5 expected.
+    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2025Q2,ip_pledge_financing_amount,2000,万元,"])
+    row = progress(conn, "jiangjin-2024", "ip-pledge-financing-annual", "500116", "2025Q2")
+    assert (row["completion"], row["expected"], row["pace"], row["status"]) == (
+        pytest.approx(0.4), pytest.approx(0.5), pytest.approx(0.8), "needs_acceleration")
+
+
+def test_cumulative_target_counts_new_since_the_base_year(conn, ws, catalogue, tmp_path):
+    # Jiangjin: 221 new high-tech firms in 2024-2026; 500 at end 2023, 610 at 2025Q2 -> 110 new.
+    # t = 2024.5, t0 = 2023, T = 2026: expected 0.5; completion 110/221 = 0.497738.
+    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2023Q4,high_tech_enterprises,500,家,",
+                                                     "500116,2025Q2,high_tech_enterprises,610,家,"])
+    row = progress(conn, "jiangjin-2024", "new-high-tech-enterprises", "500116", "2025Q2")
+    assert (row["baseline"], row["completion"], row["expected"], row["status"]) == (
+        500, pytest.approx(0.497738, abs=1e-6), pytest.approx(0.5), "on_track")
+
+
+@pytest.mark.parametrize(("period", "before", "now", "growth", "status"), [
+    ("2019Q4", 100, 120, 20.0, "achieved"),             # Q4 growth 20% >= 15%
+    ("2019Q2", 50, 55, 10.0, "needs_acceleration"),     # 10 / 15 = 0.667
+])
+def test_annual_growth_compares_year_to_date_with_last_year(conn, ws, catalogue, tmp_path, period, before,
+                                                            now, growth, status):
+    last_year = f"{int(period[:4]) - 1}{period[4:]}"
+    submit(conn, ws, catalogue, tmp_path, "210000", [f"210102,{last_year},patent_applications,{before},件,",
+                                                     f"210102,{period},patent_applications,{now},件,"])
+    row = progress(conn, "liaoning-2017", "patent-applications-growth", "210102", period)
+    assert (row["growth"], row["status"]) == (pytest.approx(growth), status)
+
+
+def test_rank_target_among_counties_of_the_province(conn, ws, catalogue, tmp_path):
+    counties = [c for (c,) in conn.sql(
+        "select region_code from regions where level = 'county' and region_code like '21%' order by 1 limit 10"
+    ).fetchall()]
+    rows = [f"{code},2019Q4,invention_patents_per_10k,{10 - n},件/万人," for n, code in enumerate(counties)]
+    submit(conn, ws, catalogue, tmp_path, "210000", rows)
+    third = progress(conn, "liaoning-2017", "invention-patents-per-10k-rank", counties[2], "2019Q4")
+    fourth = progress(conn, "liaoning-2017", "invention-patents-per-10k-rank", counties[3], "2019Q4")
+    # top 30% of 10 reporting counties = the first ceil(3.0) = 3
+    assert (third["rank"], third["peer_count"], third["status"]) == (3, 10, "achieved")
+    assert (fourth["rank"], fourth["status"]) == (4, "lagging")
+
+
+def test_target_without_data_is_no_data_never_behind(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2023Q2,pct_applications,500,件,"])
+    rows = warehouse.query(conn, "bulletin_progress", plan_id="hefei-2022", period="2023Q2")
+    status = dict(zip(rows["target_id"], rows["status"], strict=True))
+    assert status["patent-attorneys"] == "no_data"
+    assert rows.height == 27

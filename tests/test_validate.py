@@ -1,0 +1,67 @@
+"""Great Expectations rules, run for real inside the DuckDB warehouse."""
+
+from __future__ import annotations
+
+import pytest
+
+from ipwatch import ingest, validate
+
+from .conftest import write_csv
+
+CLEAN = [
+    "340100,2025Q3,pct_applications,700,件,",
+    "340102,2025Q3,pct_applications,120,件,",
+    "340100,2025Q3,high_value_invention_patents_per_10k,15.3,件/万人,",
+]
+
+
+def findings(conn, ws, catalogue, path, office="340100"):
+    received = ingest.receive(conn, ws, path, office, catalogue)
+    return [(f.rule, f.line, f.column, f.value) for f in validate.run(conn, received.submission_id)]
+
+
+def test_clean_file_has_no_findings(conn, ws, catalogue, tmp_path):
+    assert findings(conn, ws, catalogue, write_csv(tmp_path / "ok.csv", CLEAN)) == []
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("999999,2025Q3,pct_applications,1,件,", ("region_known", 5, "region_code", "999999")),
+    ("210102,2025Q3,pct_applications,1,件,", ("region_in_jurisdiction", 5, "region_code", "210102")),
+    ("340100,2025Q3,no_such_indicator,1,件,", ("indicator_known", 5, "indicator", "no_such_indicator")),
+    ("340100,Q3-2025,pct_applications,1,件,", ("period_format", 5, "period", "Q3-2025")),
+    ("340100,2099Q1,pct_applications,1,件,", ("period_not_future", 5, "period", "2099Q1")),
+    ("340100,2025Q2,ip_pledge_financing_amount,3,件,", ("unit_convertible", 5, "unit", "件")),
+    ("340100,2025Q2,pct_applications,abc,件,", ("value_numeric", 5, "value", "abc")),
+    ("340100,2025Q2,pct_applications,-4,件,", ("value_in_bounds", 5, "value", "-4.0")),
+    ("340100,2025Q2,pct_applications,/,件,", ("value_missing", 5, "value", "/")),
+])
+def test_each_rule_names_line_column_and_value(conn, ws, catalogue, tmp_path, row, expected):
+    path = write_csv(tmp_path / "bad.csv", [*CLEAN, row])
+    assert findings(conn, ws, catalogue, path) == [expected]
+
+
+def test_duplicate_key_flags_both_lines(conn, ws, catalogue, tmp_path):
+    path = write_csv(tmp_path / "dup.csv", [*CLEAN, "340100,2025-Q3,pct_applications,701,件,"])
+    assert [(rule, line) for rule, line, *_ in findings(conn, ws, catalogue, path)] == [
+        ("key_unique", 2), ("key_unique", 5)]
+
+
+def test_county_office_may_not_submit_for_its_city(conn, ws, catalogue, tmp_path):
+    path = write_csv(tmp_path / "up.csv", ["340100,2025Q3,pct_applications,1,件,"])
+    assert findings(conn, ws, catalogue, path, office="340102")[0][0] == "region_in_jurisdiction"
+
+
+def test_province_office_may_submit_for_a_county_two_levels_down(conn, ws, catalogue, tmp_path):
+    path = write_csv(tmp_path / "down.csv", ["340102,2025Q3,pct_applications,1,件,"])
+    assert findings(conn, ws, catalogue, path, office="340000") == []
+
+
+def test_rows_of_other_submissions_are_not_judged(conn, ws, catalogue, tmp_path):
+    findings(conn, ws, catalogue, write_csv(tmp_path / "bad.csv", ["999999,2025Q3,pct_applications,1,件,"]))
+    assert findings(conn, ws, catalogue, write_csv(tmp_path / "ok.csv", CLEAN)) == []
+
+
+def test_rules_file_has_severity_and_bilingual_messages():
+    for rule in validate.rules():
+        assert rule.severity in ("error", "warning")
+        assert rule.message_zh and rule.message_en and "{batch}" in rule.query
