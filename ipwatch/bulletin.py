@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -57,7 +56,7 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
         regions.append({"region_code": code, "region_name": name, "categories": by_category(group),
                         "headline": headline(group, quarter)})
     return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
-            "status_counts": dict(Counter(rows["status_label"]))}
+            "summary": headline(rows, quarter)}
 
 
 def by_category(rows: pl.DataFrame) -> list[dict]:
@@ -83,13 +82,15 @@ def render(conn: duckdb.DuckDBPyConnection, month: str, out_dir: Path, region: s
     version = data_version(conn)
     template = environment().get_template("bulletin.html.j2")
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
+    paths, latest = [], []
     for plan_id in plans["plan_id"]:
         context = plan_context(conn, plan_id, quarter)
         path = out_dir / f"{month}-{plan_id}.html"
         path.write_text(template.render(month=month, version=version, **context), "utf-8")
         paths.append(path)
-    render_index(conn, out_dir)
+        latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
+                       "title": context["plan"]["title"], "summary": context["summary"]})
+    render_index(conn, out_dir, month, latest)
     return paths
 
 
@@ -104,9 +105,10 @@ def index_entries(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
     return sorted(entries, key=lambda e: (e["month"], e["region_code"]), reverse=True)
 
 
-def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
-    """Write index.html listing every bulletin produced."""
+def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path, month: str, latest: list[dict]) -> Path:
+    """Write index.html: the month just rendered, region by region, then every bulletin produced."""
     path = out_dir / "index.html"
-    html = environment().get_template("index.html.j2").render(entries=index_entries(conn, out_dir))
+    html = environment().get_template("index.html.j2").render(
+        month=month, latest=latest, entries=index_entries(conn, out_dir))
     path.write_text(html, "utf-8")
     return path

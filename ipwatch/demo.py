@@ -18,13 +18,17 @@ INTENSIVE_UNITS = ("%", "分", "个工作日")
 LEVEL_KINDS = ("level", "share", "annual_flow", "cumulative")
 
 
+COUNT_UNITS = ("件", "家", "个", "项", "次", "笔", "户", "人", "名")
+
+
 @dataclass(frozen=True)
 class Series:
-    """How one indicator moves in one region: level at 2020 end, yearly change, and noise."""
+    """How one indicator moves in one region: level at 2020 end, then linear or compound yearly change."""
 
     start: float
     slope: float
     flow: bool
+    growth: float | None = None
 
 
 def rng(*keys: object) -> random.Random:
@@ -35,11 +39,15 @@ def rng(*keys: object) -> random.Random:
 def plan_level(plan: cat.Plan, indicator: cat.Indicator) -> tuple[float, int, float | None]:
     """(level the plan aims at in the indicator's unit, its year, annual growth aimed at in %)."""
     level, year, growth = None, plan.period_end, None
-    for t in plan.targets:
-        if t.indicator != indicator.code:
+    years = plan.period_end - plan.period_start + 1
+    for t in sorted(plan.targets, key=lambda t: t.kind == "cumulative", reverse=True):
+        if t.indicator != indicator.code or t.target_value is None:
             continue
-        if t.kind in LEVEL_KINDS and t.target_value is not None:
-            level, year = cat.standard_value(t, {indicator.code: indicator}, t.target_value), t.target_year
+        value = cat.standard_value(t, {indicator.code: indicator}, t.target_value)
+        if t.kind == "cumulative" and indicator.measure == "flow_ytd":
+            value /= years  # a total over the plan period: each year brings its share
+        if t.kind in LEVEL_KINDS:
+            level, year = value, t.target_year
         if t.kind == "annual_growth":
             growth = t.target_value
     if level is None:
@@ -57,9 +65,8 @@ def series(plan: cat.Plan, indicator: cat.Indicator, region_code: str, share: fl
     years = max(year - 2020, 1)
     if growth is not None:
         rate = growth / 100 * r.uniform(0.6, 1.3)
-        start = level / (1 + rate) ** years
-    else:
-        start = level * (r.uniform(1.2, 1.5) if indicator.direction == "down" else r.uniform(0.45, 0.8))
+        return Series(start=level / (1 + rate) ** years, slope=0.0, flow=indicator.measure == "flow_ytd", growth=rate)
+    start = level * (r.uniform(1.2, 1.5) if indicator.direction == "down" else r.uniform(0.45, 0.8))
     if indicator.unit in ("%", "分"):
         level, start = min(level, 99.0), min(start, 95.0)
     return Series(start=start, slope=(level - start) / years, flow=indicator.measure == "flow_ytd")
@@ -69,9 +76,11 @@ def value_at(s: Series, quarter: str, noise: random.Random) -> float:
     """The series' value reported for a quarter (a flow as year-to-date)."""
     year, q = periods.split(quarter)
     if s.flow:
-        annual = s.start + s.slope * (year - 2020)
-        return max(annual * q / 4 * noise.uniform(0.9, 1.1), 0.0)
-    return max(s.start + s.slope * (year - 2021 + q / 4) * noise.uniform(0.97, 1.03), 0.0)
+        annual = s.start * (1 + s.growth) ** (year - 2020) if s.growth else s.start + s.slope * (year - 2020)
+        return max(annual * q / 4 * noise.uniform(0.95, 1.05), 0.0)
+    t = year - 2021 + q / 4
+    level = s.start * (1 + s.growth) ** t if s.growth else s.start + s.slope * t
+    return max(level * noise.uniform(0.99, 1.01), 0.0)
 
 
 def plan_regions(plan: cat.Plan, all_regions: pl.DataFrame) -> list[str]:
@@ -94,6 +103,8 @@ def submission(plan: cat.Plan, catalogue: cat.Catalogue, codes: list[str], quart
             value = min(max(value, low or 0.0), high if high is not None else value)
             if indicator.unit == "亿元":
                 rows.append((code, quarter, ind, round(value * 1e4, 1), "万元", ""))
+            elif indicator.unit in COUNT_UNITS:
+                rows.append((code, quarter, ind, float(round(value)), indicator.unit, ""))
             else:
                 rows.append((code, quarter, ind, round(value, 2), indicator.unit, ""))
     columns = ["region_code", "period", "indicator_code", "value", "unit", "note"]

@@ -24,6 +24,7 @@ select
     t.target_value_high,
     t.baseline_year,
     t.baseline_value,
+    t.relative_to_baseline,
     t.source,
     p.actual,
     p.actual_period,

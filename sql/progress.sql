@@ -58,20 +58,37 @@ subjects as (
     where pr.year >= p.period_start
 ),
 
--- the latest value at or before the quarter (a year-to-date flow only counts within its year)
+year_ends as (
+    select *
+    from observed
+    where quarter = 4
+),
+
+-- the latest value at or before the quarter; a year-to-date flow only counts within its year, and a
+-- level to reach on a flow (880 PCT applications a year) is judged on the latest full year
 with_actual as (
     select
         s.*,
-        a.period as actual_period,
-        a.value_status,
-        a.note,
-        case when s.measure = 'flow_ytd' and a.year <> s.year then null else a.value end as actual
+        s.measure = 'flow_ytd' and s.kind in ('level', 'share') as on_full_year,
+        case when on_full_year then ye.period else a.period end as actual_period,
+        case when on_full_year then ye.value_status else a.value_status end as value_status,
+        case when on_full_year then ye.note else a.note end as note,
+        case
+            when on_full_year then ye.value
+            when s.measure = 'flow_ytd' and a.year <> s.year then null
+            else a.value
+        end as actual
     from subjects as s
     asof left join observed as a
         on
             s.region_code = a.region_code
             and s.indicator_code = a.indicator_code
             and s.period_key >= a.period_key
+    asof left join year_ends as ye
+        on
+            s.region_code = ye.region_code
+            and s.indicator_code = ye.indicator_code
+            and s.period_key >= ye.period_key
 ),
 
 -- the baseline: the plan's own, else the latest value at or before the end of the base year

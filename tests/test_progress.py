@@ -91,3 +91,13 @@ def test_target_without_data_is_no_data_never_behind(conn, ws, catalogue, tmp_pa
     status = dict(zip(rows["target_id"], rows["status"], strict=True))
     assert status["patent-attorneys"] == "no_data"
     assert rows.height == 27
+
+
+def test_level_target_on_a_flow_is_judged_on_the_latest_full_year(conn, ws, catalogue, tmp_path):
+    # Hefei PCT applications: 365 (2020) -> 880 a year (2025). At 2024Q2 the latest full year is 2023: 600.
+    # completion (600 - 365) / 515 = 0.456311; t = 2023.5, expected 3.5 / 5 = 0.7; pace 0.651873.
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2023Q4,pct_applications,600,件,",
+                                                     "340100,2024Q2,pct_applications,400,件,"])
+    row = progress(conn, "hefei-2022", "pct-applications", "340100", "2024Q2")
+    assert (row["actual"], row["actual_period"], row["completion"], row["expected"], row["status"]) == (
+        600, "2023Q4", pytest.approx(0.456311, abs=1e-6), pytest.approx(0.7), "needs_acceleration")
