@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	$(PY) -m tests.bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

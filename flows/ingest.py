@@ -8,6 +8,8 @@ from prefect import flow, task
 
 from ipwatch import catalogue as cat
 from ipwatch import config, ingest, load, reference, validate, warehouse
+from ipwatch.ingest import Received
+from ipwatch.load import Finding
 
 
 @task
@@ -19,22 +21,42 @@ def prepare(home: str | None) -> config.Workspace:
 
 
 @task
-def ingest_file(ws: config.Workspace, path: Path, office: str) -> dict:
-    """receive -> validate -> decide -> (quarantine) for one file."""
-    catalogue = cat.default()
+def receive(ws: config.Workspace, path: Path, office: str) -> Received:
+    """Keep a copy of the file and register it with its rows."""
     with warehouse.connect(ws.warehouse) as conn:
-        received = ingest.receive(conn, ws, path, office, catalogue)
-        if received.duplicate_of is not None:
-            return ingest.result(received, "duplicate", [])
-        findings = [received.unreadable] if received.unreadable else validate.run(conn, received.submission_id)
+        return ingest.receive(conn, ws, path, office, cat.default())
+
+
+@task
+def check(ws: config.Workspace, received: Received) -> list[Finding]:
+    """Run the Great Expectations rules on the submission's rows."""
+    if received.unreadable:
+        return [received.unreadable]
+    with warehouse.connect(ws.warehouse) as conn:
+        return validate.run(conn, received.submission_id)
+
+
+@task
+def decide(ws: config.Workspace, received: Received, findings: list[Finding]) -> str:
+    """Store the findings and the verdict; accepted rows become current; a rejected file goes to quarantine."""
+    with warehouse.connect(ws.warehouse) as conn:
         status = load.decide(conn, received.submission_id, findings)
     if status == "rejected":
         ingest.quarantine(ws, received, findings)
-    return ingest.result(received, status, findings)
+    return status
 
 
 @flow(name="ingest")
 def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list[dict]:
     """Ingest submitted files, one after the other (DuckDB has one writer)."""
     ws = prepare(home)
-    return [ingest_file(ws, Path(f), office) for f in files]
+    results = []
+    for path in map(Path, files):
+        received = receive(ws, path, office)
+        if received.duplicate_of is not None:
+            results.append(ingest.result(received, "duplicate", []))
+            continue
+        findings = check(ws, received)
+        status = decide(ws, received, findings)
+        results.append(ingest.result(received, status, findings))
+    return results

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -49,7 +50,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"{result['file']}: {result['status']} ({result['rows']} rows, "
                   f"{len(result['errors'])} errors, {len(result['warnings'])} warnings)")
             for e in result["errors"] + result["warnings"]:
-                print(f"  第{e['line']}行 {e['column'] or ''} [{e['rule']}] {e['message']}")
+                where = f"第{e['line']}行" if e["line"] is not None else "（汇总）"
+                print(f"  {where} {e['column'] or ''} [{e['rule']}] {e['message']}")
     return 1 if any(r["status"] == "rejected" for r in results) else 0
 
 
@@ -80,6 +82,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Generate plausible submissions for every plan region, ingest them, and render the bulletin."""
     from flows.demo import demo_flow
 
+    print("正在生成各规划地区的示例报送文件，逐一校验、入库并生成简报（约一分钟）…", flush=True)
     summary = demo_flow(home=args.home)
     print(f"submissions: {summary['accepted']} accepted, {summary['rejected']} rejected")
     print("bulletins:")
@@ -93,6 +96,7 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per job."""
     top = argparse.ArgumentParser(prog="ipwatch", description="知识产权强市/强县建设 监测：数据质量与进展简报")
     top.add_argument("--home", help="workspace folder (default: $IPWATCH_HOME or ./data)")
+    top.add_argument("-v", "--verbose", action="store_true", help="show Prefect's flow and task logs")
     sub = top.add_subparsers(dest="command", required=True)
 
     sub.add_parser("init", help=cmd_init.__doc__).set_defaults(run=cmd_init)
@@ -126,6 +130,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = parser().parse_args(argv)
+    # Prefect logs every task run at INFO; an office running a command wants the outcome, not the log.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if args.verbose else "WARNING")
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:

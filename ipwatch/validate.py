@@ -82,10 +82,16 @@ class Validator:
                 raise RuntimeError(f"validation rule {rule.id} could not run: {raised[0]}")
             if outcome.success:
                 continue
-            for row in outcome.result["details"]["unexpected_rows"]:
+            rows = outcome.result["details"]["unexpected_rows"]
+            for row in rows:
                 findings.append(Finding(rule.id, rule.severity, int(row["line"]), rule.column,
                                         None if row["value"] is None else str(row["value"]), rule.message))
-        return sorted(findings, key=lambda f: (f.line or 0, f.rule))
+            unlisted = outcome.result["observed_value"] - len(rows)
+            if unlisted > 0:  # GX returns at most MAX_RESULT_RECORDS (200) rows per expectation
+                findings.append(Finding(rule.id, rule.severity, None, rule.column, None,
+                                        f"另有{unlisted}行同类问题未逐行列出 ({unlisted} more rows not listed): "
+                                        + rule.message))
+        return sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.rule))
 
 
 _validators: list[Validator] = []

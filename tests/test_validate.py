@@ -65,3 +65,12 @@ def test_rules_file_has_severity_and_bilingual_messages():
     for rule in validate.rules():
         assert rule.severity in ("error", "warning")
         assert rule.message_zh and rule.message_en and "{batch}" in rule.query
+
+
+def test_more_failing_rows_than_gx_lists_are_counted(conn, ws, catalogue, tmp_path):
+    rows = [f"340100,2025Q3,no_such_indicator_{n},1,件," for n in range(250)]
+    received = ingest.receive(conn, ws, write_csv(tmp_path / "many.csv", rows), "340100", catalogue)
+    found = validate.run(conn, received.submission_id)
+    assert len([f for f in found if f.line is not None]) == 200
+    assert (found[-1].rule, found[-1].line, found[-1].column) == ("indicator_known", None, "indicator")
+    assert "另有50行" in found[-1].message
