@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -12,6 +12,7 @@ import duckdb
 from ipwatch import catalogue as cat
 from ipwatch import config, intake, load
 from ipwatch.load import Finding
+from ipwatch.reading import ReadError
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Received:
     rows: int
     duplicate_of: int | None = None
     unreadable: Finding | None = None
+    sheet: str | None = None
+    letters: dict[str, str] = field(default_factory=dict)
 
 
 def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, path: Path, office: str,
@@ -40,13 +43,16 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, path: Path, o
         dup = load.record_received(conn, path.name, sha, office, stored, empty, status="duplicate")
         return Received(path, dup, 0, duplicate_of=prior[0])
     try:
-        rows = intake.read_submission(path, catalogue).rows
-        unreadable = None
-    except intake.IntakeError as exc:
-        rows = intake.empty_rows()
+        submitted = intake.read_submission(path, catalogue)
+    except ReadError as exc:
         unreadable = Finding("file_readable", "error", exc.line, exc.column, None, str(exc))
-    submission_id = load.record_received(conn, path.name, sha, office, stored, rows)
-    return Received(path, submission_id, rows.height, unreadable=unreadable)
+        submission_id = load.record_received(conn, path.name, sha, office, stored, intake.empty_rows())
+        return Received(path, submission_id, 0, unreadable=unreadable)
+    details = {"kind": submitted.kind, "encoding": submitted.encoding, "sheet": submitted.sheet,
+               "column_letters": json.dumps(submitted.letters, ensure_ascii=False) if submitted.letters else None,
+               **submitted.form}
+    submission_id = load.record_received(conn, path.name, sha, office, stored, submitted.rows, details=details)
+    return Received(path, submission_id, submitted.rows.height, sheet=submitted.sheet, letters=submitted.letters)
 
 
 def quarantine(ws: config.Workspace, received: Received, findings: list[Finding]) -> Path:

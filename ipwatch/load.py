@@ -29,13 +29,19 @@ def previous(conn: duckdb.DuckDBPyConnection, sha256: str, office: str) -> tuple
     return conn.execute(warehouse.sql("submission_by_sha"), {"sha256": sha256, "office_code": office}).fetchone()
 
 
+SUBMISSION_DETAILS = ("kind", "encoding", "sheet", "column_letters", "reporting_unit", "reporter", "phone",
+                      "reported_on")
+
+
 def record_received(conn: duckdb.DuckDBPyConnection, file_name: str, sha256: str, office: str,
-                    stored: Path, rows: pl.DataFrame, status: str = "received") -> int:
-    """Register a received file and its rows; returns the submission id."""
+                    stored: Path, rows: pl.DataFrame, status: str = "received", details: dict | None = None) -> int:
+    """Register a received file, how it was read, and its rows; returns the submission id."""
+    details = details or {}
     with warehouse.transaction(conn):
         (submission_id,) = conn.execute(warehouse.sql("record_submission"), {
             "file_name": file_name, "sha256": sha256, "office_code": office, "received_at": datetime.now(),
             "status": status, "row_count": rows.height, "stored_path": str(stored),
+            **{key: details.get(key) for key in SUBMISSION_DETAILS},
         }).fetchone()
         warehouse.append_rows(conn, "submission_rows", rows.with_columns(submission_id=pl.lit(submission_id)))
     return submission_id

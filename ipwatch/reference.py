@@ -8,7 +8,7 @@ import yaml
 
 from ipwatch import catalogue as cat
 from ipwatch import config, regions, warehouse
-from ipwatch.intake import alias_index
+from ipwatch.normalise import alias_index
 
 
 def indicator_frame(catalogue: cat.Catalogue) -> pl.DataFrame:

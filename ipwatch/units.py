@@ -1,22 +1,24 @@
-"""Unit conversion between the units plans and offices use (元/万元/亿元, 人/万人, %/‰)."""
+"""Unit conversion between the units plans and offices use (元/万元/亿元, 人/万人, %/‰, counting words)."""
 
 from __future__ import annotations
 
-# unit -> (dimension, factor to the dimension's base unit)
-UNITS: dict[str, tuple[str, float]] = {
-    "元": ("money", 1.0),
-    "万元": ("money", 1e4),
-    "亿元": ("money", 1e8),
-    "人": ("people", 1.0),
-    "名": ("people", 1.0),
-    "万人": ("people", 1e4),
-    "%": ("percent", 1.0),
-    "‰": ("percent", 0.1),
+from decimal import Decimal
+
+# unit -> (dimension, factor to the dimension's base unit); Decimal so money converts exactly.
+UNITS: dict[str, tuple[str, Decimal]] = {
+    "元": ("money", Decimal(1)),
+    "万元": ("money", Decimal("1E4")),
+    "亿元": ("money", Decimal("1E8")),
+    "人": ("people", Decimal(1)),
+    "名": ("people", Decimal(1)),
+    "万人": ("people", Decimal("1E4")),
+    "%": ("percent", Decimal(1)),
+    "‰": ("percent", Decimal("0.1")),
     # Plans often write a 0-100 satisfaction score as a percentage ("满意度达90%").
-    "分": ("percent", 1.0),
+    "分": ("percent", Decimal(1)),
     # Chinese counting classifiers: one item whatever the word (件 of patents, 家 of firms, 个 of platforms).
-    **{word: ("count", 1.0) for word in ("件", "项", "个", "家", "户", "次", "笔", "所")},
-    "万户": ("count", 1e4),
+    **{word: ("count", Decimal(1)) for word in ("件", "项", "个", "家", "户", "次", "笔", "所")},
+    "万户": ("count", Decimal("1E4")),
 }
 
 
@@ -29,11 +31,19 @@ def same_unit(given: str | None, wanted: str) -> bool:
     return not given or given == wanted or wanted.startswith(given + "/")
 
 
-def convert(value: float | None, given: str | None, wanted: str) -> float | None:
-    """`value` in unit `given`, expressed in unit `wanted`."""
-    if value is None or same_unit(given, wanted):
-        return value
+def factor(given: str | None, wanted: str) -> Decimal:
+    """What a value in `given` is multiplied by to be in `wanted`."""
+    if same_unit(given, wanted):
+        return Decimal(1)
     source, target = UNITS.get(given or ""), UNITS.get(wanted)
     if source is None or target is None or source[0] != target[0]:
         raise UnitError(f"无法将单位“{given}”换算为“{wanted}” (cannot convert {given} to {wanted})")
-    return value * source[1] / target[1]
+    return source[1] / target[1]
+
+
+def convert(value: float | Decimal | None, given: str | None, wanted: str) -> float | Decimal | None:
+    """`value` in unit `given`, expressed in unit `wanted` (a Decimal stays exact)."""
+    if value is None:
+        return None
+    ratio = factor(given, wanted)
+    return value * ratio if isinstance(value, Decimal) else float(Decimal(repr(value)) * ratio)

@@ -84,7 +84,8 @@ class Validator:
                 continue
             rows = outcome.result["details"]["unexpected_rows"]
             for row in rows:
-                findings.append(Finding(rule.id, rule.severity, int(row["line"]), rule.column,
+                line = None if row["line"] is None else int(row["line"])
+                findings.append(Finding(rule.id, rule.severity, line, rule.column,
                                         None if row["value"] is None else str(row["value"]), rule.message))
             unlisted = outcome.result["observed_value"] - len(rows)
             if unlisted > 0:  # GX returns at most MAX_RESULT_RECORDS (200) rows per expectation

@@ -16,7 +16,7 @@ TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels",
     "submissions", "submission_rows", "observation_versions", "validation_findings",
 )
-VIEWS = ("observations_all", "observations", "findings", "target_regions", "progress")
+VIEWS = ("observations_all", "observations", "findings", "target_regions", "required_indicators", "progress")
 
 
 def sql(name: str) -> str:

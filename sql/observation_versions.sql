@@ -6,7 +6,7 @@ create table if not exists observation_versions (
     region_code varchar not null,
     period varchar not null,
     indicator_code varchar not null,
-    value double,
+    value decimal(38, 10),
     unit varchar not null,
     status varchar not null,
     note varchar,

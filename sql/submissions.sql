@@ -13,3 +13,13 @@ create table if not exists submissions (
     row_count integer not null,
     stored_path varchar
 );
+
+-- how the file was read: csv | xlsx-long | xlsx-form, its text encoding, the sheet, and the form's header block
+alter table submissions add column if not exists kind varchar;
+alter table submissions add column if not exists encoding varchar;
+alter table submissions add column if not exists sheet varchar;
+alter table submissions add column if not exists column_letters varchar;
+alter table submissions add column if not exists reporting_unit varchar;
+alter table submissions add column if not exists reporter varchar;
+alter table submissions add column if not exists phone varchar;
+alter table submissions add column if not exists reported_on varchar;

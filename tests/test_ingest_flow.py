@@ -26,17 +26,17 @@ def current(home: str) -> list[tuple]:
 
 
 def test_accepted_file_becomes_current(tmp_path, home):
-    path = write_csv(tmp_path / "q3.csv", ["340100,2025Q3,pct_applications,700,件,",
-                                           "340100,2025Q3,ip_pledge_financing_amount,250000,万元,"])
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,",
+                                           "340102,2025Q3,ip_pledge_financing_amount,250000,万元,"])
     [result] = ingest_flow([path], office="340100", home=home)
     assert (result["status"], result["rows"], result["errors"]) == ("accepted", 2, [])
-    assert current(home) == [("340100", "2025Q3", "ip_pledge_financing_amount", 25.0),
-                             ("340100", "2025Q3", "pct_applications", 700.0)]
+    assert current(home) == [("340102", "2025Q3", "ip_pledge_financing_amount", 25.0),
+                             ("340102", "2025Q3", "pct_applications", 700.0)]
 
 
 def test_rejected_file_loads_nothing_and_is_kept_with_a_report(tmp_path, home):
-    path = write_csv(tmp_path / "bad.csv", ["340100,2025Q3,pct_applications,700,件,",
-                                            "340100,2025Q3,pct_applications,abc,件,"])
+    path = write_csv(tmp_path / "bad.csv", ["340102,2025Q3,pct_applications,700,件,",
+                                            "340102,2025Q3,pct_applications,abc,件,"])
     [result] = ingest_flow([path], office="340100", home=home)
     assert result["status"] == "rejected"
     assert current(home) == []
@@ -49,24 +49,24 @@ def test_rejected_file_loads_nothing_and_is_kept_with_a_report(tmp_path, home):
 
 
 def test_warning_only_file_is_accepted_with_warnings(tmp_path, home):
-    path = write_csv(tmp_path / "na.csv", ["340100,2025Q3,pct_applications,/,件,"])
+    path = write_csv(tmp_path / "na.csv", ["340102,2025Q3,pct_applications,/,件,"])
     [result] = ingest_flow([path], office="340100", home=home)
     assert (result["status"], [w["rule"] for w in result["warnings"]]) == ("accepted_with_warnings", ["value_missing"])
-    assert current(home) == [("340100", "2025Q3", "pct_applications", None)]
+    assert current(home) == [("340102", "2025Q3", "pct_applications", None)]
 
 
 def test_correction_supersedes_and_keeps_the_old_version(tmp_path, home):
-    first = write_csv(tmp_path / "v1.csv", ["340100,2025Q3,pct_applications,700,件,"])
-    second = write_csv(tmp_path / "v2.csv", ["340100,2025Q3,pct_applications,710,件,修正"])
+    first = write_csv(tmp_path / "v1.csv", ["340102,2025Q3,pct_applications,700,件,"])
+    second = write_csv(tmp_path / "v2.csv", ["340102,2025Q3,pct_applications,710,件,修正"])
     ingest_flow([first, second], office="340100", home=home)
-    assert current(home) == [("340100", "2025Q3", "pct_applications", 710.0)]
+    assert current(home) == [("340102", "2025Q3", "pct_applications", 710.0)]
     with warehouse.connect(config.workspace(home).warehouse) as conn:
         versions = conn.sql("select value, is_current from observations_all order by submission_id").fetchall()
     assert versions == [(700.0, False), (710.0, True)]
 
 
 def test_same_file_twice_is_a_duplicate_and_recorded(tmp_path, home):
-    path = write_csv(tmp_path / "q3.csv", ["340100,2025Q3,pct_applications,700,件,"])
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,"])
     statuses = [r["status"] for r in ingest_flow([path, path], office="340100", home=home)]
     assert statuses == ["accepted", "duplicate"]
     with warehouse.connect(config.workspace(home).warehouse) as conn:
@@ -75,7 +75,7 @@ def test_same_file_twice_is_a_duplicate_and_recorded(tmp_path, home):
 
 
 def test_unreadable_file_is_rejected_at_line_one(tmp_path, home):
-    path = write_csv(tmp_path / "h.csv", ["340100,2025Q3,700"], header="region_code,period,value")
+    path = write_csv(tmp_path / "h.csv", ["340102,2025Q3,700"], header="region_code,period,value")
     [result] = ingest_flow([path], office="340100", home=home)
     assert (result["status"], result["errors"][0]["line"], result["errors"][0]["rule"]) == (
         "rejected", 1, "file_readable")
@@ -83,18 +83,18 @@ def test_unreadable_file_is_rejected_at_line_one(tmp_path, home):
 
 def test_crash_after_receiving_is_completed_by_the_next_run(tmp_path, home):
     """A run that died after registering the file: the rerun validates it once, no second submission."""
-    path = write_csv(tmp_path / "q3.csv", ["340100,2025Q3,pct_applications,700,件,"])
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,"])
     ws = config.workspace(home)
     ingest_flow([], office="340100", home=home)
     with warehouse.connect(ws.warehouse) as conn:
         ingest.receive(conn, ws, path, "340100", cat.default())
     [result] = ingest_flow([path], office="340100", home=home)
     assert (result["submission_id"], result["status"]) == (1, "accepted")
-    assert current(home) == [("340100", "2025Q3", "pct_applications", 700.0)]
+    assert current(home) == [("340102", "2025Q3", "pct_applications", 700.0)]
 
 
 def test_cli_exit_status_is_1_when_a_file_is_rejected(tmp_path, home, capsys):
-    good = write_csv(tmp_path / "good.csv", ["340100,2025Q3,pct_applications,700,件,"])
+    good = write_csv(tmp_path / "good.csv", ["340102,2025Q3,pct_applications,700,件,"])
     bad = write_csv(tmp_path / "bad.csv", ["999999,2025Q3,pct_applications,700,件,"])
     assert cli.main(["--home", home, "ingest", str(good), str(bad), "--as", "340100", "--json"]) == 1
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -1,22 +1,28 @@
-"""Reading and normalising submitted CSV files."""
+"""Reading submitted files as offices really send them: real files of each kind."""
 
 from __future__ import annotations
 
+import zipfile
+from decimal import Decimal
+
 import pytest
+from openpyxl import Workbook
 
 from ipwatch import intake
+from ipwatch.reading import ReadError
 
 from .conftest import write_csv
 
+HEADER_ZH = "行政区划代码,报告期,指标名称,数值,计量单位,数据状态,备注"
 
-def read(path, catalogue):
-    return intake.read_submission(path, catalogue).rows
+
+def read(path, catalogue, **limits):
+    return intake.read_submission(path, catalogue, intake.Limits(**limits) if limits else None)
 
 
 def test_lines_are_the_file_own_lines_with_blank_lines_skipped(tmp_path, catalogue):
     rows = ["340100,2025Q3,pct_applications,700,件,", "", "340102,2025Q3,pct_applications,5,件,"]
-    path = write_csv(tmp_path / "a.csv", rows)
-    assert read(path, catalogue)["line"].to_list() == [2, 4]
+    assert read(write_csv(tmp_path / "a.csv", rows), catalogue).rows["line"].to_list() == [2, 4]
 
 
 def test_indicator_resolved_from_chinese_name_plan_wording_or_code(tmp_path, catalogue):
@@ -26,54 +32,155 @@ def test_indicator_resolved_from_chinese_name_plan_wording_or_code(tmp_path, cat
         "340100,2025Q3,pct_applications,700,件,",
         "340100,2025Q3,没有这个指标,1,件,",
     ], header="region_code,period,indicator_name,value,unit,note")
-    assert read(path, catalogue)["indicator_code"].to_list() == [
+    assert read(path, catalogue).rows["indicator_code"].to_list() == [
         "patent_attorneys", "high_value_invention_patents_per_10k", "pct_applications", None]
 
 
-def test_full_width_digits_and_thousands_separators(tmp_path, catalogue):
-    path = write_csv(tmp_path / "a.csv", ['340100,２０２５Ｑ３,pct_applications,"１,２３４.５",件,'])
-    row = read(path, catalogue).row(0, named=True)
-    assert (row["period"], row["value"]) == ("2025Q3", 1234.5)
+def test_chinese_header_gb18030_file(tmp_path, catalogue):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes((HEADER_ZH + "\n340100,2025年第三季度,专利代理师数量,７００,人,初步,含新引进\n").encode("gb18030"))
+    submitted = read(path, catalogue)
+    row = submitted.rows.row(0, named=True)
+    assert submitted.encoding == "gb18030"
+    assert (row["period"], row["indicator_code"], row["value"], row["status"], row["note"]) == (
+        "2025Q3", "patent_attorneys", Decimal("700"), "初步", "含新引进")
 
 
-def test_dashed_period_is_normalised(tmp_path, catalogue):
-    path = write_csv(tmp_path / "a.csv", ["340100,2025-Q3,pct_applications,1,件,"])
-    assert read(path, catalogue)["period"].to_list() == ["2025Q3"]
+def test_utf8_bom_and_tab_separated(tmp_path, catalogue):
+    path = tmp_path / "tab.tsv"
+    path.write_bytes(("\ufeff" + HEADER_ZH.replace(",", "\t") + "\n340100\t2025Q3\t专利代理师数量\t700\t人\t\t\n")
+                     .encode("utf-8"))
+    submitted = read(path, catalogue)
+    assert (submitted.encoding, submitted.rows["value"].to_list()) == ("utf-8-bom", [Decimal("700")])
+
+
+def test_excel_unicode_text_is_utf16_tab_separated(tmp_path, catalogue):
+    path = tmp_path / "unicode.txt"
+    path.write_bytes((HEADER_ZH.replace(",", "\t") + "\n340100\t2025Q3\t专利代理师数量\t700\t人\t\t\n").encode("utf-16"))
+    submitted = read(path, catalogue)
+    assert (submitted.encoding, submitted.rows["indicator_code"].to_list()) == ("utf-16", ["patent_attorneys"])
+
+
+def test_money_in_wan_yuan_is_exact_in_yi_yuan(tmp_path, catalogue):
+    path = write_csv(tmp_path / "a.csv", ["340100,2025Q3,ip_pledge_financing_amount,\"123,456.78\",万元,"])
+    row = read(path, catalogue).rows.row(0, named=True)
+    assert (row["value"], row["unit"], row["unit_raw"]) == (Decimal("12.345678"), "亿元", "万元")
+
+
+def test_inconvertible_unit_leaves_no_value(tmp_path, catalogue):
+    path = write_csv(tmp_path / "a.csv", ["340100,2025Q3,ip_pledge_financing_amount,3,件,"])
+    row = read(path, catalogue).rows.row(0, named=True)
+    assert (row["value"], row["unit"]) == (None, None)
 
 
 @pytest.mark.parametrize("token", ["", "/", "—", "-", "…", "无", "不适用"])
 def test_not_available_is_missing_never_zero(tmp_path, catalogue, token):
     path = write_csv(tmp_path / "a.csv", [f"340100,2025Q3,pct_applications,{token},件,"])
-    row = read(path, catalogue).row(0, named=True)
+    row = read(path, catalogue).rows.row(0, named=True)
     assert (row["value"], row["status"]) == (None, "缺失")
 
 
-def test_money_in_wan_yuan_is_stored_in_the_indicator_unit(tmp_path, catalogue):
-    path = write_csv(tmp_path / "a.csv", ["340100,2025Q3,ip_pledge_financing_amount,250000,万元,"])
-    row = read(path, catalogue).row(0, named=True)
-    assert (row["value"], row["unit"], row["unit_raw"]) == (pytest.approx(25.0), "亿元", "万元")
+def test_ambiguous_name_lists_the_candidates(tmp_path, catalogue):
+    from ipwatch import catalogue as cat
 
-
-def test_inconvertible_unit_leaves_no_value(tmp_path, catalogue):
-    path = write_csv(tmp_path / "a.csv", ["340100,2025Q3,ip_pledge_financing_amount,3,件,"])
-    row = read(path, catalogue).row(0, named=True)
-    assert (row["value"], row["unit"]) == (None, None)
+    name = "发明专利"
+    twin = cat.Indicator(code="twin", name_zh=name, name_en="t", category="创造", unit="件", measure="stock",
+                         direction="up", bounds=(0, 1))
+    other = cat.Indicator(code="other", name_zh="x", name_en="o", category="创造", unit="件", measure="stock",
+                          direction="up", bounds=(0, 1), aliases=(name,))
+    ambiguous = cat.Catalogue(indicators={"twin": twin, "other": other}, plans={})
+    path = write_csv(tmp_path / "a.csv", [f"340100,2025Q3,{name},1,件,"],
+                     header="region_code,period,indicator_name,value,unit,note")
+    row = read(path, ambiguous).rows.row(0, named=True)
+    assert (row["indicator_code"], row["indicator_candidates"]) == (None, "other、twin")
 
 
 def test_missing_required_column_is_a_clear_error(tmp_path, catalogue):
     path = write_csv(tmp_path / "a.csv", ["340100,2025Q3,1"], header="region_code,period,value")
-    with pytest.raises(intake.IntakeError, match="缺少必填列.*indicator"):
+    with pytest.raises(ReadError, match="缺少必填列.*indicator"):
         read(path, catalogue)
 
 
-def test_non_utf8_file_is_a_clear_error(tmp_path, catalogue):
-    path = tmp_path / "gbk.csv"
-    path.write_bytes("region_code,period,indicator_name,value\n340100,2025Q3,专利代理师数量,1\n".encode("gbk"))
-    with pytest.raises(intake.IntakeError, match="UTF-8"):
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"", "文件为空"),
+    (b"region_code,period,indicator_code,value\n", "只有表头"),
+    (b"\x00\x01\x02binary\x00", "二进制"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old excel", ".xls"),
+    (b"PK\x03\x04not really a zip", "已损坏"),
+])
+def test_files_that_cannot_be_submissions_say_why(tmp_path, catalogue, content, reason):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=reason):
         read(path, catalogue)
 
 
-def test_utf8_bom_is_accepted(tmp_path, catalogue):
-    path = tmp_path / "bom.csv"
-    path.write_bytes("\ufeffregion_code,period,indicator_code,value\n340100,2025Q3,pct_applications,1\n".encode())
-    assert read(path, catalogue)["region_code"].to_list() == ["340100"]
+def test_undecodable_text_is_refused_not_guessed(tmp_path, catalogue):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"region_code,period,indicator_code,value\n340100,2025Q3,pct_applications,\x81\x20\n")
+    with pytest.raises(ReadError, match="编码"):
+        read(path, catalogue)
+
+
+def test_size_and_row_limits(tmp_path, catalogue):
+    path = write_csv(tmp_path / "a.csv", [f"340100,{2000 + n}Q1,pct_applications,1,件," for n in range(5)])
+    with pytest.raises(ReadError, match="数据行过多"):
+        read(path, catalogue, max_rows=4)
+    with pytest.raises(ReadError, match="文件过大"):
+        read(path, catalogue, max_bytes=10)
+
+
+def xlsx(path, rows: list[list], merge: str | None = None):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    for row in rows:
+        sheet.append(row)
+    if merge:
+        sheet.merge_cells(merge)
+    book.save(path)
+    return path
+
+
+def test_xlsx_long_table_with_title_blank_rows_and_numbers_as_text(tmp_path, catalogue):
+    path = xlsx(tmp_path / "long.xlsx", [
+        ["合肥市知识产权指标 2025年三季度"], [],
+        ["行政区划代码", "报告期", "指标代码", "数值", "计量单位"],
+        ["340100", "2025Q3", "pct_applications", 700, "件"],
+        [None, None, None, None, None],
+        [340102, "2025年第三季度", "patent_attorneys", "1,200", "人"],
+    ], merge="A1:E1")
+    submitted = read(path, catalogue)
+    assert submitted.kind == "xlsx-long" and submitted.sheet == "数据"
+    assert submitted.rows.select("line", "region_code", "period", "value").rows() == [
+        (4, "340100", "2025Q3", Decimal("700")), (6, "340102", "2025Q3", Decimal("1200"))]
+    assert submitted.letters["value"] == "D"
+
+
+def with_cached_formula(path, cell: str, formula: str, cached: str):
+    """Rewrite one cell of an xlsx as a formula with a cached value, as Excel or WPS saves it."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    start = sheet.index(f'<c r="{cell}"')
+    end = sheet.index("</c>", start) + len("</c>")
+    parts["xl/worksheets/sheet1.xml"] = (sheet[:start] + f'<c r="{cell}"><f>{formula}</f><v>{cached}</v></c>'
+                                         + sheet[end:]).encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_formula_is_read_as_its_cached_value(tmp_path, catalogue):
+    path = xlsx(tmp_path / "f.xlsx", [["行政区划代码", "报告期", "指标代码", "数值"],
+                                      ["340100", "2025Q3", "pct_applications", 1]])
+    with_cached_formula(path, "D2", "300+400", "700")
+    assert read(path, catalogue).rows["value"].to_list() == [Decimal("700")]
+
+
+def test_formula_never_computed_is_not_a_number(tmp_path, catalogue):
+    path = xlsx(tmp_path / "f.xlsx", [["行政区划代码", "报告期", "指标代码", "数值"],
+                                      ["340100", "2025Q3", "pct_applications", "=300+400"]])
+    row = read(path, catalogue).rows.row(0, named=True)
+    assert (row["value_raw"], row["value"]) == ("=300+400", None)

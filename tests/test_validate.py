@@ -9,9 +9,9 @@ from ipwatch import ingest, validate
 from .conftest import write_csv
 
 CLEAN = [
-    "340100,2025Q3,pct_applications,700,件,",
-    "340102,2025Q3,pct_applications,120,件,",
-    "340100,2025Q3,high_value_invention_patents_per_10k,15.3,件/万人,",
+    "340102,2025Q3,pct_applications,700,件,",
+    "340103,2025Q3,pct_applications,120,件,",
+    "340102,2025Q3,high_value_invention_patents_per_10k,15.3,件/万人,",
 ]
 
 
@@ -27,21 +27,21 @@ def test_clean_file_has_no_findings(conn, ws, catalogue, tmp_path):
 @pytest.mark.parametrize(("row", "expected"), [
     ("999999,2025Q3,pct_applications,1,件,", ("region_known", 5, "region_code", "999999")),
     ("210102,2025Q3,pct_applications,1,件,", ("region_in_jurisdiction", 5, "region_code", "210102")),
-    ("340100,2025Q3,no_such_indicator,1,件,", ("indicator_known", 5, "indicator", "no_such_indicator")),
+    ("340102,2025Q3,no_such_indicator,1,件,", ("indicator_known", 5, "indicator", "no_such_indicator")),
     ("340100,Q3-2025,pct_applications,1,件,", ("period_format", 5, "period", "Q3-2025")),
-    ("340100,2099Q1,pct_applications,1,件,", ("period_not_future", 5, "period", "2099Q1")),
-    ("340100,2025Q2,ip_pledge_financing_amount,3,件,", ("unit_convertible", 5, "unit", "件")),
-    ("340100,2025Q2,pct_applications,abc,件,", ("value_numeric", 5, "value", "abc")),
-    ("340100,2025Q2,pct_applications,-4,件,", ("value_in_bounds", 5, "value", "-4.0")),
-    ("340100,2025Q2,pct_applications,/,件,", ("value_missing", 5, "value", "/")),
+    ("340102,2099Q1,pct_applications,1,件,", ("period_not_future", 5, "period", "2099Q1")),
+    ("340102,2025Q2,ip_pledge_financing_amount,3,件,", ("unit_convertible", 5, "unit", "件")),
+    ("340102,2025Q2,pct_applications,abc,件,", ("value_numeric", 5, "value", "abc")),
+    ("340102,2025Q2,pct_applications,-4,件,", ("value_in_bounds", 5, "value", "-4（合理范围 0–50000 件）")),
+    ("340102,2025Q2,pct_applications,/,件,", ("value_missing", 5, "value", "/")),
 ])
 def test_each_rule_names_line_column_and_value(conn, ws, catalogue, tmp_path, row, expected):
     path = write_csv(tmp_path / "bad.csv", [*CLEAN, row])
-    assert findings(conn, ws, catalogue, path) == [expected]
+    assert [f for f in findings(conn, ws, catalogue, path) if f[0] != "required_indicator_reported"] == [expected]
 
 
 def test_duplicate_key_flags_both_lines(conn, ws, catalogue, tmp_path):
-    path = write_csv(tmp_path / "dup.csv", [*CLEAN, "340100,2025-Q3,pct_applications,701,件,"])
+    path = write_csv(tmp_path / "dup.csv", [*CLEAN, "340102,2025-Q3,pct_applications,701,件,"])
     assert [(rule, line) for rule, line, *_ in findings(conn, ws, catalogue, path)] == [
         ("key_unique", 2), ("key_unique", 5)]
 
@@ -68,9 +68,29 @@ def test_rules_file_has_severity_and_bilingual_messages():
 
 
 def test_more_failing_rows_than_gx_lists_are_counted(conn, ws, catalogue, tmp_path):
-    rows = [f"340100,2025Q3,no_such_indicator_{n},1,件," for n in range(250)]
+    rows = [f"340102,2025Q3,no_such_indicator_{n},1,件," for n in range(250)]
     received = ingest.receive(conn, ws, write_csv(tmp_path / "many.csv", rows), "340100", catalogue)
     found = validate.run(conn, received.submission_id)
     assert len([f for f in found if f.line is not None]) == 200
     assert (found[-1].rule, found[-1].line, found[-1].column) == ("indicator_known", None, "indicator")
     assert "另有50行" in found[-1].message
+
+
+def test_indicators_the_plan_asks_for_but_missing_are_warnings(conn, ws, catalogue, tmp_path):
+    path = write_csv(tmp_path / "part.csv", ["340100,2025Q3,pct_applications,700,件,"])
+    missing = {value for rule, line, _, value in findings(conn, ws, catalogue, path)
+               if rule == "required_indicator_reported"}
+    assert "340100 2025Q3 patent_attorneys" in missing
+    assert "340100 2025Q3 pct_applications" not in missing
+    # the numerator and denominator of a ratio the plan targets are asked for too
+    assert "340100 2025Q3 high_value_invention_patents_in_force" in missing
+    assert "340100 2025Q3 population" in missing
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("340102,2025Q3,pct_applications,7,件,不清楚", ("status_known", 2, "status", "不清楚")),
+    ("340102,2025Q3,pct_applications,7,件,缺失", ("status_consistent", 2, "status", "7")),
+])
+def test_status_rules(conn, ws, catalogue, tmp_path, row, expected):
+    path = write_csv(tmp_path / "s.csv", [row], header="region_code,period,indicator_code,value,unit,status")
+    assert findings(conn, ws, catalogue, path) == [expected]

@@ -1,0 +1,121 @@
+"""Normalise raw text cells into typed values: periods, numbers, units, statuses, indicator codes.
+
+Each function takes one cell's text and returns the normal form or None; nothing is judged here (the rules in
+expectations/ do that, from what these leave as None).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+from ipwatch.catalogue import Catalogue
+from ipwatch.reading import RawTable
+from ipwatch.units import UnitError, factor
+
+# Ways offices write "not available": a missing value, never a zero (compared after NFKC).
+NOT_AVAILABLE = {unicodedata.normalize("NFKC", w) for w in ("", "/", "—", "-", "…", "无", "不适用", "－", "／")}
+# 数据状态, in the spirit of SDMX OBS_STATUS (A normal, P provisional, E estimated, M missing).
+STATUSES = {
+    "正常": "正常", "normal": "正常", "a": "正常",
+    "初步": "初步", "provisional": "初步", "p": "初步",
+    "估计": "估计", "estimated": "估计", "e": "估计",
+    "缺失": "缺失", "missing": "缺失", "m": "缺失",
+}
+TEN_PLACES = Decimal("1E-10")
+CHINESE_QUARTER = {"一": "1", "二": "2", "三": "3", "四": "4"}
+PERIOD_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-.]?\s*q([1-4])$"),
+    re.compile(r"^(\d{4})年?\s*第?([1-4一二三四])季度?$"),
+)
+ROW_SCHEMA = {
+    "line": pl.Int32, "region_code": pl.String, "period": pl.String, "indicator_raw": pl.String,
+    "indicator_code": pl.String, "indicator_candidates": pl.String, "value_raw": pl.String,
+    "value": pl.Decimal(38, 10), "unit_raw": pl.String, "unit": pl.String, "status_raw": pl.String,
+    "status": pl.String, "note": pl.String,
+}
+
+
+def text(value: str | None) -> str:
+    """NFKC (full-width digits, letters and points to ASCII), trimmed."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def period(raw: str | None) -> str | None:
+    """'2025Q3', '2025-Q3', '2025年第三季度', '2025年第3季度', '2025年3季度' -> '2025Q3'."""
+    cleaned = text(raw).lower()
+    for pattern in PERIOD_PATTERNS:
+        match = pattern.match(cleaned)
+        if match:
+            return f"{match[1]}Q{CHINESE_QUARTER.get(match[2], match[2])}"
+    return None
+
+
+def number(raw: str | None, percent_allowed: bool) -> Decimal | None:
+    """A number as offices write it (full-width, thousands separators, spaces, % on a percentage); exact."""
+    cleaned = text(raw).replace(",", "").replace(" ", "")
+    if percent_allowed:
+        cleaned = cleaned.removesuffix("%")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    # The warehouse keeps DECIMAL(38, 10): 28 digits before the point is beyond any real statistic.
+    return value if value.is_finite() and value.adjusted() < 27 else None
+
+
+def status(raw: str | None, available: bool) -> str | None:
+    """The 数据状态: empty means 正常, a missing value is always 缺失; None when the word is unknown."""
+    if not available:
+        return "缺失"
+    word = text(raw).lower()
+    return "正常" if not word else STATUSES.get(word)
+
+
+def alias_index(catalogue: Catalogue) -> dict[str, set[str]]:
+    """Every accepted name of an indicator (code, Chinese name, plan wordings) -> indicator codes."""
+    index: dict[str, set[str]] = {}
+    for indicator in catalogue.indicators.values():
+        for name in (indicator.code, indicator.name_zh, *indicator.aliases):
+            index.setdefault(text(name), set()).add(indicator.code)
+    for target in catalogue.targets():
+        index.setdefault(text(target.wording), set()).add(target.indicator)
+    return index
+
+
+def rows(raw: RawTable, catalogue: Catalogue) -> pl.DataFrame:
+    """The submission's rows, normalised (ROW_SCHEMA)."""
+    aliases = alias_index(catalogue)
+    records = []
+    for row in raw.rows.iter_rows(named=True):
+        name = text(row["indicator_code_raw"]) or text(row["indicator_name_raw"])
+        codes = sorted(aliases.get(name, ()))
+        code = codes[0] if len(codes) == 1 else None
+        indicator = catalogue.indicators.get(code) if code else None
+        value_text = text(row["value_raw"])
+        available = value_text not in NOT_AVAILABLE
+        value = number(value_text, indicator is not None and indicator.unit == "%") if available else None
+        unit_raw = text(row["unit_raw"]) or None
+        unit = None
+        if indicator is not None:
+            try:
+                ratio = factor(unit_raw, indicator.unit)
+                value, unit = (None if value is None else (value * ratio).quantize(TEN_PLACES)), indicator.unit
+            except UnitError:
+                value = None
+        records.append({
+            "line": row["line"], "region_code": text(row["region_code_raw"]),
+            "period": period(row["period_raw"]) or text(row["period_raw"]), "indicator_raw": name,
+            "indicator_code": code, "indicator_candidates": "、".join(codes) if len(codes) > 1 else None,
+            "value_raw": row["value_raw"], "value": value, "unit_raw": unit_raw, "unit": unit,
+            "status_raw": row["status_raw"], "status": status(row["status_raw"], available), "note": row["note_raw"],
+        })
+    return pl.DataFrame(records, schema=ROW_SCHEMA)
+
+
+def empty() -> pl.DataFrame:
+    """A submission with no rows (an unreadable file, a duplicate)."""
+    return pl.DataFrame(schema=ROW_SCHEMA)

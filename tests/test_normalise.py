@@ -1,0 +1,48 @@
+"""Cell-level normalisation: periods, numbers, statuses."""
+
+from decimal import Decimal
+
+import pytest
+
+from ipwatch import normalise
+
+
+@pytest.mark.parametrize("raw", ["2025Q3", "2025-Q3", "2025q3", "2025 Q3", "2025年第三季度", "2025年第3季度",
+                                 "2025年3季度", "２０２５年第三季度", " 2025Q3 "])
+def test_every_way_of_writing_a_quarter(raw):
+    assert normalise.period(raw) == "2025Q3"
+
+
+@pytest.mark.parametrize("raw", ["2025Q5", "Q3-2025", "2025年", "2025-09", "", None])
+def test_not_a_quarter(raw):
+    assert normalise.period(raw) is None
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("1234.5", Decimal("1234.5")), ("１，２３４．５", Decimal("1234.5")), ("1,234,567", Decimal("1234567")),
+    (" 12 ", Decimal("12")), ("0.1", Decimal("0.1")), ("-3", Decimal("-3")),
+])
+def test_numbers_as_offices_write_them(raw, value):
+    assert normalise.number(raw, percent_allowed=False) == value
+
+
+def test_percent_sign_only_on_a_percentage_indicator():
+    assert normalise.number("92.5%", percent_allowed=True) == Decimal("92.5")
+    assert normalise.number("92.5%", percent_allowed=False) is None
+
+
+@pytest.mark.parametrize("raw", ["abc", "1.2.3", "NaN", "Infinity", "1e40", "12件"])
+def test_not_a_number(raw):
+    assert normalise.number(raw, percent_allowed=False) is None
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    ("", "正常"), (None, "正常"), ("正常", "正常"), ("初步", "初步"), ("估计", "估计"), ("缺失", "缺失"),
+    ("provisional", "初步"), ("E", "估计"), ("不知道", None),
+])
+def test_status_words(raw, status):
+    assert normalise.status(raw, available=True) == status
+
+
+def test_missing_value_is_always_status_missing():
+    assert normalise.status("正常", available=False) == "缺失"
