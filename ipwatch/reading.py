@@ -21,7 +21,8 @@ HEADER_WORDS = {
     "region_code": "region_code", "行政区划代码": "region_code", "地区代码": "region_code",
     "period": "period", "报告期": "period",
     "indicator_code": "indicator_code", "指标代码": "indicator_code",
-    "indicator_name": "indicator_name", "indicator": "indicator_name", "指标名称": "indicator_name", "指标": "indicator_name",
+    "indicator_name": "indicator_name", "indicator": "indicator_name",
+    "指标名称": "indicator_name", "指标": "indicator_name",
     "value": "value", "数值": "value", "本期数值": "value", "本期数": "value",
     "unit": "unit", "计量单位": "unit", "单位": "unit",
     "status": "status", "数据状态": "status", "状态": "status",
@@ -30,8 +31,8 @@ HEADER_WORDS = {
 TEXT_COLUMNS = ("region_code", "period", "indicator_code", "indicator_name", "value", "unit", "status", "note")
 RAW_SCHEMA = {"line": pl.Int32, **{f"{c}_raw": pl.String for c in TEXT_COLUMNS}}
 # Labels of the template's header block -> logical field.
-FORM_LABELS = {"行政区划代码": "region_code", "地区名称": "region_name", "报告期": "period", "填报单位": "reporting_unit",
-               "填报人": "reporter", "联系电话": "phone", "填报日期": "reported_on"}
+FORM_LABELS = {"行政区划代码": "region_code", "地区名称": "region_name", "报告期": "period",
+               "填报单位": "reporting_unit", "填报人": "reporter", "联系电话": "phone", "填报日期": "reported_on"}
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
 

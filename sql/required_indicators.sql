@@ -25,4 +25,4 @@ from (
     select * from asked
     union all
     select * from parts
-);
+) as wanted;

@@ -56,7 +56,8 @@ def test_utf8_bom_and_tab_separated(tmp_path, catalogue):
 
 def test_excel_unicode_text_is_utf16_tab_separated(tmp_path, catalogue):
     path = tmp_path / "unicode.txt"
-    path.write_bytes((HEADER_ZH.replace(",", "\t") + "\n340100\t2025Q3\t专利代理师数量\t700\t人\t\t\n").encode("utf-16"))
+    text = HEADER_ZH.replace(",", "\t") + "\n340100\t2025Q3\t专利代理师数量\t700\t人\t\t\n"
+    path.write_bytes(text.encode("utf-16"))
     submitted = read(path, catalogue)
     assert (submitted.encoding, submitted.rows["indicator_code"].to_list()) == ("utf-16", ["patent_attorneys"])
 
