@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow, task
 
 from ipwatch import catalogue as cat
-from ipwatch import config, ingest, load, reference, validate, warehouse
+from ipwatch import config, inbox, ingest, load, reference, validate, warehouse
 from ipwatch.ingest import Received
 from ipwatch.load import Finding
 
@@ -46,6 +46,12 @@ def decide(ws: config.Workspace, received: Received, findings: list[Finding]) ->
     return status
 
 
+@task
+def clear_inbox(path: Path) -> None:
+    """Remove a file from the inbox once its decision is in the warehouse."""
+    inbox.clear(path)
+
+
 @flow(name="ingest")
 def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list[dict]:
     """Ingest submitted files, one after the other (DuckDB has one writer)."""
@@ -59,4 +65,20 @@ def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list
         findings = check(ws, received)
         status = decide(ws, received, findings)
         results.append(ingest.result(received, status, findings))
+    return results
+
+
+@flow(name="inbox")
+def inbox_flow(home: str | None = None) -> list[dict]:
+    """Ingest every file waiting in inbox/<office>/ as submitted by that office, then take it out of the inbox.
+
+    A crash between the decision and the removal is safe: the rerun finds the same bytes already decided
+    and reports them as a duplicate before removing them.
+    """
+    ws = prepare(home)
+    results = []
+    for office, files in inbox.pending(ws).items():
+        for path, outcome in zip(files, ingest_flow(files, office=office, home=str(ws.home)), strict=True):
+            clear_inbox(path)
+            results.append({**outcome, "office": office})
     return results

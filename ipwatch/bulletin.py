@@ -10,9 +10,8 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ipwatch import config, warehouse
+from ipwatch.catalogue import CATEGORIES
 from ipwatch.periods import quarter_label, quarter_of_month
-
-CATEGORY_ORDER = ("创造", "运用", "保护", "管理", "服务", "人才", "基础")
 
 
 def environment() -> Environment:
@@ -62,7 +61,7 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
 def by_category(rows: pl.DataFrame) -> list[dict]:
     """Target rows grouped by category, in the plans' customary order."""
     present = set(rows["category"])
-    order = [c for c in CATEGORY_ORDER if c in present] + sorted(present - set(CATEGORY_ORDER))
+    order = [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
     return [{"category": c, "targets": rows.filter(pl.col("category") == c).to_dicts()} for c in order]
 
 

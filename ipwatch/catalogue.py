@@ -11,6 +11,8 @@ import yaml
 from ipwatch import config
 from ipwatch.units import convert
 
+# The plans' own order of categories: creation, use, protection, management, service, talent, basics.
+CATEGORIES = ("创造", "运用", "保护", "管理", "服务", "人才", "基础")
 TARGET_KINDS = ("level", "share", "annual_growth", "annual_flow", "cumulative", "rank")
 # Kinds whose target value is a measured quantity (converted to the indicator's unit); the others are %.
 QUANTITY_KINDS = ("level", "share", "annual_flow", "cumulative")

@@ -40,9 +40,16 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Validate and load submitted files."""
-    from flows.ingest import ingest_flow
+    from flows.ingest import inbox_flow, ingest_flow
 
-    results = ingest_flow([Path(f) for f in args.files], office=args.office, home=args.home)
+    if args.inbox == bool(args.files):
+        raise ValueError("请给出文件和 --as，或只用 --inbox (give FILE... --as REGION, or --inbox alone)")
+    if args.files and not args.office:
+        raise ValueError("报送文件须用 --as 指明报送单位的行政区划代码 (--as REGION is required with files)")
+    if args.inbox:
+        results = inbox_flow(home=args.home)
+    else:
+        results = ingest_flow([Path(f) for f in args.files], office=args.office, home=args.home)
     for result in results:
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
@@ -62,6 +69,30 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home)
     for path in paths:
         print(path)
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write the Excel form an office fills in for one region and quarter."""
+    from ipwatch import template
+
+    path = args.output or Path(f"{args.region}-{args.period}.xlsx")
+    print(template.write_template(path, args.region, args.period))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Show every version of one indicator's values for a region, newest first, with its submission."""
+    from ipwatch import history
+
+    rows = history.versions(config.workspace(args.home), region=args.region, indicator=args.indicator)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
+        return 0
+    for r in rows:
+        mark = "当前" if r["is_current"] else "已被更正"
+        print(f"{r['period']} {r['value']} {r['unit']} [{r['status']}] {mark} · 报送#{r['submission_id']} "
+              f"{r['file_name']} 第{r['line']}行 · {r['received_at']}")
     return 0
 
 
@@ -106,8 +137,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_catalogue)
 
     p = sub.add_parser("ingest", help=cmd_ingest.__doc__)
-    p.add_argument("files", nargs="+", help="CSV files (long format, see README)")
-    p.add_argument("--as", dest="office", required=True, help="region code of the submitting office")
+    p.add_argument("files", nargs="*", help="CSV or xlsx files (see README, Submission formats)")
+    p.add_argument("--as", dest="office", help="region code of the submitting office")
+    p.add_argument("--inbox", action="store_true", help="ingest every file in <home>/inbox/<region>/ as that office")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.set_defaults(run=cmd_ingest)
 
@@ -116,6 +148,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="only the plans of this region code")
     p.add_argument("-o", "--output", type=Path, help="folder for the HTML files (default: <home>/bulletins)")
     p.set_defaults(run=cmd_bulletin)
+
+    p = sub.add_parser("template", help=cmd_template.__doc__)
+    p.add_argument("--region", required=True, help="region code of the office")
+    p.add_argument("--period", required=True, help="quarter, e.g. 2025Q3")
+    p.add_argument("-o", "--output", type=Path, help="the .xlsx to write (default: REGION-PERIOD.xlsx)")
+    p.set_defaults(run=cmd_template)
+
+    p = sub.add_parser("history", help=cmd_history.__doc__)
+    p.add_argument("--region", required=True, help="region code")
+    p.add_argument("--indicator", required=True, help="indicator code or name")
+    p.add_argument("--json", action="store_true", help="JSON rows")
+    p.set_defaults(run=cmd_history)
 
     p = sub.add_parser("progress", help=cmd_progress.__doc__)
     p.add_argument("--region", required=True, help="region code")

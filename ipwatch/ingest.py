@@ -11,6 +11,7 @@ import duckdb
 
 from ipwatch import catalogue as cat
 from ipwatch import config, intake, load
+from ipwatch.bulletin import environment
 from ipwatch.load import Finding
 from ipwatch.reading import ReadError
 
@@ -55,20 +56,34 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, path: Path, o
     return Received(path, submission_id, submitted.rows.height, sheet=submitted.sheet, letters=submitted.letters)
 
 
+def cell(received: Received, finding: Finding) -> str | None:
+    """The spreadsheet cell of a finding ('填报表!E13'), for files read from xlsx."""
+    letter = received.letters.get(finding.column or "") or (
+        received.letters.get("indicator_code") or received.letters.get("indicator_name")
+        if finding.column == "indicator" else None)
+    if not received.sheet or finding.line is None or letter is None:
+        return None
+    return f"{received.sheet}!{letter}{finding.line}"
+
+
 def quarantine(ws: config.Workspace, received: Received, findings: list[Finding]) -> Path:
-    """Put a rejected file beside a report naming each line and column to fix; returns the report."""
+    """Keep a rejected file beside its report (JSON and HTML) naming every fault's line and column."""
     target = ws.quarantine / f"{received.submission_id}-{received.path.name}"
     shutil.copyfile(received.path, target)
-    report = target.with_name(target.name + ".errors.json")
-    report.write_text(json.dumps([f.__dict__ for f in findings], ensure_ascii=False, indent=1), "utf-8")
+    summary = result(received, "rejected", findings)
+    target.with_name(target.name + ".errors.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=1), "utf-8")
+    html = environment().get_template("rejection.html.j2").render(result=summary, file_name=received.path.name)
+    report = target.with_name(target.name + ".errors.html")
+    report.write_text(html, "utf-8")
     return report
 
 
 def result(received: Received, status: str, findings: list[Finding]) -> dict:
     """The per-file summary `ipwatch ingest --json` prints."""
     def items(severity: str) -> list[dict]:
-        return [{"line": f.line, "column": f.column, "rule": f.rule, "value": f.value, "message": f.message}
-                for f in findings if f.severity == severity]
+        return [{"line": f.line, "column": f.column, "cell": cell(received, f), "rule": f.rule, "value": f.value,
+                 "message": f.message} for f in findings if f.severity == severity]
 
     return {"file": str(received.path), "submission_id": received.submission_id, "status": status,
             "rows": received.rows, "errors": items("error"), "warnings": items("warning")}

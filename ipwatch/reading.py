@@ -103,14 +103,18 @@ def read_csv(data: bytes) -> RawTable:
     """A long CSV table: the header names the columns, each further line one observation."""
     text, encoding = decode(data)
     first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter="\t" if first.count("\t") > first.count(",") else ",")
-    columns = [header_word(h) for h in next(reader, [])]
-    require_columns(columns, line=1)
-    records = []
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            record = {f"{c}_raw": v for c, v in zip(columns, cells, strict=False) if c}
-            records.append({**record, "line": reader.line_num})
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if first.count("\t") > first.count(",") else ",")
+    try:
+        columns = [header_word(h) for h in next(reader, [])]
+        require_columns(columns, line=1)
+        records = []
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                record = {f"{c}_raw": v for c, v in zip(columns, cells, strict=False) if c}
+                records.append({**record, "line": reader.line_num})
+    except csv.Error as exc:
+        raise ReadError(f"第{reader.line_num}行CSV格式错误：{exc} (malformed CSV at line {reader.line_num})",
+                        line=reader.line_num) from exc
     return RawTable(table(records), "csv", encoding=encoding)
 
 

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ipwatch import catalogue as cat
 from ipwatch import regions as reg
-from ipwatch.catalogue import Catalogue, Indicator
+from ipwatch.catalogue import CATEGORIES, Catalogue, Indicator
 
 # The reader of filled forms finds things by these labels, not by position: change them together with it.
 FORM_SHEET = "填报表"
@@ -29,7 +29,6 @@ HEADER_BLOCK_ROW = 4
 TABLE_HEADER_ROW = 12
 COLUMNS = ("指标代码", "指标名称", "计量单位", "统计口径", "本期数值", "数据状态", "备注")
 STATUSES = ("正常", "初步", "估计", "缺失")
-CATEGORY_ORDER = ("创造", "运用", "保护", "管理", "服务", "人才", "基础")
 SCOPE_YTD = "1月至报告期末累计值"
 SCOPE_POINT = "期末时点数"
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")
@@ -87,7 +86,7 @@ def with_ratio_parts(catalogue: Catalogue, codes: set[str]) -> set[str]:
 
 def form_order(indicator: Indicator) -> tuple[int, str]:
     """Sort key: category in the plans' order (创造 … 基础), then code."""
-    return CATEGORY_ORDER.index(indicator.category), indicator.code
+    return CATEGORIES.index(indicator.category), indicator.code
 
 
 def indicators_for_region(catalogue: Catalogue, regions: pl.DataFrame, region_code: str) -> list[Indicator]:

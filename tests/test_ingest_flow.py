@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,9 @@ def test_rejected_file_loads_nothing_and_is_kept_with_a_report(tmp_path, home):
     kept = list(ws.quarantine.glob("*bad.csv"))
     assert [p.read_bytes() for p in kept] == [path.read_bytes()]
     report = json.loads(kept[0].with_name(kept[0].name + ".errors.json").read_text("utf-8"))
-    assert [(f["line"], f["column"], f["rule"]) for f in report] == [
+    html = kept[0].with_name(kept[0].name + ".errors.html").read_text("utf-8")
+    assert "本文件有 3 处错误" in html and "value_numeric" in html
+    assert [(f["line"], f["column"], f["rule"]) for f in report["errors"]] == [
         (2, "indicator", "key_unique"), (3, "indicator", "key_unique"), (3, "value", "value_numeric")]
 
 
@@ -100,13 +103,43 @@ def test_cli_exit_status_is_1_when_a_file_is_rejected(tmp_path, home, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["status"], r["errors"][:1]) for r in lines] == [
         ("accepted", []),
-        ("rejected", [{"line": 2, "column": "region_code", "rule": "region_known", "value": "999999",
+        ("rejected", [{"line": 2, "column": "region_code", "cell": None, "rule": "region_known", "value": "999999",
                        "message": lines[1]["errors"][0]["message"]}]),
     ]
     assert "行政区划代码不存在" in lines[1]["errors"][0]["message"]
 
 
-def test_cli_usage_error_exits_2(tmp_path, home):
+def test_cli_usage_error_exits_2(tmp_path, home, capsys):
+    assert cli.main(["--home", home, "ingest", "x.csv"]) == 2
+    assert "--as" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        cli.main(["--home", home, "ingest", "x.csv"])
+        cli.main(["--home", home, "ingest", "--bogus"])
     assert exc.value.code == 2
+
+
+def test_inbox_files_are_submitted_by_their_folder_office_and_cleared(tmp_path, home):
+    from flows.ingest import inbox_flow
+
+    ws = config.workspace(home).ensure()
+    (ws.inbox / "340102").mkdir()
+    (ws.inbox / "340100").mkdir()
+    write_csv(ws.inbox / "340102" / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    write_csv(ws.inbox / "340100" / "q3.csv", ["340102,2025Q3,patent_attorneys,9,人,"])
+    write_csv(ws.inbox / "340102" / "city.csv", ["340100,2025Q3,pct_applications,700,件,"])
+    results = inbox_flow(home=home)
+    assert sorted((r["office"], Path(r["file"]).name, r["status"]) for r in results) == [
+        ("340100", "q3.csv", "accepted"), ("340102", "city.csv", "rejected"), ("340102", "q3.csv", "accepted")]
+    assert list(ws.inbox.rglob("*.csv")) == []
+    assert len(list(ws.archive.iterdir())) == 3
+
+
+def test_inbox_file_decided_before_a_crash_is_a_duplicate_on_rerun(tmp_path, home):
+    from flows.ingest import inbox_flow
+
+    ws = config.workspace(home).ensure()
+    (ws.inbox / "340102").mkdir()
+    path = write_csv(ws.inbox / "340102" / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    ingest_flow([path], office="340102", home=home)  # decided, then the run died before clearing the inbox
+    [result] = inbox_flow(home=home)
+    assert result["status"] == "duplicate" and not path.exists()
+    assert current(home) == [("340102", "2025Q3", "pct_applications", 5.0)]

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ipwatch import regions as reg
 from ipwatch import template
-from ipwatch.catalogue import Catalogue
+from ipwatch.catalogue import CATEGORIES, Catalogue
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_hefei_rows_are_its_plan_indicators_and_ratio_parts(form, catalogue):
 
 def test_rows_ordered_by_category_then_code(form, catalogue):
     indicators = [catalogue.indicators[row["指标代码"]] for row in table(form)]
-    keys = [(template.CATEGORY_ORDER.index(i.category), i.code) for i in indicators]
+    keys = [(CATEGORIES.index(i.category), i.code) for i in indicators]
     assert keys == sorted(keys)
 
 

@@ -1,0 +1,75 @@
+"""The Excel form written by `ipwatch template`, filled in as an office would, goes in through ingest."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from ipwatch import intake, template
+
+
+def fill(path, values: dict[str, object], statuses: dict[str, str] | None = None, extra_blank_rows: int = 0):
+    """Type values into 本期数值 (and 数据状态) of the indicator rows, and the office's details."""
+    book = load_workbook(path)
+    sheet = book[template.FORM_SHEET]
+    sheet["B7"], sheet["B8"], sheet["B9"], sheet["B10"] = "合肥市统计局", "张三", "0551-1234567", "2025-10-08"
+    for row in range(template.TABLE_HEADER_ROW + 1, sheet.max_row + 1):
+        code = sheet.cell(row=row, column=1).value
+        if code in values:
+            sheet.cell(row=row, column=5).value = values[code]
+        if statuses and code in statuses:
+            sheet.cell(row=row, column=6).value = statuses[code]
+    if extra_blank_rows:
+        sheet.insert_rows(template.TABLE_HEADER_ROW, extra_blank_rows)  # WPS users add rows above the table
+    book.save(path)
+    return path
+
+
+def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalogue):
+    path = template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3")
+    fill(path, {"pct_applications": 700, "patent_attorneys": "1,200", "ip_pledge_financing_amount": 25.5},
+         statuses={"patent_attorneys": "初步"})
+    submitted = intake.read_submission(path, catalogue)
+    assert submitted.kind == "xlsx-form"
+    assert submitted.form["reporting_unit"] == "合肥市统计局"
+    filled = submitted.rows.filter(submitted.rows["value"].is_not_null())
+    assert sorted(filled.select("indicator_code", "region_code", "period", "value", "status").rows()) == [
+        ("ip_pledge_financing_amount", "340100", "2025Q3", Decimal("25.5"), "正常"),
+        ("patent_attorneys", "340100", "2025Q3", Decimal("1200"), "初步"),
+        ("pct_applications", "340100", "2025Q3", Decimal("700"), "正常"),
+    ]
+    sheet = load_workbook(path)[template.FORM_SHEET]
+    pct_row = next(r for r in range(13, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == "pct_applications")
+    assert filled.filter(filled["indicator_code"] == "pct_applications")["line"].to_list() == [pct_row]
+    assert submitted.letters["value"] == "E"
+
+
+def test_empty_form_rows_are_missing_not_zero(tmp_path, catalogue):
+    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
+    rows = intake.read_submission(path, catalogue).rows
+    assert rows.filter(rows["indicator_code"] == "patent_attorneys")["status"].to_list() == ["缺失"]
+
+
+def test_rows_inserted_above_the_table_move_the_lines(tmp_path, catalogue):
+    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700},
+                extra_blank_rows=2)
+    rows = intake.read_submission(path, catalogue).rows
+    assert rows["line"].min() == template.TABLE_HEADER_ROW + 3
+
+
+def test_faulty_form_is_rejected_with_every_fault_and_its_cell(tmp_path, prefect_harness):
+    from flows.ingest import ingest_flow
+
+    path = template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3")
+    fill(path, {"pct_applications": "七百", "patent_attorneys": -5}, statuses={"pct_applications": "大概"})
+    [result] = ingest_flow([path], office="340100", home=str(tmp_path / "home"))
+    sheet = load_workbook(path)[template.FORM_SHEET]
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(13, sheet.max_row + 1)}
+    faults = sorted((e["rule"], e["cell"]) for e in result["errors"])
+    assert result["status"] == "rejected"
+    assert faults == sorted([
+        ("value_numeric", f"填报表!E{rows['pct_applications']}"),
+        ("status_known", f"填报表!F{rows['pct_applications']}"),
+        ("value_in_bounds", f"填报表!E{rows['patent_attorneys']}"),
+    ])
