@@ -26,4 +26,4 @@ lint: $(STAMP)
 	$(VENV)/bin/sqlfluff lint sql
 
 clean:
-	rm -rf $(VENV) data/workspace
+	rm -rf $(VENV) data/warehouse.duckdb* data/inbox data/archive data/quarantine data/bulletins data/demo data/prefect

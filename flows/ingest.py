@@ -28,6 +28,13 @@ def receive(ws: config.Workspace, path: Path, office: str) -> Received:
 
 
 @task
+def earlier_findings(ws: config.Workspace, received: Received) -> list[Finding]:
+    """What was found the first time these bytes came in."""
+    with warehouse.connect(ws.warehouse) as conn:
+        return load.findings_of(conn, received.duplicate_of)
+
+
+@task
 def check(ws: config.Workspace, received: Received) -> list[Finding]:
     """Run the Great Expectations rules on the submission's rows."""
     if received.unreadable:
@@ -60,7 +67,7 @@ def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list
     for path in map(Path, files):
         received = receive(ws, path, office)
         if received.duplicate_of is not None:
-            results.append(ingest.result(received, "duplicate", []))
+            results.append(ingest.result(received, "duplicate", earlier_findings(ws, received)))
             continue
         findings = check(ws, received)
         status = decide(ws, received, findings)

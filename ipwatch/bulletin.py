@@ -43,7 +43,8 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
     frame = warehouse.query(conn, "data_version")
     digest = hashlib.sha256(frame.drop("received_at").write_csv().encode()).hexdigest()[:16]
     latest = frame["received_at"].max()
-    return {"latest_submission": str(latest) if latest is not None else "—", "observations_hash": digest}
+    shown = latest.strftime("%Y-%m-%d %H:%M:%S") if latest is not None else "—"
+    return {"latest_submission": shown, "observations_hash": digest}
 
 
 def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:

@@ -54,6 +54,7 @@ class Target:
     relative_to_baseline: float | None = None
     attribute: str | None = None
     peer_scope: str | None = None
+    basis: str = "total"
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _target(plan: dict, raw: dict) -> Target:
         target_value=goal.get("value"), target_value_high=goal.get("value_high"), unit=raw.get("unit"),
         source=raw["source"], baseline_year=baseline.get("year"), baseline_value=baseline.get("value"),
         relative_to_baseline=raw.get("relative_to_baseline"), attribute=raw.get("attribute"),
-        peer_scope=raw.get("peer_scope"),
+        peer_scope=raw.get("peer_scope"), basis=raw.get("basis", "total"),
     )
 
 
@@ -156,6 +157,7 @@ def target_record(target: Target, catalogue: Catalogue) -> dict:
         "target_value": target.target_value,
         "target_value_high": target.target_value_high,
         "relative_to_baseline": target.relative_to_baseline,
+        "cumulative_basis": target.basis if target.kind == "cumulative" else None,
         "unit": target.unit,
         "indicator_unit": indicator.unit,
         "baseline_value_std": standard_value(target, catalogue.indicators, target.baseline_value),
@@ -163,4 +165,17 @@ def target_record(target: Target, catalogue: Catalogue) -> dict:
         "attribute": target.attribute,
         "peer_scope": target.peer_scope,
         "source": target.source,
+    }
+
+
+def described(target: Target, catalogue: Catalogue) -> dict:
+    """A target with its plan and indicator spelt out: one entry of `ipwatch catalogue --json`."""
+    indicator = catalogue.indicators[target.indicator]
+    plan = catalogue.plans[target.plan_id]
+    return {
+        **target_record(target, catalogue),
+        "plan_title": plan.title, "plan_issuer": plan.issuer, "plan_period": [plan.period_start, plan.period_end],
+        "plan_seed": plan.seed, "indicator_category": indicator.category, "indicator_measure": indicator.measure,
+        "indicator_direction": indicator.direction, "indicator_bounds": list(indicator.bounds),
+        "indicator_numerator": indicator.numerator, "indicator_denominator": indicator.denominator,
     }

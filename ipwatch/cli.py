@@ -6,9 +6,25 @@ import argparse
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from ipwatch import config
+
+
+def as_json(value: object) -> object:
+    """JSON for what the warehouse returns: exact decimals as numbers, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def exact(value: Decimal | float | None) -> str:
+    """A stored value as written, without DECIMAL's trailing zeros."""
+    if value is None:
+        return "—"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -26,15 +42,16 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     from ipwatch import catalogue
 
     cat = catalogue.default()
-    records = [catalogue.target_record(t, cat) for t in cat.targets()]
+    records = [catalogue.described(t, cat) for t in cat.targets()]
     if args.json:
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return 0
     for r in records:
         value = r["target_value"] if r["target_value"] is not None else f"×{r['relative_to_baseline']}"
-        print(f"{r['plan_id']:<14} {r['target_year']} {r['indicator_code']:<44} {r['kind']:<13} "
-              f"{value} {r['unit'] or ''}")
+        baseline = f"{r['baseline_value']} ({r['baseline_year']}) → " if r["baseline_value"] is not None else ""
+        print(f"{r['plan_region_code']} {r['plan_id']:<14} {r['target_year']} {r['indicator_code']:<42} "
+              f"{r['indicator_name_zh']}  {r['kind']:<13} {baseline}{value} {r['unit'] or ''}")
     return 0
 
 
@@ -46,6 +63,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise ValueError("请给出文件和 --as，或只用 --inbox (give FILE... --as REGION, or --inbox alone)")
     if args.files and not args.office:
         raise ValueError("报送文件须用 --as 指明报送单位的行政区划代码 (--as REGION is required with files)")
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        raise ValueError(f"文件不存在 (no such file): {', '.join(missing)}")
+    if args.office:
+        regions_known(args.office)
     if args.inbox:
         results = inbox_flow(home=args.home)
     else:
@@ -59,13 +81,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             for e in result["errors"] + result["warnings"]:
                 where = f"第{e['line']}行" if e["line"] is not None else "（汇总）"
                 print(f"  {where} {e['column'] or ''} [{e['rule']}] {e['message']}")
-    return 1 if any(r["status"] == "rejected" for r in results) else 0
+    return 1 if any("rejected" in (r["status"], r.get("original_status")) for r in results) else 0
+
+
+def regions_known(*codes: str) -> None:
+    """Refuse a region code that is not in the region list."""
+    from ipwatch import regions
+
+    unknown = set(codes) - set(regions.load()["region_code"])
+    if unknown:
+        raise ValueError(f"行政区划代码不存在 (unknown region code): {', '.join(sorted(unknown))}")
 
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Render the progress bulletins of a month."""
     from flows.bulletin import bulletin_flow
 
+    if args.region:
+        regions_known(args.region)
     paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home)
     for path in paths:
         print(path)
@@ -87,22 +120,28 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     rows = history.versions(config.workspace(args.home), region=args.region, indicator=args.indicator)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
+        print(json.dumps(rows, ensure_ascii=False, default=as_json, indent=1))
         return 0
     for r in rows:
         mark = "当前" if r["is_current"] else "已被更正"
-        print(f"{r['period']} {r['value']} {r['unit']} [{r['status']}] {mark} · 报送#{r['submission_id']} "
+        print(f"{r['period']} {exact(r['value'])} {r['unit']} [{r['status']}] {mark} · 报送#{r['submission_id']} "
               f"{r['file_name']} 第{r['line']}行 · {r['received_at']}")
     return 0
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
     """Print the progress view for a region and quarter."""
-    from ipwatch import progress
+    from flows.progress import progress_flow
+    from ipwatch import normalise
 
-    rows = progress.rows(config.workspace(args.home), region=args.region, period=args.period)
+    quarter = normalise.period(args.period)
+    if quarter is None:
+        raise ValueError(f"报告期应为季度，如 2025Q3 (period must be a quarter such as 2025Q3): {args.period!r}")
+    if not config.workspace(args.home).warehouse.exists():
+        raise FileNotFoundError("数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse yet)")
+    rows = progress_flow(args.region, quarter, home=args.home)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
+        print(json.dumps(rows, ensure_ascii=False, default=as_json, indent=1))
     else:
         for r in rows:
             print(f"{r['region_code']} {r['period']} {r['indicator_code']:<44} {r['status']}")
@@ -176,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # Prefect logs every task run at INFO; an office running a command wants the outcome, not the log.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if args.verbose else "WARNING")
+    # Prefect's own state (its ephemeral database) lives in the workspace, not in the user's home folder.
+    os.environ.setdefault("PREFECT_HOME", str(config.workspace(args.home).home / "prefect"))
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:

@@ -1,4 +1,8 @@
-"""Synthetic but plausible quarterly submissions for every plan region and its county-level children."""
+"""Synthetic but plausible quarterly submissions for every plan region and its county-level children.
+
+Each region's indicator follows a path that ends near its plan's aim (some regions ahead, some behind);
+ratios are written together with their numerator and denominator, which agree with them.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,25 @@ from ipwatch import periods, regions
 FIRST_QUARTER = "2021Q1"
 # Units that do not add up across regions: a county's value is on the same scale as its province's.
 INTENSIVE_UNITS = ("%", "分", "个工作日")
-LEVEL_KINDS = ("level", "share", "annual_flow", "cumulative")
-
-
 COUNT_UNITS = ("件", "家", "个", "项", "次", "笔", "户", "人", "名")
+LEVEL_KINDS = ("level", "share", "annual_flow", "cumulative")
+# Resident population (万人) of a typical region at each level, before a random factor.
+POPULATION = {"province": 4000.0, "prefecture": 700.0, "county": 60.0}
+
+
+@dataclass(frozen=True)
+class Aim:
+    """What a plan asks of an indicator: a level by a year, or a yearly growth; and whom it binds."""
+
+    level: float
+    year: int
+    growth: float | None
+    each_county: bool
 
 
 @dataclass(frozen=True)
 class Series:
-    """How one indicator moves in one region: level at 2020 end, then linear or compound yearly change."""
+    """One indicator in one region: its level at the end of 2020, then a yearly change (linear or compound)."""
 
     start: float
     slope: float
@@ -36,40 +50,43 @@ def rng(*keys: object) -> random.Random:
     return random.Random(zlib.crc32("|".join(map(str, keys)).encode()))
 
 
-def plan_level(plan: cat.Plan, indicator: cat.Indicator) -> tuple[float, int, float | None]:
-    """(level the plan aims at in the indicator's unit, its year, annual growth aimed at in %)."""
-    level, year, growth = None, plan.period_end, None
+def aim(plan: cat.Plan, indicator: cat.Indicator) -> Aim:
+    """The plan's aim for an indicator, in the indicator's unit (a cumulative flow spread over the years)."""
+    level, year, growth, each_county = None, plan.period_end, None, False
     years = plan.period_end - plan.period_start + 1
     for t in sorted(plan.targets, key=lambda t: t.kind == "cumulative", reverse=True):
         if t.indicator != indicator.code or t.target_value is None:
             continue
+        each_county |= t.applies_to == "each_county"
         value = cat.standard_value(t, {indicator.code: indicator}, t.target_value)
         if t.kind == "cumulative" and indicator.measure == "flow_ytd":
-            value /= years  # a total over the plan period: each year brings its share
+            value /= years
         if t.kind in LEVEL_KINDS:
             level, year = value, t.target_year
         if t.kind == "annual_growth":
             growth = t.target_value
     if level is None:
-        low, high = indicator.bounds
-        level = (high or 1000) * 0.02
-    return level, year, growth
+        level = (indicator.bounds[1] or 1000) * 0.02
+    return Aim(level, year, growth, each_county)
 
 
 def series(plan: cat.Plan, indicator: cat.Indicator, region_code: str, share: float) -> Series:
     """A plausible path for one region: near the plan's aim, some ahead and some behind."""
     r = rng(plan.plan_id, indicator.code, region_code)
-    level, year, growth = plan_level(plan, indicator)
+    goal = aim(plan, indicator)
     intensive = indicator.unit in INTENSIVE_UNITS or indicator.denominator is not None
-    level *= (1 if intensive else share) * r.uniform(0.75, 1.2)
-    years = max(year - 2020, 1)
-    if growth is not None:
-        rate = growth / 100 * r.uniform(0.6, 1.3)
-        return Series(start=level / (1 + rate) ** years, slope=0.0, flow=indicator.measure == "flow_ytd", growth=rate)
+    level = goal.level * (1 if intensive else share) * r.uniform(0.75, 1.2)
+    flow = indicator.measure == "flow_ytd"
+    if goal.growth is not None:
+        return Series(start=level / 1.5, slope=0.0, flow=flow, growth=goal.growth / 100 * r.uniform(0.6, 1.3))
+    if goal.year <= 2021:  # a plan already over when the data start: hold near its aim, moving slowly
+        drift = r.uniform(-0.02, 0.06) * (-1 if indicator.direction == "down" else 1)
+        return Series(start=level, slope=level * drift, flow=flow)
+    years = goal.year - 2020
     start = level * (r.uniform(1.2, 1.5) if indicator.direction == "down" else r.uniform(0.45, 0.8))
     if indicator.unit in ("%", "分"):
-        level, start = min(level, 99.0), min(start, 95.0)
-    return Series(start=start, slope=(level - start) / years, flow=indicator.measure == "flow_ytd")
+        level, start = min(level, 98.0), min(start, 95.0)
+    return Series(start=start, slope=(level - start) / years, flow=flow)
 
 
 def value_at(s: Series, quarter: str, noise: random.Random) -> float:
@@ -83,32 +100,63 @@ def value_at(s: Series, quarter: str, noise: random.Random) -> float:
     return max(level * noise.uniform(0.99, 1.01), 0.0)
 
 
-def plan_regions(plan: cat.Plan, all_regions: pl.DataFrame) -> list[str]:
-    """The plan region and its county-level children."""
-    counties = regions.descendants(all_regions, plan.region_code).filter(pl.col("level") == "county")
-    return [plan.region_code, *counties["region_code"].to_list()]
+def bounded(indicator: cat.Indicator, value: float) -> float:
+    """A value kept within the indicator's plausible bounds and, for counts, whole."""
+    low, high = indicator.bounds
+    value = min(max(value, low or 0.0), high if high is not None else value)
+    if indicator.unit in ("%", "分"):
+        value = min(value, 100.0)
+    return float(round(value)) if indicator.unit in COUNT_UNITS else round(value, 2)
 
 
-def submission(plan: cat.Plan, catalogue: cat.Catalogue, codes: list[str], quarter: str) -> pl.DataFrame:
-    """One office's long-format submission for a quarter: every region, every indicator its plan asks for."""
-    indicators = sorted({t.indicator for t in plan.targets})
-    share = 1 / max(len(codes) - 1, 1)
-    rows = []
-    for code in codes:
-        for ind in indicators:
-            indicator = catalogue.indicators[ind]
-            s = series(plan, indicator, code, 1.0 if code == plan.region_code else share)
-            value = value_at(s, quarter, rng(plan.plan_id, ind, code, quarter))
-            low, high = indicator.bounds
-            value = min(max(value, low or 0.0), high if high is not None else value)
-            if indicator.unit == "亿元":
-                rows.append((code, quarter, ind, round(value * 1e4, 1), "万元", ""))
-            elif indicator.unit in COUNT_UNITS:
-                rows.append((code, quarter, ind, float(round(value)), indicator.unit, ""))
+def population(region: dict, quarter: str) -> float:
+    """Resident population (万人) of a region, growing slowly."""
+    year, _ = periods.split(quarter)
+    base = POPULATION[region["level"]] * rng("population", region["region_code"]).uniform(0.5, 1.6)
+    return round(base * 1.003 ** (year - 2020), 2)
+
+
+def region_values(plan: cat.Plan, catalogue: cat.Catalogue, region: dict, quarter: str, share: float) -> dict:
+    """Every indicator the plan asks for, for one region and quarter; ratios with parts that agree."""
+    values: dict[str, float] = {}
+    for code in sorted({t.indicator for t in plan.targets}):
+        indicator = catalogue.indicators[code]
+        s = series(plan, indicator, region["region_code"], 1.0 if aim(plan, indicator).each_county else share)
+        values[code] = bounded(indicator, value_at(s, quarter, rng(plan.plan_id, code, region["region_code"],
+                                                                   quarter)))
+        if indicator.denominator and indicator.numerator:
+            denominator = catalogue.indicators[indicator.denominator]
+            if denominator.code == "population":
+                values.setdefault("population", population(region, quarter))
             else:
-                rows.append((code, quarter, ind, round(value, 2), indicator.unit, ""))
+                values.setdefault(denominator.code, bounded(denominator, denominator.bounds[1] * 0.01 * share))
+            part = values[code] * values[denominator.code] / (indicator.scale or 1)
+            values[indicator.numerator] = float(round(part))
+            values[code] = round(values[indicator.numerator] / values[denominator.code] * (indicator.scale or 1), 2)
+    return values
+
+
+def submission(plan: cat.Plan, catalogue: cat.Catalogue, region_rows: list[dict], quarter: str) -> pl.DataFrame:
+    """One office's long-format submission for a quarter: every region, every indicator its plan asks for."""
+    share = 1 / max(len(region_rows) - 1, 1)
+    rows = []
+    for region in region_rows:
+        own = 1.0 if region["region_code"] == plan.region_code else share
+        for code, value in region_values(plan, catalogue, region, quarter, own).items():
+            unit = catalogue.indicators[code].unit
+            if unit == "亿元":  # offices often report money in 万元; intake converts it
+                rows.append((region["region_code"], quarter, code, round(value * 1e4, 1), "万元", ""))
+            else:
+                rows.append((region["region_code"], quarter, code, value, unit, ""))
     columns = ["region_code", "period", "indicator_code", "value", "unit", "note"]
     return pl.DataFrame(rows, schema=columns, orient="row")
+
+
+def plan_regions(plan: cat.Plan, all_regions: pl.DataFrame) -> list[dict]:
+    """The plan region and its county-level children, as region rows."""
+    own = all_regions.filter(pl.col("region_code") == plan.region_code)
+    counties = regions.descendants(all_regions, plan.region_code).filter(pl.col("level") == "county")
+    return pl.concat([own, counties]).to_dicts()
 
 
 def write_submissions(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str) -> list[tuple[Path, str]]:
@@ -116,12 +164,12 @@ def write_submissions(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str
     all_regions = regions.load()
     files = []
     for plan in catalogue.plans.values():
-        codes = plan_regions(plan, all_regions)
+        region_rows = plan_regions(plan, all_regions)
         folder = out_dir / plan.region_code
         folder.mkdir(parents=True, exist_ok=True)
         for quarter in periods.quarters(FIRST_QUARTER, last_quarter):
             path = folder / f"{plan.region_code}-{quarter}.csv"
-            submission(plan, catalogue, codes, quarter).write_csv(path)
+            submission(plan, catalogue, region_rows, quarter).write_csv(path)
             files.append((path, plan.region_code))
     return files
 

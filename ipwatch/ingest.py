@@ -24,35 +24,41 @@ class Received:
     submission_id: int
     rows: int
     duplicate_of: int | None = None
+    original_status: str | None = None
     unreadable: Finding | None = None
     sheet: str | None = None
     letters: dict[str, str] = field(default_factory=dict)
+
+
+def archive(ws: config.Workspace, path: Path, sha: str) -> Path:
+    """A byte-for-byte copy of the file, named by its hash, before anything else happens to it."""
+    stored = ws.archive / f"{sha[:16]}-{path.name}"
+    if not stored.exists():
+        shutil.copyfile(path, stored)
+    return stored
 
 
 def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, path: Path, office: str,
             catalogue: cat.Catalogue) -> Received:
     """Keep a copy of the file, then register it and its rows (or resume a registration a crash left)."""
     sha = intake.sha256(path)
+    stored = archive(ws, path, sha)
     prior = load.previous(conn, sha, office)
-    if prior and prior[1] == "received":
-        return Received(path, prior[0], prior[2])
-    stored = ws.archive / f"{sha[:16]}-{path.name}"
-    if not stored.exists():
-        shutil.copyfile(path, stored)
-    if prior:
-        empty = intake.empty_rows()
-        dup = load.record_received(conn, path.name, sha, office, stored, empty, status="duplicate")
-        return Received(path, dup, 0, duplicate_of=prior[0])
+    resumed = prior[0] if prior and prior[1] == "received" else None
+    if prior and resumed is None:
+        dup = load.record_received(conn, path.name, sha, office, stored, intake.empty_rows(), status="duplicate")
+        return Received(path, dup, 0, duplicate_of=prior[0], original_status=prior[1])
     try:
         submitted = intake.read_submission(path, catalogue)
     except ReadError as exc:
         unreadable = Finding("file_readable", "error", exc.line, exc.column, None, str(exc))
-        submission_id = load.record_received(conn, path.name, sha, office, stored, intake.empty_rows())
+        submission_id = resumed or load.record_received(conn, path.name, sha, office, stored, intake.empty_rows())
         return Received(path, submission_id, 0, unreadable=unreadable)
     details = {"kind": submitted.kind, "encoding": submitted.encoding, "sheet": submitted.sheet,
                "column_letters": json.dumps(submitted.letters, ensure_ascii=False) if submitted.letters else None,
                **submitted.form}
-    submission_id = load.record_received(conn, path.name, sha, office, stored, submitted.rows, details=details)
+    submission_id = resumed or load.record_received(conn, path.name, sha, office, stored, submitted.rows,
+                                                    details=details)
     return Received(path, submission_id, submitted.rows.height, sheet=submitted.sheet, letters=submitted.letters)
 
 
@@ -85,5 +91,8 @@ def result(received: Received, status: str, findings: list[Finding]) -> dict:
         return [{"line": f.line, "column": f.column, "cell": cell(received, f), "rule": f.rule, "value": f.value,
                  "message": f.message} for f in findings if f.severity == severity]
 
-    return {"file": str(received.path), "submission_id": received.submission_id, "status": status,
-            "rows": received.rows, "errors": items("error"), "warnings": items("warning")}
+    summary = {"file": str(received.path), "submission_id": received.submission_id, "status": status,
+               "rows": received.rows, "errors": items("error"), "warnings": items("warning")}
+    if received.duplicate_of is not None:  # the same bytes again: say what became of them the first time
+        summary.update(duplicate_of=received.duplicate_of, original_status=received.original_status)
+    return summary

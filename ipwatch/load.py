@@ -63,3 +63,9 @@ def decide(conn: duckdb.DuckDBPyConnection, submission_id: int, findings: list[F
             conn.execute(warehouse.sql("accept_submission"), {"submission_id": submission_id})
         conn.execute(warehouse.sql("set_submission_status"), {"status": status, "submission_id": submission_id})
     return status
+
+
+def findings_of(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
+    """The findings recorded for a submission."""
+    rows = conn.execute(warehouse.sql("submission_findings"), {"submission_id": submission_id}).fetchall()
+    return [Finding(*row) for row in rows]

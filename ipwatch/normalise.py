@@ -35,7 +35,7 @@ ROW_SCHEMA = {
     "line": pl.Int32, "region_code": pl.String, "period": pl.String, "indicator_raw": pl.String,
     "indicator_code": pl.String, "indicator_candidates": pl.String, "value_raw": pl.String,
     "value": pl.Decimal(38, 10), "unit_raw": pl.String, "unit": pl.String, "status_raw": pl.String,
-    "status": pl.String, "note": pl.String,
+    "status": pl.String, "note": pl.String, "row_shape": pl.String,
 }
 
 
@@ -112,6 +112,7 @@ def rows(raw: RawTable, catalogue: Catalogue) -> pl.DataFrame:
             "indicator_code": code, "indicator_candidates": "、".join(codes) if len(codes) > 1 else None,
             "value_raw": row["value_raw"], "value": value, "unit_raw": unit_raw, "unit": unit,
             "status_raw": row["status_raw"], "status": status(row["status_raw"], available), "note": row["note_raw"],
+            "row_shape": row["row_shape"],
         })
     return pl.DataFrame(records, schema=ROW_SCHEMA)
 

@@ -29,7 +29,7 @@ HEADER_WORDS = {
     "note": "note", "备注": "note", "说明": "note",
 }
 TEXT_COLUMNS = ("region_code", "period", "indicator_code", "indicator_name", "value", "unit", "status", "note")
-RAW_SCHEMA = {"line": pl.Int32, **{f"{c}_raw": pl.String for c in TEXT_COLUMNS}}
+RAW_SCHEMA = {"line": pl.Int32, **{f"{c}_raw": pl.String for c in TEXT_COLUMNS}, "row_shape": pl.String}
 # Labels of the template's header block -> logical field.
 FORM_LABELS = {"行政区划代码": "region_code", "地区名称": "region_name", "报告期": "period",
                "填报单位": "reporting_unit", "填报人": "reporter", "联系电话": "phone", "填报日期": "reported_on"}
@@ -105,13 +105,17 @@ def read_csv(data: bytes) -> RawTable:
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if first.count("\t") > first.count(",") else ",")
     try:
-        columns = [header_word(h) for h in next(reader, [])]
+        header = next(reader, [])
+        columns = [header_word(h) for h in header]
         require_columns(columns, line=1)
-        records = []
+        records, start = [], reader.line_num + 1
         for cells in reader:
             if any(c.strip() for c in cells):
                 record = {f"{c}_raw": v for c, v in zip(columns, cells, strict=False) if c}
-                records.append({**record, "line": reader.line_num})
+                # a short row, or an unquoted "1,234" that split a number: the cells no longer match the header
+                shape = None if len(cells) == len(header) else f"本行{len(cells)}列，表头{len(header)}列"
+                records.append({**record, "line": start, "row_shape": shape})
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise ReadError(f"第{reader.line_num}行CSV格式错误：{exc} (malformed CSV at line {reader.line_num})",
                         line=reader.line_num) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Validator:
 
         from ipwatch.gx_duckdb import BufferedConnection
 
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # one INFO line per run otherwise
         self.conn = conn
         self.rules = {r.id: r for r in rules()}
         context = gx.get_context(mode="ephemeral")

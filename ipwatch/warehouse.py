@@ -11,12 +11,15 @@ import polars as pl
 
 from ipwatch import config
 
+# The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
+SCHEMA_VERSION = 1
 # Tables first, then the views built on them; each name is a file in sql/.
 TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels",
     "submissions", "submission_rows", "observation_versions", "validation_findings",
 )
-VIEWS = ("observations_all", "observations", "findings", "target_regions", "required_indicators", "progress")
+VIEWS = ("observations_all", "observations", "findings", "target_regions", "required_indicators", "observed",
+         "peer_ranks", "progress")
 
 
 def sql(name: str) -> str:
@@ -26,7 +29,9 @@ def sql(name: str) -> str:
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file, closed on exit."""
+    """A connection to the warehouse file, closed on exit; reading one that does not exist is an error."""
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at {path})")
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), read_only=read_only)
     try:
@@ -47,10 +52,34 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     conn.commit()
 
 
+class SchemaError(ValueError):
+    """The warehouse was made by a version of ipwatch this one cannot upgrade."""
+
+
+def schema_version(conn: duckdb.DuckDBPyConnection) -> int | None:
+    """The warehouse's schema version: None when it is new, 0 when it predates versioning."""
+    tables = {name for (name,) in conn.execute(sql("warehouse_tables")).fetchall()}
+    if "schema_version" in tables:
+        return conn.execute(sql("current_schema_version")).fetchone()[0] or 0
+    return 0 if "submissions" in tables else None
+
+
 def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and (re)create every view; safe to run on every start."""
+    """Create or upgrade the schema and (re)create every view; safe to run on every start."""
+    found = schema_version(conn)
+    if found is not None and found > SCHEMA_VERSION:
+        raise SchemaError(f"数据仓库版本({found})高于本程序({SCHEMA_VERSION})，请升级 ipwatch (warehouse is newer)")
+    for version in range(SCHEMA_VERSION if found is None else found, SCHEMA_VERSION):
+        upgrade = config.SQL_DIR / f"upgrade_to_{version + 1}.sql"
+        if not upgrade.exists():
+            raise SchemaError(
+                f"数据仓库由早期版本创建，无法自动升级：请将 {conn.execute('pragma database_list').fetchone()[2]} "
+                "移开后运行 ipwatch init，再从 archive/ 重新报送 (warehouse predates upgrades: rebuild it)")
+        conn.execute(upgrade.read_text("utf-8"))
+    conn.execute(sql("schema_version"))
     for name in TABLES + VIEWS:
         conn.execute(sql(name))
+    conn.execute(sql("set_schema_version"), {"version": SCHEMA_VERSION})
 
 
 def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

@@ -17,6 +17,7 @@ select
     t.direction,
     t.comparison,
     t.attribute,
+    t.peer_scope,
     coalesce(t.unit, i.unit) as target_unit,
     i.unit,
     t.target_year,

@@ -1,23 +1,8 @@
--- Progress of every target, for every region it binds, at every reported quarter.
--- Time: a year's value stands at its end, so quarter q of year y ends at t = (y - 1) + q / 4,
--- and expected (序时进度) = (t - t0) / (T - t0), clamped to [0, 1]. See README "Progress".
+-- Progress of every target, for every region it binds, at every reported quarter since its plan took force.
+-- Time: quarter q of year y ends at t = (y - 1) + q / 4; expected (序时进度) = (t - t0) / (T - t0) in [0, 1].
+-- The method for each kind of target is in README, "Progress".
 create or replace view progress as
-with observed as (
-    select
-        region_code,
-        indicator_code,
-        period,
-        value,
-        note,
-        status as value_status,
-        cast(substr(period, 1, 4) as integer) as year,
-        cast(substr(period, 6, 1) as integer) as quarter,
-        cast(substr(period, 1, 4) as integer) * 4 + cast(substr(period, 6, 1) as integer) - 1 as period_key
-    from observations
-    where value is not null
-),
-
-periods as (
+with periods as (
     select distinct
         period,
         year,
@@ -26,7 +11,6 @@ periods as (
     from observed
 ),
 
--- each target, for each region it binds, at each reported quarter since the plan took force
 subjects as (
     select
         t.plan_id,
@@ -38,13 +22,13 @@ subjects as (
         t.target_year,
         t.target_value_high,
         t.relative_to_baseline,
+        t.cumulative_basis,
         t.peer_scope,
         t.baseline_value_std,
         t.target_value_std,
         tr.region_code,
         p.period_start,
         i.measure,
-        i.direction as indicator_direction,
         pr.period,
         pr.year,
         pr.quarter,
@@ -64,116 +48,106 @@ year_ends as (
     where quarter = 4
 ),
 
--- the latest value at or before the quarter; a year-to-date flow only counts within its year, and a
--- level to reach on a flow (880 PCT applications a year) is judged on the latest full year
+-- The value a target is judged on. A level or share on a flow (880 PCT applications a year): the latest full
+-- year. Any other use of a flow: the year-to-date of this very quarter. A stock: the latest value so far.
 with_actual as (
     select
         s.*,
         s.measure = 'flow_ytd' and s.kind in ('level', 'share') as on_full_year,
-        case when on_full_year then ye.period else a.period end as actual_period,
-        case when on_full_year then ye.value_status else a.value_status end as value_status,
-        case when on_full_year then ye.note else a.note end as note,
         case
-            when on_full_year then ye.value
-            when s.measure = 'flow_ytd' and a.year <> s.year then null
-            else a.value
-        end as actual
+            when on_full_year then full_year.value
+            when s.measure = 'flow_ytd' then this_quarter.value
+            else latest.value
+        end as actual,
+        case
+            when on_full_year then full_year.period_key
+            when s.measure = 'flow_ytd' then this_quarter.period_key
+            else latest.period_key
+        end as actual_key,
+        case
+            when on_full_year then full_year.period
+            when s.measure = 'flow_ytd' then this_quarter.period
+            else latest.period
+        end as actual_period,
+        case
+            when on_full_year then full_year.value_status
+            when s.measure = 'flow_ytd' then this_quarter.value_status
+            else latest.value_status
+        end as value_status,
+        case
+            when on_full_year then full_year.note
+            when s.measure = 'flow_ytd' then this_quarter.note
+            else latest.note
+        end as note
     from subjects as s
-    asof left join observed as a
+    asof left join observed as latest
         on
-            s.region_code = a.region_code
-            and s.indicator_code = a.indicator_code
-            and s.period_key >= a.period_key
-    asof left join year_ends as ye
+            s.region_code = latest.region_code
+            and s.indicator_code = latest.indicator_code
+            and s.period_key >= latest.period_key
+    asof left join year_ends as full_year
         on
-            s.region_code = ye.region_code
-            and s.indicator_code = ye.indicator_code
-            and s.period_key >= ye.period_key
+            s.region_code = full_year.region_code
+            and s.indicator_code = full_year.indicator_code
+            and s.period_key >= full_year.period_key
+    left join observed as this_quarter
+        on
+            s.region_code = this_quarter.region_code
+            and s.indicator_code = this_quarter.indicator_code
+            and s.period_key = this_quarter.period_key
 ),
 
--- the baseline: the plan's own, else the latest value at or before the end of the base year
+-- the plan's own baseline, else the value at the end of the base year (a flow: that year's total)
 with_baseline as (
     select
         w.*,
-        coalesce(w.baseline_value_std, b.value) as baseline
+        coalesce(
+            w.baseline_value_std, case when w.measure = 'flow_ytd' then base_total.value else base_stock.value end
+        ) as baseline
     from with_actual as w
-    asof left join observed as b
+    asof left join observed as base_stock
         on
-            w.region_code = b.region_code
-            and w.indicator_code = b.indicator_code
-            and w.base_year * 4 + 3 >= b.period_key
+            w.region_code = base_stock.region_code
+            and w.indicator_code = base_stock.indicator_code
+            and w.base_year * 4 + 3 >= base_stock.period_key
+    left join year_ends as base_total
+        on
+            w.region_code = base_total.region_code
+            and w.indicator_code = base_total.indicator_code
+            and w.base_year = base_total.year
 ),
 
-year_totals as (
-    select
-        region_code,
-        indicator_code,
-        year,
-        arg_max(value, period_key) as year_total
-    from observed
-    group by region_code, indicator_code, year
-),
-
-with_context as (
+-- a flow accumulated over the plan: the full years since it took force (up to its target year), plus
+-- this year's year-to-date while the target year has not passed; a missing year leaves it unknown
+with_totals as (
     select
         w.*,
         coalesce(w.target_value_std, w.baseline * w.relative_to_baseline) as target,
         (w.year - 1) + w.quarter / 4.0 as t,
-        py.value as same_period_last_year,
+        last_year.value as same_period_last_year,
+        greatest(least(w.year - 1, w.target_year) - w.period_start + 1, 0) as full_years_wanted,
         (
-            select sum(yt.year_total)
-            from year_totals as yt
+            select count(*)
+            from year_ends as ye
             where
-                yt.region_code = w.region_code
-                and yt.indicator_code = w.indicator_code
-                and yt.year >= w.period_start
-                and yt.year < w.year
-        ) as earlier_years_total
+                ye.region_code = w.region_code
+                and ye.indicator_code = w.indicator_code
+                and ye.year between w.period_start and least(w.year - 1, w.target_year)
+        ) as full_years_found,
+        (
+            select coalesce(sum(ye.value), 0)
+            from year_ends as ye
+            where
+                ye.region_code = w.region_code
+                and ye.indicator_code = w.indicator_code
+                and ye.year between w.period_start and least(w.year - 1, w.target_year)
+        ) as full_years_total
     from with_baseline as w
-    left join observed as py
+    left join observed as last_year
         on
-            w.region_code = py.region_code
-            and w.indicator_code = py.indicator_code
-            and w.period_key - 4 = py.period_key
-),
-
--- rank among peers: regions of the same level under the same province (or the same parent)
-region_provinces as (
-    select
-        r.region_code,
-        r.level,
-        r.parent_code,
-        case
-            when r.level = 'province' then r.region_code
-            when parent.level = 'province' then parent.region_code
-            else parent.parent_code
-        end as province_code
-    from regions as r
-    left join regions as parent on r.parent_code = parent.region_code
-),
-
-peer_ranks as (
-    select
-        o.region_code,
-        o.indicator_code,
-        o.period_key,
-        rank() over province_peers as rank_in_province,
-        rank() over parent_peers as rank_in_parent,
-        -- counted over the whole group: with an order, count(*) would be a running count
-        count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.province_code) as peers_in_province,
-        count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.parent_code) as peers_in_parent
-    from observed as o
-    inner join region_provinces as rp using (region_code)
-    inner join indicators as i using (indicator_code)
-    window
-        province_peers as (
-            partition by o.indicator_code, o.period_key, rp.level, rp.province_code
-            order by case when i.direction = 'up' then -o.value else o.value end
-        ),
-        parent_peers as (
-            partition by o.indicator_code, o.period_key, rp.level, rp.parent_code
-            order by case when i.direction = 'up' then -o.value else o.value end
-        )
+            w.region_code = last_year.region_code
+            and w.indicator_code = last_year.indicator_code
+            and w.actual_key - 4 = last_year.period_key
 ),
 
 measured as (
@@ -184,10 +158,13 @@ measured as (
         greatest(0.0, least(1.0, (w.t - w.base_year) / nullif(w.target_year - w.base_year, 0))) as plan_elapsed,
         100.0 * (w.actual / nullif(w.same_period_last_year, 0) - 1) as growth,
         case
-            when w.measure = 'flow_ytd' then coalesce(w.earlier_years_total, 0) + w.actual
-            else w.actual - coalesce(w.baseline, 0)
+            when w.measure = 'flow_ytd' and w.full_years_found < w.full_years_wanted then null
+            when w.measure = 'flow_ytd'
+                then w.full_years_total + case when w.year <= w.target_year then w.actual else 0 end
+            when w.cumulative_basis = 'new' then w.actual - w.baseline
+            else w.actual
         end as accumulated
-    from with_context as w
+    from with_totals as w
     left join peer_ranks as pk
         on
             w.kind = 'rank'
@@ -196,20 +173,27 @@ measured as (
             and w.period_key = pk.period_key
 ),
 
-scored as (
+-- the figure each kind compares with its target
+judged as (
     select
         *,
         case kind
-            when 'annual_growth' then growth / nullif(target, 0)
-            when 'annual_flow' then actual / nullif(target, 0)
-            when 'cumulative' then accumulated / nullif(target, 0)
-            when 'rank' then null
-            else case
-                when baseline is not null and target <> baseline
-                    then (actual - baseline) / (target - baseline)
-                when direction = 'up' then actual / nullif(target, 0)
-                else target / nullif(actual, 0)
-            end
+            when 'annual_growth' then growth
+            when 'cumulative' then accumulated
+            else actual
+        end as reached
+    from measured
+),
+
+scored as (
+    select
+        *,
+        case
+            when kind in ('annual_growth', 'annual_flow', 'cumulative') then reached / nullif(target, 0)
+            when kind = 'rank' then null
+            when baseline is not null and target <> baseline then (actual - baseline) / (target - baseline)
+            when direction = 'up' then actual / nullif(target, 0)
+            else target / nullif(actual, 0)
         end as completion,
         case kind
             when 'annual_growth' then 1.0
@@ -217,20 +201,25 @@ scored as (
             when 'rank' then null
             else plan_elapsed
         end as expected,
-        case kind
-            when 'annual_growth' then quarter = 4 and growth >= target
-            when 'annual_flow' then actual >= target
-            when 'cumulative' then accumulated >= target
-            when 'rank' then rank <= ceil(target / 100.0 * peer_count)
-            when 'level' then case when direction = 'up' then actual >= target else actual <= target end
-            when 'share' then case when direction = 'up' then actual >= target else actual <= target end
+        case
+            when kind = 'rank' then rank <= ceil(target / 100.0 * peer_count)
+            when kind = 'annual_growth' and quarter <> 4 then false
+            when comparison = '>' then reached > target
+            when comparison = '<' then reached < target
+            when comparison = '<=' then reached <= target
+            when comparison = '=' then reached = target
+            else reached >= target
         end as achieved,
         case kind
-            when 'annual_growth' then growth is null
             when 'rank' then rank is null
-            else actual is null or target is null
-        end as missing
-    from measured
+            when 'cumulative' then accumulated is null and (measure = 'flow_ytd' or actual is null)
+            else reached is null
+        end as missing,
+        target is null
+        or (
+            kind = 'cumulative' and cumulative_basis = 'new' and measure <> 'flow_ytd' and baseline is null
+        ) as without_baseline
+    from judged
 ),
 
 thresholds as (
@@ -267,6 +256,7 @@ select
     target,
     target_value_high as target_high,
     target_year,
+    accumulated,
     completion,
     expected,
     pace,
@@ -274,8 +264,10 @@ select
     rank,
     peer_count,
     case
-        when missing then 'no_data'
+        when without_baseline and actual is not null then 'no_baseline'
+        when missing or without_baseline then 'no_data'
         when achieved then 'achieved'
+        when year > target_year then 'missed'
         when kind = 'rank' then 'lagging'
         when pace is null then case when completion >= 0 then 'on_track' else 'regressing' end
         when pace >= on_track then 'on_track'

@@ -15,5 +15,6 @@ create table if not exists submission_rows (
     status_raw varchar,
     status varchar,
     note varchar,
+    row_shape varchar,
     primary key (submission_id, line)
 );

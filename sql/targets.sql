@@ -1,4 +1,5 @@
--- Every quantitative target of every plan. target_value is in the plan's own unit; target_value_std
+-- Every quantitative target of every plan. cumulative_basis: 'new' counts what was added since the base year
+-- (新增), 'total' the running total (累计达). target_value is in the plan's own unit; target_value_std
 -- (and baseline_value_std) are converted to the indicator's unit, which is what progress compares.
 create table if not exists targets (
     plan_id varchar not null,
@@ -15,6 +16,7 @@ create table if not exists targets (
     target_value double,
     target_value_high double,
     relative_to_baseline double,
+    cumulative_basis varchar,
     unit varchar,
     baseline_value_std double,
     target_value_std double,

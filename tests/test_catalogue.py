@@ -139,3 +139,12 @@ def test_catalogue_json_prints_every_target():
             hefei["baseline_value"], hefei["target_value"], hefei["kind"]) == (
         "340100", 2025, "pct_applications", "件", 365, 880, "level")
     assert hefei["indicator_name_zh"] and hefei["indicator_name_en"]
+    assert (hefei["indicator_category"], hefei["indicator_measure"], hefei["plan_period"]) == ("创造", "flow_ytd",
+                                                                                             [2021, 2025])
+
+
+def test_only_what_the_plan_calls_new_counts_from_the_base_year(catalogue):
+    new = sorted(t.target_id for t in catalogue.targets() if t.basis == "new")
+    assert new == ["new-high-tech-enterprises", "new-national-ip-advantage-demo-enterprises",
+                   "new-national-little-giants", "new-tech-based-enterprises"]
+    assert all(t.kind == "cumulative" for t in catalogue.targets() if t.basis == "new")

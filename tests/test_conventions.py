@@ -70,3 +70,17 @@ def test_analytics_are_off():
 
     assert os.environ["GX_ANALYTICS_ENABLED"] == "false"
     assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+
+
+def test_warehouse_records_its_schema_version(conn):
+    assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION
+
+
+def test_warehouse_from_before_versioning_is_refused_with_advice(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute("create table submissions (submission_id integer)")
+    with warehouse.connect(path) as conn, pytest.raises(warehouse.SchemaError, match="ipwatch init"):
+        warehouse.create_schema(conn)

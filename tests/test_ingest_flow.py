@@ -143,3 +143,31 @@ def test_inbox_file_decided_before_a_crash_is_a_duplicate_on_rerun(tmp_path, hom
     [result] = inbox_flow(home=home)
     assert result["status"] == "duplicate" and not path.exists()
     assert current(home) == [("340102", "2025Q3", "pct_applications", 5.0)]
+
+
+def test_resending_a_rejected_file_reports_its_faults_again_and_exit_1(tmp_path, home, capsys):
+    bad = write_csv(tmp_path / "bad.csv", ["999999,2025Q3,pct_applications,700,件,"])
+    cli.main(["--home", home, "ingest", str(bad), "--as", "340100", "--json"])
+    capsys.readouterr()
+    assert cli.main(["--home", home, "ingest", str(bad), "--as", "340100", "--json"]) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert (again["status"], again["duplicate_of"], again["original_status"]) == ("duplicate", 1, "rejected")
+    assert [e["rule"] for e in again["errors"]] == ["region_known"]
+
+
+def test_crash_after_receiving_an_unreadable_file_is_completed_by_the_next_run(tmp_path, home):
+    path = write_csv(tmp_path / "h.csv", ["340100,2025Q3,700"], header="region_code,period,value")
+    ws = config.workspace(home)
+    ingest_flow([], office="340100", home=home)
+    with warehouse.connect(ws.warehouse) as conn:
+        ingest.receive(conn, ws, path, "340100", cat.default())
+    [result] = ingest_flow([path], office="340100", home=home)
+    assert (result["submission_id"], result["status"], result["errors"][0]["rule"]) == (1, "rejected", "file_readable")
+
+
+def test_missing_file_or_unknown_office_is_a_usage_error_before_anything_runs(tmp_path, home, capsys):
+    good = write_csv(tmp_path / "good.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    assert cli.main(["--home", home, "ingest", str(good), str(tmp_path / "nosuch.csv"), "--as", "340100"]) == 2
+    assert cli.main(["--home", home, "ingest", str(good), "--as", "99"]) == 2
+    assert "文件不存在" in capsys.readouterr().err
+    assert not config.workspace(home).warehouse.exists()

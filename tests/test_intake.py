@@ -185,3 +185,14 @@ def test_formula_never_computed_is_not_a_number(tmp_path, catalogue):
                                       ["340100", "2025Q3", "pct_applications", "=300+400"]])
     row = read(path, catalogue).rows.row(0, named=True)
     assert (row["value_raw"], row["value"]) == ("=300+400", None)
+
+
+def test_row_with_missing_or_extra_cells_is_flagged(tmp_path, catalogue):
+    path = write_csv(tmp_path / "a.csv", ["340100,2025Q2,pct_applications", "340100,2025Q3,pct_applications,1,234,件,"])
+    assert read(path, catalogue).rows["row_shape"].to_list() == ["本行3列，表头6列", "本行7列，表头6列"]
+
+
+def test_a_quoted_note_over_two_lines_is_reported_at_its_first_line(tmp_path, catalogue):
+    path = write_csv(tmp_path / "a.csv", ["340100,2025Q2,pct_applications,1,件,ok", "",
+                                          '340100,2025Q3,pct_applications,2,件,"第一行', '第二行"'])
+    assert read(path, catalogue).rows["line"].to_list() == [2, 4]

@@ -101,3 +101,66 @@ def test_level_target_on_a_flow_is_judged_on_the_latest_full_year(conn, ws, cata
     row = progress(conn, "hefei-2022", "pct-applications", "340100", "2024Q2")
     assert (row["actual"], row["actual_period"], row["completion"], row["expected"], row["status"]) == (
         600, "2023Q4", pytest.approx(0.456311, abs=1e-6), pytest.approx(0.7), "needs_acceleration")
+
+
+@pytest.mark.parametrize(("value", "status"), [(18.0, "missed"), (21.0, "achieved")])
+def test_after_the_target_year_a_target_is_reached_or_missed(conn, ws, catalogue, tmp_path, value, status):
+    submit(conn, ws, catalogue, tmp_path, "340100", [f"340100,2026Q3,high_value_invention_patents_per_10k,{value},,"])
+    row = progress(conn, "hefei-2022", "high-value-invention-patents-per-10k", "340100", "2026Q3")
+    assert row["status"] == status
+
+
+PLEDGE_YEARS = [f"340100,{year}Q4,ip_pledge_financing_amount,{value},亿元,"
+                for year, value in ((2021, 20), (2022, 25), (2023, 30), (2024, 35))]
+PLEDGE_2025Q2 = "340100,2025Q2,ip_pledge_financing_amount,10,亿元,"
+
+
+def test_cumulative_flow_adds_full_years_and_this_year_to_date(conn, ws, catalogue, tmp_path):
+    # Hefei: 150亿元 of pledge financing over 2021-2025. 20+25+30+35 = 110 by 2024, 10 in 2025 by Q2: 120.
+    # completion 120/150 = 0.8; t = 2024.5, t0 = 2020, T = 2025: expected 0.9; pace 0.889.
+    submit(conn, ws, catalogue, tmp_path, "340100", [*PLEDGE_YEARS, PLEDGE_2025Q2])
+    row = progress(conn, "hefei-2022", "ip-pledge-financing-total", "340100", "2025Q2")
+    assert (row["accumulated"], row["completion"], row["expected"], row["status"]) == (
+        pytest.approx(120), pytest.approx(0.8), pytest.approx(0.9), "needs_acceleration")
+
+
+def test_cumulative_flow_stops_at_the_target_year(conn, ws, catalogue, tmp_path):
+    # 110 by 2024 plus 45 in 2025 = 155 >= 150; what 2026 brings no longer counts.
+    submit(conn, ws, catalogue, tmp_path, "340100", [*PLEDGE_YEARS, "340100,2025Q4,ip_pledge_financing_amount,45,亿元,",
+                                                     "340100,2026Q3,ip_pledge_financing_amount,1,亿元,"])
+    row = progress(conn, "hefei-2022", "ip-pledge-financing-total", "340100", "2026Q3")
+    assert (row["accumulated"], row["status"]) == (pytest.approx(155), "achieved")
+
+
+def test_cumulative_flow_with_a_year_missing_is_no_data(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", [PLEDGE_YEARS[0], PLEDGE_YEARS[2], PLEDGE_YEARS[3], PLEDGE_2025Q2])
+    row = progress(conn, "hefei-2022", "ip-pledge-financing-total", "340100", "2025Q2")
+    assert (row["accumulated"], row["status"]) == (None, "no_data")
+
+
+def test_new_since_the_base_year_without_a_baseline_says_so(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2025Q2,high_tech_enterprises,300,家,"])
+    row = progress(conn, "jiangjin-2024", "new-high-tech-enterprises", "500116", "2025Q2")
+    assert (row["completion"], row["status"]) == (None, "no_baseline")
+
+
+def test_doubling_without_a_baseline_says_so(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2023Q2,ip_talent,5000,人,"])
+    assert progress(conn, "hefei-2022", "ip-talent-doubling", "340100", "2023Q2")["status"] == "no_baseline"
+
+
+def test_a_year_to_date_flow_is_only_judged_in_its_own_quarter(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2025Q2,ip_pledge_financing_amount,2000,万元,",
+                                                     "500116,2025Q3,high_tech_enterprises,600,家,"])
+    row = progress(conn, "jiangjin-2024", "ip-pledge-financing-annual", "500116", "2025Q3")
+    assert (row["actual"], row["status"]) == (None, "no_data")
+
+
+def test_more_than_is_strict(conn, ws, catalogue, tmp_path):
+    # Jiangjin: 超过2家 institutions in the open-licence pilot by 2026; exactly 2 is on track, not achieved,
+    # and 3 is achieved.
+    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2026Q2,patent_open_license_pilot_institutions,2,家,",
+                                                     "500116,2026Q3,patent_open_license_pilot_institutions,3,家,"])
+    two = progress(conn, "jiangjin-2024", "open-license-pilot-institutions", "500116", "2026Q2")
+    three = progress(conn, "jiangjin-2024", "open-license-pilot-institutions", "500116", "2026Q3")
+    assert (two["completion"], two["status"], three["status"]) == (pytest.approx(1.0), "on_track", "achieved")

@@ -1,0 +1,38 @@
+-- Each region's rank on each indicator and quarter among the reporting regions of the same level,
+-- in its province and under its parent (best first, by the indicator's direction).
+create or replace view peer_ranks as
+with region_provinces as (
+    select
+        r.region_code,
+        r.level,
+        r.parent_code,
+        case
+            when r.level = 'province' then r.region_code
+            when parent.level = 'province' then parent.region_code
+            else parent.parent_code
+        end as province_code
+    from regions as r
+    left join regions as parent on r.parent_code = parent.region_code
+)
+
+select
+    o.region_code,
+    o.indicator_code,
+    o.period_key,
+    rank() over province_peers as rank_in_province,
+    rank() over parent_peers as rank_in_parent,
+    -- counted over the whole group: with an order, count(*) would be a running count
+    count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.province_code) as peers_in_province,
+    count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.parent_code) as peers_in_parent
+from observed as o
+inner join region_provinces as rp using (region_code)
+inner join indicators as i using (indicator_code)
+window
+    province_peers as (
+        partition by o.indicator_code, o.period_key, rp.level, rp.province_code
+        order by case when i.direction = 'up' then -o.value else o.value end
+    ),
+    parent_peers as (
+        partition by o.indicator_code, o.period_key, rp.level, rp.parent_code
+        order by case when i.direction = 'up' then -o.value else o.value end
+    );

@@ -1,0 +1,3 @@
+-- Record the schema version the warehouse now has.
+delete from schema_version;
+insert into schema_version values ($version);

@@ -1,0 +1,11 @@
+-- The findings of one submission, in file order.
+select
+    rule,
+    severity,
+    line,
+    "column",
+    value,
+    message
+from validation_findings
+where submission_id = $submission_id
+order by line nulls last, rule;
