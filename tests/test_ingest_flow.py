@@ -171,3 +171,18 @@ def test_missing_file_or_unknown_office_is_a_usage_error_before_anything_runs(tm
     assert cli.main(["--home", home, "ingest", str(good), "--as", "99"]) == 2
     assert "文件不存在" in capsys.readouterr().err
     assert not config.workspace(home).warehouse.exists()
+
+
+def test_ingest_correct_then_reingest_leaves_the_correction_current_and_the_chain(tmp_path, home, capsys):
+    first = write_csv(tmp_path / "v1.csv", ["340102,2025Q3,pct_applications,700,件,",
+                                            "340102,2025Q3,patent_attorneys,90,人,"])
+    fix = write_csv(tmp_path / "v2.csv", ["340102,2025Q3,pct_applications,710,件,更正"])
+    results = ingest_flow([first, fix, first], office="340100", home=home)
+    assert [r["status"] for r in results] == ["accepted", "accepted", "duplicate"]
+    assert current(home) == [("340102", "2025Q3", "patent_attorneys", 90.0),
+                             ("340102", "2025Q3", "pct_applications", 710.0)]
+    assert cli.main(["--home", home, "history", "--region", "340102", "--indicator", "PCT国际专利申请量",
+                     "--json"]) == 0
+    chain = json.loads(capsys.readouterr().out)
+    assert [(r["value"], r["is_current"], r["submission_id"], r["file_name"]) for r in chain] == [
+        (710.0, True, 2, "v2.csv"), (700.0, False, 1, "v1.csv")]
