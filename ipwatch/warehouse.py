@@ -18,7 +18,8 @@ TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels",
     "submissions", "submission_rows", "observation_versions", "validation_findings",
 )
-VIEWS = ("observations_all", "observations", "findings", "target_regions", "required_indicators", "observed",
+VIEWS = ("observations_all", "observations", "findings", "target_regions", "required_indicators", "region_values",
+         "observed",
          "peer_ranks", "progress")
 
 

@@ -1,14 +1,24 @@
--- Current values with their place in time: period_key orders quarters (year * 4 + quarter - 1).
+-- The values progress is measured on (region_values: submitted, or derived from children or from a ratio's
+-- parts), with their place in time: period_key orders quarters (year * 4 + quarter - 1).
 create or replace view observed as
 select
-    region_code,
-    indicator_code,
-    period,
-    cast(value as double) as value,
-    note,
-    status as value_status,
-    cast(left(period, 4) as integer) as year,
-    cast(right(period, 1) as integer) as quarter,
-    cast(left(period, 4) as integer) * 4 + cast(right(period, 1) as integer) - 1 as period_key
-from observations
-where value is not null;
+    v.region_code,
+    v.indicator_code,
+    v.period,
+    v.value,
+    o.note,
+    v.derived,
+    v.incomplete,
+    v.denominator_period,
+    case when v.derived then '推算' else o.status end as value_status,
+    cast(left(v.period, 4) as integer) as year,
+    cast(right(v.period, 1) as integer) as quarter,
+    cast(left(v.period, 4) as integer) * 4 + cast(right(v.period, 1) as integer) - 1 as period_key
+from region_values as v
+left join observations as o
+    on
+        not v.derived
+        and v.region_code = o.region_code
+        and v.indicator_code = o.indicator_code
+        and v.period = o.period
+where v.value is not null or v.incomplete;

@@ -27,6 +27,7 @@ select
 from observed as o
 inner join region_provinces as rp using (region_code)
 inner join indicators as i using (indicator_code)
+where o.value is not null
 window
     province_peers as (
         partition by o.indicator_code, o.period_key, rp.level, rp.province_code

@@ -50,35 +50,14 @@ year_ends as (
 
 -- The value a target is judged on. A level or share on a flow (880 PCT applications a year): the latest full
 -- year. Any other use of a flow: the year-to-date of this very quarter. A stock: the latest value so far.
-with_actual as (
+with_choice as (
     select
         s.*,
-        s.measure = 'flow_ytd' and s.kind in ('level', 'share') as on_full_year,
         case
-            when on_full_year then full_year.value
-            when s.measure = 'flow_ytd' then this_quarter.value
-            else latest.value
-        end as actual,
-        case
-            when on_full_year then full_year.period_key
-            when s.measure = 'flow_ytd' then this_quarter.period_key
+            when s.measure = 'flow_ytd' and s.kind in ('level', 'share') then full_year.period_key
+            when s.measure = 'flow_ytd' then s.period_key
             else latest.period_key
-        end as actual_key,
-        case
-            when on_full_year then full_year.period
-            when s.measure = 'flow_ytd' then this_quarter.period
-            else latest.period
-        end as actual_period,
-        case
-            when on_full_year then full_year.value_status
-            when s.measure = 'flow_ytd' then this_quarter.value_status
-            else latest.value_status
-        end as value_status,
-        case
-            when on_full_year then full_year.note
-            when s.measure = 'flow_ytd' then this_quarter.note
-            else latest.note
-        end as note
+        end as actual_key
     from subjects as s
     asof left join observed as latest
         on
@@ -90,11 +69,24 @@ with_actual as (
             s.region_code = full_year.region_code
             and s.indicator_code = full_year.indicator_code
             and s.period_key >= full_year.period_key
-    left join observed as this_quarter
+),
+
+with_actual as (
+    select
+        c.*,
+        a.value as actual,
+        a.period as actual_period,
+        a.value_status,
+        a.note,
+        coalesce(a.derived, false) as derived,
+        coalesce(a.incomplete, false) as incomplete,
+        a.denominator_period
+    from with_choice as c
+    left join observed as a
         on
-            s.region_code = this_quarter.region_code
-            and s.indicator_code = this_quarter.indicator_code
-            and s.period_key = this_quarter.period_key
+            c.region_code = a.region_code
+            and c.indicator_code = a.indicator_code
+            and c.actual_key = a.period_key
 ),
 
 -- the plan's own baseline, else the value at the end of the base year (a flow: that year's total)
@@ -127,7 +119,7 @@ with_totals as (
         last_year.value as same_period_last_year,
         greatest(least(w.year - 1, w.target_year) - w.period_start + 1, 0) as full_years_wanted,
         (
-            select count(*)
+            select count(ye.value)
             from year_ends as ye
             where
                 ye.region_code = w.region_code
@@ -252,6 +244,8 @@ select
     actual_period,
     value_status,
     note,
+    derived,
+    denominator_period,
     baseline,
     target,
     target_value_high as target_high,
@@ -264,6 +258,7 @@ select
     rank,
     peer_count,
     case
+        when actual is null and incomplete then 'incomplete'
         when without_baseline and actual is not null then 'no_baseline'
         when missing or without_baseline then 'no_data'
         when achieved then 'achieved'

@@ -164,3 +164,38 @@ def test_more_than_is_strict(conn, ws, catalogue, tmp_path):
     two = progress(conn, "jiangjin-2024", "open-license-pilot-institutions", "500116", "2026Q2")
     three = progress(conn, "jiangjin-2024", "open-license-pilot-institutions", "500116", "2026Q3")
     assert (two["completion"], two["status"], three["status"]) == (pytest.approx(1.0), "on_track", "achieved")
+
+
+SHANWEI_COUNTIES = ("441502", "441521", "441523", "441581")
+
+
+def test_city_total_is_the_sum_of_its_counties_marked_derived(conn, ws, catalogue, tmp_path):
+    # Shanwei: 200万元 of pledge financing a year. Its four counties report 10+20+30+40 = 100万元 for 2019 and
+    # the city nothing: the city's value is derived, 100/200 = 0.5 done with the whole year gone: lagging.
+    rows = [f"{code},2019Q4,ip_pledge_financing_amount,{v},万元," for code, v in zip(SHANWEI_COUNTIES, (10, 20, 30, 40),
+                                                                                   strict=True)]
+    submit(conn, ws, catalogue, tmp_path, "441500", rows)
+    row = progress(conn, "shanwei-2016", "ip-pledge-financing-annual", "441500", "2019Q4")
+    assert (row["actual"], row["derived"], row["value_status"], row["completion"], row["status"]) == (
+        pytest.approx(0.01), True, "推算", pytest.approx(0.5), "lagging")
+
+
+def test_city_total_with_a_county_missing_is_incomplete(conn, ws, catalogue, tmp_path):
+    rows = [f"{code},2019Q4,ip_pledge_financing_amount,10,万元," for code in SHANWEI_COUNTIES[:3]]
+    submit(conn, ws, catalogue, tmp_path, "441500", rows)
+    row = progress(conn, "shanwei-2016", "ip-pledge-financing-annual", "441500", "2019Q4")
+    assert (row["actual"], row["status"]) == (None, "incomplete")
+
+
+def test_per_10k_ratio_of_a_city_sums_numerators_and_populations(conn, ws, catalogue, tmp_path):
+    # Population at the end of 2018: 50+60+70+120 = 300万人; patents in force at 2019Q2: 60+90+100+110 = 360.
+    # The city's ratio is 360 / 300 = 1.2 件/万人 (not the mean of the counties' 1.2, 1.5, 1.43, 0.92 = 1.26),
+    # measured on the 2018 year-end population, and meets the target of 1.17.
+    pops = dict(zip(SHANWEI_COUNTIES, (50, 60, 70, 120), strict=True))
+    patents = dict(zip(SHANWEI_COUNTIES, (60, 90, 100, 110), strict=True))
+    rows = [f"{c},2018Q4,population,{p},万人," for c, p in pops.items()]
+    rows += [f"{c},2019Q2,invention_patents_in_force,{n},件," for c, n in patents.items()]
+    submit(conn, ws, catalogue, tmp_path, "441500", rows)
+    row = progress(conn, "shanwei-2016", "invention-patents-per-10k", "441500", "2019Q2")
+    assert (row["actual"], row["derived"], row["denominator_period"], row["status"]) == (
+        pytest.approx(1.2), True, "2018Q4", "achieved")
