@@ -228,7 +228,17 @@ paced as (
         thresholds.on_track,
         thresholds.needs_acceleration,
         thresholds.lagging,
-        case when scored.expected > 0 then scored.completion / scored.expected end as pace
+        case when scored.expected > 0 then scored.completion / scored.expected end as pace,
+        -- anticipated progress (Open SDG): growth so far per year against the growth the target requires
+        case
+            when scored.kind in ('level', 'share') and scored.baseline > 0 and scored.target > 0
+                and scored.actual > 0 and scored.t > scored.base_year
+                then pow(scored.actual / scored.baseline, 1 / (scored.t - scored.base_year)) - 1
+        end as cagr,
+        case
+            when scored.kind in ('level', 'share') and scored.baseline > 0 and scored.target > 0
+                then pow(scored.target / scored.baseline, 1 / (scored.target_year - scored.base_year)) - 1
+        end as required_cagr
     from scored
     cross join thresholds
 )
@@ -254,6 +264,9 @@ select
     completion,
     expected,
     pace,
+    cagr,
+    required_cagr,
+    cagr / nullif(required_cagr, 0) as anticipated,
     growth,
     rank,
     peer_count,

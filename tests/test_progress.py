@@ -199,3 +199,64 @@ def test_per_10k_ratio_of_a_city_sums_numerators_and_populations(conn, ws, catal
     row = progress(conn, "shanwei-2016", "invention-patents-per-10k", "441500", "2019Q2")
     assert (row["actual"], row["derived"], row["denominator_period"], row["status"]) == (
         pytest.approx(1.2), True, "2018Q4", "achieved")
+
+
+@pytest.mark.parametrize(("period", "value", "expected", "completion", "status"), [
+    # 2021Q4 ends at t = 2021.0: e = 1/5 = 0.2; (12.528 - 10.66) / 9.34 = 0.2; pace 1.0
+    ("2021Q4", 12.528, 0.2, 0.2, "on_track"),
+    # 2023Q2 ends at t = 2022.5: e = 0.5; (15.33 - 10.66) / 9.34 = 0.5; pace 1.0
+    ("2023Q2", 15.33, 0.5, 0.5, "on_track"),
+    # 2025Q4 ends at t = 2025.0: e = 1; (19 - 10.66) / 9.34 = 0.892934; the year is not over yet: needs acceleration
+    ("2025Q4", 19.0, 1.0, 0.892934, "needs_acceleration"),
+])
+def test_hefei_high_value_patents_at_three_quarters(conn, ws, catalogue, tmp_path, period, value, expected,
+                                                    completion, status):
+    submit(conn, ws, catalogue, tmp_path, "340100", [f"340100,{period},high_value_invention_patents_per_10k,{value},,"])
+    row = progress(conn, "hefei-2022", "high-value-invention-patents-per-10k", "340100", period)
+    assert (row["expected"], row["completion"], row["status"]) == (
+        pytest.approx(expected), pytest.approx(completion, abs=1e-6), status)
+
+
+def test_anticipated_progress_compares_growth_rates(conn, ws, catalogue, tmp_path):
+    # q = (15.33 / 10.66) ^ (1 / 2.5) - 1 = 0.156416; Q = (20 / 10.66) ^ (1 / 5) - 1 = 0.134108; R = q / Q = 1.166338
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2023Q2,high_value_invention_patents_per_10k,15.33,,"])
+    row = progress(conn, "hefei-2022", "high-value-invention-patents-per-10k", "340100", "2023Q2")
+    assert (row["cagr"], row["required_cagr"], row["anticipated"]) == (
+        pytest.approx(0.156416, abs=1e-6), pytest.approx(0.134108, abs=1e-6), pytest.approx(1.166338, abs=1e-6))
+
+
+def test_rank_among_the_counties_of_a_city(ws, catalogue, tmp_path):
+    """A plan ranking Hefei's counties within the city (peer_scope prefecture): top 50% of 4 reporting."""
+    from dataclasses import replace
+
+    from ipwatch import reference
+
+    hefei = catalogue.plans["hefei-2022"]
+    rank = replace(hefei.targets[0], target_id="county-rank", kind="rank", target_value=50, unit="%",
+                   peer_scope="prefecture", applies_to="each_county", baseline_value=None, baseline_year=None)
+    plans = {**catalogue.plans, "hefei-2022": replace(hefei, targets=(*hefei.targets, rank))}
+    reference.initialise(ws, replace(catalogue, plans=plans))
+    with warehouse.connect(ws.warehouse) as conn:
+        rows = [f"{c},2023Q2,high_value_invention_patents_per_10k,{v},,"
+                for c, v in (("340102", 9), ("340103", 12), ("340104", 7), ("340111", 15))]
+        submit(conn, ws, catalogue, tmp_path, "340100", rows)
+        ranks = {c: progress(conn, "hefei-2022", "county-rank", c, "2023Q2") for c in ("340103", "340102")}
+    # 15 (340111) first, 12 (340103) second: ceil(0.5 * 4) = 2 achieve; 9 (340102) is third
+    assert [(r["rank"], r["peer_count"], r["status"]) for r in ranks.values()] == [(2, 4, "achieved"),
+                                                                                  (3, 4, "lagging")]
+
+
+def test_share_without_a_baseline_is_measured_against_the_target(conn, ws, catalogue, tmp_path):
+    # Liaoning, each county: patent coverage of tech firms 75% by 2020, no baseline (base year 2016).
+    # 2018Q4 ends at t = 2018.0: e = (2018 - 2016) / (2020 - 2016) = 0.5; completion 60 / 75 = 0.8; pace 1.6.
+    submit(conn, ws, catalogue, tmp_path, "210000", ["210102,2018Q4,tech_enterprise_patent_coverage,60%,%,"])
+    row = progress(conn, "liaoning-2017", "tech-enterprise-patent-coverage", "210102", "2018Q4")
+    assert (row["completion"], row["expected"], row["status"]) == (pytest.approx(0.8), pytest.approx(0.5), "on_track")
+
+
+@pytest.mark.parametrize(("days", "completion", "status"), [(10, 0.7, "on_track"), (6.5, 7 / 6.5, "achieved")])
+def test_lower_is_better_mirrors_the_comparison(conn, ws, catalogue, tmp_path, days, completion, status):
+    # Hefei: patent pre-examination within 7 working days, no baseline. 2023Q2: e = 0.5; completion 7 / days.
+    submit(conn, ws, catalogue, tmp_path, "340100", [f"340100,2023Q2,patent_prereview_days,{days},个工作日,"])
+    row = progress(conn, "hefei-2022", "patent-prereview-days", "340100", "2023Q2")
+    assert (row["completion"], row["status"]) == (pytest.approx(completion), status)
