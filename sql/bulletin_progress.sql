@@ -32,6 +32,7 @@ select
     p.value_status,
     p.note,
     p.baseline,
+    p.baseline_period,
     p.target,
     p.completion,
     p.expected,

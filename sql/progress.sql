@@ -95,7 +95,13 @@ with_baseline as (
         w.*,
         coalesce(
             w.baseline_value_std, case when w.measure = 'flow_ytd' then base_total.value else base_stock.value end
-        ) as baseline
+        ) as baseline,
+        -- where a baseline the plan does not give was taken from: the quarter of that observation
+        case
+            when w.baseline_value_std is not null then null
+            when w.measure = 'flow_ytd' then base_total.period
+            else base_stock.period
+        end as baseline_period
     from with_actual as w
     asof left join observed as base_stock
         on
@@ -257,6 +263,7 @@ select
     derived,
     denominator_period,
     baseline,
+    baseline_period,
     target,
     target_value_high as target_high,
     target_year,

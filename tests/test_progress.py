@@ -55,8 +55,8 @@ def test_cumulative_target_counts_new_since_the_base_year(conn, ws, catalogue, t
     submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2023Q4,high_tech_enterprises,500,家,",
                                                      "500116,2025Q2,high_tech_enterprises,610,家,"])
     row = progress(conn, "jiangjin-2024", "new-high-tech-enterprises", "500116", "2025Q2")
-    assert (row["baseline"], row["completion"], row["expected"], row["status"]) == (
-        500, pytest.approx(0.497738, abs=1e-6), pytest.approx(0.5), "on_track")
+    assert (row["baseline"], row["baseline_period"], row["completion"], row["expected"], row["status"]) == (
+        500, "2023Q4", pytest.approx(0.497738, abs=1e-6), pytest.approx(0.5), "on_track")
 
 
 @pytest.mark.parametrize(("period", "before", "now", "growth", "status"), [
