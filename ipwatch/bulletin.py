@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ipwatch import config, warehouse
+from ipwatch import config, figures, warehouse
 from ipwatch.catalogue import CATEGORIES
 from ipwatch.periods import quarter_label, quarter_of_month
 
@@ -53,10 +53,15 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
     rows = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
     regions = []
     for (code, name), group in rows.group_by(["region_code", "region_name"], maintain_order=True):
+        # one chart per region would be a hundred for a province's counties: those get the overview below
+        chart = figures.progress_figure(group) if code == plan["region_code"] else None
         regions.append({"region_code": code, "region_name": name, "categories": by_category(group),
-                        "headline": headline(group, quarter)})
+                        "headline": headline(group, quarter), "progress_figure": chart})
+    counties = rows.filter(pl.col("region_code") != plan["region_code"])
     return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
-            "summary": headline(rows, quarter)}
+            "summary": headline(rows, quarter), "status_figure": figures.status_figure(rows),
+            "county_figure": figures.county_figure(counties) if counties.height else None,
+            "key_figures": figures.key_figures(conn, plan, rows, quarter)}
 
 
 def by_category(rows: pl.DataFrame) -> list[dict]:

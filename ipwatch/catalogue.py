@@ -69,6 +69,7 @@ class Plan:
     applies_to: str
     seed: str
     targets: tuple[Target, ...] = field(default=())
+    key_targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def _plan(raw: dict) -> Plan:
         period_start=int(raw["period"]["start"]), period_end=int(raw["period"]["end"]),
         applies_to=raw.get("applies_to", "plan_region"), seed=raw["seed"],
         targets=tuple(_target(raw, t) for t in raw.get("targets") or ()),
+        key_targets=tuple(raw.get("key_targets") or ()),
     )
 
 

@@ -13,7 +13,8 @@ from ipwatch import config
 
 # The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
 SCHEMA_VERSION = 1
-# Tables first, then the views built on them; each name is a file in sql/.
+# Tables first, then the views built on them; each name is a file in sql/. The reference tables (regions to
+# status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
 TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels",
     "submissions", "submission_rows", "observation_versions", "validation_findings",

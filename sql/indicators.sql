@@ -1,5 +1,5 @@
 -- One row per indicator concept, loaded from data/indicators.yaml.
-create table if not exists indicators (
+create or replace table indicators (
     indicator_code varchar primary key,
     name_zh varchar not null,
     name_en varchar not null,

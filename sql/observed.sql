@@ -6,7 +6,7 @@ select
     v.indicator_code,
     v.period,
     v.value,
-    o.note,
+    case when v.derived then null else o.note end as note,
     v.derived,
     v.incomplete,
     v.denominator_period,
@@ -17,8 +17,7 @@ select
 from region_values as v
 left join observations as o
     on
-        not v.derived
-        and v.region_code = o.region_code
+        v.region_code = o.region_code
         and v.indicator_code = o.indicator_code
         and v.period = o.period
 where v.value is not null or v.incomplete;

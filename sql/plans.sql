@@ -1,5 +1,5 @@
 -- One row per plan, loaded from data/plans/*.yaml.
-create table if not exists plans (
+create or replace table plans (
     plan_id varchar primary key,
     title varchar not null,
     issuer varchar not null,
@@ -8,5 +8,6 @@ create table if not exists plans (
     period_start integer not null,
     period_end integer not null,
     applies_to varchar not null,
-    seed varchar not null
+    seed varchar not null,
+    key_targets varchar[]
 );

@@ -117,30 +117,35 @@ with_baseline as (
 
 -- a flow accumulated over the plan: the full years since it took force (up to its target year), plus
 -- this year's year-to-date while the target year has not passed; a missing year leaves it unknown
+full_years as (
+    select
+        w.plan_id,
+        w.target_id,
+        w.region_code,
+        w.period,
+        count(ye.value) as full_years_found,
+        coalesce(sum(ye.value), 0) as full_years_total
+    from with_baseline as w
+    left join year_ends as ye
+        on
+            w.region_code = ye.region_code
+            and w.indicator_code = ye.indicator_code
+            and ye.year between w.period_start and least(w.year - 1, w.target_year)
+    where w.kind = 'cumulative' and w.measure = 'flow_ytd'
+    group by w.plan_id, w.target_id, w.region_code, w.period
+),
+
 with_totals as (
     select
         w.*,
+        fy.full_years_found,
+        fy.full_years_total,
         coalesce(w.target_value_std, w.baseline * w.relative_to_baseline) as target,
         (w.year - 1) + w.quarter / 4.0 as t,
         last_year.value as same_period_last_year,
-        greatest(least(w.year - 1, w.target_year) - w.period_start + 1, 0) as full_years_wanted,
-        (
-            select count(ye.value)
-            from year_ends as ye
-            where
-                ye.region_code = w.region_code
-                and ye.indicator_code = w.indicator_code
-                and ye.year between w.period_start and least(w.year - 1, w.target_year)
-        ) as full_years_found,
-        (
-            select coalesce(sum(ye.value), 0)
-            from year_ends as ye
-            where
-                ye.region_code = w.region_code
-                and ye.indicator_code = w.indicator_code
-                and ye.year between w.period_start and least(w.year - 1, w.target_year)
-        ) as full_years_total
+        greatest(least(w.year - 1, w.target_year) - w.period_start + 1, 0) as full_years_wanted
     from with_baseline as w
+    left join full_years as fy using (plan_id, target_id, region_code, period)
     left join observed as last_year
         on
             w.region_code = last_year.region_code
@@ -237,7 +242,8 @@ paced as (
         case when scored.expected > 0 then scored.completion / scored.expected end as pace,
         -- anticipated progress (Open SDG): growth so far per year against the growth the target requires
         case
-            when scored.kind in ('level', 'share') and scored.baseline > 0 and scored.target > 0
+            when
+                scored.kind in ('level', 'share') and scored.baseline > 0 and scored.target > 0
                 and scored.actual > 0 and scored.t > scored.base_year
                 then pow(scored.actual / scored.baseline, 1 / (scored.t - scored.base_year)) - 1
         end as cagr,

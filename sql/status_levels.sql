@@ -1,5 +1,5 @@
 -- Progress statuses with their labels and the lowest pace each admits, from data/status.yaml.
-create table if not exists status_levels (
+create or replace table status_levels (
     status varchar primary key,
     label_zh varchar not null,
     label_en varchar not null,

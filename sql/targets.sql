@@ -1,7 +1,7 @@
 -- Every quantitative target of every plan. cumulative_basis: 'new' counts what was added since the base year
 -- (新增), 'total' the running total (累计达). target_value is in the plan's own unit; target_value_std
 -- (and baseline_value_std) are converted to the indicator's unit, which is what progress compares.
-create table if not exists targets (
+create or replace table targets (
     plan_id varchar not null,
     target_id varchar not null,
     indicator_code varchar not null,

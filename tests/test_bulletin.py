@@ -63,3 +63,22 @@ def test_bulletin_flow_writes_one_file_per_plan(ws, tmp_path):
     assert sorted(p.name for p in paths) == sorted(
         f"2023-07-{plan}.html" for plan in ("liaoning-2017", "shanwei-2016", "hefei-2022", "shandong-2015",
                                             "jiangjin-2024"))
+
+
+def test_figures_carry_svg_and_the_numbers_behind_them(hefei, ws, catalogue, tmp_path):
+    path = write_csv(tmp_path / "counties.csv", ["340102,2023Q2,high_value_invention_patents_per_10k,9,,",
+                                                 "340103,2023Q2,high_value_invention_patents_per_10k,12,,",
+                                                 "340100,2022Q4,high_value_invention_patents_per_10k,14,,"])
+    received = ingest.receive(hefei, ws, path, "340100", catalogue)
+    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    context = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")
+    assert [(c["label"], c["n"]) for c in context["status_figure"]["table"]] == [("已完成", 1), ("正常推进", 1),
+                                                                                  ("无数据", 25)]
+    key = context["key_figures"][0]
+    assert key["title"] == "每万人口高价值发明专利拥有量"
+    assert [(p["period"], p["value"]) for p in key["trend_table"]] == [("2022Q4", 14.0), ("2023Q2", 15.33)]
+    assert [(r["name"], r["value"]) for r in key["ranking_table"]] == [("庐阳区", 12.0), ("瑶海区", 9.0)]
+    for svg in (key["trend_svg"], key["ranking_svg"], context["status_figure"]["svg"],
+                context["regions"][0]["progress_figure"]["svg"]):
+        assert svg.startswith("<svg") and "<script" not in svg
+    assert "庐阳区" in key["ranking_svg"] and "已完成" in context["status_figure"]["svg"]

@@ -148,3 +148,9 @@ def test_only_what_the_plan_calls_new_counts_from_the_base_year(catalogue):
     assert new == ["new-high-tech-enterprises", "new-national-ip-advantage-demo-enterprises",
                    "new-national-little-giants", "new-tech-based-enterprises"]
     assert all(t.kind == "cumulative" for t in catalogue.targets() if t.basis == "new")
+
+
+def test_every_plan_names_key_targets_it_has(catalogue):
+    for plan in catalogue.plans.values():
+        ids = {t.target_id for t in plan.targets}
+        assert plan.key_targets and set(plan.key_targets) <= ids, plan.plan_id

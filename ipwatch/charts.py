@@ -1,0 +1,103 @@
+"""Bulletin charts: Vega-Lite specifications built with Altair, rendered to inline SVG offline by vl-convert.
+
+Every chart carries its numbers and status words as text, so colour is never the only signal, and the bulletin
+puts a table of the same data beside it.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
+# One colour per status; the status word is always written next to it.
+STATUS_COLOURS = {
+    "achieved": "#1b7837", "on_track": "#2166ac", "needs_acceleration": "#d98c00", "lagging": "#c2372f",
+    "regressing": "#7a0c0c", "missed": "#8c510a", "no_baseline": "#9e9e9e", "incomplete": "#9e9e9e",
+    "no_data": "#bdbdbd",
+}
+WIDTH = 560
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as a standalone SVG string (no scripts, no network)."""
+    import vl_convert
+
+    # schema validation costs more than rendering; the specifications are built here, not by users
+    spec = chart.configure(font=FONT).configure_view(stroke=None).to_json(validate=False)
+    return vl_convert.vegalite_to_svg(spec)
+
+
+def status_colour() -> alt.Scale:
+    """The status colour scale, by status code."""
+    return alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))
+
+
+def status_overview(counts: list[dict]) -> str:
+    """Counts per status: a bar per status, labelled with its word and count. `counts`: status, label, n."""
+    data = pl.DataFrame(counts, schema={"status": pl.String, "label": pl.String, "n": pl.Int64})
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=None, title=None),
+        x=alt.X("n:Q", title="指标数（项）", axis=alt.Axis(tickMinStep=1)),
+    )
+    bars = base.mark_bar().encode(color=alt.Color("status:N", scale=status_colour(), legend=None))
+    text = base.mark_text(align="left", dx=3).encode(text="n:Q")
+    return svg((bars + text).properties(width=WIDTH - 160, height=alt.Step(22)))
+
+
+def progress_bars(rows: list[dict]) -> str:
+    """Each target's completion as a bar against a tick at 序时进度, with its status word. `rows`: progress rows."""
+    data = pl.DataFrame([{
+        "target": r["wording"], "completion": min(max(r["completion"] or 0.0, 0.0), 1.5),
+        "expected": r["expected"], "status": r["status"], "label": r["status_label"],
+    } for r in rows], schema={"target": pl.String, "completion": pl.Float64, "expected": pl.Float64,
+                              "status": pl.String, "label": pl.String})
+    y = alt.Y("target:N", sort=None, title=None, axis=alt.Axis(labelLimit=220))
+    x = alt.X("completion:Q", title="完成度（竖线为序时进度）", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1.5]))
+    bars = alt.Chart(data).mark_bar().encode(
+        y=y, x=x, color=alt.Color("status:N", scale=status_colour(), legend=None))
+    ticks = alt.Chart(data).mark_tick(color="#222", thickness=2, size=16).encode(y=y, x="expected:Q")
+    words = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11).encode(y=y, x=x, text="label:N")
+    return svg((bars + ticks + words).properties(width=WIDTH - 240, height=alt.Step(20)))
+
+
+def trend(points: list[dict], path: list[dict], unit: str) -> str:
+    """An indicator over time (`points`: t, period, value) with the plan's path to its target (`path`: t, value)."""
+    actual = pl.DataFrame(points, schema={"t": pl.Float64, "period": pl.String, "value": pl.Float64})
+    target = pl.DataFrame(path, schema={"t": pl.Float64, "value": pl.Float64})
+    x = alt.X("t:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
+    y = alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False))
+    line = alt.Chart(actual).mark_line(point=True, color="#2166ac").encode(x=x, y=y)
+    planned = alt.Chart(target).mark_line(strokeDash=[6, 4], color="#c2372f").encode(x=x, y=y)
+    goal = alt.Chart(target.tail(1)).mark_text(align="right", dy=-8, color="#c2372f").encode(
+        x=x, y=y, text=alt.value("目标"))
+    return svg((line + planned + goal).properties(width=WIDTH - 80, height=200))
+
+
+def ranking(rows: list[dict], unit: str) -> str:
+    """Children ranked on one indicator, best first, each bar labelled with its value. `rows`: name, value."""
+    data = pl.DataFrame(rows, schema={"name": pl.String, "value": pl.Float64})
+    base = alt.Chart(data).encode(
+        y=alt.Y("name:N", sort="-x", title=None),
+        x=alt.X("value:Q", title=unit),
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=10).encode(text=alt.Text("value:Q", format=",.2~f"))
+    return svg((base.mark_bar(color="#4d7aa8") + text).properties(width=WIDTH - 200, height=alt.Step(16)))
+
+
+def county_statuses(counts: list[dict]) -> str:
+    """A stacked bar per county: its targets by status. `counts`: name, status, label, n."""
+    data = pl.DataFrame(counts, schema={"region_code": pl.String, "name": pl.String, "status": pl.String,
+                                        "label": pl.String, "n": pl.Int64}).with_columns(
+        status_order=pl.col("status").replace_strict(list(STATUS_COLOURS), list(range(len(STATUS_COLOURS)))))
+    words = dict(zip(data["status"], data["label"], strict=True))
+    present = [s for s in STATUS_COLOURS if s in words]  # in the order of the status scale
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelFontSize=10)),
+        x=alt.X("n:Q", title="指标数（项）", stack="zero"),
+        color=alt.Color("label:N", title="状态", sort=[words[s] for s in present], scale=alt.Scale(
+            domain=[words[s] for s in present], range=[STATUS_COLOURS[s] for s in present])),
+        order=alt.Order("status_order:Q"),
+    )
+    return svg(chart.properties(width=WIDTH - 220, height=alt.Step(11)))

@@ -1,0 +1,16 @@
+-- The county-level regions under a region, with their values of one indicator at one quarter, best first.
+select
+    r.region_code,
+    r.name,
+    o.value,
+    o.derived
+from regions as r
+left join regions as parent on r.parent_code = parent.region_code
+inner join observed as o
+    on r.region_code = o.region_code and o.indicator_code = $indicator_code and o.period = $period
+inner join indicators as i on o.indicator_code = i.indicator_code
+where
+    r.level = 'county'
+    and $region_code in (r.parent_code, parent.parent_code)
+    and o.value is not null
+order by case when i.direction = 'up' then -o.value else o.value end, r.region_code;
