@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ipwatch import config, figures, warehouse
 from ipwatch.catalogue import CATEGORIES
-from ipwatch.periods import quarter_label, quarter_of_month
+from ipwatch.periods import previous_quarter, quarter_label, quarter_of_month
 
 
 def environment() -> Environment:
@@ -22,7 +22,13 @@ def environment() -> Environment:
     )
     env.filters["num"] = format_number
     env.filters["pct"] = format_percent
+    env.filters["when"] = format_time
     return env
+
+
+def format_time(moment: object) -> str:
+    """A timestamp to the minute; '—' when missing."""
+    return moment.strftime("%Y-%m-%d %H:%M") if hasattr(moment, "strftime") else "—"
 
 
 def format_number(value: float | None) -> str:
@@ -58,10 +64,15 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
         regions.append({"region_code": code, "region_name": name, "categories": by_category(group),
                         "headline": headline(group, quarter), "progress_figure": chart})
     counties = rows.filter(pl.col("region_code") != plan["region_code"])
+    quality = warehouse.query(conn, "quarter_quality", plan_id=plan_id, period=quarter)
     return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
             "summary": headline(rows, quarter), "status_figure": figures.status_figure(rows),
             "county_figure": figures.county_figure(counties) if counties.height else None,
-            "key_figures": figures.key_figures(conn, plan, rows, quarter)}
+            "key_figures": figures.key_figures(conn, plan, rows, quarter),
+            "changes": warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
+                                       previous=previous_quarter(quarter)).to_dicts(),
+            "value_states": quality.filter(pl.col("part") == "values").select("item", "n").to_dicts(),
+            "submissions": quality.filter(pl.col("part") == "submissions").drop("part").to_dicts()}
 
 
 def by_category(rows: pl.DataFrame) -> list[dict]:

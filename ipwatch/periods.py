@@ -48,3 +48,9 @@ def month_after(quarter: str) -> str:
     """The first month after a quarter ends, whose monthly bulletin reports it: '2025Q3' -> '2025-10'."""
     year, q = split(quarter)
     return f"{year}-{3 * q + 1:02d}" if q < 4 else f"{year + 1}-01"
+
+
+def previous_quarter(quarter: str) -> str:
+    """The quarter before: '2025Q1' -> '2024Q4'."""
+    year, q = split(quarter)
+    return f"{year}Q{q - 1}" if q > 1 else f"{year - 1}Q4"

@@ -82,3 +82,17 @@ def test_figures_carry_svg_and_the_numbers_behind_them(hefei, ws, catalogue, tmp
                 context["regions"][0]["progress_figure"]["svg"]):
         assert svg.startswith("<svg") and "<script" not in svg
     assert "庐阳区" in key["ranking_svg"] and "已完成" in context["status_figure"]["svg"]
+
+
+def test_changes_since_last_quarter_and_the_state_of_the_data(hefei, ws, catalogue, tmp_path):
+    # 2023Q1 at 12 is behind the path (completion 0.143 against 0.45 expected: lagging); 2023Q2 at 15.33 is on it.
+    path = write_csv(tmp_path / "q1.csv", ["340100,2023Q1,high_value_invention_patents_per_10k,12,,",
+                                           "340100,2023Q1,patent_attorneys,780,人,"],
+                     header="region_code,period,indicator_code,value,unit,status")
+    received = ingest.receive(hefei, ws, path, "340100", catalogue)
+    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    context = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")
+    assert [(c["wording"], c["label_before"], c["label_now"]) for c in context["changes"]] == [
+        ("每万人口高价值发明专利拥有量", "明显滞后", "正常推进")]
+    assert {v["item"]: v["n"] for v in context["value_states"]} == {"正常": 2}
+    assert [s["item"] for s in context["submissions"]] == ["hefei.csv"]

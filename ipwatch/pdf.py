@@ -1,0 +1,72 @@
+"""Bulletins printed to A4 PDF by Debian's headless Chromium, driven by playwright (no browser download).
+
+Why playwright's `page.pdf` and not `chromium --print-to-pdf`: the command line has no paper-size option (the
+size is Chromium's default, which follows the locale), reports a page that failed to load only in its log, and
+needs its own throwaway profile; `page.pdf(format="A4")` sets the paper, raises on failure, waits for the page's
+load event and fonts, and is started exactly as the browser tests start it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Offline: without these Chromium calls Google hosts (sync, component updates, QUIC probes), which closed
+# government networks refuse. Playwright gives each launch an empty profile (--user-data-dir) of its own.
+# /dev/shm is small in containers; Chromium crashes when it fills, so shared memory goes to /tmp.
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage")
+INSTALL = "apt-get install chromium fonts-noto-cjk（或以 root 运行 make browser; or run make browser as root）"
+
+
+class ChromiumMissing(FileNotFoundError):
+    """Chromium, or playwright which drives it, is not installed."""
+
+
+def chromium_path() -> str:
+    """The Chromium executable: $IPWATCH_CHROMIUM, else Debian's /usr/bin/chromium."""
+    return os.environ.get("IPWATCH_CHROMIUM") or DEFAULT_CHROMIUM
+
+
+def require_chromium() -> str:
+    """The Chromium executable, or ChromiumMissing saying how to install it."""
+    path = chromium_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise ChromiumMissing(f"未找到 Chromium 浏览器 {path}，无法生成 PDF 或运行浏览器测试；请安装：{INSTALL}，"
+                              f"或用 IPWATCH_CHROMIUM 指明其路径 (Chromium not found at {path}: install it, "
+                              f"or set IPWATCH_CHROMIUM to its path)")
+    return path
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Headless Chromium, started offline."""
+    return playwright.chromium.launch(executable_path=require_chromium(), args=list(CHROMIUM_ARGS))
+
+
+def to_pdf(html: Path, pdf: Path) -> Path:
+    """Print an HTML file to an A4 PDF, backgrounds included; returns the PDF's path."""
+    if not html.is_file():
+        raise FileNotFoundError(f"HTML 文件不存在 (no such file): {html}")
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        raise ChromiumMissing("缺少 playwright，请用 make 安装依赖 (playwright is missing: run make, which "
+                              "installs requirements.lock)") from exc
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            page = browser.new_page()
+            page.goto(html.resolve().as_uri())
+            page.evaluate("document.fonts.ready.then(() => true)")  # fonts may finish after the load event
+            page.pdf(path=pdf, format="A4", print_background=True)
+            browser.close()
+    except Error as exc:
+        raise OSError(f"Chromium 未能打印 {html.name} (Chromium could not print it): {exc.message}") from exc
+    return pdf
