@@ -1,4 +1,4 @@
-"""Bulletin flow: render the month's progress bulletins from the warehouse."""
+"""Bulletin flow: render the monthly or quarterly progress bulletins from the warehouse."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from ipwatch import bulletin, config, warehouse
 
 
 @task
-def render(ws: config.Workspace, month: str, region: str | None, out_dir: Path) -> list[Path]:
-    """Write the HTML bulletins."""
+def render(ws: config.Workspace, period: str, region: str | None, out_dir: Path) -> list[Path]:
+    """Write the HTML bulletins and the index."""
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
-        return bulletin.render(conn, month, out_dir, region=region)
+        return bulletin.render(conn, period, out_dir, region=region)
 
 
 @flow(name="bulletin")
-def bulletin_flow(month: str, region: str | None = None, out_dir: Path | None = None,
+def bulletin_flow(period: str, region: str | None = None, out_dir: Path | None = None,
                   home: str | None = None) -> list[Path]:
-    """Render the bulletins of `month` (YYYY-MM) for every plan, or for the plans of one region."""
+    """Render the bulletins of a month (YYYY-MM) or a quarter (2025Q3) for every plan, or for one region's plans."""
     ws = config.workspace(home)
-    return render(ws, month, region, out_dir or ws.bulletins)
+    return render(ws, period, region, out_dir or ws.bulletins)

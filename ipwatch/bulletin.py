@@ -9,9 +9,9 @@ import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ipwatch import config, figures, warehouse
+from ipwatch import config, figures, normalise, warehouse
 from ipwatch.catalogue import CATEGORIES
-from ipwatch.periods import previous_quarter, quarter_label, quarter_of_month
+from ipwatch.periods import MONTH, previous_quarter, quarter_label, quarter_of_month
 
 
 def environment() -> Environment:
@@ -89,9 +89,19 @@ def headline(rows: pl.DataFrame, quarter: str) -> str:
     return f"截至{quarter_label(quarter)}，{rows.height}项指标中{parts}。"
 
 
-def render(conn: duckdb.DuckDBPyConnection, month: str, out_dir: Path, region: str | None = None) -> list[Path]:
-    """Write one HTML bulletin per plan (or the plans of `region`) for a month; returns the paths."""
-    quarter = quarter_of_month(month)
+def edition(period: str) -> tuple[str, bool]:
+    """(quarter reported, quarterly?) for a bulletin period: a month '2025-10' or a quarter '2025Q3'."""
+    if MONTH.match(period):
+        return quarter_of_month(period), False
+    quarter = normalise.period(period)
+    if quarter is None:
+        raise ValueError(f"简报期应为月份（2025-10）或季度（2025Q3） (period must be YYYY-MM or a quarter): {period!r}")
+    return quarter, True
+
+
+def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: str | None = None) -> list[Path]:
+    """Write one HTML bulletin per plan (or the plans of `region`): monthly for '2025-10', quarterly for '2025Q3'."""
+    quarter, quarterly = edition(period)
     plans = warehouse.query(conn, "plan_list")
     if region:
         plans = plans.filter(pl.col("region_code") == region)
@@ -101,23 +111,24 @@ def render(conn: duckdb.DuckDBPyConnection, month: str, out_dir: Path, region: s
     paths, latest = [], []
     for plan_id in plans["plan_id"]:
         context = plan_context(conn, plan_id, quarter)
-        path = out_dir / f"{month}-{plan_id}.html"
-        path.write_text(template.render(month=month, version=version, **context), "utf-8")
+        path = out_dir / f"{period if not quarterly else quarter}-{plan_id}.html"
+        path.write_text(template.render(month=period, quarterly=quarterly, version=version, **context), "utf-8")
         paths.append(path)
         latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
                        "title": context["plan"]["title"], "summary": context["summary"]})
-    render_index(conn, out_dir, month, latest)
+    render_index(conn, out_dir, period, latest)
     return paths
 
 
 def index_entries(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
-    """Every bulletin in `out_dir`, newest month first."""
+    """Every bulletin in `out_dir`, monthly ('2025-10-…') and quarterly ('2025Q3-…'), newest first."""
     names = warehouse.query(conn, "plan_list").rows_by_key("plan_id", named=True, unique=True)
     entries = []
-    for path in out_dir.glob("????-??-*.html"):
-        month, plan_id = path.stem[:7], path.stem[8:]
+    for path in [*out_dir.glob("????-??-*.html"), *out_dir.glob("????Q?-*.html")]:
+        period = path.stem[:7] if path.stem[4] == "-" else path.stem[:6]
+        plan_id = path.stem[len(period) + 1:]
         if plan_id in names:
-            entries.append({"file": path.name, "month": month, "plan_id": plan_id, **names[plan_id]})
+            entries.append({"file": path.name, "month": period, "plan_id": plan_id, **names[plan_id]})
     return sorted(entries, key=lambda e: (e["month"], e["region_code"]), reverse=True)
 
 

@@ -183,7 +183,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("bulletin", help=cmd_bulletin.__doc__)
-    p.add_argument("--period", required=True, help="month, YYYY-MM; shows the last quarter complete before it")
+    p.add_argument("--period", required=True,
+                   help="YYYY-MM for the monthly bulletin (the last quarter complete before that month), "
+                        "or a quarter such as 2025Q3 for the quarterly bulletin (with changes on quarter and year)")
     p.add_argument("--region", help="only the plans of this region code")
     p.add_argument("-o", "--output", type=Path, help="folder for the HTML files (default: <home>/bulletins)")
     p.set_defaults(run=cmd_bulletin)

@@ -1,8 +1,15 @@
--- Every target of a plan, for every region it binds, with its progress at one quarter (no_data when none).
+-- Every target of a plan, for every region it binds, with its progress at one quarter (no_data when none),
+-- and the indicator's change on the previous quarter (stocks) and on the same quarter a year before.
 with at_period as (
     select *
     from progress
     where plan_id = $plan_id and period = $period
+),
+
+this_quarter as (
+    select *
+    from observed
+    where period = $period
 )
 
 select
@@ -42,7 +49,9 @@ select
     p.peer_count,
     coalesce(p.status, 'no_data') as status,
     s.label_zh as status_label,
-    s.sort_order as status_order
+    s.sort_order as status_order,
+    case when i.measure <> 'flow_ytd' then now.value / nullif(prev.value, 0) - 1 end as change_on_quarter,
+    now.value / nullif(last_year.value, 0) - 1 as change_on_year
 from targets as t
 inner join target_regions as tr using (plan_id, target_id)
 inner join indicators as i using (indicator_code)
@@ -50,5 +59,14 @@ inner join regions as r on tr.region_code = r.region_code
 left join at_period as p
     on t.plan_id = p.plan_id and t.target_id = p.target_id and tr.region_code = p.region_code
 inner join status_levels as s on coalesce(p.status, 'no_data') = s.status
+left join this_quarter as now on tr.region_code = now.region_code and t.indicator_code = now.indicator_code
+left join observed as prev
+    on
+        now.region_code = prev.region_code and now.indicator_code = prev.indicator_code
+        and now.period_key - 1 = prev.period_key
+left join observed as last_year
+    on
+        now.region_code = last_year.region_code and now.indicator_code = last_year.indicator_code
+        and now.period_key - 4 = last_year.period_key
 where t.plan_id = $plan_id
 order by tr.region_code, i.category, t.target_id;

@@ -96,3 +96,24 @@ def test_changes_since_last_quarter_and_the_state_of_the_data(hefei, ws, catalog
         ("每万人口高价值发明专利拥有量", "明显滞后", "正常推进")]
     assert {v["item"]: v["n"] for v in context["value_states"]} == {"正常": 2}
     assert [s["item"] for s in context["submissions"]] == ["hefei.csv"]
+
+
+def test_quarterly_bulletin_shows_change_on_quarter_and_year(hefei, ws, catalogue, tmp_path):
+    # 15.33 at 2023Q2 against 14.6 at 2023Q1 (+5.0%) and 12.775 at 2022Q2 (+20.0%)
+    path = write_csv(tmp_path / "past.csv", ["340100,2023Q1,high_value_invention_patents_per_10k,14.6,,",
+                                             "340100,2022Q2,high_value_invention_patents_per_10k,12.775,,"])
+    received = ingest.receive(hefei, ws, path, "340100", catalogue)
+    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    [path] = [p for p in bulletin.render(hefei, "2023Q2", tmp_path / "q") if "hefei" in p.name]
+    html = path.read_text("utf-8")
+    assert path.name == "2023Q2-hefei-2022.html" and "2023年二季度季报" in html
+    row = html[html.index("每万人口高价值发明专利拥有量 <span"):]
+    assert row.index("5.0%") < row.index("20.0%") < row.index("</tr>")
+    rows = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["regions"][0]["categories"][0]["targets"]
+    first = next(r for r in rows if r["indicator_code"] == "high_value_invention_patents_per_10k")
+    assert (first["change_on_quarter"], first["change_on_year"]) == (pytest.approx(0.05), pytest.approx(0.2))
+
+
+def test_bad_bulletin_period_is_refused(hefei, tmp_path):
+    with pytest.raises(ValueError, match="2025-10"):
+        bulletin.render(hefei, "October", tmp_path)
