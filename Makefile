@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean browser
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,26 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/ipwatch demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
+
+# tests/test_browser.py and ipwatch/pdf.py drive Debian's chromium (the path ipwatch/pdf.py uses, or
+# $IPWATCH_CHROMIUM); Chinese needs the Noto CJK fonts; poppler-utils reads the PDFs. Installs only what is
+# missing, and only as root; otherwise says what is missing, and the browser tests fail with the same hint
+# (they are never skipped). `make run` needs none of it.
+browser:
+	@missing=""; \
+	command -v "$${IPWATCH_CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK SC" || dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	command -v pdffonts >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "make browser: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "make browser: 缺少 (missing):$$missing; tests/test_browser.py will fail." >&2; \
+		echo "  as root run: apt-get install$$missing  (or run make as root)" >&2; \
+	fi
 
 bench: $(STAMP)
 	$(PY) -m tests.bench

@@ -1,14 +1,15 @@
 """Bulletins printed to A4 PDF by Debian's headless Chromium, driven by playwright (no browser download).
 
 Why playwright's `page.pdf` and not `chromium --print-to-pdf`: the command line has no paper-size option (the
-size is Chromium's default, which follows the locale), reports a page that failed to load only in its log, and
-needs its own throwaway profile; `page.pdf(format="A4")` sets the paper, raises on failure, waits for the page's
-load event and fonts, and is started exactly as the browser tests start it.
+size is whatever Chromium defaults to), reports a page that failed to load only in its log, and needs a
+throwaway profile of our own; `page.pdf(format="A4")` sets the paper, raises on failure, waits for the page's
+load event and fonts, and starts Chromium exactly as the browser tests do.
 """
 
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage")
-INSTALL = "apt-get install chromium fonts-noto-cjk（或以 root 运行 make browser; or run make browser as root）"
+INSTALL = "apt-get install chromium fonts-noto-cjk"
 
 
 class ChromiumMissing(FileNotFoundError):
@@ -38,9 +39,9 @@ def require_chromium() -> str:
     """The Chromium executable, or ChromiumMissing saying how to install it."""
     path = chromium_path()
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise ChromiumMissing(f"未找到 Chromium 浏览器 {path}，无法生成 PDF 或运行浏览器测试；请安装：{INSTALL}，"
-                              f"或用 IPWATCH_CHROMIUM 指明其路径 (Chromium not found at {path}: install it, "
-                              f"or set IPWATCH_CHROMIUM to its path)")
+        raise ChromiumMissing(f"未找到 Chromium 浏览器（{path}），无法生成 PDF：请以 root 运行 make browser 或 "
+                              f"{INSTALL}，或用 IPWATCH_CHROMIUM 指明其路径 (Chromium not found at {path}: "
+                              f"run make browser as root, or {INSTALL}, or set IPWATCH_CHROMIUM to its path)")
     return path
 
 
@@ -53,12 +54,20 @@ def to_pdf(html: Path, pdf: Path) -> Path:
     """Print an HTML file to an A4 PDF, backgrounds included; returns the PDF's path."""
     if not html.is_file():
         raise FileNotFoundError(f"HTML 文件不存在 (no such file): {html}")
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    # Playwright's sync API refuses a thread that runs an asyncio loop (an async flow, a notebook, another
+    # playwright session): printing gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(print_pdf, html, pdf).result()
+
+
+def print_pdf(html: Path, pdf: Path) -> Path:
+    """Open `html` in headless Chromium and print it to `pdf` on A4 paper."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError as exc:
         raise ChromiumMissing("缺少 playwright，请用 make 安装依赖 (playwright is missing: run make, which "
                               "installs requirements.lock)") from exc
-    pdf.parent.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as playwright:
             browser = launch(playwright)

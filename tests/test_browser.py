@@ -1,0 +1,186 @@
+"""A rendered bulletin in real headless Chromium (Debian's, offline), and the PDF it prints.
+
+The warehouse, the bulletin, the browser and the visit are built once per module (rendering alone takes seconds);
+each test then checks one thing about what the visit recorded.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect, sync_playwright
+
+from ipwatch import bulletin, config, ingest, load, pdf, reference, validate, warehouse
+
+from .conftest import write_csv
+
+pytestmark = pytest.mark.slow
+SCRIPT_NOTE = "<script>alert(1)</script>"
+
+
+@dataclass
+class Visit:
+    """An opened bulletin and what happened while it loaded."""
+
+    page: Page
+    console_errors: list[str] = field(default_factory=list)
+    remote_requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def on_route(self, route: Route, request: Request) -> None:
+        """Let the page read local files; record and refuse anything else."""
+        if request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.remote_requests.append(request.url)
+            route.abort()
+
+    def on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+@pytest.fixture(scope="module")
+def hefei_html(tmp_path_factory, catalogue) -> Path:
+    """Hefei's July 2023 bulletin from a real warehouse; one note tries to inject a script."""
+    tmp = tmp_path_factory.mktemp("browser")
+    ws = config.workspace(tmp / "home")
+    reference.initialise(ws)
+    path = write_csv(tmp / "hefei.csv", [
+        "340100,2023Q2,high_value_invention_patents_per_10k,15.33,,",
+        f"340100,2023Q2,patent_attorneys,800,人,{SCRIPT_NOTE}",
+    ])
+    with warehouse.connect(ws.warehouse) as conn:
+        received = ingest.receive(conn, ws, path, "340100", catalogue)
+        load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+        [html] = [p for p in bulletin.render(conn, "2023-07", tmp / "out") if p.name == "2023-07-hefei-2022.html"]
+    return html
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium; fails with the install hint when it is missing (never skipped)."""
+    with sync_playwright() as playwright:
+        browser = pdf.launch(playwright)
+        yield browser
+        browser.close()
+
+
+def visit(browser: Browser, url: str) -> Visit:
+    """Open `url` in a fresh page, recording console errors, remote requests and dialogs."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    seen = Visit(page)
+    page.on("console", seen.on_console)
+    page.on("pageerror", lambda error: seen.console_errors.append(str(error)))
+    page.on("dialog", seen.on_dialog)
+    page.route("**/*", seen.on_route)
+    page.goto(url)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def opened(browser, hefei_html) -> Visit:
+    return visit(browser, hefei_html.as_uri())
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+def test_bulletin_shows_region_and_headline(opened):
+    expect(opened.page.locator("h1")).to_contain_text("合肥市")
+    expect(opened.page.locator("body")).to_contain_text("截至2023年二季度")
+
+
+def test_bulletin_logs_no_console_errors(opened):
+    assert opened.console_errors == []
+
+
+def test_bulletin_requests_nothing_from_the_network(opened):
+    assert opened.remote_requests == []
+
+
+def test_request_recorder_sees_a_remote_image(browser, tmp_path):
+    """The check above is not vacuous: a page that does reach out is caught."""
+    page = tmp_path / "remote.html"
+    page.write_text('<img src="https://example.invalid/x.png">', "utf-8")
+    seen = visit(browser, page.as_uri())
+    assert seen.remote_requests == ["https://example.invalid/x.png"]
+    seen.page.close()
+
+
+def test_injected_script_is_shown_as_text_and_never_runs(opened):
+    expect(opened.page.get_by_text(SCRIPT_NOTE)).to_be_visible()
+    assert opened.dialogs == []
+
+
+def test_every_chart_has_a_size(opened):
+    boxes = opened.page.locator("svg").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })")
+    # the status overview, the key indicator's trend, and the plan region's completion chart at least
+    assert len(boxes) >= 3 and all(width > 0 and height > 0 for width, height in boxes), boxes
+
+
+def test_chinese_is_drawn_with_noto_sans_cjk(opened):
+    """The fonts Chromium actually used for the title's glyphs (document.fonts.check is true for any font)."""
+    cdp = opened.page.context.new_cdp_session(opened.page)
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    title = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "h1"})["nodeId"]
+    cdp.send("CSS.enable")
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": title})["fonts"]
+    assert {f["familyName"] for f in fonts} == {"Noto Sans CJK SC"}, fonts
+    cdp.detach()
+
+
+def test_screenshot_is_the_whole_page_and_not_blank(opened, browser, tmp_path):
+    """A blank page of the same size compresses to a few KB; the bulletin's text makes it many times larger."""
+    shot = opened.page.screenshot(path=tmp_path / "hefei.png", full_page=True)
+    width, height = png_size(shot)
+    assert width == 1280 and height > 800
+    blank = browser.new_page(viewport={"width": width, "height": height})
+    empty = blank.screenshot()
+    blank.close()
+    assert png_size(empty) == (width, height)
+    assert len(shot) > 20_000 and len(shot) > 10 * len(empty), (len(shot), len(empty))
+
+
+@pytest.fixture(scope="module")
+def hefei_pdf(hefei_html, tmp_path_factory) -> Path:
+    return pdf.to_pdf(hefei_html, tmp_path_factory.mktemp("pdf") / "hefei.pdf")
+
+
+def poppler(tool: str, *args: str | Path) -> str:
+    """What a poppler-utils tool (installed by `make browser`) prints."""
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} 未安装 (not installed): apt-get install poppler-utils, or run make browser as root")
+    return subprocess.run([tool, *map(str, args)], capture_output=True, text=True, check=True).stdout
+
+
+def test_pdf_is_a4(hefei_pdf):
+    assert hefei_pdf.read_bytes().startswith(b"%PDF-")
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", poppler("pdfinfo", hefei_pdf))
+    width, height = float(size[1]), float(size[2])
+    assert abs(width - 595.28) < 2 and abs(height - 841.89) < 2  # ISO A4, 210 × 297 mm, in points
+
+
+def test_pdf_embeds_noto_sans_cjk(hefei_pdf):
+    """Skia writes CFF fonts as named-less Type 3 fonts for pdffonts; their descriptors keep the real name."""
+    assert all(line.split()[-5] == "yes" for line in poppler("pdffonts", hefei_pdf).splitlines()[2:])
+    assert re.search(rb"/FontName /[A-Z]{6}\+NotoSansCJKsc-", hefei_pdf.read_bytes())
+
+
+def test_pdf_text_is_searchable_chinese(hefei_pdf):
+    text = poppler("pdftotext", hefei_pdf, "-")
+    assert "合肥市" in text and "截至2023年二季度" in text
