@@ -99,7 +99,7 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
 
     if args.region:
         regions_known(args.region)
-    paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home)
+    paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home, as_pdf=args.pdf)
     for path in paths:
         print(path)
     return 0
@@ -188,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
                         "or a quarter such as 2025Q3 for the quarterly bulletin (with changes on quarter and year)")
     p.add_argument("--region", help="only the plans of this region code")
     p.add_argument("-o", "--output", type=Path, help="folder for the HTML files (default: <home>/bulletins)")
+    p.add_argument("--pdf", action="store_true", help="also print each bulletin to an A4 PDF (needs chromium)")
     p.set_defaults(run=cmd_bulletin)
 
     p = sub.add_parser("template", help=cmd_template.__doc__)

@@ -184,3 +184,14 @@ def test_pdf_embeds_noto_sans_cjk(hefei_pdf):
 def test_pdf_text_is_searchable_chinese(hefei_pdf):
     text = poppler("pdftotext", hefei_pdf, "-")
     assert "合肥市" in text and "截至2023年二季度" in text
+
+
+def test_bulletin_command_writes_pdfs_beside_the_pages(tmp_path, capsys, prefect_harness):
+    from ipwatch import cli
+
+    home = str(tmp_path / "home")
+    assert cli.main(["--home", home, "init"]) == 0
+    assert cli.main(["--home", home, "bulletin", "--period", "2023-07", "--region", "500116", "--pdf"]) == 0
+    written = [Path(line) for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [p.name for p in written] == ["2023-07-jiangjin-2024.html", "2023-07-jiangjin-2024.pdf"]
+    assert written[1].read_bytes().startswith(b"%PDF-")
