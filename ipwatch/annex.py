@@ -85,6 +85,7 @@ COLUMNS: tuple[Column, ...] = (
     ("位次", lambda r: r["rank"], YEAR),
     ("参评地区数", lambda r: r["peer_count"], YEAR),
     ("状态", lambda r: r["status_label"], TEXT),
+    ("规划原文", lambda r: r["source"], TEXT),
     ("备注", lambda r: r["note"], TEXT),
 )
 
@@ -162,7 +163,8 @@ def guide_rows(context: dict) -> list[tuple[str, str]]:
     rows += [
         ("计量单位", "基期值、最新值、目标值和目标值上限按“计量单位”列的指标单位列示，规划原文的单位已换算"
                      "（如万元→亿元）；年增长类目标的目标值为年增长率(%)，排名类目标为位次前列百分比(%)，"
-                     "见“目标值单位”列。"),
+                     "见“目标值单位”列；"
+                     "以基期倍数表述的目标（如翻一番）在缺少基期值时目标值留空，原意见“规划原文”列。"),
         ("完成度、序时进度", "单元格存储比值，以百分比显示（0.5 即 50.0%）；计算方法见 ipwatch README “Progress”。"),
         ("数据状态", VALUE_STATUSES),
         *(("状态", line) for line in status_lines()),

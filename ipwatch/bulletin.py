@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ipwatch import config, figures, normalise, warehouse
+from ipwatch import annex, config, figures, normalise, warehouse
 from ipwatch.catalogue import CATEGORIES
 from ipwatch.periods import MONTH, previous_quarter, quarter_label, quarter_of_month
 
@@ -112,12 +112,36 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
     for plan_id in plans["plan_id"]:
         context = plan_context(conn, plan_id, quarter)
         path = out_dir / f"{period if not quarterly else quarter}-{plan_id}.html"
-        path.write_text(template.render(month=period, quarterly=quarterly, version=version, **context), "utf-8")
+        render_region_pages(context, path, period=period, quarterly=quarterly, version=version)
+        annex.write_annex({**context, "version": version}, path.with_suffix(".xlsx"))
+        path.write_text(template.render(month=period, quarterly=quarterly, version=version,
+                                        annex=path.with_suffix(".xlsx").name, **context), "utf-8")
         paths.append(path)
         latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
                        "title": context["plan"]["title"], "summary": context["summary"]})
     render_index(conn, out_dir, period, latest)
     return paths
+
+
+def render_region_pages(context: dict, plan_page: Path, **edition: object) -> list[Path]:
+    """A page for each county whose own targets the plan sets (as Liaoning's guidance does for each county).
+
+    Each region of the context gets the link to its page; pages go in a folder named after the plan's page.
+    The plan's page charts every county's statuses; a chart per county page would cost a second per ten.
+    """
+    template = environment().get_template("region.html.j2")
+    folder = plan_page.with_suffix("")
+    pages = []
+    for region in context["regions"]:
+        if region["region_code"] == context["plan"]["region_code"]:
+            continue
+        page = folder / f"{region['region_code']}.html"
+        region["page"] = f"{folder.name}/{page.name}"
+        folder.mkdir(exist_ok=True)
+        page.write_text(template.render(region=region, plan=context["plan"], quarter_label=context["quarter_label"],
+                                        back=f"../{plan_page.name}", **edition), "utf-8")
+        pages.append(page)
+    return pages
 
 
 def index_entries(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:

@@ -1,14 +1,20 @@
 -- Targets of a plan whose status changed from the previous quarter to this one, for each region they bind.
-with now as (
+with both_quarters as materialized (
     select *
     from progress
-    where plan_id = $plan_id and period = $period
+    where plan_id = $plan_id and period in ($period, $previous)
+),
+
+now as (
+    select *
+    from both_quarters
+    where period = $period
 ),
 
 before as (
     select *
-    from progress
-    where plan_id = $plan_id and period = $previous
+    from both_quarters
+    where period = $previous
 )
 
 select

@@ -117,3 +117,14 @@ def test_quarterly_bulletin_shows_change_on_quarter_and_year(hefei, ws, catalogu
 def test_bad_bulletin_period_is_refused(hefei, tmp_path):
     with pytest.raises(ValueError, match="2025-10"):
         bulletin.render(hefei, "October", tmp_path)
+
+
+def test_each_bulletin_has_its_excel_annex_and_county_pages(hefei, tmp_path):
+    out = tmp_path / "out"
+    bulletin.render(hefei, "2023-07", out)
+    assert (out / "2023-07-hefei-2022.xlsx").exists()
+    liaoning = (out / "2023-07-liaoning-2017.html").read_text("utf-8")
+    county = (out / "2023-07-liaoning-2017" / "210102.html").read_text("utf-8")
+    assert 'href="2023-07-liaoning-2017/210102.html"' in liaoning
+    assert "和平区知识产权建设进展" in county and 'href="../2023-07-liaoning-2017.html"' in county
+    assert len(list((out / "2023-07-liaoning-2017").glob("*.html"))) == 100
