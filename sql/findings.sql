@@ -1,6 +1,7 @@
 -- What validation found in each submission, for auditors.
 create or replace view findings as
 select
+    f.finding_id,
     f.submission_id,
     f.rule,
     f.severity,
@@ -8,7 +9,7 @@ select
     f."column",
     f.value,
     f.message,
-    f.decision,
+    null as decision,
     s.file_name,
     s.office_code
 from validation_findings as f
