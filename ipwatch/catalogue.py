@@ -11,6 +11,8 @@ import yaml
 from ipwatch import config
 from ipwatch.units import convert
 
+# Units of values that do not add up over regions (a share, a score, a duration).
+INTENSIVE_UNITS = ("%", "‰", "分", "个工作日")
 # The plans' own order of categories: creation, use, protection, management, service, talent, basics.
 CATEGORIES = ("创造", "运用", "保护", "管理", "服务", "人才", "基础")
 TARGET_KINDS = ("level", "share", "annual_growth", "annual_flow", "cumulative", "rank")
@@ -32,6 +34,11 @@ class Indicator:
     denominator: str | None = None
     scale: float | None = None
     aliases: tuple[str, ...] = ()
+
+    @property
+    def additive(self) -> bool:
+        """Counts and amounts add up over regions (a city's is its counties' sum); ratios, shares, scores do not."""
+        return self.measure in ("stock", "flow_ytd") and not self.denominator and self.unit not in INTENSIVE_UNITS
 
 
 @dataclass(frozen=True)

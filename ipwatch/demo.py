@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import yaml
 
 from ipwatch import catalogue as cat
-from ipwatch import periods, regions
+from ipwatch import config, periods, regions
 
 FIRST_QUARTER = "2021Q1"
-# Units that do not add up across regions: a county's value is on the same scale as its province's.
-INTENSIVE_UNITS = ("%", "分", "个工作日")
 COUNT_UNITS = ("件", "家", "个", "项", "次", "笔", "户", "人", "名")
 LEVEL_KINDS = ("level", "share", "annual_flow", "cumulative")
 # Resident population (万人) of a typical region at each level, before a random factor.
@@ -74,8 +73,7 @@ def series(plan: cat.Plan, indicator: cat.Indicator, region_code: str, share: fl
     """A plausible path for one region: near the plan's aim, some ahead and some behind."""
     r = rng(plan.plan_id, indicator.code, region_code)
     goal = aim(plan, indicator)
-    intensive = indicator.unit in INTENSIVE_UNITS or indicator.denominator is not None
-    level = goal.level * (1 if intensive else share) * r.uniform(0.75, 1.2)
+    level = goal.level * (share if indicator.additive else 1) * r.uniform(0.75, 1.2)
     flow = indicator.measure == "flow_ytd"
     if goal.growth is not None:
         return Series(start=level / 1.5, slope=0.0, flow=flow, growth=goal.growth / 100 * r.uniform(0.6, 1.3))
@@ -136,18 +134,45 @@ def region_values(plan: cat.Plan, catalogue: cat.Catalogue, region: dict, quarte
     return values
 
 
+def consistent(values: dict[str, float], pairs: list[dict]) -> dict[str, float]:
+    """Values that respect the catalogue's consistency rules (high-value patents within patents in force)."""
+    for pair in pairs:
+        left, right = values.get(pair["left"]), values.get(pair["right"])
+        if left is not None and right is not None and left > right:
+            values[pair["left"]] = float(round(right * 0.4))
+    return values
+
+
 def submission(plan: cat.Plan, catalogue: cat.Catalogue, region_rows: list[dict], quarter: str) -> pl.DataFrame:
-    """One office's long-format submission for a quarter: every region, every indicator its plan asks for."""
+    """One office's long-format submission for a quarter: every region, every indicator its plan asks for.
+
+    Counties come first; where the office's own region has counties, its additive values are their sum and a
+    little more (what no county claims), so that no county total exceeds its city's.
+    """
     share = 1 / max(len(region_rows) - 1, 1)
+    pairs = yaml.safe_load((config.DATA_DIR / "consistency.yaml").read_text("utf-8"))
+    by_region = {}
+    for region in region_rows[1:]:
+        by_region[region["region_code"]] = consistent(region_values(plan, catalogue, region, quarter, share), pairs)
+    own = region_values(plan, catalogue, region_rows[0], quarter, 1.0)
+    for code in own:
+        indicator = catalogue.indicators[code]
+        if indicator.additive and by_region:
+            total = sum(values.get(code, 0.0) for values in by_region.values())
+            own[code] = bounded(indicator, total * rng(plan.plan_id, code, quarter).uniform(1.0, 1.05))
+    for code in own:  # a ratio follows its (now summed) parts
+        indicator = catalogue.indicators[code]
+        if indicator.numerator in own and indicator.denominator in own and own[indicator.denominator]:
+            own[code] = round(own[indicator.numerator] / own[indicator.denominator] * (indicator.scale or 1), 2)
+    by_region = {region_rows[0]["region_code"]: consistent(own, pairs), **by_region}
     rows = []
-    for region in region_rows:
-        own = 1.0 if region["region_code"] == plan.region_code else share
-        for code, value in region_values(plan, catalogue, region, quarter, own).items():
+    for region_code, values in by_region.items():
+        for code, value in values.items():
             unit = catalogue.indicators[code].unit
             if unit == "亿元":  # offices often report money in 万元; intake converts it
-                rows.append((region["region_code"], quarter, code, round(value * 1e4, 1), "万元", ""))
+                rows.append((region_code, quarter, code, round(value * 1e4, 1), "万元", ""))
             else:
-                rows.append((region["region_code"], quarter, code, value, unit, ""))
+                rows.append((region_code, quarter, code, value, unit, ""))
     columns = ["region_code", "period", "indicator_code", "value", "unit", "note"]
     return pl.DataFrame(rows, schema=columns, orient="row")
 

@@ -9,10 +9,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from ipwatch import config
 from ipwatch.load import Finding
-
-RULES_FILE = config.EXPECTATIONS_DIR / "submission_rows.yaml"
+from ipwatch.suite import SUITE_FILE
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class Rule:
         return f"{self.message_zh} ({self.message_en})"
 
 
-def rules(path: Path = RULES_FILE) -> list[Rule]:
+def rules(path: Path = SUITE_FILE) -> list[Rule]:
     """The rules of the submission suite, as reviewed in expectations/."""
     return [Rule(**raw) for raw in yaml.safe_load(path.read_text("utf-8"))["rules"]]
 
@@ -39,7 +37,7 @@ def rules(path: Path = RULES_FILE) -> list[Rule]:
 class Validator:
     """A GX ephemeral context whose SQL datasource runs on whichever warehouse connection is current."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection):
+    def __init__(self, conn: duckdb.DuckDBPyConnection, rules_file: Path = SUITE_FILE):
         import great_expectations as gx
         import great_expectations.expectations as gxe
         from great_expectations.core.partitioners import PartitionerColumnValue
@@ -50,7 +48,7 @@ class Validator:
 
         logging.getLogger("great_expectations").setLevel(logging.WARNING)  # one INFO line per run otherwise
         self.conn = conn
-        self.rules = {r.id: r for r in rules()}
+        self.rules = {r.id: r for r in rules(rules_file)}
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = context.data_sources.add_sql(

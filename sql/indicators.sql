@@ -11,5 +11,6 @@ create or replace table indicators (
     max_value double,
     numerator varchar,
     denominator varchar,
-    scale double
+    scale double,
+    additive boolean not null
 );

@@ -16,10 +16,7 @@ with submitted as (
 additive as (
     select indicator_code
     from indicators
-    where
-        measure in ('stock', 'flow_ytd')
-        and numerator is null
-        and unit not in ('%', '‰', '分', '个工作日')
+    where additive
 ),
 
 child_counts as (
