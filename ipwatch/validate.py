@@ -46,7 +46,8 @@ class Validator:
 
         from ipwatch.gx_duckdb import BufferedConnection
 
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # one INFO line per run otherwise
+        for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
+            logging.getLogger(name).setLevel(logging.WARNING)  # GX sets some of its loggers to INFO itself
         self.conn = conn
         self.rules = {r.id: r for r in rules(rules_file)}
         context = gx.get_context(mode="ephemeral")

@@ -56,4 +56,4 @@ select
     s.office_code
 from submitted as s
 left join warnings as w using (submission_id)
-order by part desc, item;
+order by part desc, item asc;
