@@ -105,6 +105,17 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_expectations(args: argparse.Namespace) -> int:
+    """Regenerate the validation suite (expectations/submission_rows.yaml) from the catalogue and the rule files."""
+    from ipwatch import suite
+
+    path = suite.SUITE_FILE
+    before = path.read_text("utf-8") if path.exists() else ""
+    suite.write()
+    print(f"{path}: {'unchanged' if path.read_text('utf-8') == before else 'regenerated'}")
+    return 0
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     """Write the Excel form an office fills in for one region and quarter."""
     from ipwatch import template
@@ -162,6 +173,66 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """List the findings held for audit (open) or decided (closed), with their failing rows."""
+    from ipwatch import audit
+
+    with audit.connect(config.workspace(args.home)) as conn:
+        rows = audit.list_findings(conn, args.status)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, default=as_json, indent=1))
+        return 0
+    for r in rows:
+        where = f"第{r['line']}行" if r["line"] is not None else "（汇总）"
+        about = [r[k] for k in ("region_code", "period", "indicator_code", "value") if r[k] is not None]
+        print(f"#{r['finding_id']} {r['audit_status']:<6} {r['office_code']} {r['file_name']} {where} [{r['rule']}] "
+              f"{' '.join(about)} · {r['decision'] or '待审核'}")
+    return 0
+
+
+def cmd_audit_show(args: argparse.Namespace) -> int:
+    """Show one finding: its file and office, the failing row, last value, peers' median, decision history."""
+    from ipwatch import audit
+
+    with audit.connect(config.workspace(args.home)) as conn:
+        found = audit.show(conn, args.id)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, default=as_json, indent=1))
+        return 0
+    where = f"第{found['line']}行" if found["line"] is not None else "（汇总）"
+    print(f"#{found['finding_id']} [{found['rule']}] {found['severity']} {found['audit_status']}: {found['message']}")
+    print(f"  报送 #{found['submission_id']} {found['file_name']} {where} · {found['office_name']} "
+          f"({found['office_code']}) · {found['received_at']}")
+    if found["region_code"] is not None:
+        print(f"  {found['region_name']} ({found['region_code']}) {found['period']} {found['indicator_code']}: "
+              f"{found['value_raw'] or ''} → {exact(found['row_value'])} {found['unit'] or ''}")
+        print(f"  上期值 (last value): {exact(found['previous_value'])} ({found['previous_period'] or '—'}) · "
+              f"同级地区中位数 (peers' median): {exact(found['peer_median'])} ({found['peer_count']})")
+    for h in found["history"]:
+        print(f"  {h['decided_at']} {h['decided_by']}: {h['decision']} · {h['reason']}")
+    return 0
+
+
+def cmd_audit_decide(args: argparse.Namespace) -> int:
+    """Record a decision on a finding (appended to the audit log; the latest decision is in force)."""
+    from ipwatch import audit
+
+    with audit.connect(config.workspace(args.home), read_only=False) as conn:
+        row = audit.decide(conn, args.id, args.decision, args.reason, args.by)
+    print(f"#{row['finding_id']}: {row['decision']} by {row['decided_by']} → {row['audit_status']}")
+    return 0
+
+
+def cmd_audit_report(args: argparse.Namespace) -> int:
+    """Write the auditor's HTML report: open findings by office and rule with context, then closed ones."""
+    from ipwatch import audit
+
+    ws = config.workspace(args.home)
+    with audit.connect(ws) as conn:
+        print(audit.report(conn, args.output or ws.home / "audit"))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per job."""
     top = argparse.ArgumentParser(prog="ipwatch", description="知识产权强市/强县建设 监测：数据质量与进展简报")
@@ -191,6 +262,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also print each bulletin to an A4 PDF (needs chromium)")
     p.set_defaults(run=cmd_bulletin)
 
+    sub.add_parser("expectations", help=cmd_expectations.__doc__).set_defaults(run=cmd_expectations)
+
     p = sub.add_parser("template", help=cmd_template.__doc__)
     p.add_argument("--region", required=True, help="region code of the office")
     p.add_argument("--period", required=True, help="quarter, e.g. 2025Q3")
@@ -210,7 +283,44 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_progress)
 
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(run=cmd_demo)
+    audit_parser(sub)
     return top
+
+
+AUDIT_USAGE = """%(prog)s [--status {open,closed}] [--json]
+       %(prog)s show ID [--json]
+       %(prog)s decide ID --decision confirm|correct-requested|override --reason TEXT --by NAME
+       %(prog)s report [-o DIR]"""
+
+
+def audit_parser(sub: argparse._SubParsersAction) -> None:
+    """`ipwatch audit` lists findings; its actions show, decide and report."""
+    p = sub.add_parser("audit", help=cmd_audit.__doc__, usage=AUDIT_USAGE, description=cmd_audit.__doc__,
+                       epilog="open: a warning with no decision yet, or whose correction was requested and has not "
+                              "arrived; closed: confirmed, overridden, superseded by a later accepted value, "
+                              "or in a rejected file (README, Audit)")
+    p.add_argument("--status", choices=["open", "closed"], help="only open or only closed findings")
+    p.add_argument("--json", action="store_true", help="JSON rows")
+    p.set_defaults(run=cmd_audit)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", prog="ipwatch audit")
+
+    a = actions.add_parser("show", help=cmd_audit_show.__doc__, description=cmd_audit_show.__doc__)
+    a.add_argument("id", type=int, metavar="ID", help="finding id (as `ipwatch audit` lists)")
+    a.add_argument("--json", action="store_true", help="one JSON object")
+    a.set_defaults(run=cmd_audit_show)
+
+    a = actions.add_parser("decide", help=cmd_audit_decide.__doc__, description=cmd_audit_decide.__doc__)
+    a.add_argument("id", type=int, metavar="ID", help="finding id")
+    a.add_argument("--decision", required=True, metavar="confirm|correct-requested|override",
+                   help="confirm: the value stands; override: it counts as normal; "
+                        "correct-requested: open until a new submission supersedes it")
+    a.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit log)")
+    a.add_argument("--by", required=True, metavar="NAME", help="the auditor's name")
+    a.set_defaults(run=cmd_audit_decide)
+
+    a = actions.add_parser("report", help=cmd_audit_report.__doc__, description=cmd_audit_report.__doc__)
+    a.add_argument("-o", "--output", type=Path, metavar="DIR", help="folder for audit.html (default: <home>/audit)")
+    a.set_defaults(run=cmd_audit_report)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,7 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     # Prefect logs every task run at INFO; an office running a command wants the outcome, not the log.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if args.verbose else "WARNING")
     # Prefect's own state (its ephemeral database) lives in the workspace, not in the user's home folder.
-    os.environ.setdefault("PREFECT_HOME", str(config.workspace(args.home).home / "prefect"))
+    if "PREFECT_HOME" not in os.environ:
+        prefect_home = config.workspace(args.home).home / "prefect"
+        prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect cannot start when its home's parent is missing
+        os.environ["PREFECT_HOME"] = str(prefect_home)
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:

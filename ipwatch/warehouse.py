@@ -17,10 +17,10 @@ SCHEMA_VERSION = 1
 # status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
 TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels",
-    "submissions", "submission_rows", "observation_versions", "validation_findings",
+    "submissions", "submission_rows", "observation_versions", "validation_findings", "audit_log",
 )
-VIEWS = ("observations_all", "observations", "findings", "target_regions", "required_indicators", "region_values",
-         "observed",
+VIEWS = ("observations_all", "observations", "findings", "values_under_audit", "target_regions", "required_indicators",
+         "region_values", "observed",
          "peer_ranks", "progress")
 
 

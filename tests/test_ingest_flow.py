@@ -186,3 +186,18 @@ def test_ingest_correct_then_reingest_leaves_the_correction_current_and_the_chai
     chain = json.loads(capsys.readouterr().out)
     assert [(r["value"], r["is_current"], r["submission_id"], r["file_name"]) for r in chain] == [
         (710.0, True, 2, "v2.csv"), (700.0, False, 1, "v1.csv")]
+
+
+def test_cli_in_a_new_workspace_runs_prefect_there(tmp_path):
+    """A fresh --home several folders deep: Prefect's own state goes under it, and the command works."""
+    import subprocess
+    import sys
+
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    home = tmp_path / "new" / "deeper"
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PREFECT_")}
+    done = subprocess.run([sys.executable, "-m", "ipwatch.cli", "--home", str(home), "ingest", str(path),
+                           "--as", "340100", "--json"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["status"] == "accepted"
+    assert (home / "prefect").is_dir() and done.stderr == ""

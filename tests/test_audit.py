@@ -1,0 +1,234 @@
+"""The audit workflow on real submissions: open and closed findings, the append-only log, context, report, CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+
+import pytest
+
+from ipwatch import audit, cli, config, ingest, load, validate, warehouse
+
+from .conftest import write_csv
+
+
+def submit(conn, ws, catalogue, tmp_path, office: str, rows: list[str]) -> str:
+    """Receive, validate and decide a file through the functions the ingest flow names; returns its status."""
+    path = write_csv(tmp_path / f"{office}-{len(list(tmp_path.iterdir()))}.csv", rows)
+    received = ingest.receive(conn, ws, path, office, catalogue)
+    return load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+
+
+def finding(conn, rule: str, region: str | None = None) -> dict:
+    """The one finding of `rule` (about `region`), as the findings view has it."""
+    rows = [f for f in audit.list_findings(conn) if f["rule"] == rule and region in (None, f["region_code"])]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def status(conn, finding_id: int) -> str:
+    return audit.show(conn, finding_id)["audit_status"]
+
+
+def log_rows(conn) -> list[tuple]:
+    return conn.sql("select * from audit_log order by log_id").fetchall()
+
+
+@pytest.fixture
+def missing(conn, ws, catalogue, tmp_path) -> int:
+    """A county's value sent as '/': accepted, with a value_missing warning; returns the finding id."""
+    assert submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,/,件,"]) == (
+        "accepted_with_warnings")
+    return finding(conn, "value_missing")["finding_id"]
+
+
+def test_warning_without_decision_is_open_and_linked_to_its_row(conn, missing):
+    found = audit.show(conn, missing)
+    assert (found["audit_status"], found["decision"], found["history"]) == ("open", None, [])
+    assert (found["region_code"], found["period"], found["indicator_code"], found["line"]) == (
+        "340102", "2025Q3", "pct_applications", 2)
+    assert [f["finding_id"] for f in audit.list_findings(conn, "open")] == [missing]
+    assert audit.list_findings(conn, "closed") == []
+
+
+def test_override_closes_the_finding_with_one_log_row(conn, missing):
+    row = audit.decide(conn, missing, "override", "本季度确无申请", "张三")
+    assert (row["decision"], row["decided_by"], row["audit_status"]) == ("override", "张三", "closed")
+    assert [(r[1], r[2], r[3], r[4]) for r in log_rows(conn)] == [(missing, "override", "本季度确无申请", "张三")]
+    found = finding(conn, "value_missing")
+    assert (found["decision"], found["decided_by"], found["audit_status"]) == ("override", "张三", "closed")
+
+
+def test_the_latest_of_two_decisions_wins_and_both_are_kept(conn, missing):
+    audit.decide(conn, missing, "override", "先认可", "张三")
+    audit.decide(conn, missing, "correct-requested", "复核后要求更正", "李四")
+    assert len(log_rows(conn)) == 2
+    found = audit.show(conn, missing)
+    assert (found["decision"], found["decided_by"], found["audit_status"]) == ("correct-requested", "李四", "open")
+    assert [h["decision"] for h in found["history"]] == ["override", "correct-requested"]
+
+
+def test_correction_request_stays_open_until_a_later_accepted_submission(conn, ws, catalogue, tmp_path, missing):
+    audit.decide(conn, missing, "correct-requested", "请补报", "张三")
+    assert status(conn, missing) == "open"
+    rejected = ["340102,2025Q3,pct_applications,12,件,", "999999,2025Q3,pct_applications,1,件,"]
+    assert submit(conn, ws, catalogue, tmp_path, "340100", rejected) == "rejected"
+    assert status(conn, missing) == "open"
+    assert submit(conn, ws, catalogue, tmp_path, "340100", ["340103,2025Q3,pct_applications,5,件,"]) == "accepted"
+    assert status(conn, missing) == "open"
+    assert submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,12,件,"]) == "accepted"
+    assert status(conn, missing) == "closed"
+    assert audit.show(conn, missing)["superseded"] is True
+
+
+def test_undecided_warning_closes_when_its_value_is_superseded(conn, ws, catalogue, tmp_path, missing):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,12,件,补报"])
+    assert (status(conn, missing), audit.show(conn, missing)["decision"]) == ("closed", None)
+
+
+def test_findings_of_a_rejected_file_are_closed(conn, ws, catalogue, tmp_path):
+    rows = ["340102,2025Q3,pct_applications,/,件,", "999999,2025Q3,pct_applications,1,件,"]
+    assert submit(conn, ws, catalogue, tmp_path, "340100", rows) == "rejected"
+    found = audit.list_findings(conn)
+    assert {(f["rule"], f["audit_status"]) for f in found} == {("value_missing", "closed"), ("region_known", "closed")}
+    assert conn.sql("from values_under_audit").fetchall() == []
+
+
+def test_summary_finding_links_to_no_row_and_closes_only_by_a_decision(conn, ws, catalogue, tmp_path):
+    assert submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2025Q3,pct_applications,700,件,"]) == (
+        "accepted_with_warnings")
+    summary = [f for f in audit.list_findings(conn) if f["rule"] == "required_indicator_reported"]
+    assert summary and all(f["line"] is None and f["region_code"] is None for f in summary)
+    first = summary[0]["finding_id"]
+    audit.decide(conn, first, "correct-requested", "请补报", "张三")
+    assert status(conn, first) == "open"
+    audit.decide(conn, first, "confirm", "该指标本期不统计", "张三")
+    assert status(conn, first) == "closed"
+
+
+@pytest.mark.parametrize(("finding_id", "decision", "reason", "by", "message"), [
+    (999, "override", "理由", "张三", "问题编号不存在"),
+    (None, "approve", "理由", "张三", "审核结论应为"),
+    (None, "override", "  ", "张三", "须写明审核理由"),
+    (None, "override", "理由", "", "须写明审核人"),
+])
+def test_decide_refuses_unknown_ids_decisions_and_empty_reason_or_name(conn, missing, finding_id, decision, reason,
+                                                                       by, message):
+    with pytest.raises(ValueError, match=message):
+        audit.decide(conn, finding_id or missing, decision, reason, by)
+    assert log_rows(conn) == []
+
+
+def test_show_gives_the_last_accepted_value_and_the_peers_median(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", [
+        "340102,2025Q1,pct_applications,90,件,", "340102,2025Q2,pct_applications,100,件,",
+        "340103,2025Q3,pct_applications,10,件,", "340104,2025Q3,pct_applications,20,件,",
+        "340111,2025Q3,pct_applications,40,件,", "340121,2025Q3,pct_applications,55,件,",
+        "340122,2025Q3,pct_applications,/,件,",  # a peer without a value does not count
+        "340123,2025Q2,pct_applications,999,件,",  # nor does another quarter
+    ])
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2025Q3,pct_applications,700,件,"])  # not a county
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,/,件,"])
+    found = audit.show(conn, finding(conn, "value_missing", "340102")["finding_id"])
+    assert (found["previous_period"], found["previous_value"]) == ("2025Q2", 100)
+    assert (found["peer_median"], found["peer_count"]) == (statistics.median([10, 20, 40, 55]), 4)
+    assert (found["file_name"], found["office_code"], found["office_name"], found["value_raw"]) == (
+        "340100-3.csv", "340100", "合肥市", "/")
+
+
+def test_values_under_audit_lists_open_warnings_not_overridden_ones(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,/,件,",
+                                                     "340103,2025Q3,pct_applications,/,件,"])
+    overridden = finding(conn, "value_missing", "340103")["finding_id"]
+    audit.decide(conn, overridden, "override", "确认为零", "张三")
+    kept = finding(conn, "value_missing", "340102")["finding_id"]
+    assert conn.sql("from values_under_audit").fetchall() == [
+        ("340102", "2025Q3", "pct_applications", kept, "value_missing")]
+
+
+def test_report_context_puts_open_findings_by_office_and_rule_then_closed_ones(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,/,件,",
+                                                     "340103,2025Q3,pct_applications,/,件,"])
+    audit.decide(conn, finding(conn, "value_missing", "340103")["finding_id"], "confirm", "确无数据", "张三")
+    context = audit.report_context(conn)
+    assert [(o["office_code"], [r["rule"] for r in o["rules"]]) for o in context["offices"]] == [
+        ("340100", ["value_missing"])]
+    assert [f["region_code"] for f in context["offices"][0]["rules"][0]["findings"]] == ["340102"]
+    assert [f["region_code"] for f in context["closed"]] == ["340103"]
+    assert [(c["rule"], c["open"], c["closed"], c["total"]) for c in context["counts"]] == [
+        ("value_missing", 1, 1, 2)]
+
+
+def test_report_names_office_and_rule_and_escapes_text(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,/,件,<script>alert(1)</script>"])
+    html = audit.report(conn, tmp_path / "audit").read_text("utf-8")
+    assert "合肥市" in html and "340100" in html and "value_missing" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+
+
+def cli_json(capsys, home: str, *args: str) -> object:
+    assert cli.main(["--home", home, "audit", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def home(ws, catalogue, tmp_path) -> str:
+    """A workspace holding one open value_missing finding, its warehouse closed for the CLI."""
+    with warehouse.connect(ws.warehouse) as conn:
+        submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,/,件,",
+                                                         "340103,2025Q3,pct_applications,/,件,"])
+    return str(ws.home)
+
+
+def test_cli_lists_shows_and_reports(home, capsys):
+    [first, second] = cli_json(capsys, home, "--status", "open", "--json")
+    assert (first["rule"], first["audit_status"], first["region_code"]) == ("value_missing", "open", "340102")
+    assert cli_json(capsys, home, "show", str(first["finding_id"]), "--json")["office_name"] == "合肥市"
+    assert cli.main(["--home", home, "audit", "report"]) == 0
+    assert (config.workspace(home).home / "audit" / "audit.html").read_text("utf-8").count("value_missing") >= 2
+    assert cli.main(["--home", home, "audit", "show", str(second["finding_id"])]) == 0
+    assert "庐阳区 (340103) 2025Q3 pct_applications" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["999", "--decision", "override", "--reason", "r", "--by", "张三"], "问题编号不存在"),
+    (["1", "--decision", "approve", "--reason", "r", "--by", "张三"], "审核结论应为"),
+    (["1", "--decision", "override", "--reason", "", "--by", "张三"], "须写明审核理由"),
+])
+def test_cli_decide_refusals_exit_2(home, capsys, args, message):
+    assert cli.main(["--home", home, "audit", "decide", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert cli_json(capsys, home, "show", "1", "--json")["history"] == []
+
+
+def test_audit_log_is_append_only_through_the_cli(home, capsys):
+    ws = config.workspace(home)
+    snapshots = []
+    for n, decision in enumerate(["correct-requested", "override", "confirm", "override"]):
+        args = [str(1 + n % 2), "--decision", decision, "--reason", f"第{n}次", "--by", "张三"]
+        assert cli.main(["--home", home, "audit", "decide", *args]) == 0
+        with warehouse.connect(ws.warehouse, read_only=True) as conn:
+            snapshots.append(log_rows(conn))
+    for before, after in zip(snapshots, snapshots[1:], strict=False):
+        assert after[:len(before)] == before and len(after) == len(before) + 1
+    assert capsys.readouterr().out.count("by 张三") == 4
+    assert [h["decision"] for h in cli_json(capsys, home, "show", "1", "--json")["history"]] == [
+        "correct-requested", "confirm"]
+
+
+def test_no_code_path_updates_or_deletes_the_audit_log():
+    actions = next(a for a in cli.parser()._actions if a.dest == "command").choices["audit"]
+    sub = next(a for a in actions._actions if a.dest == "action")
+    assert set(sub.choices) == {"show", "decide", "report"}
+    code = [p.read_text("utf-8") for p in [*config.SQL_DIR.glob("*.sql"), *config.ROOT.glob("ipwatch/*.py")]]
+    changes = re.compile(r"(update|delete\s+from|truncate|drop\s+table)\s+audit_log", re.I)
+    assert [c for c in code if changes.search(c)] == []
+
+
+@pytest.mark.parametrize("action", ["show", "decide", "report"])
+def test_every_audit_action_has_help_and_a_readme_entry(action):
+    audit_parser = next(a for a in cli.parser()._actions if a.dest == "command").choices["audit"]
+    sub = next(a for a in audit_parser._actions if a.dest == "action")
+    assert {a.dest: a.help for a in sub._choices_actions}[action]
+    assert f"`ipwatch audit {action}" in (config.ROOT / "README.md").read_text("utf-8")
