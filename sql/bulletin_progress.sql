@@ -6,6 +6,16 @@ with at_period as (
     where plan_id = $plan_id and period = $period
 ),
 
+audited as (
+    select
+        region_code,
+        period,
+        indicator_code,
+        string_agg(distinct rule, '、') as audit_rules
+    from values_under_audit
+    group by region_code, period, indicator_code
+),
+
 this_quarter as (
     select *
     from observed
@@ -51,7 +61,8 @@ select
     s.label_zh as status_label,
     s.sort_order as status_order,
     case when i.measure <> 'flow_ytd' then now.value / nullif(prev.value, 0) - 1 end as change_on_quarter,
-    now.value / nullif(last_year.value, 0) - 1 as change_on_year
+    now.value / nullif(last_year.value, 0) - 1 as change_on_year,
+    audited.audit_rules
 from targets as t
 inner join target_regions as tr using (plan_id, target_id)
 inner join indicators as i using (indicator_code)
@@ -64,6 +75,10 @@ left join observed as prev
     on
         now.region_code = prev.region_code and now.indicator_code = prev.indicator_code
         and now.period_key - 1 = prev.period_key
+left join audited
+    on
+        tr.region_code = audited.region_code and p.actual_period = audited.period
+        and t.indicator_code = audited.indicator_code
 left join observed as last_year
     on
         now.region_code = last_year.region_code and now.indicator_code = last_year.indicator_code

@@ -128,3 +128,15 @@ def test_each_bulletin_has_its_excel_annex_and_county_pages(hefei, tmp_path):
     assert 'href="2023-07-liaoning-2017/210102.html"' in liaoning
     assert "和平区知识产权建设进展" in county and 'href="../2023-07-liaoning-2017.html"' in county
     assert len(list((out / "2023-07-liaoning-2017").glob("*.html"))) == 100
+
+
+def test_values_under_open_audit_are_marked(hefei, ws, catalogue, tmp_path):
+    # a jump of more than 3x on the last accepted quarter is a warning held for audit
+    for name, value, period in (("q1.csv", 10, "2023Q1"), ("q2b.csv", 40, "2023Q2")):
+        path = write_csv(tmp_path / name, [f"340100,{period},ip_trusteeship_smes,{value},家,"])
+        received = ingest.receive(hefei, ws, path, "340100", catalogue)
+        load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    rows = [t for region in bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["regions"]
+            for group in region["categories"] for t in group["targets"]]
+    marked = {r["indicator_code"]: r["audit_rules"] for r in rows if r["audit_rules"]}
+    assert marked == {"ip_trusteeship_smes": "change_against_last_quarter"}
