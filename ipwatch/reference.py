@@ -52,6 +52,12 @@ def status_frame() -> pl.DataFrame:
     return pl.DataFrame([{**level, "sort_order": n} for n, level in enumerate(levels)], infer_schema_length=None)
 
 
+def settings_frame() -> pl.DataFrame:
+    """The settings table, from data/validation.yaml."""
+    values = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))
+    return pl.DataFrame({"name": list(values), "value": [float(v) for v in values.values()]})
+
+
 def load_reference(conn: duckdb.DuckDBPyConnection, catalogue: cat.Catalogue | None = None) -> None:
     """Replace the reference tables with the catalogue and region list shipped in data/."""
     catalogue = catalogue or cat.default()
@@ -62,6 +68,7 @@ def load_reference(conn: duckdb.DuckDBPyConnection, catalogue: cat.Catalogue | N
         warehouse.replace_rows(conn, "plans", plan_frame(catalogue))
         warehouse.replace_rows(conn, "targets", target_frame(catalogue))
         warehouse.replace_rows(conn, "status_levels", status_frame())
+        warehouse.replace_rows(conn, "settings", settings_frame())
 
 
 def initialise(ws: config.Workspace, catalogue: cat.Catalogue | None = None) -> None:

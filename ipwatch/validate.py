@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
+from ipwatch import warehouse
 from ipwatch.load import Finding
 from ipwatch.suite import SUITE_FILE
 
@@ -50,6 +54,7 @@ class Validator:
             logging.getLogger(name).setLevel(logging.WARNING)  # GX sets some of its loggers to INFO itself
         self.conn = conn
         self.rules = {r.id: r for r in rules(rules_file)}
+        self.version = hashlib.sha256(rules_file.read_bytes()).hexdigest()[:12]
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = context.data_sources.add_sql(
@@ -71,9 +76,10 @@ class Validator:
     def run(self, conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
         """Every finding of every rule for one submission."""
         self.conn = conn
+        started = datetime.now()
         result = self.definition.run(batch_parameters={"submission_id": submission_id},
                                      result_format={"result_format": "COMPLETE"})
-        findings = []
+        findings, outcomes = [], []
         for outcome in result.results:
             rule = self.rules[outcome.expectation_config.meta["rule"]]
             info = outcome.exception_info or {}
@@ -81,6 +87,8 @@ class Validator:
             raised = [e["exception_message"] for e in errors if e.get("raised_exception")]
             if raised:
                 raise RuntimeError(f"validation rule {rule.id} could not run: {raised[0]}")
+            outcomes.append({"rule": rule.id, "severity": rule.severity, "success": outcome.success,
+                             "failing_rows": outcome.result.get("observed_value") or 0})
             if outcome.success:
                 continue
             rows = outcome.result["details"]["unexpected_rows"]
@@ -93,7 +101,25 @@ class Validator:
                 findings.append(Finding(rule.id, rule.severity, None, rule.column, None,
                                         f"另有{unlisted}行同类问题未逐行列出 ({unlisted} more rows not listed): "
                                         + rule.message))
+        record_run(conn, submission_id, self.version, started, outcomes)
         return sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.rule))
+
+
+def record_run(conn: duckdb.DuckDBPyConnection, submission_id: int, version: str, started: datetime,
+               outcomes: list[dict]) -> int:
+    """Keep the run and each rule's outcome, so an auditor sees what was checked, with which suite, when."""
+    with warehouse.transaction(conn):
+        (run_id,) = conn.execute(warehouse.sql("record_validation_run"), {
+            "submission_id": submission_id, "suite_version": version, "started_at": started,
+            "finished_at": datetime.now(), "rules": len(outcomes),
+            "failed_rules": sum(not o["success"] for o in outcomes),
+            "failing_rows": sum(o["failing_rows"] for o in outcomes),
+        }).fetchone()
+        warehouse.append_rows(conn, "validation_rule_outcomes", pl.DataFrame(
+            [{"run_id": run_id, **o} for o in outcomes],
+            schema={"run_id": pl.Int32, "rule": pl.String, "severity": pl.String, "success": pl.Boolean,
+                    "failing_rows": pl.Int32}))
+    return run_id
 
 
 _validators: list[Validator] = []

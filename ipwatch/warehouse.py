@@ -16,12 +16,13 @@ SCHEMA_VERSION = 1
 # Tables first, then the views built on them; each name is a file in sql/. The reference tables (regions to
 # status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
 TABLES = (
-    "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels",
+    "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
     "submissions", "submission_rows", "observation_versions", "validation_findings", "audit_log",
+    "validation_runs", "validation_rule_outcomes",
 )
 VIEWS = ("observations_all", "observations", "findings", "values_under_audit", "target_regions", "required_indicators",
          "region_values", "observed",
-         "peer_ranks", "progress")
+         "peer_ranks", "progress", "timeliness")
 
 
 def sql(name: str) -> str:

@@ -140,3 +140,13 @@ def test_values_under_open_audit_are_marked(hefei, ws, catalogue, tmp_path):
             for group in region["categories"] for t in group["targets"]]
     marked = {r["indicator_code"]: r["audit_rules"] for r in rows if r["audit_rules"]}
     assert marked == {"ip_trusteeship_smes": "change_against_last_quarter"}
+
+
+def test_offices_on_time_late_or_missing(hefei, ws, catalogue, tmp_path):
+    """Due: the 15th of the month after the quarter. The fixture's file arrives today, long after 2023Q2's
+    due date (2023-07-15): late. Hefei's office sent nothing for 2023Q3: missing."""
+    late = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["timeliness"]
+    assert [(t["office_code"], str(t["due_date"]), t["timeliness"]) for t in late] == [
+        ("340100", "2023-07-15", "late")]
+    missing = bulletin.plan_context(hefei, "hefei-2022", "2023Q3")["timeliness"]
+    assert [(t["office_code"], t["timeliness"]) for t in missing] == [("340100", "missing")]

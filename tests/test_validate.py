@@ -94,3 +94,17 @@ def test_indicators_the_plan_asks_for_but_missing_are_warnings(conn, ws, catalog
 def test_status_rules(conn, ws, catalogue, tmp_path, row, expected):
     path = write_csv(tmp_path / "s.csv", [row], header="region_code,period,indicator_code,value,unit,status")
     assert findings(conn, ws, catalogue, path) == [expected]
+
+
+def test_each_run_is_kept_with_its_suite_version_and_rule_outcomes(conn, ws, catalogue, tmp_path):
+    import hashlib
+
+    from ipwatch import suite
+
+    findings(conn, ws, catalogue, write_csv(tmp_path / "bad.csv", [*CLEAN, "999999,2025Q3,pct_applications,1,件,"]))
+    run = conn.sql("select submission_id, suite_version, rules, failed_rules, failing_rows from validation_runs"
+                   ).fetchall()
+    version = hashlib.sha256(suite.SUITE_FILE.read_bytes()).hexdigest()[:12]
+    assert run == [(1, version, len(validate.rules()), 1, 1)]
+    failed = conn.sql("select rule, failing_rows from validation_rule_outcomes where not success").fetchall()
+    assert failed == [("region_known", 1)]
