@@ -73,7 +73,8 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
                                        previous=previous_quarter(quarter)).to_dicts(),
             "value_states": quality.filter(pl.col("part") == "values").select("item", "n").to_dicts(),
             "submissions": quality.filter(pl.col("part") == "submissions").drop("part").to_dicts(),
-            "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter).to_dicts()}
+            "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter).to_dicts(),
+            "corrections": warehouse.query(conn, "quarter_corrections", plan_id=plan_id, period=quarter).to_dicts()}
 
 
 def by_category(rows: pl.DataFrame) -> list[dict]:

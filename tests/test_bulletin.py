@@ -150,3 +150,12 @@ def test_offices_on_time_late_or_missing(hefei, ws, catalogue, tmp_path):
         ("340100", "2023-07-15", "late")]
     missing = bulletin.plan_context(hefei, "hefei-2022", "2023Q3")["timeliness"]
     assert [(t["office_code"], t["timeliness"]) for t in missing] == [("340100", "missing")]
+
+
+def test_corrections_of_the_quarter_are_listed_with_old_and_new_value(hefei, ws, catalogue, tmp_path):
+    path = write_csv(tmp_path / "fix.csv", ["340100,2023Q2,patent_attorneys,810,人,更正"])
+    received = ingest.receive(hefei, ws, path, "340100", catalogue)
+    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    corrections = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["corrections"]
+    assert [(c["indicator_name"], c["old_value"], c["new_value"], c["new_file"]) for c in corrections] == [
+        ("专利代理师数量", 800.0, 810.0, "fix.csv")]
