@@ -73,14 +73,17 @@ def decide(conn: duckdb.DuckDBPyConnection, finding_id: int, decision: str, reas
 
 
 def report_context(conn: duckdb.DuckDBPyConnection) -> dict:
-    """What the auditor's report shows: open findings by office and rule, the closed ones, counts per rule."""
+    """What the auditor's report shows: open findings by office and rule, the closed ones, counts per rule,
+    failures per rule over the months of validation runs, and each office's timeliness."""
     rows = findings(conn)
     open_rows = rows.filter(pl.col("audit_status") == "open")
     offices = [{"office_code": code, "office_name": name, "rules": by_rule(group)}
                for (code, name), group in open_rows.group_by(["office_code", "office_name"], maintain_order=True)]
     return {"offices": offices, "open_count": open_rows.height,
             "closed": rows.filter(pl.col("audit_status") == "closed").to_dicts(),
-            "counts": warehouse.query(conn, "audit_rule_counts").to_dicts()}
+            "counts": warehouse.query(conn, "audit_rule_counts").to_dicts(),
+            "trend": warehouse.query(conn, "audit_failure_trend").to_dicts(),
+            "offices_record": warehouse.query(conn, "office_timeliness").to_dicts()}
 
 
 def by_rule(rows: pl.DataFrame) -> list[dict]:

@@ -232,3 +232,14 @@ def test_every_audit_action_has_help_and_a_readme_entry(action):
     sub = next(a for a in audit_parser._actions if a.dest == "action")
     assert {a.dest: a.help for a in sub._choices_actions}[action]
     assert f"`ipwatch audit {action}" in (config.ROOT / "README.md").read_text("utf-8")
+
+
+def test_report_shows_failures_over_runs_and_offices_timeliness(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2023Q2,pct_applications,/,件,"])
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340103,2023Q2,pct_applications,/,件,"])
+    context = audit.report_context(conn)
+    missing_values = [t for t in context["trend"] if t["rule"] == "value_missing"]
+    assert [(t["failed_runs"], t["runs"], t["failing_rows"]) for t in missing_values] == [(2, 2, 2)]
+    # both files arrived long after 2023Q2's due date (2023-07-15)
+    assert [(o["office_code"], o["quarters"], o["on_time"], o["late"]) for o in context["offices_record"]] == [
+        ("340100", 1, 0, 1)]
