@@ -32,7 +32,7 @@ class Aim:
     year: int
     growth: float | None
     each_county: bool
-
+    assumed: bool = False  # no level in the plan: a size typical of the whole plan region
 
 @dataclass(frozen=True)
 class Series:
@@ -65,7 +65,7 @@ def aim(plan: cat.Plan, indicator: cat.Indicator) -> Aim:
         if t.kind == "annual_growth":
             growth = t.target_value
     if level is None:
-        level = (indicator.bounds[1] or 1000) * 0.02
+        return Aim((indicator.bounds[1] or 1000) * 0.02, year, growth, each_county, assumed=True)
     return Aim(level, year, growth, each_county)
 
 
@@ -119,7 +119,8 @@ def region_values(plan: cat.Plan, catalogue: cat.Catalogue, region: dict, quarte
     values: dict[str, float] = {}
     for code in sorted({t.indicator for t in plan.targets}):
         indicator = catalogue.indicators[code]
-        s = series(plan, indicator, region["region_code"], 1.0 if aim(plan, indicator).each_county else share)
+        goal = aim(plan, indicator)
+        s = series(plan, indicator, region["region_code"], share if goal.assumed or not goal.each_county else 1.0)
         values[code] = bounded(indicator, value_at(s, quarter, rng(plan.plan_id, code, region["region_code"],
                                                                    quarter)))
         if indicator.denominator and indicator.numerator:
