@@ -28,8 +28,7 @@ def connect(ws: config.Workspace, read_only: bool = True) -> Iterator[duckdb.Duc
         raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at "
                                 f"{ws.warehouse})")
     with warehouse.connect(ws.warehouse, read_only=read_only) as conn:
-        tables = {name for (name,) in conn.execute(warehouse.sql("warehouse_tables")).fetchall()}
-        if "audit_log" not in tables:
+        if "audit_log" not in warehouse.tables(conn):
             raise ValueError("数据仓库尚无审核记录，请先运行 ipwatch init (run ipwatch init to add the audit log)")
         yield conn
 

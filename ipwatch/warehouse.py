@@ -59,12 +59,17 @@ class SchemaError(ValueError):
     """The warehouse was made by a version of ipwatch this one cannot upgrade."""
 
 
+def tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The names of the tables the warehouse holds."""
+    return {name for (name,) in conn.execute(sql("warehouse_tables")).fetchall()}
+
+
 def schema_version(conn: duckdb.DuckDBPyConnection) -> int | None:
     """The warehouse's schema version: None when it is new, 0 when it predates versioning."""
-    tables = {name for (name,) in conn.execute(sql("warehouse_tables")).fetchall()}
-    if "schema_version" in tables:
+    present = tables(conn)
+    if "schema_version" in present:
         return conn.execute(sql("current_schema_version")).fetchone()[0] or 0
-    return 0 if "submissions" in tables else None
+    return 0 if "submissions" in present else None
 
 
 def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
