@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,17 +33,53 @@ def sql(name: str) -> str:
     return (config.SQL_DIR / f"{name}.sql").read_text("utf-8")
 
 
+# Locks this process holds on warehouses: path -> [open lock file, depth]; see `turn`.
+_turns: dict[Path, list] = {}
+WAIT_SECONDS = float(os.environ.get("IPWATCH_LOCK_WAIT_SECONDS", "900"))
+
+
+@contextmanager
+def turn(path: Path) -> Iterator[None]:
+    """This process's turn at the warehouse. DuckDB lets one process open a file at a time; a second `ipwatch`
+    (the scheduler and an office's manual ingest) waits here for its turn instead of failing with a lock error.
+    Re-entrant within a process, where DuckDB itself shares one database between connections."""
+    key = path.resolve()
+    if key not in _turns:
+        handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115 - held across the yield
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    handle.close()
+                    raise TimeoutError(f"数据仓库正被另一进程使用，等待超时 (warehouse busy: {path})") from None
+                time.sleep(0.2)
+        _turns[key] = [handle, 0]
+    _turns[key][1] += 1
+    try:
+        yield
+    finally:
+        _turns[key][1] -= 1
+        if _turns[key][1] == 0:
+            handle = _turns.pop(key)[0]
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file, closed on exit; reading one that does not exist is an error."""
+    """A connection to the warehouse file, in this process's turn, closed on exit; reading a missing one fails."""
     if read_only and not path.exists():
         raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at {path})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(path), read_only=read_only)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    with turn(path):
+        conn = duckdb.connect(str(path), read_only=read_only)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 @contextmanager

@@ -201,3 +201,26 @@ def test_cli_in_a_new_workspace_runs_prefect_there(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["status"] == "accepted"
     assert (home / "prefect").is_dir() and done.stderr == ""
+
+
+@pytest.mark.slow
+def test_two_processes_ingesting_at_once_take_turns(tmp_path):
+    """DuckDB lets one process open the warehouse: a second ipwatch waits for its turn, it does not fail."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    runs = []
+    for n, region in enumerate(("340102", "340103")):
+        files = [write_csv(tmp_path / f"{region}-{q}.csv", [f"{region},2025Q{q},pct_applications,{q},件,"])
+                 for q in (1, 2, 3)]
+        runs.append(subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "--home", str(home), "ingest",
+                                      *map(str, files), "--as", "340100", "--json"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    outcomes = [run.communicate(timeout=600) + (run.returncode,) for run in runs]
+    assert [rc for _, _, rc in outcomes] == [0, 0], [err[-1500:] for _, err, _ in outcomes]
+    statuses = [json.loads(line)["status"] for out, _, _ in outcomes for line in out.splitlines()]
+    assert statuses == ["accepted"] * 6
+    assert len(current(str(home))) == 6
