@@ -213,7 +213,7 @@ def test_two_processes_ingesting_at_once_take_turns(tmp_path):
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     runs = []
-    for n, region in enumerate(("340102", "340103")):
+    for region in ("340102", "340103"):
         files = [write_csv(tmp_path / f"{region}-{q}.csv", [f"{region},2025Q{q},pct_applications,{q},件,"])
                  for q in (1, 2, 3)]
         runs.append(subprocess.Popen([sys.executable, "-m", "ipwatch.cli", "--home", str(home), "ingest",
