@@ -54,12 +54,12 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, path: Path, o
         unreadable = Finding("file_readable", "error", exc.line, exc.column, None, str(exc))
         submission_id = resumed or load.record_received(conn, path.name, sha, office, stored, intake.empty_rows())
         return Received(path, submission_id, 0, unreadable=unreadable)
-    details = {"kind": submitted.kind, "encoding": submitted.encoding, "sheet": submitted.sheet,
-               "column_letters": json.dumps(submitted.letters, ensure_ascii=False) if submitted.letters else None,
-               **submitted.form}
+    read = submitted.source
+    details = {"kind": read.kind, "encoding": read.encoding, "sheet": read.sheet,
+               "column_letters": json.dumps(read.letters, ensure_ascii=False) if read.letters else None, **read.form}
     submission_id = resumed or load.record_received(conn, path.name, sha, office, stored, submitted.rows,
                                                     details=details)
-    return Received(path, submission_id, submitted.rows.height, sheet=submitted.sheet, letters=submitted.letters)
+    return Received(path, submission_id, submitted.rows.height, sheet=read.sheet, letters=read.letters)
 
 
 def cell(received: Received, finding: Finding) -> str | None:

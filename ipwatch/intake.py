@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -24,16 +24,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class Submitted:
-    """A file as received: its rows normalised, and how it was read."""
+    """A file as received: its rows normalised, and the raw table it was read as (kind, encoding, sheet...)."""
 
     path: Path
     sha256: str
     rows: pl.DataFrame
-    kind: str
-    encoding: str | None = None
-    sheet: str | None = None
-    letters: dict[str, str] = field(default_factory=dict)
-    form: dict[str, str] = field(default_factory=dict)
+    source: RawTable
 
 
 def sha256(path: Path) -> str:
@@ -64,8 +60,7 @@ def read_submission(path: Path, catalogue: Catalogue, limits: Limits | None = No
     check_limits(path, limits)
     raw = read_table(path)
     check_rows(raw, limits)
-    return Submitted(path=path, sha256=sha256(path), rows=normalise.rows(raw, catalogue), kind=raw.kind,
-                     encoding=raw.encoding, sheet=raw.sheet, letters=raw.letters, form=raw.form)
+    return Submitted(path=path, sha256=sha256(path), rows=normalise.rows(raw, catalogue), source=raw)
 
 
 def empty_rows() -> pl.DataFrame:

@@ -44,3 +44,11 @@ def write_csv(path: Path, rows: list[str], header: str = "region_code,period,ind
     """A submission file with the given data lines under a header."""
     path.write_text("\n".join([header, *rows]) + "\n", "utf-8")
     return path
+
+
+def submit(conn, ws: config.Workspace, catalogue: cat.Catalogue, path: Path, office: str) -> str:
+    """Receive, validate and decide a file through the functions the ingest flow names; returns the status."""
+    from ipwatch import ingest, load, validate
+
+    received = ingest.receive(conn, ws, path, office, catalogue)
+    return load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from ipwatch import annex, bulletin, ingest, load, validate
+from ipwatch import annex, bulletin
 
-from .conftest import write_csv
+from .conftest import submit, write_csv
 
 INJECTION = '=HYPERLINK("http://x")'
 
@@ -19,8 +19,7 @@ def context(conn, ws, catalogue, tmp_path):
         '340100,2023Q2,high_value_invention_patents_per_10k,15.33,,"=HYPERLINK(""http://x"")"',
         "340100,2023Q2,patent_attorneys,800,人,",
     ])
-    received = ingest.receive(conn, ws, path, "340100", catalogue)
-    load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+    submit(conn, ws, catalogue, path, "340100")
     return {**bulletin.plan_context(conn, "hefei-2022", "2023Q2"), "version": bulletin.data_version(conn)}
 
 

@@ -8,16 +8,16 @@ import statistics
 
 import pytest
 
-from ipwatch import audit, cli, config, ingest, load, validate, warehouse
+from ipwatch import audit, cli, config, warehouse
 
+from .conftest import submit as submit_file
 from .conftest import write_csv
 
 
 def submit(conn, ws, catalogue, tmp_path, office: str, rows: list[str]) -> str:
     """Receive, validate and decide a file through the functions the ingest flow names; returns its status."""
     path = write_csv(tmp_path / f"{office}-{len(list(tmp_path.iterdir()))}.csv", rows)
-    received = ingest.receive(conn, ws, path, office, catalogue)
-    return load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+    return submit_file(conn, ws, catalogue, path, office)
 
 
 def finding(conn, rule: str, region: str | None = None) -> dict:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect, sync_playwright
 
-from ipwatch import bulletin, config, ingest, load, pdf, reference, validate, warehouse
+from ipwatch import bulletin, config, pdf, reference, warehouse
 
-from .conftest import write_csv
+from .conftest import submit, write_csv
 
 pytestmark = pytest.mark.slow
 SCRIPT_NOTE = "<script>alert(1)</script>"
@@ -61,8 +61,7 @@ def hefei_html(tmp_path_factory, catalogue) -> Path:
         f"340100,2023Q2,patent_attorneys,800,人,{SCRIPT_NOTE}",
     ])
     with warehouse.connect(ws.warehouse) as conn:
-        received = ingest.receive(conn, ws, path, "340100", catalogue)
-        load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+        submit(conn, ws, catalogue, path, "340100")
         [html] = [p for p in bulletin.render(conn, "2023-07", tmp / "out") if p.name == "2023-07-hefei-2022.html"]
     return html
 

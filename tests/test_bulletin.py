@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flows.bulletin import bulletin_flow
-from ipwatch import bulletin, ingest, load, validate
+from ipwatch import bulletin
 
-from .conftest import write_csv
+from .conftest import submit, write_csv
 
 
 @pytest.fixture
@@ -17,8 +17,7 @@ def hefei(conn, ws, catalogue, tmp_path):
         "340100,2023Q2,high_value_invention_patents_per_10k,15.33,,",
         "340100,2023Q2,patent_attorneys,800,人,<script>alert(1)</script>",
     ])
-    received = ingest.receive(conn, ws, path, "340100", catalogue)
-    load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+    submit(conn, ws, catalogue, path, "340100")
     return conn
 
 
@@ -69,8 +68,7 @@ def test_figures_carry_svg_and_the_numbers_behind_them(hefei, ws, catalogue, tmp
     path = write_csv(tmp_path / "counties.csv", ["340102,2023Q2,high_value_invention_patents_per_10k,9,,",
                                                  "340103,2023Q2,high_value_invention_patents_per_10k,12,,",
                                                  "340100,2022Q4,high_value_invention_patents_per_10k,14,,"])
-    received = ingest.receive(hefei, ws, path, "340100", catalogue)
-    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    submit(hefei, ws, catalogue, path, "340100")
     context = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")
     assert [(c["label"], c["n"]) for c in context["status_figure"]["table"]] == [("已完成", 1), ("正常推进", 1),
                                                                                   ("无数据", 25)]
@@ -89,8 +87,7 @@ def test_changes_since_last_quarter_and_the_state_of_the_data(hefei, ws, catalog
     path = write_csv(tmp_path / "q1.csv", ["340100,2023Q1,high_value_invention_patents_per_10k,12,,",
                                            "340100,2023Q1,patent_attorneys,780,人,"],
                      header="region_code,period,indicator_code,value,unit,status")
-    received = ingest.receive(hefei, ws, path, "340100", catalogue)
-    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    submit(hefei, ws, catalogue, path, "340100")
     context = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")
     assert [(c["wording"], c["label_before"], c["label_now"]) for c in context["changes"]] == [
         ("每万人口高价值发明专利拥有量", "明显滞后", "正常推进")]
@@ -102,8 +99,7 @@ def test_quarterly_bulletin_shows_change_on_quarter_and_year(hefei, ws, catalogu
     # 15.33 at 2023Q2 against 14.6 at 2023Q1 (+5.0%) and 12.775 at 2022Q2 (+20.0%)
     path = write_csv(tmp_path / "past.csv", ["340100,2023Q1,high_value_invention_patents_per_10k,14.6,,",
                                              "340100,2022Q2,high_value_invention_patents_per_10k,12.775,,"])
-    received = ingest.receive(hefei, ws, path, "340100", catalogue)
-    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    submit(hefei, ws, catalogue, path, "340100")
     [path] = [p for p in bulletin.render(hefei, "2023Q2", tmp_path / "q") if "hefei" in p.name]
     html = path.read_text("utf-8")
     assert path.name == "2023Q2-hefei-2022.html" and "2023年二季度季报" in html
@@ -134,8 +130,7 @@ def test_values_under_open_audit_are_marked(hefei, ws, catalogue, tmp_path):
     # a jump of more than 3x on the last accepted quarter is a warning held for audit
     for name, value, period in (("q1.csv", 10, "2023Q1"), ("q2b.csv", 40, "2023Q2")):
         path = write_csv(tmp_path / name, [f"340100,{period},ip_trusteeship_smes,{value},家,"])
-        received = ingest.receive(hefei, ws, path, "340100", catalogue)
-        load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+        submit(hefei, ws, catalogue, path, "340100")
     rows = [t for region in bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["regions"]
             for group in region["categories"] for t in group["targets"]]
     marked = {r["indicator_code"]: r["audit_rules"] for r in rows if r["audit_rules"]}
@@ -154,8 +149,7 @@ def test_offices_on_time_late_or_missing(hefei, ws, catalogue, tmp_path):
 
 def test_corrections_of_the_quarter_are_listed_with_old_and_new_value(hefei, ws, catalogue, tmp_path):
     path = write_csv(tmp_path / "fix.csv", ["340100,2023Q2,patent_attorneys,810,人,更正"])
-    received = ingest.receive(hefei, ws, path, "340100", catalogue)
-    load.decide(hefei, received.submission_id, validate.run(hefei, received.submission_id))
+    submit(hefei, ws, catalogue, path, "340100")
     corrections = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["corrections"]
     assert [(c["indicator_name"], c["old_value"], c["new_value"], c["new_file"]) for c in corrections] == [
         ("专利代理师数量", 800.0, 810.0, "fix.csv")]

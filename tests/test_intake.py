@@ -41,7 +41,7 @@ def test_chinese_header_gb18030_file(tmp_path, catalogue):
     path.write_bytes((HEADER_ZH + "\n340100,2025年第三季度,专利代理师数量,７００,人,初步,含新引进\n").encode("gb18030"))
     submitted = read(path, catalogue)
     row = submitted.rows.row(0, named=True)
-    assert submitted.encoding == "gb18030"
+    assert submitted.source.encoding == "gb18030"
     assert (row["period"], row["indicator_code"], row["value"], row["status"], row["note"]) == (
         "2025Q3", "patent_attorneys", Decimal("700"), "初步", "含新引进")
 
@@ -51,7 +51,7 @@ def test_utf8_bom_and_tab_separated(tmp_path, catalogue):
     path.write_bytes(("\ufeff" + HEADER_ZH.replace(",", "\t") + "\n340100\t2025Q3\t专利代理师数量\t700\t人\t\t\n")
                      .encode("utf-8"))
     submitted = read(path, catalogue)
-    assert (submitted.encoding, submitted.rows["value"].to_list()) == ("utf-8-bom", [Decimal("700")])
+    assert (submitted.source.encoding, submitted.rows["value"].to_list()) == ("utf-8-bom", [Decimal("700")])
 
 
 def test_excel_unicode_text_is_utf16_tab_separated(tmp_path, catalogue):
@@ -59,7 +59,7 @@ def test_excel_unicode_text_is_utf16_tab_separated(tmp_path, catalogue):
     text = HEADER_ZH.replace(",", "\t") + "\n340100\t2025Q3\t专利代理师数量\t700\t人\t\t\n"
     path.write_bytes(text.encode("utf-16"))
     submitted = read(path, catalogue)
-    assert (submitted.encoding, submitted.rows["indicator_code"].to_list()) == ("utf-16", ["patent_attorneys"])
+    assert (submitted.source.encoding, submitted.rows["indicator_code"].to_list()) == ("utf-16", ["patent_attorneys"])
 
 
 def test_money_in_wan_yuan_is_exact_in_yi_yuan(tmp_path, catalogue):
@@ -152,10 +152,10 @@ def test_xlsx_long_table_with_title_blank_rows_and_numbers_as_text(tmp_path, cat
         [340102, "2025年第三季度", "patent_attorneys", "1,200", "人"],
     ], merge="A1:E1")
     submitted = read(path, catalogue)
-    assert submitted.kind == "xlsx-long" and submitted.sheet == "数据"
+    assert submitted.source.kind == "xlsx-long" and submitted.source.sheet == "数据"
     assert submitted.rows.select("line", "region_code", "period", "value").rows() == [
         (4, "340100", "2025Q3", Decimal("700")), (6, "340102", "2025Q3", Decimal("1200"))]
-    assert submitted.letters["value"] == "D"
+    assert submitted.source.letters["value"] == "D"
 
 
 def with_cached_formula(path, cell: str, formula: str, cached: str):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from ipwatch import ingest, load, validate, warehouse
+from ipwatch import warehouse
 
+from .conftest import submit as submit_file
 from .conftest import write_csv
 
 
 def submit(conn, ws, catalogue, tmp_path, office: str, rows: list[str]) -> None:
     """Receive, validate and decide a file through the same functions the ingest flow names."""
     path = write_csv(tmp_path / f"{office}-{len(list(tmp_path.iterdir()))}.csv", rows)
-    received = ingest.receive(conn, ws, path, office, catalogue)
-    assert load.decide(conn, received.submission_id, validate.run(conn, received.submission_id)).startswith("accepted")
+    assert submit_file(conn, ws, catalogue, path, office).startswith("accepted")
 
 
 def progress(conn, plan_id: str, target_id: str, region: str, period: str) -> dict:

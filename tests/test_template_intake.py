@@ -31,8 +31,8 @@ def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalog
     fill(path, {"pct_applications": 700, "patent_attorneys": "1,200", "ip_pledge_financing_amount": 25.5},
          statuses={"patent_attorneys": "初步"})
     submitted = intake.read_submission(path, catalogue)
-    assert submitted.kind == "xlsx-form"
-    assert submitted.form["reporting_unit"] == "合肥市统计局"
+    assert submitted.source.kind == "xlsx-form"
+    assert submitted.source.form["reporting_unit"] == "合肥市统计局"
     filled = submitted.rows.filter(submitted.rows["value"].is_not_null())
     assert sorted(filled.select("indicator_code", "region_code", "period", "value", "status").rows()) == [
         ("ip_pledge_financing_amount", "340100", "2025Q3", Decimal("25.5"), "正常"),
@@ -42,7 +42,7 @@ def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalog
     sheet = load_workbook(path)[template.FORM_SHEET]
     pct_row = next(r for r in range(13, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == "pct_applications")
     assert filled.filter(filled["indicator_code"] == "pct_applications")["line"].to_list() == [pct_row]
-    assert submitted.letters["value"] == "E"
+    assert submitted.source.letters["value"] == "E"
 
 
 def test_empty_form_rows_are_missing_not_zero(tmp_path, catalogue):
