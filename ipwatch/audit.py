@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ipwatch import config, warehouse
+from ipwatch import config, data_docs, warehouse
 from ipwatch.bulletin import environment
 
 DECISIONS = ("confirm", "correct-requested", "override")
@@ -92,9 +92,13 @@ def by_rule(rows: pl.DataFrame) -> list[dict]:
 
 
 def report(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
-    """Write the auditor's HTML report, audit.html, to `out_dir`."""
+    """Write the auditor's HTML report, audit.html, to `out_dir`, with GX's Data Docs of every validation run
+    kept in the warehouse's workspace in `out_dir/data_docs/`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "audit.html"
-    html = environment().get_template("audit.html.j2").render(**report_context(conn))
+    home = warehouse.folder(conn)
+    docs = data_docs.build(home, out_dir / "data_docs") if home else None
+    html = environment().get_template("audit.html.j2").render(
+        **report_context(conn), data_docs=docs and docs.relative_to(out_dir).as_posix())
     path.write_text(html, "utf-8")
     return path

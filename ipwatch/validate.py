@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -15,6 +17,10 @@ import yaml
 from ipwatch import warehouse
 from ipwatch.load import Finding
 from ipwatch.suite import SUITE_FILE
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+    from great_expectations.data_context import EphemeralDataContext
 
 
 @dataclass(frozen=True)
@@ -41,22 +47,18 @@ def rules(path: Path = SUITE_FILE) -> list[Rule]:
 class Validator:
     """A GX ephemeral context whose SQL datasource runs on whichever warehouse connection is current."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, rules_file: Path = SUITE_FILE):
+    def __init__(self, conn: duckdb.DuckDBPyConnection, rules_file: Path = SUITE_FILE,
+                 results_dir: Path | None = None):
         import great_expectations as gx
-        import great_expectations.expectations as gxe
         from great_expectations.core.partitioners import PartitionerColumnValue
-        from great_expectations.data_context.types.base import ProgressBarsConfig
         from sqlalchemy.pool import NullPool
 
         from ipwatch.gx_duckdb import BufferedConnection
 
-        for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
-            logging.getLogger(name).setLevel(logging.WARNING)  # GX sets some of its loggers to INFO itself
         self.conn = conn
         self.rules = {r.id: r for r in rules(rules_file)}
         self.version = hashlib.sha256(rules_file.read_bytes()).hexdigest()[:12]
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context = gx_context(results_dir)
         source = context.data_sources.add_sql(
             "warehouse", connection_string="duckdb://", create_temp_table=False,
             kwargs={"creator": lambda: BufferedConnection(self.conn.cursor()), "poolclass": NullPool},
@@ -65,20 +67,21 @@ class Validator:
             "by_submission", partitioner=PartitionerColumnValue(column_name="submission_id"),
             validate_partitioner=False,
         )
-        suite = context.suites.add(gx.ExpectationSuite(name="submission_rows", expectations=[
-            gxe.UnexpectedRowsExpectation(unexpected_rows_query=r.query, meta={"rule": r.id})
-            for r in self.rules.values()
-        ]))
+        suite = context.suites.add(expectation_suite(self.rules.values()))
         self.definition = context.validation_definitions.add(
             gx.ValidationDefinition(name="submission_rows", data=batches, suite=suite)
         )
 
     def run(self, conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
         """Every finding of every rule for one submission."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
         self.conn = conn
         started = datetime.now()
+        # The run's name finds it in Data Docs; GX keeps the whole result there (see gx_context).
         result = self.definition.run(batch_parameters={"submission_id": submission_id},
-                                     result_format={"result_format": "COMPLETE"})
+                                     result_format={"result_format": "COMPLETE"},
+                                     run_id=RunIdentifier(f"submission-{submission_id}", started.astimezone()))
         findings, outcomes = [], []
         for outcome in result.results:
             rule = self.rules[outcome.expectation_config.meta["rule"]]
@@ -122,11 +125,50 @@ def record_run(conn: duckdb.DuckDBPyConnection, submission_id: int, version: str
     return run_id
 
 
-_validators: list[Validator] = []
+def gx_context(results_dir: Path | None) -> EphemeralDataContext:
+    """A GX context held in memory, except for validation results: GX writes each one as JSON under
+    `results_dir` (its own store format), which is what Data Docs are built from (ipwatch/data_docs.py)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]:
+        logging.getLogger(name).setLevel(logging.WARNING)  # GX sets some of its loggers to INFO itself
+    defaults = InMemoryStoreBackendDefaults()
+    stores = dict(defaults.stores)
+    if results_dir is not None:
+        stores[defaults.validation_results_store_name] = {"class_name": "ValidationResultsStore", "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend", "base_directory": str(results_dir)}}
+    return gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=defaults, stores=stores, data_docs_sites={},
+        progress_bars=ProgressBarsConfig(globally=False)))
+
+
+def expectation_suite(rules: Iterable[Rule]) -> ExpectationSuite:
+    """The rules as a GX suite; each expectation names its rule in `meta`."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    return gx.ExpectationSuite(name="submission_rows", expectations=[
+        gxe.UnexpectedRowsExpectation(unexpected_rows_query=r.query, meta={"rule": r.id},
+                                      description=f"[{r.id}] {r.severity}: {r.message}") for r in rules])
+
+
+# One validator per warehouse folder and process: building the GX context takes about a second.
+_validators: dict[Path | None, Validator] = {}
 
 
 def run(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
-    """Validate one submission; the GX context is built once per process (it takes a second)."""
-    if not _validators:
-        _validators.append(Validator(conn))
-    return _validators[0].run(conn, submission_id)
+    """Validate one submission; its GX result is kept under the warehouse's folder, in gx/validations/."""
+    folder = warehouse.folder(conn)
+    if folder not in _validators:
+        _validators[folder] = Validator(conn, results_dir=folder and results_dir(folder))
+    return _validators[folder].run(conn, submission_id)
+
+
+def results_dir(home: Path) -> Path:
+    """Where GX keeps the full validation results of a workspace."""
+    return home / "gx" / "validations"

@@ -35,7 +35,10 @@ def sql(name: str) -> str:
 
 # Locks this process holds on warehouses: path -> [open lock file, depth]; see `turn`.
 _turns: dict[Path, list] = {}
-WAIT_SECONDS = float(os.environ.get("IPWATCH_LOCK_WAIT_SECONDS", "900"))
+
+
+class WarehouseBusy(TimeoutError):
+    """Another process kept the warehouse longer than IPWATCH_LOCK_WAIT_SECONDS; nothing was done, try again."""
 
 
 @contextmanager
@@ -46,7 +49,7 @@ def turn(path: Path) -> Iterator[None]:
     key = path.resolve()
     if key not in _turns:
         handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115 - held across the yield
-        deadline = time.monotonic() + WAIT_SECONDS
+        deadline = time.monotonic() + float(os.environ.get("IPWATCH_LOCK_WAIT_SECONDS", "900"))
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -54,7 +57,7 @@ def turn(path: Path) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     handle.close()
-                    raise TimeoutError(f"数据仓库正被另一进程使用，等待超时 (warehouse busy: {path})") from None
+                    raise WarehouseBusy(f"数据仓库正被另一进程使用，等待超时 (warehouse busy: {path})") from None
                 time.sleep(0.2)
         _turns[key] = [handle, 0]
     _turns[key][1] += 1
@@ -96,6 +99,12 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
 
 class SchemaError(ValueError):
     """The warehouse was made by a version of ipwatch this one cannot upgrade."""
+
+
+def folder(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """The folder of the warehouse file this connection is on (its workspace); None in memory."""
+    (path,) = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    return Path(path).resolve().parent if path else None
 
 
 def tables(conn: duckdb.DuckDBPyConnection) -> set[str]:

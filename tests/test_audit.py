@@ -243,3 +243,19 @@ def test_report_shows_failures_over_runs_and_offices_timeliness(conn, ws, catalo
     # both files arrived long after 2023Q2's due date (2023-07-15)
     assert [(o["office_code"], o["quarters"], o["on_time"], o["late"]) for o in context["offices_record"]] == [
         ("340100", 1, 0, 1)]
+
+
+def test_report_builds_gx_data_docs_with_a_page_per_validation_run(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,3.5,件,"])  # not whole
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,3,件,"])
+    kept = sorted(p.relative_to(ws.home).parts[:3] for p in (ws.home / "gx" / "validations").rglob("*.json"))
+    assert kept == [("gx", "validations", "submission_rows")] * 2
+    html = audit.report(conn, tmp_path / "audit").read_text("utf-8")
+    assert 'href="data_docs/index.html"' in html
+    docs = tmp_path / "audit" / "data_docs"
+    [failed] = (docs / "validations" / "submission_rows" / "submission-1").rglob("*.html")
+    [passed] = (docs / "validations" / "submission_rows" / "submission-2").rglob("*.html")
+    text = [re.sub(r"<[^>]+>|\s+", " ", page.read_text("utf-8")) for page in (failed, passed)]
+    assert re.search(r"Unsuccessful Expectations\s+1\b", text[0]) and "[count_whole]" in text[0]
+    assert re.search(r"Unsuccessful Expectations\s+0\b", text[1])
+    assert "submission-1" in (docs / "index.html").read_text("utf-8")

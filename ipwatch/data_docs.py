@@ -1,0 +1,27 @@
+"""Great Expectations Data Docs: GX's own static HTML of every validation run it kept (ipwatch.validate).
+
+They complement the auditor's report rather than replace it: GX's pages are in English and load Bootstrap and
+jQuery from CDNs, so on a closed network they show unstyled (but complete). audit.html depends on neither.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ipwatch import validate
+from ipwatch.suite import SUITE_FILE
+
+SITE = "ipwatch"
+
+
+def build(home: Path, out_dir: Path, rules_file: Path = SUITE_FILE) -> Path:
+    """Build the Data Docs site of a workspace's validation results into `out_dir`; returns its index.html."""
+    context = validate.gx_context(validate.results_dir(home))
+    context.suites.add(validate.expectation_suite(validate.rules(rules_file)))
+    context.add_data_docs_site(SITE, {
+        "class_name": "SiteBuilder", "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+    context.build_data_docs(site_names=[SITE])
+    return out_dir / "index.html"
