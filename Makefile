@@ -44,4 +44,4 @@ lint: $(STAMP)
 	$(VENV)/bin/sqlfluff lint sql
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb* data/gx data/audit data/inbox data/archive data/quarantine data/bulletins data/demo data/prefect
+	rm -rf $(VENV) data/warehouse.duckdb* data/gx data/audit data/inbox data/archive data/quarantine data/bulletins data/demo data/prefect data/prefect-server

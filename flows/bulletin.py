@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
+from prefect.runtime import flow_run
 
-from ipwatch import bulletin, config, pdf, warehouse
+from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
+from ipwatch import artifacts, bulletin, config, pdf, periods, warehouse
 
 
-@task
+@task(**RETRY_WHEN_BUSY)
 def render(ws: config.Workspace, period: str, region: str | None, out_dir: Path) -> list[Path]:
     """Write the HTML bulletins and the index."""
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
@@ -22,10 +25,19 @@ def print_pdf(html: Path) -> Path:
     return pdf.to_pdf(html, html.with_suffix(".pdf"))
 
 
-@flow(name="bulletin")
-def bulletin_flow(period: str, region: str | None = None, out_dir: Path | None = None,
-                  home: str | None = None, as_pdf: bool = False) -> list[Path]:
-    """Render the bulletins of a month (YYYY-MM) or a quarter (2025Q3) for every plan, or for one region's plans."""
+@flow(name="bulletin", **ON_FAILURE)
+def bulletin_flow(period: str | None = None, region: str | None = None, out_dir: Path | None = None,
+                  home: str | None = None, as_pdf: bool = False, edition: str = "monthly") -> list[Path]:
+    """Render the bulletins of a month (YYYY-MM) or a quarter (2025Q3) for every plan, or for one region's plans.
+
+    Without a period, the `edition` that falls due on the day the run was scheduled for (in config.TIMEZONE):
+    a run late by hours or days still renders the month it was meant for.
+    """
     ws = config.workspace(home)
-    pages = render(ws, period, region, out_dir or ws.bulletins)
+    period = period or periods.due(edition, config.local_date(flow_run.scheduled_start_time))
+    out_dir = out_dir or ws.bulletins
+    pages = render(ws, period, region, out_dir)
+    create_markdown_artifact(artifacts.bulletin_markdown(period, pages), key="bulletin-pages")
+    create_link_artifact((out_dir / "index.html").as_uri(), link_text=f"{period} 进展简报目录 (index.html)",
+                         key="bulletin")
     return pages + [print_pdf(page) for page in pages] if as_pdf else pages

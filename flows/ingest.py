@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
+from ipwatch import artifacts, config, inbox, ingest, load, notify, reference, validate, warehouse
 from ipwatch import catalogue as cat
-from ipwatch import config, inbox, ingest, load, reference, validate, warehouse
 from ipwatch.ingest import Received
 from ipwatch.load import Finding
 
 
-@task
+@task(**RETRY_WHEN_BUSY)
 def prepare(home: str | None) -> config.Workspace:
     """Make sure the workspace and warehouse exist and hold the current catalogue."""
     ws = config.workspace(home)
@@ -20,21 +22,21 @@ def prepare(home: str | None) -> config.Workspace:
     return ws
 
 
-@task
+@task(**RETRY_WHEN_BUSY)
 def receive(ws: config.Workspace, path: Path, office: str) -> Received:
     """Keep a copy of the file and register it with its rows."""
     with warehouse.connect(ws.warehouse) as conn:
         return ingest.receive(conn, ws, path, office, cat.default())
 
 
-@task
+@task(**RETRY_WHEN_BUSY)
 def earlier_findings(ws: config.Workspace, received: Received) -> list[Finding]:
     """What was found the first time these bytes came in."""
     with warehouse.connect(ws.warehouse) as conn:
         return load.findings_of(conn, received.duplicate_of)
 
 
-@task
+@task(**RETRY_WHEN_BUSY)
 def check(ws: config.Workspace, received: Received) -> list[Finding]:
     """Run the Great Expectations rules on the submission's rows."""
     if received.unreadable:
@@ -43,14 +45,17 @@ def check(ws: config.Workspace, received: Received) -> list[Finding]:
         return validate.run(conn, received.submission_id)
 
 
-@task
+@task(**RETRY_WHEN_BUSY)
 def decide(ws: config.Workspace, received: Received, findings: list[Finding]) -> str:
-    """Store the findings and the verdict; accepted rows become current; a rejected file goes to quarantine."""
-    with warehouse.connect(ws.warehouse) as conn:
-        status = load.decide(conn, received.submission_id, findings)
-    if status == "rejected":
+    """Store the findings and the verdict; accepted rows become current; a rejected file goes to quarantine.
+
+    Quarantine first, then the decision: a crash between them leaves the submission undecided, so the rerun
+    decides it again and writes the same quarantine files, instead of finding it decided without them.
+    """
+    if load.verdict(findings) == "rejected":
         ingest.quarantine(ws, received, findings)
-    return status
+    with warehouse.connect(ws.warehouse) as conn:
+        return load.decide(conn, received.submission_id, findings)
 
 
 @task
@@ -59,7 +64,19 @@ def clear_inbox(path: Path) -> None:
     inbox.clear(path)
 
 
-@flow(name="ingest")
+@task
+def report(results: list[dict]) -> None:
+    """Leave the run's summary and findings in Prefect, and tell someone about rejected files."""
+    create_markdown_artifact(artifacts.ingest_markdown(results), key="ingest-summary",
+                             description="每个报送文件的处理结果 (each file's outcome)")
+    create_table_artifact(artifacts.findings_table(results), key="ingest-findings",
+                          description="错误与警告，含行、列 (errors and warnings with line and column)")
+    rejected = notify.rejected_message(results)
+    if rejected:
+        notify.send(*rejected)
+
+
+@flow(name="ingest", **ON_FAILURE)
 def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list[dict]:
     """Ingest submitted files, one after the other (DuckDB has one writer)."""
     ws = prepare(home)
@@ -67,15 +84,16 @@ def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list
     for path in map(Path, files):
         received = receive(ws, path, office)
         if received.duplicate_of is not None:
-            results.append(ingest.result(received, "duplicate", earlier_findings(ws, received)))
-            continue
-        findings = check(ws, received)
-        status = decide(ws, received, findings)
-        results.append(ingest.result(received, status, findings))
+            status, findings = "duplicate", earlier_findings(ws, received)
+        else:
+            findings = check(ws, received)
+            status = decide(ws, received, findings)
+        results.append({**ingest.result(received, status, findings), "office": office})
+    report(results)
     return results
 
 
-@flow(name="inbox")
+@flow(name="inbox", **ON_FAILURE)
 def inbox_flow(home: str | None = None) -> list[dict]:
     """Ingest every file waiting in inbox/<office>/ as submitted by that office, then take it out of the inbox.
 
@@ -87,5 +105,7 @@ def inbox_flow(home: str | None = None) -> list[dict]:
     for office, files in inbox.pending(ws).items():
         for path, outcome in zip(files, ingest_flow(files, office=office, home=str(ws.home)), strict=True):
             clear_inbox(path)
-            results.append({**outcome, "office": office})
+            results.append(outcome)
+    create_markdown_artifact(artifacts.ingest_markdown(results), key="inbox-summary",
+                             description="本次收件箱处理的全部文件 (every file taken from the inbox)")
     return results

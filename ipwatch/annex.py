@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipwatch import reference
+from ipwatch import files, reference
 from ipwatch.catalogue import QUANTITY_KINDS
 from ipwatch.template import display_width, safe_text
 from ipwatch.units import convert
@@ -194,6 +198,29 @@ def write_annex(context: dict, path: Path) -> Path:
     workbook.properties.title = safe_text(f"{plan['region_name']}{plan['title']} {context['quarter']}")
     workbook.properties.subject = f"{plan['plan_id']} {context['quarter']}"
     workbook.properties.creator = "ipwatch"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-    return path
+    return files.publish(path, reproducible(workbook, data_time(context.get("version"))))
+
+
+def data_time(version: Any) -> datetime:
+    """When the data behind the annex last changed (its latest accepted submission); a fixed day if none."""
+    shown = version.get("latest_submission") if isinstance(version, dict) else None
+    try:
+        return datetime.strptime(shown, "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return datetime(2000, 1, 1)
+
+
+def reproducible(workbook: Workbook, stamp: datetime) -> bytes:
+    """The xlsx bytes, the same for the same data: openpyxl writes the moment of saving into docProps/core.xml
+    and into every zip entry, so a rerun over unchanged data would differ; both get `stamp` instead."""
+    saved = io.BytesIO()
+    workbook.save(saved)
+    out = io.BytesIO()
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with ZipFile(saved) as source, ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m[1] + iso, data)
+            target.writestr(ZipInfo(item.filename, date_time=stamp.timetuple()[:6]), data, ZIP_DEFLATED)
+    return out.getvalue()

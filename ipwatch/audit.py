@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ipwatch import config, data_docs, warehouse
+from ipwatch import config, data_docs, files, warehouse
 from ipwatch.bulletin import environment
 
 DECISIONS = ("confirm", "correct-requested", "override")
@@ -100,5 +100,4 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
     docs = data_docs.build(home, out_dir / "data_docs") if home else None
     html = environment().get_template("audit.html.j2").render(
         **report_context(conn), data_docs=docs and docs.relative_to(out_dir).as_posix())
-    path.write_text(html, "utf-8")
-    return path
+    return files.publish(path, html)

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ipwatch import annex, config, figures, normalise, warehouse
+from ipwatch import annex, config, figures, files, normalise, warehouse
 from ipwatch.catalogue import CATEGORIES
 from ipwatch.periods import MONTH, previous_quarter, quarter_label, quarter_of_month
 
@@ -116,8 +116,8 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
         path = out_dir / f"{period if not quarterly else quarter}-{plan_id}.html"
         render_region_pages(context, path, period=period, quarterly=quarterly, version=version)
         annex.write_annex({**context, "version": version}, path.with_suffix(".xlsx"))
-        path.write_text(template.render(month=period, quarterly=quarterly, version=version,
-                                        annex=path.with_suffix(".xlsx").name, **context), "utf-8")
+        files.publish(path, template.render(month=period, quarterly=quarterly, version=version,
+                                            annex=path.with_suffix(".xlsx").name, **context))
         paths.append(path)
         latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
                        "title": context["plan"]["title"], "summary": context["summary"]})
@@ -140,8 +140,8 @@ def render_region_pages(context: dict, plan_page: Path, **edition: object) -> li
         page = folder / f"{region['region_code']}.html"
         region["page"] = f"{folder.name}/{page.name}"
         folder.mkdir(exist_ok=True)
-        page.write_text(template.render(region=region, plan=context["plan"], quarter_label=context["quarter_label"],
-                                        back=f"../{plan_page.name}", **edition), "utf-8")
+        files.publish(page, template.render(region=region, plan=context["plan"], quarter_label=context["quarter_label"],
+                                            back=f"../{plan_page.name}", **edition))
         pages.append(page)
     return pages
 
@@ -163,5 +163,4 @@ def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path, month: str, lat
     path = out_dir / "index.html"
     html = environment().get_template("index.html.j2").render(
         month=month, latest=latest, entries=index_entries(conn, out_dir))
-    path.write_text(html, "utf-8")
-    return path
+    return files.publish(path, html)

@@ -173,6 +173,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the scheduled jobs of prefect.yaml (inbox, bulletins, audit report) until stopped, with a local
+    Prefect server of the workspace's own unless PREFECT_API_URL names one."""
+    from ipwatch import reference, serving
+
+    ws = config.workspace(args.home)
+    reference.initialise(ws)  # the first scheduled run should not be the one to find no warehouse
+    serving.serve(ws, port=args.port)
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """List the findings held for audit (open) or decided (closed), with their failing rows."""
     from ipwatch import audit
@@ -229,7 +240,7 @@ def cmd_audit_report(args: argparse.Namespace) -> int:
 
     ws = config.workspace(args.home)
     with audit.connect(ws) as conn:
-        print(audit.report(conn, args.output or ws.home / "audit"))
+        print(audit.report(conn, args.output or ws.audit))
     return 0
 
 
@@ -283,6 +294,10 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_progress)
 
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)
+    p.add_argument("--port", type=int, default=4200, help="port of the local Prefect server and UI (0: any free one)")
+    p.set_defaults(run=cmd_serve)
     audit_parser(sub)
     return top
 

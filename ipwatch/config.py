@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 # Government networks are often closed: nothing may phone home. Set before GX or Prefect import.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -20,6 +22,14 @@ REGIONS_FILE = DATA_DIR / "regions.csv"
 EXPECTATIONS_DIR = ROOT / "expectations"
 TEMPLATES_DIR = ROOT / "reports" / "templates"
 STATUS_FILE = DATA_DIR / "status.yaml"
+PREFECT_YAML = ROOT / "prefect.yaml"
+# The plans' offices keep Beijing time; schedules in prefect.yaml name the same zone (a test checks).
+TIMEZONE = "Asia/Shanghai"
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day a moment falls on where the offices are."""
+    return moment.astimezone(ZoneInfo(TIMEZONE)).date()
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,10 @@ class Workspace:
     @property
     def bulletins(self) -> Path:
         return self.home / "bulletins"
+
+    @property
+    def audit(self) -> Path:
+        return self.home / "audit"
 
     @property
     def demo(self) -> Path:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ipwatch import catalogue as cat
-from ipwatch import config, intake, load
+from ipwatch import config, files, intake, load
 from ipwatch.bulletin import environment
 from ipwatch.load import Finding
 from ipwatch.reading import ReadError
@@ -33,8 +32,8 @@ class Received:
 def archive(ws: config.Workspace, path: Path, sha: str) -> Path:
     """A byte-for-byte copy of the file, named by its hash, before anything else happens to it."""
     stored = ws.archive / f"{sha[:16]}-{path.name}"
-    if not stored.exists():
-        shutil.copyfile(path, stored)
+    if not stored.exists():  # moved into place whole, so an existing copy is a complete one
+        files.publish(stored, path.read_bytes())
     return stored
 
 
@@ -75,14 +74,11 @@ def cell(received: Received, finding: Finding) -> str | None:
 def quarantine(ws: config.Workspace, received: Received, findings: list[Finding]) -> Path:
     """Keep a rejected file beside its report (JSON and HTML) naming every fault's line and column."""
     target = ws.quarantine / f"{received.submission_id}-{received.path.name}"
-    shutil.copyfile(received.path, target)
+    files.publish(target, received.path.read_bytes())
     summary = result(received, "rejected", findings)
-    target.with_name(target.name + ".errors.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=1), "utf-8")
+    files.publish(target.with_name(target.name + ".errors.json"), json.dumps(summary, ensure_ascii=False, indent=1))
     html = environment().get_template("rejection.html.j2").render(result=summary, file_name=received.path.name)
-    report = target.with_name(target.name + ".errors.html")
-    report.write_text(html, "utf-8")
-    return report
+    return files.publish(target.with_name(target.name + ".errors.html"), html)
 
 
 def result(received: Received, status: str, findings: list[Finding]) -> dict:

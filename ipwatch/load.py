@@ -47,10 +47,16 @@ def record_received(conn: duckdb.DuckDBPyConnection, file_name: str, sha256: str
     return submission_id
 
 
+def verdict(findings: list[Finding]) -> str:
+    """A submission's status from its findings: any error rejects it whole; warnings are held for audit."""
+    errors = any(f.severity == "error" for f in findings)
+    return "rejected" if errors else "accepted_with_warnings" if findings else "accepted"
+
+
 def decide(conn: duckdb.DuckDBPyConnection, submission_id: int, findings: list[Finding]) -> str:
     """Store findings and the verdict; accepted rows become current. Returns the status."""
-    errors = any(f.severity == "error" for f in findings)
-    status = "rejected" if errors else "accepted_with_warnings" if findings else "accepted"
+    status = verdict(findings)
+    errors = status == "rejected"
     frame = pl.DataFrame(
         [{"submission_id": submission_id, **f.__dict__} for f in findings],
         schema={"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "line": pl.Int32,

@@ -54,3 +54,12 @@ def previous_quarter(quarter: str) -> str:
     """The quarter before: '2025Q1' -> '2024Q4'."""
     year, q = split(quarter)
     return f"{year}Q{q - 1}" if q > 1 else f"{year - 1}Q4"
+
+
+def due(edition: str, day: date) -> str:
+    """The bulletin period due on `day`: the month itself ('monthly') or the last quarter ended ('quarterly')."""
+    if edition == "monthly":
+        return f"{day.year}-{day.month:02d}"
+    if edition == "quarterly":
+        return latest_complete_quarter(day)
+    raise ValueError(f"简报类型应为 monthly 或 quarterly (edition must be monthly or quarterly): {edition!r}")

@@ -1,0 +1,33 @@
+"""What the flows share: retrying when the warehouse is busy, and telling someone when a run fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ipwatch import notify, warehouse
+
+# Only waiting for the warehouse is worth another try; a rejected file is an outcome, and a bug stays a bug.
+RETRY_WHEN_BUSY: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 60}
+
+
+def warehouse_busy(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect's retry condition: the task failed only because another process held the warehouse."""
+    try:
+        state.result()
+    except warehouse.WarehouseBusy:
+        return True
+    except Exception:  # noqa: BLE001 - any other failure is final
+        return False
+    return False
+
+
+RETRY_WHEN_BUSY["retry_condition_fn"] = warehouse_busy
+
+
+def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """on_failure / on_crashed hook: a run that did not finish is news for whoever runs ipwatch."""
+    notify.send(f"ipwatch：运行失败 {flow.name} / {flow_run.name} (run failed)",
+                f"{state.name}: {state.message or ''}")
+
+
+ON_FAILURE: dict[str, Any] = {"on_failure": [notify_failure], "on_crashed": [notify_failure]}

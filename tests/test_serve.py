@@ -1,0 +1,154 @@
+"""Scheduled runs on a real Prefect server on loopback: `ipwatch serve`, and prefect.yaml with a worker.
+
+Both start real processes (a Prefect server, `ipwatch serve`, a process worker) with their own PREFECT_HOME,
+trigger the inbox deployment, and read the outcome from the server's REST API and from the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from ipwatch import config, periods, serving, warehouse
+
+from .conftest import write_csv
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+
+
+def test_prefect_yaml_schedules_run_in_the_offices_time_zone():
+    specs = {s["name"]: s for s in serving.deployment_specs()}
+    assert set(specs) == {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}
+    assert {s["timezone"] for spec in specs.values() for s in spec["schedules"]} == {config.TIMEZONE}
+    assert [s["cron"] for s in specs["inbox"]["schedules"]] == ["*/15 * * * *"]
+    assert [s["cron"] for s in specs["monthly-bulletin"]["schedules"]] == ["0 8 5 * *"]
+    due_day = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"]
+    [quarterly] = specs["quarterly-bulletin"]["schedules"]
+    assert quarterly["cron"] == f"0 8 {due_day + 1} 1,4,7,10 *"  # the day after each quarter's due date
+    for spec in specs.values():
+        assert serving.load_flow(spec["entrypoint"]).name  # every entrypoint is a flow
+
+
+@pytest.mark.parametrize(("edition", "day", "period"), [
+    ("monthly", "2026-11-05", "2026-11"), ("monthly", "2026-01-05", "2026-01"),
+    ("quarterly", "2026-01-16", "2025Q4"), ("quarterly", "2026-10-16", "2026Q3")])
+def test_a_scheduled_day_names_the_bulletin_due(edition, day, period):
+    from datetime import date
+
+    assert periods.due(edition, date.fromisoformat(day)) == period
+
+
+def api(url: str, path: str, body: dict | None = None) -> object:
+    response = httpx.post(f"{url}{path}", json=body or {}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def deployments(url: str) -> dict[str, dict]:
+    return {d["name"]: d for d in api(url, "/deployments/filter")}
+
+
+def run_inbox(url: str, env: dict) -> str:
+    """Trigger the inbox deployment and wait for its end; returns the flow run's final state name."""
+    done = subprocess.run([str(BIN / "prefect"), "deployment", "run", "inbox/inbox", "--watch",
+                           "--watch-timeout", "240"], env={**env, "PREFECT_API_URL": url},
+                          capture_output=True, text=True, timeout=300)
+    run_id = re.search(r"UUID: ([0-9a-f-]{36})", done.stdout)
+    assert run_id, done.stdout + done.stderr
+    run = httpx.get(f"{url}/flow_runs/{run_id[1]}", timeout=30).json()
+    assert run["state_name"] == "Completed", done.stdout + done.stderr
+    return run["id"]
+
+
+def artifact_keys(url: str, flow_run_id: str) -> set[str]:
+    found = api(url, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}})
+    return {a["key"] for a in found}
+
+
+def drop_submission(home: Path, tmp_path: Path) -> None:
+    folder = home / "inbox" / "340100"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "2025Q3.csv", ["340102,2025Q3,pct_applications,7,件,"])
+
+
+def decided(home: Path) -> list[tuple]:
+    """The submissions decided. A scheduled inbox run may meet the same file at a quarter past: it then finds it
+    decided and records a duplicate, which changes nothing."""
+    with warehouse.connect(config.workspace(home).warehouse, read_only=True) as conn:
+        return conn.sql("select office_code, file_name, status from submissions where status <> 'duplicate'"
+                        ).fetchall()
+
+
+def clean_env(tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "IPWATCH_"))}
+    return {**env, "PREFECT_HOME": str(tmp_path / "prefect-client"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def test_ipwatch_serve_schedules_the_deployments_and_runs_the_inbox(tmp_path):
+    home = tmp_path / "home"
+    env = clean_env(tmp_path)
+    serve = subprocess.Popen([str(BIN / "ipwatch"), "--home", str(home), "serve", "--port", "0"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        first = serve.stdout.readline()
+        url = re.search(r"(http://127\.0\.0\.1:\d+/api)", first)
+        assert url, first + serve.stdout.read(2000)
+        url = url[1]
+        deadline = time.monotonic() + 120
+        while set(deployments(url)) != {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}:
+            assert time.monotonic() < deadline and serve.poll() is None, "deployments never registered"
+            time.sleep(0.5)
+        monthly = deployments(url)["monthly-bulletin"]
+        [schedule] = monthly["schedules"]
+        assert (schedule["schedule"]["cron"], schedule["schedule"]["timezone"]) == ("0 8 5 * *", "Asia/Shanghai")
+        assert monthly["parameters"] == {"edition": "monthly"}
+
+        drop_submission(home, tmp_path)
+        run_id = run_inbox(url, env)
+        assert decided(home) == [("340100", "2025Q3.csv", "accepted")]
+        assert list((home / "inbox" / "340100").iterdir()) == []
+        assert "inbox-summary" in artifact_keys(url, run_id)
+        # the ingest subflow's own: its summary and findings table
+        assert {"ingest-summary", "ingest-findings"} <= {a["key"] for a in api(url, "/artifacts/filter")}
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(60)
+    with pytest.raises(httpx.TransportError):  # SIGTERM stopped the server serve started
+        httpx.get(f"{url}/health", timeout=5)
+
+
+def test_prefect_yaml_deploys_to_a_server_and_a_process_worker_runs_it(tmp_path):
+    home = tmp_path / "home"
+    env = clean_env(tmp_path)
+    with serving.local_server(tmp_path / "server", port=0) as url:
+        client_env = {**env, "PREFECT_API_URL": url}
+
+        def prefect(*args: str) -> str:
+            done = subprocess.run([str(BIN / "prefect"), *args], env=client_env, cwd=config.ROOT,
+                                  capture_output=True, text=True, timeout=180)
+            assert done.returncode == 0, done.stdout + done.stderr
+            return done.stdout
+
+        prefect("work-pool", "create", "ipwatch", "--type", "process")
+        prefect("--no-prompt", "deploy", "--all")
+        assert set(deployments(url)) == {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}
+        worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "ipwatch"],
+                                  env={**client_env, "IPWATCH_HOME": str(home)}, cwd=config.ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            drop_submission(home, tmp_path)
+            run_id = run_inbox(url, env)
+            assert decided(home) == [("340100", "2025Q3.csv", "accepted")]
+            assert "inbox-summary" in artifact_keys(url, run_id)
+        finally:
+            serving.stop(worker)
