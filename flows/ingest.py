@@ -94,18 +94,20 @@ def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list
 
 
 @flow(name="inbox", **ON_FAILURE)
-def inbox_flow(home: str | None = None) -> list[dict]:
+def inbox_flow(home: str | None = None, settle_seconds: float = 0) -> list[dict]:
     """Ingest every file waiting in inbox/<office>/ as submitted by that office, then take it out of the inbox.
 
-    A crash between the decision and the removal is safe: the rerun finds the same bytes already decided
-    and reports them as a duplicate before removing them.
+    Files changed in the last `settle_seconds` wait for the next run (the scheduled deployment sets 60: a file
+    still being copied in must not be read half-written). A crash between the decision and the removal is safe:
+    the rerun finds the same bytes already decided and reports them as a duplicate before removing them.
     """
     ws = prepare(home)
     results = []
-    for office, files in inbox.pending(ws).items():
+    for office, files in inbox.pending(ws, settle_seconds).items():
         for path, outcome in zip(files, ingest_flow(files, office=office, home=str(ws.home)), strict=True):
             clear_inbox(path)
             results.append(outcome)
-    create_markdown_artifact(artifacts.ingest_markdown(results), key="inbox-summary",
-                             description="本次收件箱处理的全部文件 (every file taken from the inbox)")
+    if results:  # an empty inbox every quarter of an hour is not news
+        create_markdown_artifact(artifacts.ingest_markdown(results), key="inbox-summary",
+                                 description="本次收件箱处理的全部文件 (every file taken from the inbox)")
     return results

@@ -78,7 +78,8 @@ def artifact_keys(url: str, flow_run_id: str) -> set[str]:
 def drop_submission(home: Path, tmp_path: Path) -> None:
     folder = home / "inbox" / "340100"
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / "2025Q3.csv", ["340102,2025Q3,pct_applications,7,件,"])
+    path = write_csv(folder / "2025Q3.csv", ["340102,2025Q3,pct_applications,7,件,"])
+    os.utime(path, (time.time() - 300, time.time() - 300))  # settled: the deployment waits 60 s for a new file
 
 
 def decided(home: Path) -> list[tuple]:
@@ -112,6 +113,7 @@ def test_ipwatch_serve_schedules_the_deployments_and_runs_the_inbox(tmp_path):
         [schedule] = monthly["schedules"]
         assert (schedule["schedule"]["cron"], schedule["schedule"]["timezone"]) == ("0 8 5 * *", "Asia/Shanghai")
         assert monthly["parameters"] == {"edition": "monthly"}
+        assert deployments(url)["inbox"]["parameters"] == {"settle_seconds": 60}
 
         drop_submission(home, tmp_path)
         run_id = run_inbox(url, env)
