@@ -3,6 +3,7 @@
 1. Great Expectations in DuckDB against the same rules run as plain DuckDB SQL, for growing submissions.
 2. One quarter of every county of a province (Liaoning, 101 regions): GX pushed down to DuckDB on the office's
    one file, against GX on pandas validating each county's rows as a file of its own.
+3. Building GX's Data Docs of every run above (what `ipwatch audit report` adds), per run, against one validation.
 The ratios are the numbers to watch: the absolute times depend on the machine.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from ipwatch import catalogue as cat
-from ipwatch import config, demo, ingest, reference, regions, validate, warehouse
+from ipwatch import config, data_docs, demo, ingest, reference, regions, validate, warehouse
 
 SIZES = (100, 1_000, 10_000)
 REPEATS = 7
@@ -62,6 +63,7 @@ def main() -> None:
         ws = config.workspace(Path(tmp) / "home")
         reference.initialise(ws)
         print(f"{'rows':>7} {'GX in DuckDB ms':>16} {'plain SQL ms':>13} {'ratio':>6}")
+        per_run = {}
         with warehouse.connect(ws.warehouse) as conn:
             for rows in SIZES:
                 path = submission(Path(tmp) / f"s{rows}.csv", rows)
@@ -71,7 +73,9 @@ def main() -> None:
                 gx_ms = median_ms(lambda sid=sid: validate.run(conn, sid))
                 sql_ms = median_ms(lambda sid=sid: plain_sql(conn, sid))
                 print(f"{rows:>7} {gx_ms:>16.1f} {sql_ms:>13.1f} {gx_ms / sql_ms:>6.1f}")
+                per_run[rows] = gx_ms
             province_quarter(conn, ws, Path(tmp))
+        docs_build(ws, Path(tmp), per_run[1_000])
 
 
 def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):
@@ -80,7 +84,7 @@ def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    context = gx.get_context(mode="ephemeral")
+    context = validate.gx_context(None)  # in memory, progress bars off, as the warehouse validator's
     batches = context.data_sources.add_pandas("files").add_dataframe_asset("rows").add_batch_definition_whole_dataframe(
         "file")
     codes = sorted(set(rows["indicator_code"]))
@@ -118,6 +122,16 @@ def province_quarter(conn, ws: config.Workspace, tmp: Path) -> None:
     print(f"  GX pushed down to DuckDB, one file ({len(validate.rules())} rules): {duck_ms:>8.0f} ms")
     print(f"  GX on pandas, one file per region:               {pandas_ms:>8.0f} ms  "
           f"({pandas_ms / duck_ms:.1f}x, {pandas_ms / len(files):.0f} ms a file)")
+
+
+def docs_build(ws: config.Workspace, tmp: Path, validation_ms: float) -> None:
+    """GX's Data Docs of every validation result the runs above kept."""
+    runs = len(list(validate.results_dir(ws.home).rglob("*.json")))
+    start = time.perf_counter()
+    data_docs.build(ws.home, tmp / "data_docs")
+    ms = (time.perf_counter() - start) * 1000
+    print(f"\nData Docs of {runs} validation runs: {ms:.0f} ms, {ms / runs:.1f} ms a run "
+          f"({ms / runs / validation_ms:.2f}x one validation of 1,000 rows)")
 
 
 if __name__ == "__main__":
