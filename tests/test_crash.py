@@ -101,7 +101,6 @@ def test_kill_9_at_several_points_then_rerun_processes_every_file_once(tmp_path)
         if kill_when(start(ws.home), ready):
             killed.append(name)
         check_invariants(ws, shas)
-    print("killed:", killed)
     assert len(killed) >= 3, f"only killed at {killed}: the points came too late to test"
 
     final = start(ws.home)
