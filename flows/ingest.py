@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
@@ -102,11 +102,15 @@ def inbox_flow(home: str | None = None, settle_seconds: float = 0) -> list[dict]
     the rerun finds the same bytes already decided and reports them as a duplicate before removing them.
     """
     ws = prepare(home)
-    results = []
-    for office, files in inbox.pending(ws, settle_seconds).items():
-        for path, outcome in zip(files, ingest_flow(files, office=office, home=str(ws.home)), strict=True):
-            clear_inbox(path)
-            results.append(outcome)
+    with inbox.claim(ws) as ours:
+        if not ours:
+            get_run_logger().warning("另一收件箱任务正在处理，本次跳过 (another inbox run is at work: skipped)")
+            return []
+        results = []
+        for office, files in inbox.pending(ws, settle_seconds).items():
+            for path, outcome in zip(files, ingest_flow(files, office=office, home=str(ws.home)), strict=True):
+                clear_inbox(path)
+                results.append(outcome)
     if results:  # an empty inbox every quarter of an hour is not news
         create_markdown_artifact(artifacts.ingest_markdown(results), key="inbox-summary",
                                  description="本次收件箱处理的全部文件 (every file taken from the inbox)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
@@ -216,7 +216,7 @@ def reproducible(workbook: Workbook, stamp: datetime) -> bytes:
     saved = io.BytesIO()
     workbook.save(saved)
     out = io.BytesIO()
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    iso = stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()  # the stamp is local time
     with ZipFile(saved) as source, ZipFile(out, "w") as target:
         for item in source.infolist():
             data = source.read(item.filename)

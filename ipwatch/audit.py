@@ -6,6 +6,7 @@ or closed is the `findings` view (sql/findings.sql).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -97,7 +98,11 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "audit.html"
     home = warehouse.folder(conn)
-    docs = data_docs.build(home, out_dir / "data_docs") if home else None
+    try:
+        docs = data_docs.build(home, out_dir / "data_docs") if home else None
+    except Exception:  # noqa: BLE001 - GX's docs are an extra; the auditor's own report must still be written
+        logging.getLogger("ipwatch.audit").exception("Data Docs 未能生成 (could not build GX Data Docs)")
+        docs = None
     html = environment().get_template("audit.html.j2").render(
         **report_context(conn), data_docs=docs and docs.relative_to(out_dir).as_posix())
     return files.publish(path, html)

@@ -6,16 +6,35 @@ jQuery from CDNs, so on a closed network they show unstyled (but complete). audi
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 from ipwatch import validate
 from ipwatch.suite import SUITE_FILE
 
 SITE = "ipwatch"
+logger = logging.getLogger("ipwatch.data_docs")
+
+
+def set_aside_unreadable(results: Path, aside: Path) -> list[Path]:
+    """Move result files that are not whole JSON (GX writes them in place; a killed run can cut one short) out of
+    the store, keeping them, so that one bad file cannot stop the docs of every other run."""
+    moved = []
+    for path in sorted(results.rglob("*.json")):
+        try:
+            json.loads(path.read_bytes())
+        except ValueError:
+            target = aside / path.relative_to(results)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            moved.append(path.replace(target))
+    return moved
 
 
 def build(home: Path, out_dir: Path, rules_file: Path = SUITE_FILE) -> Path:
     """Build the Data Docs site of a workspace's validation results into `out_dir`; returns its index.html."""
+    for path in set_aside_unreadable(validate.results_dir(home), home / "gx" / "unreadable"):
+        logger.warning("校验结果文件不完整，已移至 %s (a truncated GX result, set aside)", path)
     context = validate.gx_context(validate.results_dir(home))
     context.suites.add(validate.expectation_suite(validate.rules(rules_file)))
     context.add_data_docs_site(SITE, {

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ipwatch import config
@@ -22,6 +25,26 @@ def pending(ws: config.Workspace, settle_seconds: float = 0) -> dict[str, list[P
         if files:
             waiting[folder.name] = sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
     return waiting
+
+
+@contextmanager
+def claim(ws: config.Workspace) -> Iterator[bool]:
+    """Whether this run has the inbox to itself: True for the first, False while another inbox run works on it.
+
+    Two inbox runs (a late scheduled one and a manual `ingest --inbox`) would otherwise both take the same
+    file; the second simply leaves the inbox to the first. The lock goes with the process, even a killed one.
+    """
+    ws.inbox.mkdir(parents=True, exist_ok=True)
+    with open(ws.inbox / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def clear(path: Path) -> None:

@@ -54,18 +54,24 @@ def verdict(findings: list[Finding]) -> str:
 
 
 def decide(conn: duckdb.DuckDBPyConnection, submission_id: int, findings: list[Finding]) -> str:
-    """Store findings and the verdict; accepted rows become current. Returns the status."""
+    """Store findings and the verdict; accepted rows become current. Returns the status.
+
+    Only a submission still `received` is decided: if another run (an overlapping manual ingest of the same
+    bytes) decided it first, its verdict stands and is returned, and nothing is written twice.
+    """
     status = verdict(findings)
-    errors = status == "rejected"
     frame = pl.DataFrame(
         [{"submission_id": submission_id, **f.__dict__} for f in findings],
         schema={"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "line": pl.Int32,
                 "column": pl.String, "value": pl.String, "message": pl.String},
     )
     with warehouse.transaction(conn):
+        (current,) = conn.execute(warehouse.sql("submission_status"), {"submission_id": submission_id}).fetchone()
+        if current != "received":
+            return current
         conn.execute(warehouse.sql("clear_findings"), {"submission_id": submission_id})
         warehouse.append_rows(conn, "validation_findings", frame)
-        if not errors:
+        if status != "rejected":
             conn.execute(warehouse.sql("accept_submission"), {"submission_id": submission_id})
         conn.execute(warehouse.sql("set_submission_status"), {"status": status, "submission_id": submission_id})
     return status

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ipwatch import files
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
@@ -74,8 +76,8 @@ def print_pdf(html: Path, pdf: Path) -> Path:
             page = browser.new_page()
             page.goto(html.resolve().as_uri())
             page.evaluate("document.fonts.ready.then(() => true)")  # fonts may finish after the load event
-            page.pdf(path=pdf, format="A4", print_background=True)
+            printed = page.pdf(format="A4", print_background=True)
             browser.close()
     except Error as exc:
         raise OSError(f"Chromium 未能打印 {html.name} (Chromium could not print it): {exc.message}") from exc
-    return pdf
+    return files.publish(pdf, printed)

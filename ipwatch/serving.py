@@ -7,6 +7,7 @@ Flow runs go to subprocesses that inherit IPWATCH_HOME and PREFECT_API_URL from 
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import signal
@@ -26,6 +27,7 @@ import yaml
 from ipwatch import config
 
 SERVER_START_SECONDS = 120
+PR_SET_PDEATHSIG = 1
 
 
 def deployment_specs(path: Path = config.PREFECT_YAML) -> list[dict]:
@@ -46,6 +48,7 @@ def runner_deployments(specs: list[dict]) -> list[Any]:
 
     return [load_flow(spec["entrypoint"]).to_deployment(
         name=spec["name"], description=spec.get("description"), parameters=spec.get("parameters") or {},
+        concurrency_limit=spec.get("concurrency_limit"),
         schedules=[Cron(s["cron"], timezone=s["timezone"]) for s in spec.get("schedules") or []],
         # by module, so the runner's subprocesses import the installed package from any working directory
         entrypoint_type=EntrypointType.MODULE_PATH,
@@ -60,6 +63,7 @@ def free_port() -> int:
 
 
 def port_taken(port: int) -> bool:
+    """Whether something already listens on the loopback port."""
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
@@ -77,13 +81,20 @@ def local_server(prefect_home: Path, port: int = 4200) -> Iterator[str]:
     with open(prefect_home / "server.log", "ab") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
     url = f"http://127.0.0.1:{port}/api"
     try:
         wait_until_healthy(url, server, prefect_home / "server.log")
         yield url
     finally:
         stop(server)
+
+
+def die_with_parent() -> None:
+    """Run in the server's process before it starts: SIGTERM it when its parent dies, even by SIGKILL, so a
+    killed `ipwatch serve` does not leave a server holding the port (Linux's PR_SET_PDEATHSIG; else nothing)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
@@ -129,6 +140,7 @@ def serve(ws: config.Workspace, port: int = 4200, specs: list[dict] | None = Non
     ws.ensure()
     os.environ["IPWATCH_HOME"] = str(ws.home)  # the runs' subprocesses find the workspace through it
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)  # the terminal closed: stop the server too
     given = os.environ.get("PREFECT_API_URL")
     with nullcontext(given) if given else local_server(ws.home / "prefect-server", port) as url:
         os.environ["PREFECT_API_URL"] = url
@@ -142,5 +154,5 @@ def serve(ws: config.Workspace, port: int = 4200, specs: list[dict] | None = Non
 
 
 def interrupt(signum: int, frame: object) -> None:
-    """SIGTERM (a service manager stopping us) ends serving as Ctrl-C does, so the server is stopped too."""
+    """SIGTERM or SIGHUP (a service manager, a closed terminal) ends serving as Ctrl-C does, server included."""
     raise KeyboardInterrupt

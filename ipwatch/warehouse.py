@@ -25,7 +25,7 @@ TABLES = (
 )
 VIEWS = ("observations_all", "observations", "findings", "values_under_audit", "target_regions", "required_indicators",
          "region_values", "observed",
-         "peer_ranks", "progress", "timeliness")
+         "peer_ranks", "progress", "due_date", "timeliness")
 
 
 def sql(name: str) -> str:

@@ -1,5 +1,6 @@
 -- The offices reporting for a plan (its own office and any that sent values for its regions) and whether each
--- sent the quarter on time, late, or not at all.
+-- sent the quarter on time, late, or not at all; nothing yet before the due date is 'not_due', not missing
+-- (the monthly bulletin of the 5th reports a quarter due on the 15th).
 with plan_regions as (
     select distinct region_code
     from target_regions
@@ -15,20 +16,31 @@ offices as (
     select region_code as office_code
     from plans
     where plan_id = $plan_id
+),
+
+status as (
+    select
+        o.office_code,
+        due_date($period) as due_date,
+        t.first_received_at,
+        coalesce(t.timeliness, case when current_date <= due_date($period) then 'not_due' else 'missing' end)
+            as timeliness
+    from offices as o
+    left join timeliness as t on o.office_code = t.office_code and t.period = $period
 )
 
 select
-    o.office_code,
+    s.office_code,
     r.name as office_name,
-    t.due_date,
-    t.first_received_at,
-    coalesce(t.timeliness, 'missing') as timeliness,
-    case coalesce(t.timeliness, 'missing')
+    s.due_date,
+    s.first_received_at,
+    s.timeliness,
+    case s.timeliness
         when 'on_time' then '按时'
         when 'late' then '逾期（含补报）'
+        when 'not_due' then '未到报送期限'
         else '未报'
     end as timeliness_label
-from offices as o
-left join regions as r on o.office_code = r.region_code
-left join timeliness as t on o.office_code = t.office_code and t.period = $period
-order by o.office_code;
+from status as s
+left join regions as r on s.office_code = r.region_code
+order by s.office_code;

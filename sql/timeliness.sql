@@ -14,16 +14,9 @@ with first_accepted as (
 
 due as (
     select
-        f.*,
-        make_date(
-            cast(left(f.period, 4) as integer) + case when right(f.period, 1) = '4' then 1 else 0 end,
-            case when right(f.period, 1) = '4' then 1 else cast(right(f.period, 1) as integer) * 3 + 1 end,
-            cast((
-                select value from settings
-                where name = 'due_day'
-            ) as integer)
-        ) as due_date
-    from first_accepted as f
+        *,
+        due_date(period) as due_date
+    from first_accepted
 )
 
 select

@@ -259,3 +259,15 @@ def test_report_builds_gx_data_docs_with_a_page_per_validation_run(conn, ws, cat
     assert re.search(r"Unsuccessful Expectations\s+1\b", text[0]) and "[count_whole]" in text[0]
     assert re.search(r"Unsuccessful Expectations\s+0\b", text[1])
     assert "submission-1" in (docs / "index.html").read_text("utf-8")
+
+
+def test_a_result_cut_short_by_a_crash_is_set_aside_and_the_docs_still_built(conn, ws, catalogue, tmp_path):
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,3,件,"])
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q2,pct_applications,2,件,"])
+    [cut, whole] = sorted((ws.home / "gx" / "validations").rglob("*.json"))
+    cut.write_bytes(cut.read_bytes()[:100])  # as a kill -9 in the middle of GX's write leaves it
+    html = audit.report(conn, tmp_path / "audit").read_text("utf-8")
+    assert 'href="data_docs/index.html"' in html
+    assert [p.name for p in (ws.home / "gx" / "unreadable").rglob("*.json")] == [cut.name]
+    docs = tmp_path / "audit" / "data_docs" / "validations" / "submission_rows"
+    assert [p.name for p in docs.iterdir()] == [whole.relative_to(ws.home / "gx" / "validations").parts[1]]

@@ -144,7 +144,19 @@ def test_offices_on_time_late_or_missing(hefei, ws, catalogue, tmp_path):
     assert [(t["office_code"], str(t["due_date"]), t["timeliness"]) for t in late] == [
         ("340100", "2023-07-15", "late")]
     missing = bulletin.plan_context(hefei, "hefei-2022", "2023Q3")["timeliness"]
-    assert [(t["office_code"], t["timeliness"]) for t in missing] == [("340100", "missing")]
+    assert [(t["office_code"], str(t["due_date"]), t["timeliness"]) for t in missing] == [
+        ("340100", "2023-10-15", "missing")]
+
+
+def test_an_office_with_nothing_before_the_due_date_is_not_yet_due(hefei):
+    """The quarter running today is due on the 15th after it ends: nothing sent yet is not (yet) missing."""
+    from datetime import date
+
+    today = date.today()
+    running = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    [office] = bulletin.plan_context(hefei, "hefei-2022", running)["timeliness"]
+    assert (office["timeliness"], office["timeliness_label"]) == ("not_due", "未到报送期限")
+    assert office["due_date"] > today
 
 
 def test_corrections_of_the_quarter_are_listed_with_old_and_new_value(hefei, ws, catalogue, tmp_path):

@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from ipwatch import cli, config, warehouse
+from ipwatch import cli, config, serving, warehouse
 
 ROOT = config.ROOT
 README = (ROOT / "README.md").read_text("utf-8")
@@ -84,3 +85,16 @@ def test_warehouse_from_before_versioning_is_refused_with_advice(tmp_path):
         old.execute("create table submissions (submission_id integer)")
     with warehouse.connect(path) as conn, pytest.raises(warehouse.SchemaError, match="ipwatch init"):
         warehouse.create_schema(conn)
+
+
+def test_prefect_yaml_schedules_run_in_the_offices_time_zone():
+    specs = {s["name"]: s for s in serving.deployment_specs()}
+    assert set(specs) == {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}
+    assert {s["timezone"] for spec in specs.values() for s in spec["schedules"]} == {config.TIMEZONE}
+    assert [s["cron"] for s in specs["inbox"]["schedules"]] == ["*/15 * * * *"]
+    assert [s["cron"] for s in specs["monthly-bulletin"]["schedules"]] == ["0 8 5 * *"]
+    due_day = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"]
+    [quarterly] = specs["quarterly-bulletin"]["schedules"]
+    assert quarterly["cron"] == f"0 8 {due_day + 1} 1,4,7,10 *"  # the day after each quarter's due date
+    for spec in specs.values():
+        assert serving.load_flow(spec["entrypoint"]).name  # every entrypoint is a flow

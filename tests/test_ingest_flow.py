@@ -9,7 +9,7 @@ import pytest
 
 from flows.ingest import ingest_flow
 from ipwatch import catalogue as cat
-from ipwatch import cli, config, ingest, warehouse
+from ipwatch import cli, config, ingest, load, warehouse
 
 from .conftest import write_csv
 
@@ -146,6 +146,36 @@ def test_inbox_leaves_a_file_still_arriving_for_the_next_run(tmp_path, home):
     arriving = write_csv(ws.inbox / "340102" / "new.csv", ["340102,2025Q2,pct_applications,4,件,"])
     assert [Path(r["file"]).name for r in inbox_flow(home=home, settle_seconds=60)] == ["old.csv"]
     assert arriving.exists() and not settled.exists()
+
+
+def test_inbox_run_leaves_the_inbox_to_a_run_already_at_work(tmp_path, home):
+    import fcntl
+
+    from flows.ingest import inbox_flow
+
+    ws = config.workspace(home).ensure()
+    (ws.inbox / "340102").mkdir()
+    waiting = write_csv(ws.inbox / "340102" / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    with open(ws.inbox / ".lock", "a+") as other_run:  # another process's claim, as flock sees it
+        fcntl.flock(other_run, fcntl.LOCK_EX)
+        assert inbox_flow(home=home) == []
+    assert waiting.exists() and current(home) == []
+    assert [r["status"] for r in inbox_flow(home=home)] == ["accepted"]
+
+
+def test_a_submission_decided_by_another_run_keeps_that_verdict(tmp_path, home):
+    ws = config.workspace(home)
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    with warehouse.connect(ws.warehouse) as conn:
+        from ipwatch import reference
+
+        reference.initialise(ws)
+        received = ingest.receive(conn, ws, path, "340102", cat.default())
+        assert load.decide(conn, received.submission_id, []) == "accepted"
+        late = [load.Finding("value_numeric", "error", 2, "value", "x", "m")]  # the other run's late verdict
+        assert load.decide(conn, received.submission_id, late) == "accepted"
+        assert conn.sql("select count(*) from observation_versions").fetchone() == (1,)
+        assert conn.sql("select count(*) from validation_findings").fetchone() == (0,)
 
 
 def test_inbox_file_decided_before_a_crash_is_a_duplicate_on_rerun(tmp_path, home):

@@ -28,3 +28,12 @@ def test_month_after_quarter():
 
 def test_quarter_label_is_chinese():
     assert periods.quarter_label("2025Q3") == "2025年三季度"
+
+
+@pytest.mark.parametrize(("edition", "day", "period"), [
+    ("monthly", "2026-11-05", "2026-11"), ("monthly", "2026-01-05", "2026-01"),
+    ("quarterly", "2026-01-16", "2025Q4"), ("quarterly", "2026-10-16", "2026Q3")])
+def test_a_scheduled_day_names_the_bulletin_due(edition, day, period):
+    from datetime import date
+
+    assert periods.due(edition, date.fromisoformat(day)) == period

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,9 +16,9 @@ import pytest
 from prefect import flow
 
 from flows import hooks
-from flows.audit import audit_report_flow
-from flows.bulletin import bulletin_flow
-from flows.ingest import ingest_flow, receive
+from flows.audit import audit_report_flow, write_report
+from flows.bulletin import bulletin_flow, render
+from flows.ingest import check, decide, ingest_flow, prepare, receive
 from ipwatch import config, reference, warehouse
 
 from .conftest import submit, write_csv
@@ -110,23 +108,29 @@ def test_notifications_are_off_by_default(tmp_path, monkeypatch, caplog):
 
 
 def test_busy_warehouse_is_retried_until_its_turn(tmp_path, monkeypatch):
-    """Another process holds the warehouse for 2 s; each wait gives up after 1.5 s; the retry gets its turn."""
+    """The warehouse is held (as by another process) until Prefect asks whether to retry; the retry gets in."""
+    import fcntl
+
     ws = config.workspace(tmp_path / "h")
     reference.initialise(ws)
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, sys, time\n"
-        f"f = open({str(ws.warehouse) + '.lock'!r}, 'a+'); fcntl.flock(f, fcntl.LOCK_EX)\n"
-        "print('held', flush=True); time.sleep(2)")], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
-    monkeypatch.setenv("IPWATCH_LOCK_WAIT_SECONDS", "1.5")
+    holder = open(str(ws.warehouse) + ".lock", "a+")  # noqa: SIM115 - released from the retry condition
+    fcntl.flock(holder, fcntl.LOCK_EX)  # a second open file: flock makes this process wait as another would
+    monkeypatch.setenv("IPWATCH_LOCK_WAIT_SECONDS", "0.3")
+    asked = []
+
+    def release_then_judge(task, task_run, state) -> bool:
+        asked.append(type(state.result(raise_on_failure=False)).__name__)
+        holder.close()  # the other process is done
+        return hooks.warehouse_busy(task, task_run, state)
 
     @flow
     def probe() -> object:
         path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,7,件,"])
-        return receive.with_options(retry_delay_seconds=0)(ws, path, "340100", return_state=True)
+        return receive.with_options(retry_delay_seconds=0, retry_condition_fn=release_then_judge)(
+            ws, path, "340100", return_state=True)
 
     state = probe()
-    holder.wait()
+    assert asked == ["WarehouseBusy"]
     assert state.is_completed() and state.result().rows == 1
     from prefect.client.orchestration import get_client
 
@@ -140,6 +144,8 @@ def test_only_a_busy_warehouse_is_worth_a_retry():
     assert hooks.warehouse_busy(None, None, Failed(data=warehouse.WarehouseBusy("busy")))
     assert not hooks.warehouse_busy(None, None, Failed(data=ValueError("a bad file stays bad")))
     assert not hooks.warehouse_busy(None, None, Completed(data=1))
+    for step in (receive, check, decide, prepare, render, write_report):  # every task that opens the warehouse
+        assert (step.retries, step.retry_condition_fn) == (2, hooks.warehouse_busy), step.name
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -177,13 +183,20 @@ def test_audit_report_run_links_its_report(tmp_path, catalogue):
     assert artifacts_of(state)["audit-report"].data == f"[数据审核报告 (audit.html)]({page.as_uri()})"
 
 
-def test_bulletin_run_without_a_period_renders_the_month_it_was_scheduled_for(tmp_path):
-    ws = config.workspace(tmp_path / "h")
-    ingest_flow([write_csv(tmp_path / "q.csv", ["340102,2025Q3,pct_applications,7,件,"])], office="340100",
-                home=str(ws.home))
-    state = bulletin_flow(home=str(ws.home), return_state=True)  # run now: scheduled for now
-    from datetime import datetime
+def test_a_late_bulletin_run_renders_the_month_it_was_scheduled_for_in_beijing_time(tmp_path):
+    """A run scheduled for 1 Feb 01:00 Beijing time (31 Jan 17:00 UTC), started late today, renders 2026-02."""
+    from datetime import UTC, datetime
 
-    month = config.local_date(datetime.now().astimezone()).strftime("%Y-%m")
-    assert {p.name[:7] for p in state.result()} == {month}
-    assert f"{month} 进展简报目录" in artifacts_of(state)["bulletin"].data
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+    from prefect.states import Scheduled
+
+    ws = config.workspace(tmp_path / "h")
+    ingest_flow([write_csv(tmp_path / "q.csv", ["340102,2025Q4,pct_applications,7,件,"])], office="340100",
+                home=str(ws.home))
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run(bulletin_flow, parameters={"home": str(ws.home), "edition": "monthly"},
+                                     state=Scheduled(scheduled_time=datetime(2026, 1, 31, 17, tzinfo=UTC)))
+    state = run_flow(bulletin_flow, flow_run=run, parameters=run.parameters, return_type="state")
+    assert {p.name[:7] for p in state.result()} == {"2026-02"}
+    assert "2026-02 进展简报目录" in artifacts_of(state)["bulletin"].data

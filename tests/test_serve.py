@@ -16,36 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-from ipwatch import config, periods, serving, warehouse
+from ipwatch import config, serving, warehouse
 
 from .conftest import write_csv
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
-
-
-def test_prefect_yaml_schedules_run_in_the_offices_time_zone():
-    specs = {s["name"]: s for s in serving.deployment_specs()}
-    assert set(specs) == {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}
-    assert {s["timezone"] for spec in specs.values() for s in spec["schedules"]} == {config.TIMEZONE}
-    assert [s["cron"] for s in specs["inbox"]["schedules"]] == ["*/15 * * * *"]
-    assert [s["cron"] for s in specs["monthly-bulletin"]["schedules"]] == ["0 8 5 * *"]
-    due_day = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"]
-    [quarterly] = specs["quarterly-bulletin"]["schedules"]
-    assert quarterly["cron"] == f"0 8 {due_day + 1} 1,4,7,10 *"  # the day after each quarter's due date
-    for spec in specs.values():
-        assert serving.load_flow(spec["entrypoint"]).name  # every entrypoint is a flow
-
-
-@pytest.mark.parametrize(("edition", "day", "period"), [
-    ("monthly", "2026-11-05", "2026-11"), ("monthly", "2026-01-05", "2026-01"),
-    ("quarterly", "2026-01-16", "2025Q4"), ("quarterly", "2026-10-16", "2026Q3")])
-def test_a_scheduled_day_names_the_bulletin_due(edition, day, period):
-    from datetime import date
-
-    assert periods.due(edition, date.fromisoformat(day)) == period
 
 
 def api(url: str, path: str, body: dict | None = None) -> object:
@@ -154,3 +131,26 @@ def test_prefect_yaml_deploys_to_a_server_and_a_process_worker_runs_it(tmp_path)
             assert "inbox-summary" in artifact_keys(url, run_id)
         finally:
             serving.stop(worker)
+
+
+def test_a_killed_parent_takes_its_prefect_server_with_it(tmp_path):
+    """kill -9 of the process that started the server (as of `ipwatch serve`): the server goes too."""
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from ipwatch import serving\n"
+        f"with serving.local_server(Path({str(tmp_path / 'server')!r}), port=0) as url:\n"
+        "    print(url, flush=True)\n"
+        "    time.sleep(600)\n")], env=clean_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    url = parent.stdout.readline().strip()
+    assert httpx.get(f"{url}/health", timeout=5).status_code == 200
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/health", timeout=2)
+        except httpx.TransportError:
+            return
+        time.sleep(0.5)
+    pytest.fail("the Prefect server outlived the process that started it")
