@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
-from ipwatch import artifacts, config, inbox, ingest, load, notify, reference, validate, warehouse
+from ipwatch import artifacts, config, files, inbox, ingest, load, notify, reference, validate, warehouse
 from ipwatch import catalogue as cat
 from ipwatch.ingest import Received
 from ipwatch.load import Finding
@@ -19,6 +19,8 @@ def prepare(home: str | None) -> config.Workspace:
     """Make sure the workspace and warehouse exist and hold the current catalogue."""
     ws = config.workspace(home)
     reference.initialise(ws)
+    for folder in (ws.archive, ws.quarantine, ws.bulletins):
+        files.sweep(folder)
     return ws
 
 

@@ -170,6 +170,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for path in summary["bulletins"]:
         print(f"  {path}")
     print(f"index: {summary['index']}")
+    print("next: .venv/bin/ipwatch audit report (数据审核报告) · .venv/bin/ipwatch serve (定时运行 scheduled runs)")
     return 0
 
 

@@ -2,13 +2,15 @@
 
 Each is written to a temporary file beside its final name, flushed to disk, and moved into place, so a reader,
 a run killed halfway or a power cut never leaves a half-written file under the final name; the rerun writes it
-again. A killed writer may leave its hidden `.<name>.*.part` behind; nothing reads those.
+again. A killed writer may leave its hidden `.<name>.*.part` behind: nothing reads those, and `sweep` removes
+them once they are old enough that no writer can still be at work on them.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -38,3 +40,12 @@ def sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def sweep(folder: Path, older_than_seconds: float = 3600) -> list[Path]:
+    """Remove the temporary files killed writers left in `folder`; returns what was removed."""
+    cutoff = time.time() - older_than_seconds
+    left = [p for p in folder.glob(".*.part") if p.is_file() and p.stat().st_mtime < cutoff]
+    for path in left:
+        path.unlink(missing_ok=True)
+    return left
