@@ -343,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = parser().parse_args(argv)
     # Prefect logs every task run at INFO; an office running a command wants the outcome, not the log.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if args.verbose else "WARNING")
+    # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if args.verbose or args.command == "serve" else "WARNING")
     # Prefect's own state (its ephemeral database) lives in the workspace, not in the user's home folder.
     if "PREFECT_HOME" not in os.environ:
         prefect_home = config.workspace(args.home).home / "prefect"

@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,10 +80,13 @@ def test_ipwatch_serve_schedules_the_deployments_and_runs_the_inbox(tmp_path):
     serve = subprocess.Popen([str(BIN / "ipwatch"), "--home", str(home), "serve", "--port", "0"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        first = serve.stdout.readline()
-        url = re.search(r"(http://127\.0\.0\.1:\d+/api)", first)
-        assert url, first + serve.stdout.read(2000)
+        said = []
+        while not (url := re.search(r"Prefect API: (http://127\.0\.0\.1:\d+/api)", "".join(said))):
+            said.append(serve.stdout.readline())
+            assert said[-1] or serve.poll() is None, "".join(said)
         url = url[1]
+        # keep reading what serve logs (INFO, as a service), or a full pipe would stall it
+        threading.Thread(target=lambda: said.extend(serve.stdout), daemon=True).start()
         deadline = time.monotonic() + 120
         while set(deployments(url)) != {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}:
             assert time.monotonic() < deadline and serve.poll() is None, "deployments never registered"
