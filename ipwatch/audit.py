@@ -104,5 +104,6 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
         logging.getLogger("ipwatch.audit").exception("Data Docs 未能生成 (could not build GX Data Docs)")
         docs = None
     html = environment().get_template("audit.html.j2").render(
-        **report_context(conn), data_docs=docs and docs.relative_to(out_dir).as_posix())
+        **report_context(conn), data_docs=docs and docs.relative_to(out_dir).as_posix(),
+        run_pages=data_docs.run_pages(docs.parent) if docs else {})
     return files.publish(path, html)

@@ -44,3 +44,12 @@ def build(home: Path, out_dir: Path, rules_file: Path = SUITE_FILE) -> Path:
     })
     context.build_data_docs(site_names=[SITE])
     return out_dir / "index.html"
+
+
+def run_pages(site: Path) -> dict[int, str]:
+    """Each submission's page in a built site (its latest validation run), as a path relative to the site's
+    folder's parent, where audit.html is."""
+    pages: dict[int, Path] = {}
+    for page in sorted((site / "validations" / "submission_rows").glob("submission-*/*/*.html")):
+        pages[int(page.parts[-3].removeprefix("submission-"))] = page  # run times sort: the latest wins
+    return {sid: page.relative_to(site.parent).as_posix() for sid, page in pages.items()}

@@ -259,6 +259,8 @@ def test_report_builds_gx_data_docs_with_a_page_per_validation_run(conn, ws, cat
     assert re.search(r"Unsuccessful Expectations\s+1\b", text[0]) and "[count_whole]" in text[0]
     assert re.search(r"Unsuccessful Expectations\s+0\b", text[1])
     assert "submission-1" in (docs / "index.html").read_text("utf-8")
+    # the auditor reaches a finding's GX page from its file name
+    assert f'<a href="{failed.relative_to(tmp_path / "audit").as_posix()}"' in html
 
 
 def test_a_result_cut_short_by_a_crash_is_set_aside_and_the_docs_still_built(conn, ws, catalogue, tmp_path):
