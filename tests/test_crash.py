@@ -89,7 +89,6 @@ def test_kill_9_at_several_points_then_rerun_processes_every_file_once(tmp_path)
     def quarantined() -> bool:
         return any(ws.quarantine.glob("*.errors.json"))
 
-    started = time.monotonic()
     points = [("during startup", lambda: time.monotonic() - started > 1.0),
               ("while receiving the first file", archived(1)),
               ("after a decision, before the inbox is cleared", inbox_left(len(FILES) - 1)),

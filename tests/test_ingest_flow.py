@@ -163,19 +163,14 @@ def test_inbox_run_leaves_the_inbox_to_a_run_already_at_work(tmp_path, home):
     assert [r["status"] for r in inbox_flow(home=home)] == ["accepted"]
 
 
-def test_a_submission_decided_by_another_run_keeps_that_verdict(tmp_path, home):
-    ws = config.workspace(home)
+def test_a_submission_decided_by_another_run_keeps_that_verdict(tmp_path, conn, ws):
     path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
-    with warehouse.connect(ws.warehouse) as conn:
-        from ipwatch import reference
-
-        reference.initialise(ws)
-        received = ingest.receive(conn, ws, path, "340102", cat.default())
-        assert load.decide(conn, received.submission_id, []) == "accepted"
-        late = [load.Finding("value_numeric", "error", 2, "value", "x", "m")]  # the other run's late verdict
-        assert load.decide(conn, received.submission_id, late) == "accepted"
-        assert conn.sql("select count(*) from observation_versions").fetchone() == (1,)
-        assert conn.sql("select count(*) from validation_findings").fetchone() == (0,)
+    received = ingest.receive(conn, ws, path, "340102", cat.default())
+    assert load.decide(conn, received.submission_id, []) == "accepted"
+    late = [load.Finding("value_numeric", "error", 2, "value", "x", "m")]  # the other run's late verdict
+    assert load.decide(conn, received.submission_id, late) == "accepted"
+    assert conn.sql("select count(*) from observation_versions").fetchone() == (1,)
+    assert conn.sql("select count(*) from validation_findings").fetchone() == (0,)
 
 
 def test_inbox_file_decided_before_a_crash_is_a_duplicate_on_rerun(tmp_path, home):
