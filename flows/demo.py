@@ -8,9 +8,10 @@ from pathlib import Path
 from prefect import flow, task
 
 from flows.bulletin import bulletin_flow
-from flows.ingest import ingest_flow
+from flows.ingest import prepare, process, report
 from ipwatch import catalogue as cat
 from ipwatch import config, demo, periods
+from ipwatch.pipeline import Incoming
 
 
 @task
@@ -24,12 +25,11 @@ def write_submissions(ws: config.Workspace, last_quarter: str) -> list[tuple[Pat
 @flow(name="demo")
 def demo_flow(home: str | None = None, last_quarter: str | None = None) -> dict:
     """Generate, ingest and report: the whole job on the embedded defaults."""
-    ws = config.workspace(home).ensure()
+    ws = prepare(str(config.workspace(home).ensure().home))
     last_quarter = last_quarter or periods.latest_complete_quarter(date.today())
     files = write_submissions(ws, last_quarter)
-    results = []
-    for office in dict.fromkeys(o for _, o in files):
-        results += ingest_flow([p for p, o in files if o == office], office=office, home=str(ws.home))
+    results = process(ws, [Incoming(path, office) for path, office in files])
+    report(results)
     month = periods.month_after(last_quarter)
     bulletins = bulletin_flow(month, home=str(ws.home))
     return {

@@ -92,6 +92,11 @@ def by_rule(rows: pl.DataFrame) -> list[dict]:
             for (rule,), group in rows.group_by(["rule"], maintain_order=True)]
 
 
+def validation_batches(conn: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """Each submission's latest validation batch."""
+    return dict(conn.execute(warehouse.sql("latest_validation_batches")).fetchall())
+
+
 def report(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
     """Write the auditor's HTML report, audit.html, to `out_dir`, with GX's Data Docs of every validation run
     kept in the warehouse's workspace in `out_dir/data_docs/`."""
@@ -105,5 +110,5 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
         docs = None
     html = environment().get_template("audit.html.j2").render(
         **report_context(conn), data_docs=docs and docs.relative_to(out_dir).as_posix(),
-        run_pages=data_docs.run_pages(docs.parent) if docs else {})
+        run_pages=data_docs.run_pages(docs.parent, validation_batches(conn)) if docs else {})
     return files.publish(path, html)

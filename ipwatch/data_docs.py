@@ -46,10 +46,10 @@ def build(home: Path, out_dir: Path, rules_file: Path = SUITE_FILE) -> Path:
     return out_dir / "index.html"
 
 
-def run_pages(site: Path) -> dict[int, str]:
-    """Each submission's page in a built site (its latest validation run), as a path relative to the site's
-    folder's parent, where audit.html is."""
+def run_pages(site: Path, batches: dict[int, int]) -> dict[int, str]:
+    """Each submission's page in a built site, the page of the batch it was last validated in (`batches`:
+    submission -> batch), as a path relative to the site's folder's parent, where audit.html is."""
     pages: dict[int, Path] = {}
-    for page in sorted((site / "validations" / "submission_rows").glob("submission-*/*/*.html")):
-        pages[int(page.parts[-3].removeprefix("submission-"))] = page  # run times sort: the latest wins
-    return {sid: page.relative_to(site.parent).as_posix() for sid, page in pages.items()}
+    for page in sorted((site / "validations" / "submission_rows").glob("batch-*/*/*.html")):
+        pages[int(page.parts[-3].removeprefix("batch-"))] = page
+    return {sid: pages[batch].relative_to(site.parent).as_posix() for sid, batch in batches.items() if batch in pages}

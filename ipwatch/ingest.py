@@ -1,34 +1,20 @@
-"""One submitted file's way in: receive -> read -> stage -> validate -> decide. Plain functions; the flow names them."""
+"""What happens to one submitted file on its way in: its archive copy, its quarantine copy and report, its outcome.
+
+The stages that call these are in ipwatch/pipeline.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-
-from ipwatch import catalogue as cat
-from ipwatch import config, files, intake, load
+from ipwatch import config, files, intake
 from ipwatch.bulletin import environment
-from ipwatch.load import Finding
-from ipwatch.reading import ReadError
+from ipwatch.finding import Finding
 
-
-@dataclass(frozen=True)
-class Received:
-    """A file registered in the warehouse: its submission id, or the earlier one it duplicates."""
-
-    path: Path
-    submission_id: int
-    rows: int
-    stored: Path | None = None  # the archived copy, the bytes that were read
-    duplicate_of: int | None = None
-    original_status: str | None = None
-    unreadable: Finding | None = None
-    sheet: str | None = None
-    letters: dict[str, str] = field(default_factory=dict)
+if TYPE_CHECKING:
+    from ipwatch.pipeline import Entry
 
 
 def archive(ws: config.Workspace, name: str, data: bytes) -> tuple[Path, str]:
@@ -40,62 +26,34 @@ def archive(ws: config.Workspace, name: str, data: bytes) -> tuple[Path, str]:
     return stored, sha
 
 
-def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, path: Path, office: str,
-            catalogue: cat.Catalogue) -> Received:
-    """Keep a copy of the file, then register it and its rows (or resume a registration a crash left).
-
-    The file is read once; the archived copy is what gets hashed, read and judged, even if the original
-    changes meanwhile.
-    """
-    stored, sha = archive(ws, path.name, path.read_bytes())
-    prior = load.previous(conn, sha, office)
-    resumed = prior[0] if prior and prior[1] == "received" else None
-    if prior and resumed is None:
-        dup = load.record_received(conn, path.name, sha, office, stored, intake.empty_rows(), status="duplicate")
-        return Received(path, dup, 0, duplicate_of=prior[0], original_status=prior[1])
-    try:
-        submitted = intake.read_submission(stored, catalogue)
-    except ReadError as exc:
-        unreadable = Finding("file_readable", "error", exc.line, exc.column, None, str(exc))
-        submission_id = resumed or load.record_received(conn, path.name, sha, office, stored, intake.empty_rows())
-        return Received(path, submission_id, 0, stored=stored, unreadable=unreadable)
-    read = submitted.source
-    details = {"kind": read.kind, "encoding": read.encoding, "sheet": read.sheet,
-               "column_letters": json.dumps(read.letters, ensure_ascii=False) if read.letters else None, **read.form}
-    submission_id = resumed or load.record_received(conn, path.name, sha, office, stored, submitted.rows,
-                                                    details=details)
-    return Received(path, submission_id, submitted.rows.height, stored=stored, sheet=read.sheet,
-                    letters=read.letters)
-
-
-def cell(received: Received, finding: Finding) -> str | None:
+def cell(entry: Entry, finding: Finding) -> str | None:
     """The spreadsheet cell of a finding ('填报表!E13'), for files read from xlsx."""
-    letter = received.letters.get(finding.column or "") or (
-        received.letters.get("indicator_code") or received.letters.get("indicator_name")
+    letter = entry.letters.get(finding.column or "") or (
+        entry.letters.get("indicator_code") or entry.letters.get("indicator_name")
         if finding.column == "indicator" else None)
-    if not received.sheet or finding.line is None or letter is None:
+    if not entry.sheet or finding.line is None or letter is None:
         return None
-    return f"{received.sheet}!{letter}{finding.line}"
+    return f"{entry.sheet}!{letter}{finding.line}"
 
 
-def quarantine(ws: config.Workspace, received: Received, findings: list[Finding]) -> Path:
+def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> Path:
     """Keep a rejected file beside its report (JSON and HTML) naming every fault's line and column."""
-    target = ws.quarantine / f"{received.submission_id}-{received.path.name}"
-    files.publish(target, (received.stored or received.path).read_bytes())
-    summary = result(received, "rejected", findings)
+    target = ws.quarantine / f"{entry.submission_id}-{entry.path.name}"
+    files.publish(target, (entry.stored or entry.path).read_bytes())
+    summary = result(entry, "rejected", findings)
     files.publish(target.with_name(target.name + ".errors.json"), json.dumps(summary, ensure_ascii=False, indent=1))
-    html = environment().get_template("rejection.html.j2").render(result=summary, file_name=received.path.name)
+    html = environment().get_template("rejection.html.j2").render(result=summary, file_name=entry.path.name)
     return files.publish(target.with_name(target.name + ".errors.html"), html)
 
 
-def result(received: Received, status: str, findings: list[Finding]) -> dict:
+def result(entry: Entry, status: str, findings: list[Finding]) -> dict:
     """The per-file summary `ipwatch ingest --json` prints."""
     def items(severity: str) -> list[dict]:
-        return [{"line": f.line, "column": f.column, "cell": cell(received, f), "rule": f.rule, "value": f.value,
+        return [{"line": f.line, "column": f.column, "cell": cell(entry, f), "rule": f.rule, "value": f.value,
                  "message": f.message} for f in findings if f.severity == severity]
 
-    summary = {"file": str(received.path), "submission_id": received.submission_id, "status": status,
-               "rows": received.rows, "errors": items("error"), "warnings": items("warning")}
-    if received.duplicate_of is not None:  # the same bytes again: say what became of them the first time
-        summary.update(duplicate_of=received.duplicate_of, original_status=received.original_status)
+    summary = {"file": str(entry.path), "submission_id": entry.submission_id, "status": status,
+               "rows": entry.rows, "errors": items("error"), "warnings": items("warning")}
+    if entry.duplicate_of is not None:  # the same bytes again: say what became of them the first time
+        summary.update(duplicate_of=entry.duplicate_of, original_status=entry.original_status)
     return summary

@@ -54,12 +54,18 @@ def check_rows(raw: RawTable, limits: Limits) -> None:
                         f" (too many rows: {raw.rows.height}, limit {limits.max_rows})")
 
 
-def read_submission(path: Path, catalogue: Catalogue, limits: Limits | None = None) -> Submitted:
-    """Read and normalise a submitted file, or raise ReadError saying why it cannot be read."""
+def read(path: Path, limits: Limits | None = None) -> RawTable:
+    """A submitted file's cells within the limits, or ReadError saying why it cannot be read."""
     limits = limits or Limits()
     check_limits(path, limits)
     raw = read_table(path)
     check_rows(raw, limits)
+    return raw
+
+
+def read_submission(path: Path, catalogue: Catalogue, limits: Limits | None = None) -> Submitted:
+    """Read and normalise a submitted file, or raise ReadError saying why it cannot be read."""
+    raw = read(path, limits)
     return Submitted(path=path, sha256=sha256(path), rows=normalise.rows(raw, catalogue), source=raw)
 
 

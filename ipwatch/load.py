@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -10,18 +9,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import warehouse
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One failing cell: what rule, where in the file, and what to do."""
-
-    rule: str
-    severity: str
-    line: int | None
-    column: str | None
-    value: str | None
-    message: str
+from ipwatch.finding import Finding, verdict
 
 
 def previous(conn: duckdb.DuckDBPyConnection, sha256: str, office: str) -> tuple[int, str, int] | None:
@@ -45,12 +33,6 @@ def record_received(conn: duckdb.DuckDBPyConnection, file_name: str, sha256: str
         }).fetchone()
         warehouse.append_rows(conn, "submission_rows", rows.with_columns(submission_id=pl.lit(submission_id)))
     return submission_id
-
-
-def verdict(findings: list[Finding]) -> str:
-    """A submission's status from its findings: any error rejects it whole; warnings are held for audit."""
-    errors = any(f.severity == "error" for f in findings)
-    return "rejected" if errors else "accepted_with_warnings" if findings else "accepted"
 
 
 def decide(conn: duckdb.DuckDBPyConnection, submission_id: int, findings: list[Finding]) -> str:

@@ -1,10 +1,12 @@
-"""Validate a staged submission with Great Expectations, inside DuckDB; rules in expectations/."""
+"""Validate a batch of staged submissions with Great Expectations, inside DuckDB; rules in expectations/."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +17,7 @@ import polars as pl
 import yaml
 
 from ipwatch import warehouse
-from ipwatch.load import Finding
+from ipwatch.finding import Finding
 from ipwatch.suite import SUITE_FILE
 
 if TYPE_CHECKING:
@@ -45,7 +47,12 @@ def rules(path: Path = SUITE_FILE) -> list[Rule]:
 
 
 class Validator:
-    """A GX ephemeral context whose SQL datasource runs on whichever warehouse connection is current."""
+    """A GX ephemeral context whose SQL datasource runs on the warehouse connection it is bound to.
+
+    Building the context takes about a second, so one validator serves every run of a process on a workspace.
+    GX makes its SQLAlchemy engine once, at set-up; the engine asks `creator` for a connection at each query,
+    which hands it a cursor of the connection bound for the current batch (`bound`), never a stale one.
+    """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, rules_file: Path = SUITE_FILE,
                  results_dir: Path | None = None):
@@ -53,76 +60,127 @@ class Validator:
         from great_expectations.core.partitioners import PartitionerColumnValue
         from sqlalchemy.pool import NullPool
 
-        from ipwatch.gx_duckdb import BufferedConnection
-
-        self.conn = conn
         self.rules = {r.id: r for r in rules(rules_file)}
         self.version = hashlib.sha256(rules_file.read_bytes()).hexdigest()[:12]
+        self._conn: duckdb.DuckDBPyConnection | None = None
         context = gx_context(results_dir)
-        source = context.data_sources.add_sql(
-            "warehouse", connection_string="duckdb://", create_temp_table=False,
-            kwargs={"creator": lambda: BufferedConnection(self.conn.cursor()), "poolclass": NullPool},
-        )
-        batches = source.add_table_asset("submission_rows", table_name="submission_rows").add_batch_definition(
-            "by_submission", partitioner=PartitionerColumnValue(column_name="submission_id"),
-            validate_partitioner=False,
+        with self.bound(conn):  # GX tries the connection as it adds the source and the table
+            source = context.data_sources.add_sql(
+                "warehouse", connection_string="duckdb://", create_temp_table=False,
+                kwargs={"creator": self._cursor, "poolclass": NullPool},
+            )
+            asset = source.add_table_asset("batch_rows", table_name="batch_rows")
+        batches = asset.add_batch_definition(
+            "by_batch", partitioner=PartitionerColumnValue(column_name="batch_id"), validate_partitioner=False,
         )
         suite = context.suites.add(expectation_suite(self.rules.values()))
         self.definition = context.validation_definitions.add(
             gx.ValidationDefinition(name="submission_rows", data=batches, suite=suite)
         )
 
-    def run(self, conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
-        """Every finding of every rule for one submission."""
+    def _cursor(self) -> object:
+        from ipwatch.gx_duckdb import BufferedConnection
+
+        if self._conn is None:
+            raise RuntimeError("validator used outside Validator.bound")
+        return BufferedConnection(self._conn.cursor())
+
+    @contextmanager
+    def bound(self, conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """GX's queries go to `conn` for the duration."""
+        self._conn = conn
+        try:
+            yield
+        finally:
+            self._conn = None
+
+    def run(self, conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> dict[int, list[Finding]]:
+        """Every finding of every rule for each submission, validated together as one batch: each rule runs
+        once over all their rows (GX's batch), and its failing rows go back to their submission and line."""
         from great_expectations.core.run_identifier import RunIdentifier
 
-        self.conn = conn
+        if not submission_ids:
+            return {}
         started = datetime.now()
-        # The run's name finds it in Data Docs; GX keeps the whole result there (see gx_context).
-        result = self.definition.run(batch_parameters={"submission_id": submission_id},
-                                     result_format={"result_format": "COMPLETE"},
-                                     run_id=RunIdentifier(f"submission-{submission_id}", started.astimezone()))
-        findings, outcomes = [], []
+        batch_id = stage_batch(conn, submission_ids)
+        with self.bound(conn):
+            # The run's name finds it in Data Docs; GX keeps the whole result there (see gx_context).
+            result = self.definition.run(batch_parameters={"batch_id": batch_id},
+                                         result_format={"result_format": "COMPLETE"},
+                                         run_id=RunIdentifier(f"batch-{batch_id}", started.astimezone()))
+        failing = {rule_id: self.failing_rows(conn, batch_id, rule_id, outcome)
+                   for rule_id, outcome in self.outcomes(result)}
+        findings = {sid: [] for sid in submission_ids}
+        for rule_id, rows in failing.items():
+            rule = self.rules[rule_id]
+            for row in rows:
+                line = None if row["line"] is None else int(row["line"])
+                findings[int(row["submission_id"])].append(Finding(
+                    rule.id, rule.severity, line, rule.column, None if row["value"] is None else str(row["value"]),
+                    rule.message))
+        record_runs(conn, batch_id, self.version, started, failing, self.rules)
+        return {sid: sorted(found, key=lambda f: (f.line is None, f.line or 0, f.rule))
+                for sid, found in findings.items()}
+
+    def outcomes(self, result: object) -> Iterator[tuple[str, object]]:
+        """(rule id, GX outcome) of each expectation; a rule that could not run stops the batch."""
         for outcome in result.results:
-            rule = self.rules[outcome.expectation_config.meta["rule"]]
+            rule_id = outcome.expectation_config.meta["rule"]
             info = outcome.exception_info or {}
             errors = [info] if "raised_exception" in info else list(info.values())
             raised = [e["exception_message"] for e in errors if e.get("raised_exception")]
             if raised:
-                raise RuntimeError(f"validation rule {rule.id} could not run: {raised[0]}")
-            outcomes.append({"rule": rule.id, "severity": rule.severity, "success": outcome.success,
-                             "failing_rows": outcome.result.get("observed_value") or 0})
-            if outcome.success:
-                continue
-            rows = outcome.result["details"]["unexpected_rows"]
-            for row in rows:
-                line = None if row["line"] is None else int(row["line"])
-                findings.append(Finding(rule.id, rule.severity, line, rule.column,
-                                        None if row["value"] is None else str(row["value"]), rule.message))
-            unlisted = outcome.result["observed_value"] - len(rows)
-            if unlisted > 0:  # GX returns at most MAX_RESULT_RECORDS (200) rows per expectation
-                findings.append(Finding(rule.id, rule.severity, None, rule.column, None,
-                                        f"另有{unlisted}行同类问题未逐行列出 ({unlisted} more rows not listed): "
-                                        + rule.message))
-        record_run(conn, submission_id, self.version, started, outcomes)
-        return sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.rule))
+                raise RuntimeError(f"validation rule {rule_id} could not run: {raised[0]}")
+            yield rule_id, outcome
+
+    def failing_rows(self, conn: duckdb.DuckDBPyConnection, batch_id: int, rule_id: str, outcome: object) -> list:
+        """The rows GX found failing; all of them, where GX listed only its first MAX_RESULT_RECORDS (200)."""
+        if outcome.success:
+            return []
+        rows = outcome.result["details"]["unexpected_rows"]
+        if outcome.result["observed_value"] > len(rows):  # the same query, read whole
+            frame = conn.execute(batch_query(self.rules[rule_id].query, batch_id)).pl()
+            rows = frame.to_dicts()
+        return rows
 
 
-def record_run(conn: duckdb.DuckDBPyConnection, submission_id: int, version: str, started: datetime,
-               outcomes: list[dict]) -> int:
-    """Keep the run and each rule's outcome, so an auditor sees what was checked, with which suite, when."""
+def batch_query(query: str, batch_id: int) -> str:
+    """A rule's query with `{batch}` as GX substitutes it: the rows of one batch."""
+    batch = f"(select * from batch_rows where batch_id = {int(batch_id)})"
+    return query.replace("{batch}", batch).replace("{{", "{").replace("}}", "}")
+
+
+def stage_batch(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> int:
+    """Put the submissions in a new validation batch; returns its id."""
     with warehouse.transaction(conn):
-        (run_id,) = conn.execute(warehouse.sql("record_validation_run"), {
-            "submission_id": submission_id, "suite_version": version, "started_at": started,
-            "finished_at": datetime.now(), "rules": len(outcomes),
-            "failed_rules": sum(not o["success"] for o in outcomes),
-            "failing_rows": sum(o["failing_rows"] for o in outcomes),
-        }).fetchone()
-        warehouse.append_rows(conn, "validation_rule_outcomes", pl.DataFrame(
-            [{"run_id": run_id, **o} for o in outcomes],
-            schema={"run_id": pl.Int32, "rule": pl.String, "severity": pl.String, "success": pl.Boolean,
-                    "failing_rows": pl.Int32}))
-    return run_id
+        (batch_id,) = conn.execute(warehouse.sql("next_validation_batch")).fetchone()
+        warehouse.append_rows(conn, "validation_batches", pl.DataFrame(
+            {"batch_id": [batch_id] * len(submission_ids), "submission_id": submission_ids},
+            schema={"batch_id": pl.Int32, "submission_id": pl.Int32}))
+    return batch_id
+
+
+def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, started: datetime,
+                failing: dict[str, list], rules: dict[str, Rule]) -> None:
+    """Keep each submission's run and each rule's outcome for it, so an auditor sees what was checked, with which
+    suite, when, and with which other files."""
+    members = [sid for (sid,) in conn.execute(warehouse.sql("batch_members"), {"batch_id": batch_id}).fetchall()]
+    counts = Counter((rule_id, int(row["submission_id"])) for rule_id, rows in failing.items() for row in rows)
+    finished = datetime.now()
+    with warehouse.transaction(conn):
+        for sid in members:
+            outcomes = [{"rule": r.id, "severity": r.severity, "success": counts.get((r.id, sid), 0) == 0,
+                         "failing_rows": counts.get((r.id, sid), 0)} for r in rules.values()]
+            (run_id,) = conn.execute(warehouse.sql("record_validation_run"), {
+                "submission_id": sid, "batch_id": batch_id, "suite_version": version, "started_at": started,
+                "finished_at": finished, "rules": len(outcomes),
+                "failed_rules": sum(not o["success"] for o in outcomes),
+                "failing_rows": sum(o["failing_rows"] for o in outcomes),
+            }).fetchone()
+            warehouse.append_rows(conn, "validation_rule_outcomes", pl.DataFrame(
+                [{"run_id": run_id, **o} for o in outcomes],
+                schema={"run_id": pl.Int32, "rule": pl.String, "severity": pl.String, "success": pl.Boolean,
+                        "failing_rows": pl.Int32}))
 
 
 def gx_context(results_dir: Path | None) -> EphemeralDataContext:
@@ -161,12 +219,12 @@ def expectation_suite(rules: Iterable[Rule]) -> ExpectationSuite:
 _validators: dict[Path | None, Validator] = {}
 
 
-def run(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
-    """Validate one submission; its GX result is kept under the warehouse's folder, in gx/validations/."""
+def run(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> dict[int, list[Finding]]:
+    """Validate submissions as one batch; its GX result is kept under the warehouse's folder, in gx/validations/."""
     folder = warehouse.folder(conn)
     if folder not in _validators:
         _validators[folder] = Validator(conn, results_dir=folder and results_dir(folder))
-    return _validators[folder].run(conn, submission_id)
+    return _validators[folder].run(conn, submission_ids)
 
 
 def results_dir(home: Path) -> Path:

@@ -11,3 +11,6 @@ create table if not exists validation_runs (
     failed_rules integer not null,
     failing_rows integer not null
 );
+
+-- the batch the submission was validated in (its GX run is named batch-<batch_id>)
+alter table validation_runs add column if not exists batch_id integer;

@@ -47,8 +47,28 @@ def write_csv(path: Path, rows: list[str], header: str = "region_code,period,ind
 
 
 def submit(conn, ws: config.Workspace, catalogue: cat.Catalogue, path: Path, office: str) -> str:
-    """Receive, validate and decide a file through the functions the ingest flow names; returns the status."""
-    from ipwatch import ingest, load, validate
+    """A file through the intake pipeline, as the flows take it; returns its status."""
+    return process(conn, ws, catalogue, [(path, office)])[0]["status"]
 
-    received = ingest.receive(conn, ws, path, office, catalogue)
-    return load.decide(conn, received.submission_id, validate.run(conn, received.submission_id))
+
+def process(conn, ws: config.Workspace, catalogue: cat.Catalogue, files: list[tuple[Path, str]]) -> list[dict]:
+    """Files (path, office) through the intake pipeline, as the flows take them; returns their outcomes."""
+    from ipwatch import pipeline
+
+    return pipeline.process(conn, ws, [pipeline.Incoming(p, o) for p, o in files], catalogue)
+
+
+def through(conn, ws: config.Workspace, path: Path, office: str, last: str, catalogue: cat.Catalogue | None = None):
+    """A file through the intake pipeline's stages up to and including `last`, as a run that stopped there would
+    leave it; returns its pipeline entry."""
+    from ipwatch import pipeline
+
+    names = [stage.__name__ for stage in pipeline.STAGES]
+    stages = pipeline.STAGES[:names.index(last) + 1]
+    batch = pipeline.run(conn, ws, pipeline.Batch.of([pipeline.Incoming(path, office)], catalogue), stages=stages)
+    return batch.entries[0]
+
+
+def checked(conn, ws: config.Workspace, catalogue: cat.Catalogue, path: Path, office: str = "340100"):
+    """A file validated but left undecided: its pipeline entry, findings and all."""
+    return through(conn, ws, path, office, "validate", catalogue)

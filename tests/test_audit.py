@@ -253,12 +253,12 @@ def test_report_builds_gx_data_docs_with_a_page_per_validation_run(conn, ws, cat
     html = audit.report(conn, tmp_path / "audit").read_text("utf-8")
     assert 'href="data_docs/index.html"' in html
     docs = tmp_path / "audit" / "data_docs"
-    [failed] = (docs / "validations" / "submission_rows" / "submission-1").rglob("*.html")
-    [passed] = (docs / "validations" / "submission_rows" / "submission-2").rglob("*.html")
+    [failed] = (docs / "validations" / "submission_rows" / "batch-1").rglob("*.html")
+    [passed] = (docs / "validations" / "submission_rows" / "batch-2").rglob("*.html")
     text = [re.sub(r"<[^>]+>|\s+", " ", page.read_text("utf-8")) for page in (failed, passed)]
     assert re.search(r"Unsuccessful Expectations\s+1\b", text[0]) and "[count_whole]" in text[0]
     assert re.search(r"Unsuccessful Expectations\s+0\b", text[1])
-    assert "submission-1" in (docs / "index.html").read_text("utf-8")
+    assert "batch-1" in (docs / "index.html").read_text("utf-8")
     # the auditor reaches a finding's GX page from its file name
     assert f'<a href="{failed.relative_to(tmp_path / "audit").as_posix()}"' in html
 

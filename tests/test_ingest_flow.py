@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from flows.ingest import ingest_flow
-from ipwatch import catalogue as cat
-from ipwatch import cli, config, ingest, load, warehouse
+from ipwatch import cli, config, load, warehouse
+from ipwatch.finding import Finding
 
-from .conftest import write_csv
+from .conftest import through, write_csv
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -90,7 +90,7 @@ def test_crash_after_receiving_is_completed_by_the_next_run(tmp_path, home):
     ws = config.workspace(home)
     ingest_flow([], office="340100", home=home)
     with warehouse.connect(ws.warehouse) as conn:
-        ingest.receive(conn, ws, path, "340100", cat.default())
+        through(conn, ws, path, "340100", "stage")
     [result] = ingest_flow([path], office="340100", home=home)
     assert (result["submission_id"], result["status"]) == (1, "accepted")
     assert current(home) == [("340102", "2025Q3", "pct_applications", 700.0)]
@@ -165,10 +165,10 @@ def test_inbox_run_leaves_the_inbox_to_a_run_already_at_work(tmp_path, home):
 
 def test_a_submission_decided_by_another_run_keeps_that_verdict(tmp_path, conn, ws):
     path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
-    received = ingest.receive(conn, ws, path, "340102", cat.default())
-    assert load.decide(conn, received.submission_id, []) == "accepted"
-    late = [load.Finding("value_numeric", "error", 2, "value", "x", "m")]  # the other run's late verdict
-    assert load.decide(conn, received.submission_id, late) == "accepted"
+    entry = through(conn, ws, path, "340102", "stage")
+    assert load.decide(conn, entry.submission_id, []) == "accepted"
+    late = [Finding("value_numeric", "error", 2, "value", "x", "m")]  # the other run's late verdict
+    assert load.decide(conn, entry.submission_id, late) == "accepted"
     assert conn.sql("select count(*) from observation_versions").fetchone() == (1,)
     assert conn.sql("select count(*) from validation_findings").fetchone() == (0,)
 
@@ -200,7 +200,7 @@ def test_crash_after_receiving_an_unreadable_file_is_completed_by_the_next_run(t
     ws = config.workspace(home)
     ingest_flow([], office="340100", home=home)
     with warehouse.connect(ws.warehouse) as conn:
-        ingest.receive(conn, ws, path, "340100", cat.default())
+        through(conn, ws, path, "340100", "stage")
     [result] = ingest_flow([path], office="340100", home=home)
     assert (result["submission_id"], result["status"], result["errors"][0]["rule"]) == (1, "rejected", "file_readable")
 

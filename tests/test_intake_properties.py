@@ -7,7 +7,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipwatch import ingest, load, validate
+from .conftest import process
 
 OUTCOMES = {"accepted", "accepted_with_warnings", "rejected", "duplicate"}
 HEADERS = ["region_code,period,indicator_code,value,unit,note",
@@ -27,11 +27,7 @@ def outcome(conn, ws, catalogue, tmp_path, content: bytes) -> str:
     """What the real intake path makes of these bytes."""
     path = tmp_path / f"f{next(counter)}.csv"
     path.write_bytes(content)
-    received = ingest.receive(conn, ws, path, "340100", catalogue)
-    if received.duplicate_of is not None:
-        return "duplicate"
-    findings = [received.unreadable] if received.unreadable else validate.run(conn, received.submission_id)
-    return load.decide(conn, received.submission_id, findings)
+    return process(conn, ws, catalogue, [(path, "340100")])[0]["status"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

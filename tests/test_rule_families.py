@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ipwatch import ingest, load, validate
+from ipwatch import load
 
-from .conftest import write_csv
+from .conftest import checked, write_csv
 
 HEFEI_COUNTIES = ("340102", "340103", "340104", "340111", "340121", "340122")
 
@@ -14,10 +14,10 @@ HEFEI_COUNTIES = ("340102", "340103", "340104", "340111", "340121", "340122")
 def run(conn, ws, catalogue, tmp_path, rows: list[str], name: str = "f.csv", accept: bool = False) -> list[tuple]:
     """The findings of a file of `rows` from Hefei's office, other than the completeness warning."""
     path = write_csv(tmp_path / name, rows)
-    received = ingest.receive(conn, ws, path, "340100", catalogue)
-    found = validate.run(conn, received.submission_id)
+    entry = checked(conn, ws, catalogue, path)
+    found = list(entry.findings)
     if accept:
-        load.decide(conn, received.submission_id, found)
+        load.decide(conn, entry.submission_id, found)
     return [(f.rule, f.severity, f.line, f.column) for f in found if f.rule != "required_indicator_reported"]
 
 

@@ -18,8 +18,9 @@ from prefect import flow
 from flows import hooks
 from flows.audit import audit_report_flow, write_report
 from flows.bulletin import bulletin_flow, render
-from flows.ingest import check, decide, ingest_flow, prepare, receive
+from flows.ingest import ingest_flow, prepare, process
 from ipwatch import config, reference, warehouse
+from ipwatch.pipeline import Incoming
 
 from .conftest import submit, write_csv
 
@@ -126,12 +127,12 @@ def test_busy_warehouse_is_retried_until_its_turn(tmp_path, monkeypatch):
     @flow
     def probe() -> object:
         path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,7,件,"])
-        return receive.with_options(retry_delay_seconds=0, retry_condition_fn=release_then_judge)(
-            ws, path, "340100", return_state=True)
+        return process.with_options(retry_delay_seconds=0, retry_condition_fn=release_then_judge)(
+            ws, [Incoming(path, "340100")], return_state=True)
 
     state = probe()
     assert asked == ["WarehouseBusy"]
-    assert state.is_completed() and state.result().rows == 1
+    assert state.is_completed() and state.result()[0]["rows"] == 1
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
@@ -144,7 +145,7 @@ def test_only_a_busy_warehouse_is_worth_a_retry():
     assert hooks.warehouse_busy(None, None, Failed(data=warehouse.WarehouseBusy("busy")))
     assert not hooks.warehouse_busy(None, None, Failed(data=ValueError("a bad file stays bad")))
     assert not hooks.warehouse_busy(None, None, Completed(data=1))
-    for step in (receive, check, decide, prepare, render, write_report):  # every task that opens the warehouse
+    for step in (process, prepare, render, write_report):  # every task that opens the warehouse
         assert (step.retries, step.retry_condition_fn) == (2, hooks.warehouse_busy), step.name
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ipwatch import ingest, suite, validate
+from ipwatch import suite, validate
 
-from .conftest import write_csv
+from .conftest import checked, write_csv
 
 
 def test_checked_in_suite_is_what_the_catalogue_generates(catalogue):
@@ -20,12 +20,12 @@ def test_every_indicator_has_its_bounds_in_the_suite(catalogue):
 
 def test_a_new_bound_in_the_catalogue_changes_the_rules_and_the_outcome(conn, ws, catalogue, tmp_path):
     path = write_csv(tmp_path / "f.csv", ["340102,2025Q3,patent_attorneys,900,人,"])
-    received = ingest.receive(conn, ws, path, "340100", catalogue)
-    assert validate.run(conn, received.submission_id) == []
+    entry = checked(conn, ws, catalogue, path)
+    assert entry.findings == ()
     attorneys = catalogue.indicators["patent_attorneys"]
     tighter = replace(catalogue, indicators={**catalogue.indicators,
                                              "patent_attorneys": replace(attorneys, bounds=(0, 500))})
     rules_file = suite.write(tighter, tmp_path / "submission_rows.yaml")
     assert suite.render(tighter) != suite.render(catalogue)
-    found = validate.Validator(conn, rules_file).run(conn, received.submission_id)
+    found = validate.Validator(conn, rules_file).run(conn, [entry.submission_id])[entry.submission_id]
     assert [(f.rule, f.line, f.value) for f in found] == [("value_in_bounds", 2, "900（合理范围 0–500 人）")]

@@ -1,0 +1,26 @@
+"""A finding: one failing cell of a submitted file, what rule it broke, and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failing cell: what rule, where in the file, and what to do. An error rejects the file; a warning holds
+    the value for audit."""
+
+    rule: str
+    severity: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+
+def verdict(findings: list[Finding]) -> str:
+    """A submission's status from its findings: any error rejects it whole; warnings are held for audit."""
+    errors = any(f.severity == "error" for f in findings)
+    return "rejected" if errors else "accepted_with_warnings" if findings else "accepted"

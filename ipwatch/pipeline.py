@@ -1,0 +1,241 @@
+"""Intake as a pipeline: a batch of submitted files through named stages, each a plain function of plain values.
+
+    STAGES = (receive, read, normalise, stage, validate, decide, release)
+
+`process(conn, ws, files)` is the one way in, whatever door a file came by: the CLI, the inbox flow and the tests
+call it; the flows hand each stage to Prefect as a task of the same name. Files are processed in waves: the
+k-th file of every office together (`waves`), so that an office's later file is judged after its earlier one
+is decided, exactly as if they had come one at a time; within a wave each file is judged as if it had come
+alone, against the warehouse as it stood.
+
+Crash safety: a file is archived before anything else (receive), registered with its rows in one transaction
+(stage), and decided in one transaction per file after its quarantine copy is written (decide); a rerun finds a
+file registered but undecided and takes it up again, or a file decided and records the same bytes as a
+duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ipwatch import catalogue as cat
+from ipwatch import config, inbox, ingest, intake, load
+from ipwatch import normalise as normalising
+from ipwatch import validate as validating
+from ipwatch.finding import Finding, verdict
+from ipwatch.reading import RawTable, ReadError
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A file handed in, by the office that submits it; `from_inbox` files leave the inbox once decided."""
+
+    path: Path
+    office: str
+    from_inbox: bool = False
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file's way through the stages: what is known of it so far."""
+
+    incoming: Incoming
+    stored: Path | None = None  # the archived copy: the bytes that are read and judged
+    sha256: str | None = None
+    submission_id: int | None = None
+    resumed: bool = False  # registered by a run that stopped before deciding it
+    duplicate_of: int | None = None
+    original_status: str | None = None
+    source: RawTable | None = None
+    rows: int = 0
+    findings: tuple[Finding, ...] = ()
+    status: str | None = None  # set once decided
+
+    @property
+    def path(self) -> Path:
+        return self.incoming.path
+
+    @property
+    def readable(self) -> bool:
+        """Read and normalised without a fault of the file as a whole."""
+        return self.source is not None
+
+    @property
+    def sheet(self) -> str | None:
+        return self.source.sheet if self.source else None
+
+    @property
+    def letters(self) -> dict[str, str]:
+        return self.source.letters if self.source else {}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The files of one wave and, once normalised, all their rows in one frame (`entry` indexes `entries`)."""
+
+    entries: tuple[Entry, ...]
+    rows: pl.DataFrame = field(default_factory=normalising.empty)
+    catalogue: cat.Catalogue | None = None
+
+    @classmethod
+    def of(cls, files: list[Incoming], catalogue: cat.Catalogue | None = None) -> Batch:
+        """A batch of files not yet received."""
+        return cls(entries=tuple(Entry(f) for f in files), catalogue=catalogue)
+
+    def with_entries(self, entries: list[Entry], **changes: object) -> Batch:
+        return replace(self, entries=tuple(entries), **changes)
+
+    def open(self) -> list[int]:
+        """Indexes of the entries still to be decided."""
+        return [i for i, e in enumerate(self.entries) if e.status is None]
+
+
+def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
+    """Keep a byte-for-byte copy of each file, then recognise bytes this office sent before: a duplicate is
+    recorded at once with what became of the original; a file a stopped run registered is taken up again."""
+    entries = []
+    for entry in batch.entries:
+        stored, sha = ingest.archive(ws, entry.path.name, entry.path.read_bytes())
+        entry = replace(entry, stored=stored, sha256=sha)
+        prior = load.previous(conn, sha, entry.incoming.office)
+        if prior and prior[1] == "received":
+            entry = replace(entry, submission_id=prior[0], resumed=True)
+        elif prior:
+            duplicate = load.record_received(conn, entry.path.name, sha, entry.incoming.office, stored,
+                                             intake.empty_rows(), status="duplicate")
+            entry = replace(entry, submission_id=duplicate, duplicate_of=prior[0], original_status=prior[1],
+                            findings=tuple(load.findings_of(conn, prior[0])), status="duplicate")
+        entries.append(entry)
+    return batch.with_entries(entries)
+
+
+def read(batch: Batch) -> Batch:
+    """Read each archived file as a table of text cells, within the limits; a file that cannot be read gets one
+    finding saying why, and is rejected."""
+    entries = list(batch.entries)
+    for i in batch.open():
+        try:
+            entries[i] = replace(entries[i], source=intake.read(entries[i].stored))
+        except ReadError as exc:
+            entries[i] = replace(entries[i], findings=(
+                Finding("file_readable", "error", exc.line, exc.column, None, str(exc)),))
+    return batch.with_entries(entries)
+
+
+def normalise(batch: Batch) -> Batch:
+    """Every readable file's rows, typed and converted to the indicators' units, in one frame."""
+    catalogue = batch.catalogue or cat.default()
+    frames = [normalising.rows(batch.entries[i].source, catalogue).with_columns(entry=pl.lit(i, pl.Int32))
+              for i in batch.open() if batch.entries[i].readable]
+    rows = pl.concat(frames) if frames else normalising.empty().with_columns(entry=pl.lit(0, pl.Int32))
+    counts = dict(rows.group_by("entry").len().iter_rows())
+    entries = [replace(e, rows=counts.get(i, 0)) for i, e in enumerate(batch.entries)]
+    return batch.with_entries(entries, rows=rows)
+
+
+def stage(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
+    """Register each new file with its rows, one transaction each (the warehouse never holds half a file)."""
+    entries = list(batch.entries)
+    for i in batch.open():
+        entry = entries[i]
+        if entry.resumed:
+            continue  # its rows were registered by the run that stopped
+        rows = batch.rows.filter(pl.col("entry") == i).drop("entry")
+        submission_id = load.record_received(conn, entry.path.name, entry.sha256, entry.incoming.office,
+                                             entry.stored, rows, details=details(entry.source))
+        entries[i] = replace(entry, submission_id=submission_id)
+    return batch.with_entries(entries)
+
+
+def details(source: RawTable | None) -> dict:
+    """How a file was read, as the submission records it."""
+    if source is None:
+        return {}
+    letters = json.dumps(source.letters, ensure_ascii=False) if source.letters else None
+    return {"kind": source.kind, "encoding": source.encoding, "sheet": source.sheet, "column_letters": letters,
+            **source.form}
+
+
+def validate(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
+    """Run the Great Expectations suite once over every readable file of the batch."""
+    entries = list(batch.entries)
+    readable = [i for i in batch.open() if entries[i].readable]
+    found = validating.run(conn, [entries[i].submission_id for i in readable])
+    for i in readable:
+        entries[i] = replace(entries[i], findings=tuple(found[entries[i].submission_id]))
+    return batch.with_entries(entries)
+
+
+def decide(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
+    """Each file's verdict from its findings, one transaction each; a rejected file goes to quarantine first, so
+    that a stop between the two leaves it undecided and the rerun writes the same quarantine files again."""
+    entries = list(batch.entries)
+    for i in batch.open():
+        entry = entries[i]
+        findings = list(entry.findings)
+        if verdict(findings) == "rejected":
+            ingest.quarantine(ws, entry, findings)
+        entries[i] = replace(entry, status=load.decide(conn, entry.submission_id, findings))
+    return batch.with_entries(entries)
+
+
+def release(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
+    """Take the decided files that came from the inbox out of it (their bytes are in the archive)."""
+    for entry in batch.entries:
+        if entry.incoming.from_inbox and entry.status is not None:
+            inbox.clear(entry.path)
+    return batch
+
+
+STAGES = (receive, read, normalise, stage, validate, decide, release)
+# The stages that work on the files alone (no warehouse, no workspace): they take and return the batch only.
+FILE_STAGES = (read, normalise)
+
+Step = Callable[..., Batch]
+
+
+def call(stage_fn: Step, *args: object) -> Batch:
+    """Run a stage as it is (the flows pass a step that runs it as a Prefect task)."""
+    return stage_fn(*args)
+
+
+def waves(files: list[Incoming]) -> list[list[int]]:
+    """The positions of the k-th file of every office, for k = 0, 1, ...: one wave each."""
+    grouped: list[list[int]] = []
+    seen: dict[str, int] = {}
+    for n, incoming in enumerate(files):
+        k = seen.get(incoming.office, 0)
+        seen[incoming.office] = k + 1
+        if k == len(grouped):
+            grouped.append([])
+        grouped[k].append(n)
+    return grouped
+
+
+def run(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch, stages: tuple = STAGES,
+        step: Step = call) -> Batch:
+    """A batch through the stages, in order."""
+    for stage_fn in stages:
+        batch = step(stage_fn, batch) if stage_fn in FILE_STAGES else step(stage_fn, conn, ws, batch)
+    return batch
+
+
+def process(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, files: list[Incoming],
+            catalogue: cat.Catalogue | None = None, step: Step = call) -> list[dict]:
+    """Take files through every stage, wave by wave; returns each file's outcome in the order given."""
+    outcomes: dict[int, dict] = {}
+    for wave in waves(files):
+        batch = run(conn, ws, Batch.of([files[n] for n in wave], catalogue), step=step)
+        outcomes.update(zip(wave, map(outcome, batch.entries), strict=True))
+    return [outcomes[n] for n in range(len(files))]
+
+
+def outcome(entry: Entry) -> dict:
+    """What became of a file, as `ipwatch ingest --json` prints it."""
+    return {**ingest.result(entry, entry.status, list(entry.findings)), "office": entry.incoming.office}

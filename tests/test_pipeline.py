@@ -1,0 +1,114 @@
+"""The intake pipeline: named stages over a batch of files, each file judged as if it had come alone."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ipwatch import config, pipeline, reference, warehouse
+from ipwatch.pipeline import Incoming
+
+from .conftest import process, write_csv
+
+# Hefei's counties; the city's office (340100) reports for all of them.
+HISTORY = [
+    "340102,2025Q2,patent_applications,100,件,",
+    "340103,2025Q2,patent_applications,100,件,",
+    "340104,2025Q3,patent_applications,100,件,",
+    "340111,2025Q3,patent_applications,105,件,",
+    "340121,2025Q3,patent_applications,110,件,",
+    "340122,2025Q3,patent_applications,115,件,",
+]
+
+
+def workspace_with_history(tmp_path: Path, catalogue) -> config.Workspace:
+    ws = config.workspace(tmp_path / "base")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        [history] = process(conn, ws, catalogue, [(write_csv(tmp_path / "history.csv", HISTORY), "340100")])
+    assert history["status"].startswith("accepted")
+    return ws
+
+
+def copy_of(ws: config.Workspace, home: Path) -> config.Workspace:
+    shutil.copytree(ws.home, home)
+    return config.workspace(home)
+
+
+def quarter_files(tmp_path: Path) -> list[tuple[Path, str]]:
+    """2025Q3 from two county offices and from the city, in one drop."""
+    return [
+        (write_csv(tmp_path / "a.csv", ["340102,2025Q3,patent_applications,5000,件,"]), "340102"),
+        (write_csv(tmp_path / "b.csv", ["340103,2025Q3,patent_applications,100,件,"]), "340103"),
+        (write_csv(tmp_path / "c.csv", ["340100,2025Q3,patent_applications,1000,件,"]), "340100"),
+    ]
+
+
+def judged(results: list[dict]) -> list[list[tuple]]:
+    """Each file's findings, as comparable values."""
+    return [sorted((f["rule"], f["line"], f["column"], f["value"]) for f in r["errors"] + r["warnings"])
+            for r in results]
+
+
+def run_alone(ws: config.Workspace, catalogue, files: list[tuple[Path, str]]) -> list[dict]:
+    with warehouse.connect(ws.warehouse) as conn:
+        return process(conn, ws, catalogue, files)
+
+
+def test_a_batch_judges_each_file_as_if_it_came_alone(tmp_path, catalogue):
+    base = workspace_with_history(tmp_path, catalogue)
+    files = quarter_files(tmp_path)
+    together = run_alone(copy_of(base, tmp_path / "together"), catalogue, files)
+    alone = [run_alone(copy_of(base, tmp_path / f"alone{n}"), catalogue, [f])[0] for n, f in enumerate(files)]
+    assert judged(together) == judged(alone)
+    assert [r["status"] for r in together] == [r["status"] for r in alone]
+    # by hand: 340102's 5000 against its peers 100, 105, 110, 115 and itself: median 110, MAD 5
+    [outlier] = judged(together)[0]
+    assert outlier[0] == "peer_outlier" and "同级中位数 110" in outlier[3]
+    # the city's 1000 is above its counties' accepted 430: the counties' files of the same drop do not count
+    assert "children_within_parent" not in {rule for rule, *_ in judged(together)[2]}
+
+
+def test_one_at_a_time_the_same_files_would_see_each_other(tmp_path, catalogue):
+    """The control for the test above: its files do interact when each is decided before the next is read."""
+    base = workspace_with_history(tmp_path, catalogue)
+    ws = copy_of(base, tmp_path / "sequential")
+    with warehouse.connect(ws.warehouse) as conn:
+        one_by_one = [process(conn, ws, catalogue, [f])[0] for f in quarter_files(tmp_path)]
+    assert "children_within_parent" in {rule for rule, *_ in judged(one_by_one)[2]}
+
+
+def test_the_files_of_a_drop_are_validated_in_one_batch(tmp_path, catalogue):
+    ws = copy_of(workspace_with_history(tmp_path, catalogue), tmp_path / "w")
+    run_alone(ws, catalogue, quarter_files(tmp_path))
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        batches = conn.sql("select batch_id, count(*) from validation_runs group by all order by all").fetchall()
+    assert batches == [(1, 1), (2, 3)]  # the history file, then the three of the drop together
+
+
+def test_an_offices_later_file_is_judged_after_its_earlier_one(conn, ws, catalogue, tmp_path):
+    q2 = write_csv(tmp_path / "q2.csv", ["340102,2025Q2,patent_applications,300,件,"])
+    q3 = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,patent_applications,200,件,"])  # year-to-date fell
+    results = process(conn, ws, catalogue, [(q2, "340102"), (q3, "340102")])
+    assert [w["rule"] for w in results[1]["warnings"]] == ["ytd_not_falling"]
+
+
+def test_waves_take_the_kth_file_of_every_office_together():
+    files = [Incoming(Path(name), office) for name, office in
+             [("a1", "A"), ("a2", "A"), ("b1", "B"), ("a3", "A"), ("c1", "C"), ("b2", "B")]]
+    assert pipeline.waves(files) == [[0, 2, 4], [1, 5], [3]]
+
+
+def test_outcomes_come_back_in_the_order_given(conn, ws, catalogue, tmp_path):
+    first = write_csv(tmp_path / "1.csv", ["340102,2025Q2,pct_applications,1,件,"])
+    second = write_csv(tmp_path / "2.csv", ["340102,2025Q3,pct_applications,2,件,"])
+    third = write_csv(tmp_path / "3.csv", ["340103,2025Q3,pct_applications,3,件,"])
+    results = process(conn, ws, catalogue, [(first, "340102"), (second, "340102"), (third, "340103")])
+    assert [Path(r["file"]).name for r in results] == ["1.csv", "2.csv", "3.csv"]
+    assert [r["office"] for r in results] == ["340102", "340102", "340103"]
+
+
+def test_the_same_bytes_twice_in_one_drop_are_a_duplicate(conn, ws, catalogue, tmp_path):
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,1,件,"])
+    results = process(conn, ws, catalogue, [(path, "340102"), (path, "340102")])
+    assert [r["status"] for r in results] == ["accepted", "duplicate"]
