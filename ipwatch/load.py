@@ -1,9 +1,9 @@
-"""Record submissions, their rows and findings, and accept their values: each step one transaction."""
+"""Record submissions, their rows and findings, and accept their values: a whole batch at a time, each step one
+transaction, so the warehouse never holds half a submission or half a decision."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -11,52 +11,74 @@ import polars as pl
 from ipwatch import warehouse
 from ipwatch.finding import Finding, verdict
 
-
-def previous(conn: duckdb.DuckDBPyConnection, sha256: str, office: str) -> tuple[int, str, int] | None:
-    """(submission_id, status, row_count) of an earlier submission of the same bytes by the same office."""
-    return conn.execute(warehouse.sql("submission_by_sha"), {"sha256": sha256, "office_code": office}).fetchone()
-
-
 SUBMISSION_DETAILS = ("kind", "encoding", "sheet", "column_letters", "reporting_unit", "reporter", "phone",
                       "reported_on")
+SUBMISSIONS_SCHEMA = {"submission_id": pl.Int32, "received_at": pl.Datetime("us"), "row_count": pl.Int32,
+                      **{k: pl.String for k in ("file_name", "sha256", "office_code", "stored_path", "status",
+                                                *SUBMISSION_DETAILS)}}
+FINDINGS_SCHEMA = {"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "line": pl.Int32,
+                   "column": pl.String, "value": pl.String, "message": pl.String}
 
 
-def record_received(conn: duckdb.DuckDBPyConnection, file_name: str, sha256: str, office: str,
-                    stored: Path, rows: pl.DataFrame, status: str = "received", details: dict | None = None) -> int:
-    """Register a received file, how it was read, and its rows; returns the submission id."""
-    details = details or {}
+def previous(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    """(sha256, office) -> (submission_id, status) of the latest earlier submission of the same bytes by the same
+    office, for those that have one."""
+    keys = pl.DataFrame(files, schema={"sha256": pl.String, "office_code": pl.String}, orient="row")
+    found = query_with(conn, "submissions_by_sha", keys=keys)
+    return {(sha, office): (sid, status) for sha, office, sid, status in found.iter_rows()}
+
+
+def query_with(conn: duckdb.DuckDBPyConnection, name: str, **frames: pl.DataFrame) -> pl.DataFrame:
+    """Run sql/<name>.sql over polars frames registered under the given names."""
+    for key, frame in frames.items():
+        conn.register(key, frame)
+    try:
+        return conn.execute(warehouse.sql(name)).pl()
+    finally:
+        for key in frames:
+            conn.unregister(key)
+
+
+def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.DataFrame]) -> list[int]:
+    """Register received files (file_name, sha256, office_code, stored_path, status and SUBMISSION_DETAILS) with
+    their rows, in one transaction; returns their submission ids, in order."""
+    if not files:
+        return []
     with warehouse.transaction(conn):
-        (submission_id,) = conn.execute(warehouse.sql("record_submission"), {
-            "file_name": file_name, "sha256": sha256, "office_code": office, "received_at": datetime.now(),
-            "status": status, "row_count": rows.height, "stored_path": str(stored),
-            **{key: details.get(key) for key in SUBMISSION_DETAILS},
-        }).fetchone()
-        warehouse.append_rows(conn, "submission_rows", rows.with_columns(submission_id=pl.lit(submission_id)))
-    return submission_id
+        ids = conn.execute(warehouse.sql("next_submission_ids"), {"n": len(files)}).pl()["submission_id"].to_list()
+        now = datetime.now()
+        submissions = pl.DataFrame([{
+            "submission_id": sid, "received_at": now, "row_count": part.height,
+            **{k: f.get(k) for k in ("file_name", "sha256", "office_code", "stored_path", "status",
+                                     *SUBMISSION_DETAILS)},
+        } for sid, f, part in zip(ids, files, rows, strict=True)], schema=SUBMISSIONS_SCHEMA)
+        warehouse.append_rows(conn, "submissions", submissions)
+        parts = [part.with_columns(submission_id=pl.lit(sid, pl.Int32)) for sid, part in zip(ids, rows, strict=True)]
+        warehouse.append_rows(conn, "submission_rows", pl.concat(parts, how="diagonal_relaxed"))
+    return ids
 
 
-def decide(conn: duckdb.DuckDBPyConnection, submission_id: int, findings: list[Finding]) -> str:
-    """Store findings and the verdict; accepted rows become current. Returns the status.
+def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) -> dict[int, str]:
+    """Store each submission's findings and verdict; accepted rows become current. Returns each status.
 
     Only a submission still `received` is decided: if another run (an overlapping manual ingest of the same
     bytes) decided it first, its verdict stands and is returned, and nothing is written twice.
     """
-    status = verdict(findings)
-    frame = pl.DataFrame(
-        [{"submission_id": submission_id, **f.__dict__} for f in findings],
-        schema={"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "line": pl.Int32,
-                "column": pl.String, "value": pl.String, "message": pl.String},
-    )
+    if not findings:
+        return {}
+    verdicts = pl.DataFrame([(sid, verdict(found)) for sid, found in findings.items()],
+                            schema={"submission_id": pl.Int32, "status": pl.String}, orient="row")
     with warehouse.transaction(conn):
-        (current,) = conn.execute(warehouse.sql("submission_status"), {"submission_id": submission_id}).fetchone()
-        if current != "received":
-            return current
-        conn.execute(warehouse.sql("clear_findings"), {"submission_id": submission_id})
-        warehouse.append_rows(conn, "validation_findings", frame)
-        if status != "rejected":
-            conn.execute(warehouse.sql("accept_submission"), {"submission_id": submission_id})
-        conn.execute(warehouse.sql("set_submission_status"), {"status": status, "submission_id": submission_id})
-    return status
+        current = dict(query_with(conn, "submission_statuses", verdicts=verdicts).iter_rows())
+        open_ids = [sid for sid in findings if current[sid] == "received"]
+        todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
+        found = pl.DataFrame([{"submission_id": sid, **f.__dict__} for sid in open_ids for f in findings[sid]],
+                             schema=FINDINGS_SCHEMA)
+        query_with(conn, "clear_findings", verdicts=todo)
+        warehouse.append_rows(conn, "validation_findings", found)
+        query_with(conn, "accept_submissions", verdicts=todo)
+        query_with(conn, "set_submission_statuses", verdicts=todo)
+    return {sid: dict(todo.iter_rows()).get(sid, current[sid]) for sid in findings}
 
 
 def findings_of(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:

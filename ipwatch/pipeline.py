@@ -102,17 +102,28 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     entries = []
     for entry in batch.entries:
         stored, sha = ingest.archive(ws, entry.path.name, entry.path.read_bytes())
-        entry = replace(entry, stored=stored, sha256=sha)
-        prior = load.previous(conn, sha, entry.incoming.office)
-        if prior and prior[1] == "received":
-            entry = replace(entry, submission_id=prior[0], resumed=True)
-        elif prior:
-            duplicate = load.record_received(conn, entry.path.name, sha, entry.incoming.office, stored,
-                                             intake.empty_rows(), status="duplicate")
-            entry = replace(entry, submission_id=duplicate, duplicate_of=prior[0], original_status=prior[1],
-                            findings=tuple(load.findings_of(conn, prior[0])), status="duplicate")
-        entries.append(entry)
+        entries.append(replace(entry, stored=stored, sha256=sha))
+    prior = load.previous(conn, [(e.sha256, e.incoming.office) for e in entries])
+    duplicates = []
+    for i, entry in enumerate(entries):
+        sid, status = prior.get((entry.sha256, entry.incoming.office), (None, None))
+        if status == "received":
+            entries[i] = replace(entry, submission_id=sid, resumed=True)
+        elif sid is not None:
+            entries[i] = replace(entry, duplicate_of=sid, original_status=status, status="duplicate",
+                                 findings=tuple(load.findings_of(conn, sid)))
+            duplicates.append(i)
+    ids = load.register(conn, [registration(entries[i], "duplicate") for i in duplicates],
+                        [normalising.empty()] * len(duplicates))
+    for i, sid in zip(duplicates, ids, strict=True):
+        entries[i] = replace(entries[i], submission_id=sid)
     return batch.with_entries(entries)
+
+
+def registration(entry: Entry, status: str) -> dict:
+    """A file's submission record: who sent what, where its copy is, and how it was read."""
+    return {"file_name": entry.path.name, "sha256": entry.sha256, "office_code": entry.incoming.office,
+            "stored_path": str(entry.stored), "status": status, **details(entry.source)}
 
 
 def read(batch: Batch) -> Batch:
@@ -140,16 +151,14 @@ def normalise(batch: Batch) -> Batch:
 
 
 def stage(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
-    """Register each new file with its rows, one transaction each (the warehouse never holds half a file)."""
+    """Register the new files with their rows, all in one transaction (the warehouse never holds half a file)."""
     entries = list(batch.entries)
-    for i in batch.open():
-        entry = entries[i]
-        if entry.resumed:
-            continue  # its rows were registered by the run that stopped
-        rows = batch.rows.filter(pl.col("entry") == i).drop("entry")
-        submission_id = load.record_received(conn, entry.path.name, entry.sha256, entry.incoming.office,
-                                             entry.stored, rows, details=details(entry.source))
-        entries[i] = replace(entry, submission_id=submission_id)
+    new = [i for i in batch.open() if not entries[i].resumed]  # a resumed file's rows are registered already
+    by_entry = batch.rows.partition_by("entry", as_dict=True, include_key=False)
+    rows = [by_entry.get((i,), normalising.empty()) for i in new]
+    ids = load.register(conn, [registration(entries[i], "received") for i in new], rows)
+    for i, sid in zip(new, ids, strict=True):
+        entries[i] = replace(entries[i], submission_id=sid)
     return batch.with_entries(entries)
 
 
@@ -173,15 +182,15 @@ def validate(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch
 
 
 def decide(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
-    """Each file's verdict from its findings, one transaction each; a rejected file goes to quarantine first, so
-    that a stop between the two leaves it undecided and the rerun writes the same quarantine files again."""
+    """Each file's verdict from its findings, recorded in one transaction; a rejected file goes to quarantine first,
+    so that a stop between the two leaves it undecided and the rerun writes the same quarantine files again."""
     entries = list(batch.entries)
     for i in batch.open():
-        entry = entries[i]
-        findings = list(entry.findings)
-        if verdict(findings) == "rejected":
-            ingest.quarantine(ws, entry, findings)
-        entries[i] = replace(entry, status=load.decide(conn, entry.submission_id, findings))
+        if verdict(list(entries[i].findings)) == "rejected":
+            ingest.quarantine(ws, entries[i], list(entries[i].findings))
+    statuses = load.decide(conn, {entries[i].submission_id: list(entries[i].findings) for i in batch.open()})
+    for i in batch.open():
+        entries[i] = replace(entries[i], status=statuses[entries[i].submission_id])
     return batch.with_entries(entries)
 
 

@@ -166,21 +166,19 @@ def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, st
     suite, when, and with which other files."""
     members = [sid for (sid,) in conn.execute(warehouse.sql("batch_members"), {"batch_id": batch_id}).fetchall()]
     counts = Counter((rule_id, int(row["submission_id"])) for rule_id, rows in failing.items() for row in rows)
-    finished = datetime.now()
+    outcomes = pl.DataFrame([
+        {"submission_id": sid, "rule": r.id, "severity": r.severity, "success": counts[r.id, sid] == 0,
+         "failing_rows": counts[r.id, sid]} for sid in members for r in rules.values()],
+        schema={"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "success": pl.Boolean,
+                "failing_rows": pl.Int32})
     with warehouse.transaction(conn):
-        for sid in members:
-            outcomes = [{"rule": r.id, "severity": r.severity, "success": counts.get((r.id, sid), 0) == 0,
-                         "failing_rows": counts.get((r.id, sid), 0)} for r in rules.values()]
-            (run_id,) = conn.execute(warehouse.sql("record_validation_run"), {
-                "submission_id": sid, "batch_id": batch_id, "suite_version": version, "started_at": started,
-                "finished_at": finished, "rules": len(outcomes),
-                "failed_rules": sum(not o["success"] for o in outcomes),
-                "failing_rows": sum(o["failing_rows"] for o in outcomes),
-            }).fetchone()
-            warehouse.append_rows(conn, "validation_rule_outcomes", pl.DataFrame(
-                [{"run_id": run_id, **o} for o in outcomes],
-                schema={"run_id": pl.Int32, "rule": pl.String, "severity": pl.String, "success": pl.Boolean,
-                        "failing_rows": pl.Int32}))
+        conn.register("outcomes", outcomes)
+        try:
+            conn.execute(warehouse.sql("record_validation_runs"), {
+                "batch_id": batch_id, "suite_version": version, "started_at": started, "finished_at": datetime.now()})
+            conn.execute(warehouse.sql("record_rule_outcomes"), {"batch_id": batch_id})
+        finally:
+            conn.unregister("outcomes")
 
 
 def gx_context(results_dir: Path | None) -> EphemeralDataContext:

@@ -1,3 +1,4 @@
--- Findings of a submission are replaced whole when it is validated again (a rerun after a crash).
+-- Findings of the submissions in `verdicts` are replaced whole when they are validated again (a rerun after a
+-- crash).
 delete from validation_findings
-where submission_id = $submission_id;
+where submission_id in (select v.submission_id from verdicts as v);

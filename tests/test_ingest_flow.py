@@ -166,9 +166,9 @@ def test_inbox_run_leaves_the_inbox_to_a_run_already_at_work(tmp_path, home):
 def test_a_submission_decided_by_another_run_keeps_that_verdict(tmp_path, conn, ws):
     path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,5,件,"])
     entry = through(conn, ws, path, "340102", "stage")
-    assert load.decide(conn, entry.submission_id, []) == "accepted"
+    assert load.decide(conn, {entry.submission_id: []}) == {entry.submission_id: "accepted"}
     late = [Finding("value_numeric", "error", 2, "value", "x", "m")]  # the other run's late verdict
-    assert load.decide(conn, entry.submission_id, late) == "accepted"
+    assert load.decide(conn, {entry.submission_id: late}) == {entry.submission_id: "accepted"}
     assert conn.sql("select count(*) from observation_versions").fetchone() == (1,)
     assert conn.sql("select count(*) from validation_findings").fetchone() == (0,)
 

@@ -17,7 +17,7 @@ def run(conn, ws, catalogue, tmp_path, rows: list[str], name: str = "f.csv", acc
     entry = checked(conn, ws, catalogue, path)
     found = list(entry.findings)
     if accept:
-        load.decide(conn, entry.submission_id, found)
+        load.decide(conn, {entry.submission_id: found})
     return [(f.rule, f.severity, f.line, f.column) for f in found if f.rule != "required_indicator_reported"]
 
 
