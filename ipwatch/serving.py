@@ -76,13 +76,17 @@ def local_server(prefect_home: Path, port: int = 4200) -> Iterator[str]:
         raise RuntimeError(f"端口 {port} 已被占用；如已有 Prefect 服务器，请设置 PREFECT_API_URL，或用 --port 另选端口 "
                            f"(port {port} is in use: set PREFECT_API_URL to use that server, or pick --port)")
     prefect_home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    url = f"http://127.0.0.1:{port}/api"
+    # `prefect server start --port` binds the port but leaves the UI's API address at its default (port 4200,
+    # from PREFECT_SERVER_API_PORT): the UI would call a port nobody listens on. It is told the real one.
+    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_UI_API_URL": url}
     env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_UI_API_URL", None)  # the older name of the same setting
     with open(prefect_home / "server.log", "ab") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
-    url = f"http://127.0.0.1:{port}/api"
     try:
         wait_until_healthy(url, server, prefect_home / "server.log")
         yield url

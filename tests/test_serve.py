@@ -85,6 +85,9 @@ def test_ipwatch_serve_schedules_the_deployments_and_runs_the_inbox(tmp_path):
             said.append(serve.stdout.readline())
             assert said[-1] or serve.poll() is None, "".join(said)
         url = url[1]
+        # the UI calls the API at the address its server reports: the real port, not Prefect's default 4200
+        ui_settings = httpx.get(f"{url.removesuffix('/api')}/ui-settings", timeout=30).json()
+        assert ui_settings["api_url"] == url
         # keep reading what serve logs (INFO, as a service), or a full pipe would stall it
         threading.Thread(target=lambda: said.extend(serve.stdout), daemon=True).start()
         deadline = time.monotonic() + 120
