@@ -43,6 +43,20 @@ def conn(ws: config.Workspace):
         yield connection
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, started offline as ipwatch.pdf starts it; fails with the install hint when it is
+    missing (never skipped)."""
+    from playwright.sync_api import sync_playwright
+
+    from ipwatch import pdf
+
+    with sync_playwright() as playwright:
+        browser = pdf.launch(playwright)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """Real Prefect flow runs against a temporary local API, started once for the session."""
