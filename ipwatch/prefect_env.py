@@ -3,6 +3,7 @@
 PREFECT_API_URL, when set, wins. Else, while `ipwatch serve` runs on the workspace, its server: serve records the
 API's address in <home>/prefect-server/serve.json, so that runs started by hand (`ipwatch ingest`, `bulletin`)
 show in the same UI beside the scheduled ones. Else Prefect's ephemeral mode, with its state under <home>/prefect/.
+How much of a run's log the console shows is set here too; Prefect keeps the whole log either way.
 """
 
 from __future__ import annotations
