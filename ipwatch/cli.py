@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from decimal import Decimal
 from pathlib import Path
 
-from ipwatch import config
+from ipwatch import config, prefect_env
 
 
 def as_json(value: object) -> object:
@@ -342,14 +341,7 @@ def audit_parser(sub: argparse._SubParsersAction) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = parser().parse_args(argv)
-    # Prefect logs every task run at INFO; an office running a command wants the outcome, not the log.
-    # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if args.verbose or args.command == "serve" else "WARNING")
-    # Prefect's own state (its ephemeral database) lives in the workspace, not in the user's home folder.
-    if "PREFECT_HOME" not in os.environ:
-        prefect_home = config.workspace(args.home).home / "prefect"
-        prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect cannot start when its home's parent is missing
-        os.environ["PREFECT_HOME"] = str(prefect_home)
+    prefect_env.configure(config.workspace(args.home), verbose=args.verbose, service=args.command == "serve")
     try:
         return args.run(args)
     except (OSError, ValueError) as exc:

@@ -66,6 +66,16 @@ class Workspace:
     def demo(self) -> Path:
         return self.home / "demo"
 
+    @property
+    def prefect_home(self) -> Path:
+        """Prefect's own state for commands run by hand (its ephemeral database, profiles)."""
+        return self.home / "prefect"
+
+    @property
+    def prefect_server(self) -> Path:
+        """The server `ipwatch serve` starts: its SQLite, its log, and the record of its address."""
+        return self.home / "prefect-server"
+
     def ensure(self) -> Workspace:
         """Create the workspace folders if missing."""
         for path in (self.home, self.inbox, self.archive, self.quarantine, self.bulletins):

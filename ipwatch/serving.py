@@ -2,7 +2,8 @@
 
 Prefect's ephemeral server registers deployments but never schedules runs, so unless PREFECT_API_URL names a
 server, serve starts one of its own: loopback only, its SQLite under <home>/prefect-server/, stopped on exit.
-Flow runs go to subprocesses that inherit IPWATCH_HOME and PREFECT_API_URL from here.
+Flow runs go to subprocesses that inherit IPWATCH_HOME and PREFECT_API_URL from here. While serving, the
+workspace records the API's address, so commands run by hand on it use the same server (ipwatch.prefect_env).
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
-from ipwatch import config
+from ipwatch import config, prefect_env
 
 SERVER_START_SECONDS = 120
 PR_SET_PDEATHSIG = 1
@@ -76,13 +76,17 @@ def local_server(prefect_home: Path, port: int = 4200) -> Iterator[str]:
         raise RuntimeError(f"端口 {port} 已被占用；如已有 Prefect 服务器，请设置 PREFECT_API_URL，或用 --port 另选端口 "
                            f"(port {port} is in use: set PREFECT_API_URL to use that server, or pick --port)")
     prefect_home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    url = f"http://127.0.0.1:{port}/api"
+    # `prefect server start --port` binds the port but leaves the UI's API address at its default (port 4200,
+    # from PREFECT_SERVER_API_PORT): the UI would call a port nobody listens on. It is told the real one.
+    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_UI_API_URL": url}
     env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_UI_API_URL", None)  # the older name of the same setting
     with open(prefect_home / "server.log", "ab") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
-    url = f"http://127.0.0.1:{port}/api"
     try:
         wait_until_healthy(url, server, prefect_home / "server.log")
         yield url
@@ -104,11 +108,8 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
         if server.poll() is not None:
             tail = log.read_text("utf-8", errors="replace")[-2000:]
             raise RuntimeError(f"Prefect 服务器未能启动 (the Prefect server exited, code {server.returncode}):\n{tail}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if prefect_env.answers(url, timeout=2):
+            return
         time.sleep(0.5)
     stop(server)
     raise RuntimeError(f"Prefect 服务器 {SERVER_START_SECONDS} 秒内未就绪 (server not ready); see {log}")
@@ -129,6 +130,18 @@ def stop(process: subprocess.Popen) -> None:
             return
 
 
+class AlreadyServed(OSError):
+    """The workspace has a live `ipwatch serve` already (an OSError: the CLI reports it as a user's error)."""
+
+
+def refuse_if_served(ws: config.Workspace) -> None:
+    """AlreadyServed when a live `ipwatch serve` has the workspace: a second would run every job twice."""
+    running = prefect_env.live_server(ws)
+    if running:
+        raise AlreadyServed(f"工作区 {ws.home} 已在运行 ipwatch serve（{running}），请使用其界面，或先停止它 "
+                            f"(this workspace is already served at {running}: use its UI, or stop that serve)")
+
+
 def serve(ws: config.Workspace, port: int = 4200, specs: list[dict] | None = None) -> None:
     """Serve the deployments until interrupted (Ctrl-C or SIGTERM), on a server of our own unless one is set."""
     from prefect import serve as prefect_serve
@@ -138,11 +151,13 @@ def serve(ws: config.Workspace, port: int = 4200, specs: list[dict] | None = Non
     # Prefect's runner stops itself from its SIGTERM handler without awaiting the coroutine; harmless noise.
     warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
     ws.ensure()
+    refuse_if_served(ws)
     os.environ["IPWATCH_HOME"] = str(ws.home)  # the runs' subprocesses find the workspace through it
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGHUP, interrupt)  # the terminal closed: stop the server too
     given = os.environ.get("PREFECT_API_URL")
-    with nullcontext(given) if given else local_server(ws.home / "prefect-server", port) as url:
+    with nullcontext(given) if given else local_server(ws.prefect_server, port) as url, \
+            prefect_env.recorded(ws, url):
         os.environ["PREFECT_API_URL"] = url
         print(f"Prefect API: {url}  (界面 UI: {url.removesuffix('/api')})", flush=True)
         for spec in specs:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ipwatch import catalogue as cat
 from ipwatch import config, reference, warehouse
 
 GOLDEN = Path(__file__).parent / "golden"
+BIN = Path(sys.executable).parent
+SERVED = {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}  # the deployments of prefect.yaml
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +41,20 @@ def ws(tmp_path: Path) -> config.Workspace:
 def conn(ws: config.Workspace):
     with warehouse.connect(ws.warehouse) as connection:
         yield connection
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, started offline as ipwatch.pdf starts it; fails with the install hint when it is
+    missing (never skipped)."""
+    from playwright.sync_api import sync_playwright
+
+    from ipwatch import pdf
+
+    with sync_playwright() as playwright:
+        browser = pdf.launch(playwright)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +98,57 @@ def through(conn, ws: config.Workspace, path: Path, office: str, last: str, cata
 def checked(conn, ws: config.Workspace, catalogue: cat.Catalogue, path: Path, office: str = "340100"):
     """A file validated but left undecided: its pipeline entry, findings and all."""
     return through(conn, ws, path, office, "validate", catalogue)
+
+
+def clean_env(tmp_path: Path) -> dict:
+    """This environment without Prefect's and ipwatch's settings: a process started with it finds its own way."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "IPWATCH_"))}
+    return {**env, "PREFECT_HOME": str(tmp_path / "prefect-client"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def api(url: str, path: str, body: dict | None = None) -> object:
+    """POST to a Prefect server's REST API (its /filter endpoints) and return the JSON answer."""
+    response = httpx.post(f"{url}{path}", json=body or {}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def deployments(url: str) -> dict[str, dict]:
+    return {d["name"]: d for d in api(url, "/deployments/filter")}
+
+
+@dataclass
+class Serve:
+    """A running `ipwatch serve`: its process, the API it printed, and everything it has said so far."""
+
+    process: subprocess.Popen
+    url: str = ""
+    said: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it; serve stops its server too."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(60)
+
+
+def start_serve(home: Path, env: dict) -> Serve:
+    """`ipwatch serve --port 0` on `home`, returned once its four deployments are registered (else stopped)."""
+    serve = Serve(subprocess.Popen([str(BIN / "ipwatch"), "--home", str(home), "serve", "--port", "0"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True))
+    try:
+        while not (url := re.search(r"Prefect API: (http://127\.0\.0\.1:\d+/api)", "".join(serve.said))):
+            serve.said.append(serve.process.stdout.readline())
+            assert serve.said[-1] or serve.process.poll() is None, "".join(serve.said)
+        serve.url = url[1]
+        # keep reading what serve logs (INFO, as a service), or a full pipe would stall it
+        threading.Thread(target=lambda: serve.said.extend(serve.process.stdout), daemon=True).start()
+        deadline = time.monotonic() + 120
+        while set(deployments(serve.url)) != SERVED:
+            assert time.monotonic() < deadline and serve.process.poll() is None, "deployments never registered"
+            time.sleep(0.5)
+    except BaseException:
+        serve.stop()
+        raise
+    return serve

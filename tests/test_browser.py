@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect
 
 from ipwatch import bulletin, config, pdf, reference, warehouse
 
@@ -64,15 +64,6 @@ def hefei_html(tmp_path_factory, catalogue) -> Path:
         submit(conn, ws, catalogue, path, "340100")
         [html] = [p for p in bulletin.render(conn, "2023-07", tmp / "out") if p.name == "2023-07-hefei-2022.html"]
     return html
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium; fails with the install hint when it is missing (never skipped)."""
-    with sync_playwright() as playwright:
-        browser = pdf.launch(playwright)
-        yield browser
-        browser.close()
 
 
 def visit(browser: Browser, url: str) -> Visit:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,20 +18,9 @@ import pytest
 
 from ipwatch import config, serving, warehouse
 
-from .conftest import write_csv
+from .conftest import BIN, SERVED, api, clean_env, deployments, start_serve, write_csv
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
-
-
-def api(url: str, path: str, body: dict | None = None) -> object:
-    response = httpx.post(f"{url}{path}", json=body or {}, timeout=30)
-    response.raise_for_status()
-    return response.json()
-
-
-def deployments(url: str) -> dict[str, dict]:
-    return {d["name"]: d for d in api(url, "/deployments/filter")}
 
 
 def run_inbox(url: str, env: dict) -> str:
@@ -69,28 +56,15 @@ def decided(home: Path) -> list[tuple]:
                         ).fetchall()
 
 
-def clean_env(tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "IPWATCH_"))}
-    return {**env, "PREFECT_HOME": str(tmp_path / "prefect-client"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-
-
 def test_ipwatch_serve_schedules_the_deployments_and_runs_the_inbox(tmp_path):
     home = tmp_path / "home"
     env = clean_env(tmp_path)
-    serve = subprocess.Popen([str(BIN / "ipwatch"), "--home", str(home), "serve", "--port", "0"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    serve = start_serve(home, env)
+    url = serve.url
     try:
-        said = []
-        while not (url := re.search(r"Prefect API: (http://127\.0\.0\.1:\d+/api)", "".join(said))):
-            said.append(serve.stdout.readline())
-            assert said[-1] or serve.poll() is None, "".join(said)
-        url = url[1]
-        # keep reading what serve logs (INFO, as a service), or a full pipe would stall it
-        threading.Thread(target=lambda: said.extend(serve.stdout), daemon=True).start()
-        deadline = time.monotonic() + 120
-        while set(deployments(url)) != {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}:
-            assert time.monotonic() < deadline and serve.poll() is None, "deployments never registered"
-            time.sleep(0.5)
+        # the UI calls the API at the address its server reports: the real port, not Prefect's default 4200
+        ui_settings = httpx.get(f"{url.removesuffix('/api')}/ui-settings", timeout=30).json()
+        assert ui_settings["api_url"] == url
         monthly = deployments(url)["monthly-bulletin"]
         [schedule] = monthly["schedules"]
         assert (schedule["schedule"]["cron"], schedule["schedule"]["timezone"]) == ("0 8 5 * *", "Asia/Shanghai")
@@ -104,10 +78,11 @@ def test_ipwatch_serve_schedules_the_deployments_and_runs_the_inbox(tmp_path):
         assert summaries_naming(url, "2025Q3.csv") == {"inbox-summary", "ingest-summary"}
         assert "ingest-findings" in {a["key"] for a in api(url, "/artifacts/filter")}
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        serve.wait(60)
+        serve.stop()
     with pytest.raises(httpx.TransportError):  # SIGTERM stopped the server serve started
         httpx.get(f"{url}/health", timeout=5)
+    # and the workspace no longer names it: commands run by hand go back to Prefect's ephemeral mode
+    assert not (home / "prefect-server" / "serve.json").exists()
 
 
 def test_prefect_yaml_deploys_to_a_server_and_a_process_worker_runs_it(tmp_path):
@@ -124,7 +99,7 @@ def test_prefect_yaml_deploys_to_a_server_and_a_process_worker_runs_it(tmp_path)
 
         prefect("work-pool", "create", "ipwatch", "--type", "process")
         prefect("--no-prompt", "deploy", "--all")
-        assert set(deployments(url)) == {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}
+        assert set(deployments(url)) == SERVED
         worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "ipwatch"],
                                   env={**client_env, "IPWATCH_HOME": str(home)}, cwd=config.ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

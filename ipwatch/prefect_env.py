@@ -1,0 +1,94 @@
+"""Which Prefect a command talks to, chosen here and nowhere else.
+
+PREFECT_API_URL, when set, wins. Else, while `ipwatch serve` runs on the workspace, its server: serve records the
+API's address in <home>/prefect-server/serve.json, so that runs started by hand (`ipwatch ingest`, `bulletin`)
+show in the same UI beside the scheduled ones. Else Prefect's ephemeral mode, with its state under <home>/prefect/.
+How much of a run's log the console shows is set here too; Prefect keeps the whole log either way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from ipwatch import config, files
+
+RECORD = "serve.json"
+HEALTH_SECONDS = 5
+
+
+def configure(ws: config.Workspace, env: MutableMapping[str, str] = os.environ, *, verbose: bool = False,
+              service: bool = False) -> str | None:
+    """Set up Prefect's environment for this process; returns the API it talks to (None: ephemeral)."""
+    # The UI gets each run's whole log; the console of an office running a command gets the outcome only.
+    # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
+    env.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    env.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose or service else "WARNING")
+    if "PREFECT_HOME" not in env:
+        ws.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect cannot start when its home's parent is missing
+        env["PREFECT_HOME"] = str(ws.prefect_home)
+    if env.get("PREFECT_API_URL") or service:  # serve chooses its server itself (ipwatch.serving)
+        return env.get("PREFECT_API_URL") or None
+    url = live_server(ws)
+    if url:
+        env["PREFECT_API_URL"] = url
+    return url
+
+
+def live_server(ws: config.Workspace) -> str | None:
+    """The API address `ipwatch serve` recorded for the workspace, while that serve lives and the API answers."""
+    path = ws.prefect_server / RECORD
+    recorded = read_record(path)
+    if recorded is None:
+        return None
+    url, pid = recorded
+    if not alive(pid):
+        # serve ended without removing it (kill -9, a power cut): stale for good
+        path.unlink(missing_ok=True)
+        return None
+    # A serve that lives but whose API does not answer now (busy, stopping) keeps its record for the next command.
+    return url if answers(url) else None
+
+
+def read_record(path: Path) -> tuple[str, int] | None:
+    """The API address and serve's process id in a record; None when there is none or it cannot be read."""
+    try:
+        record = json.loads(path.read_text("utf-8"))
+        url, pid = record["api_url"], record["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (url, pid) if isinstance(url, str) and isinstance(pid, int) else None
+
+
+def alive(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 asks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def answers(url: str, timeout: float = HEALTH_SECONDS) -> bool:
+    """Whether a Prefect API answers at `url` (its /health)."""
+    import httpx  # here, not at the top: only a command that finds a record pays for the import
+
+    try:
+        return httpx.get(f"{url}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def recorded(ws: config.Workspace, url: str) -> Iterator[Path]:
+    """Record `url` as the workspace's live API (with this process's id) while the block runs."""
+    path = files.publish(ws.prefect_server / RECORD, json.dumps({"api_url": url, "pid": os.getpid()}))
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)

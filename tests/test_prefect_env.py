@@ -1,0 +1,69 @@
+"""Which Prefect a command talks to when no server is up, or only a stale record of one (ipwatch.prefect_env).
+
+With a live `ipwatch serve`, tests/test_serve_ui.py checks the rest: the record found, PREFECT_API_URL winning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from ipwatch import config, prefect_env, serving
+
+
+def write_record(ws: config.Workspace, url: str, pid: int) -> None:
+    ws.prefect_server.mkdir(parents=True, exist_ok=True)
+    (ws.prefect_server / prefect_env.RECORD).write_text(json.dumps({"api_url": url, "pid": pid}), "utf-8")
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended and been reaped."""
+    done = subprocess.Popen([sys.executable, "-c", ""])
+    done.wait()
+    return done.pid
+
+
+def nobody_listening() -> str:
+    return f"http://127.0.0.1:{serving.free_port()}/api"
+
+
+def test_without_a_server_commands_keep_the_ephemeral_mode_in_the_workspace(tmp_path):
+    ws = config.workspace(tmp_path / "new" / "home")
+    env: dict[str, str] = {}
+    assert prefect_env.configure(ws, env) is None
+    assert "PREFECT_API_URL" not in env
+    assert env["PREFECT_HOME"] == str(ws.prefect_home) and ws.prefect_home.is_dir()
+
+
+def test_a_record_left_by_a_dead_serve_is_ignored_and_removed(tmp_path):
+    ws = config.workspace(tmp_path)
+    write_record(ws, nobody_listening(), dead_pid())
+    env: dict[str, str] = {}
+    assert prefect_env.configure(ws, env) is None
+    assert "PREFECT_API_URL" not in env
+    assert not (ws.prefect_server / prefect_env.RECORD).exists()
+
+
+def test_a_live_serve_whose_api_does_not_answer_is_ignored_but_keeps_its_record(tmp_path):
+    """The serve may only be busy: the next command asks again."""
+    ws = config.workspace(tmp_path)
+    write_record(ws, nobody_listening(), os.getpid())
+    assert prefect_env.live_server(ws) is None
+    assert (ws.prefect_server / prefect_env.RECORD).exists()
+
+
+def test_an_unreadable_record_is_ignored(tmp_path):
+    ws = config.workspace(tmp_path)
+    ws.prefect_server.mkdir(parents=True)
+    for text in ("", "{not json", '["http://127.0.0.1:4200/api", 1]', '{"api_url": 4200, "pid": 1}'):
+        (ws.prefect_server / prefect_env.RECORD).write_text(text, "utf-8")
+        assert prefect_env.live_server(ws) is None, text
+
+
+def test_the_record_names_this_process_while_serving_and_goes_after(tmp_path):
+    ws = config.workspace(tmp_path)
+    with prefect_env.recorded(ws, "http://127.0.0.1:4321/api") as path:
+        assert prefect_env.read_record(path) == ("http://127.0.0.1:4321/api", os.getpid())
+    assert not path.exists()
