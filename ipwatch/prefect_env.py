@@ -27,6 +27,9 @@ def configure(ws: config.Workspace, env: MutableMapping[str, str] = os.environ, 
     # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
     env.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     env.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose or service else "WARNING")
+    # Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to
+    # bring up their ephemeral servers; waiting longer costs nothing when the server comes up sooner.
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if "PREFECT_HOME" not in env:
         ws.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect cannot start when its home's parent is missing
         env["PREFECT_HOME"] = str(ws.prefect_home)

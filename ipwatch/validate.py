@@ -151,12 +151,14 @@ def batch_query(query: str, batch_id: int) -> str:
 
 
 def stage_batch(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> int:
-    """Put the submissions in a new validation batch; returns its id."""
+    """Put the submissions in a new validation batch, with the history its rules read; returns its id."""
     with warehouse.transaction(conn):
         (batch_id,) = conn.execute(warehouse.sql("next_validation_batch")).fetchone()
         warehouse.append_rows(conn, "validation_batches", pl.DataFrame(
             {"batch_id": [batch_id] * len(submission_ids), "submission_id": submission_ids},
             schema={"batch_id": pl.Int32, "submission_id": pl.Int32}))
+        conn.execute(warehouse.sql("clear_batch_history"))
+        conn.execute(warehouse.sql("stage_batch_history"), {"batch_id": batch_id})
     return batch_id
 
 
@@ -177,6 +179,7 @@ def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, st
             conn.execute(warehouse.sql("record_validation_runs"), {
                 "batch_id": batch_id, "suite_version": version, "started_at": started, "finished_at": datetime.now()})
             conn.execute(warehouse.sql("record_rule_outcomes"), {"batch_id": batch_id})
+            conn.execute(warehouse.sql("clear_batch_history"))
         finally:
             conn.unregister("outcomes")
 

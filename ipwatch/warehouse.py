@@ -21,7 +21,7 @@ SCHEMA_VERSION = 1
 TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
     "submissions", "submission_rows", "observation_versions", "validation_findings", "audit_log",
-    "validation_runs", "validation_rule_outcomes", "validation_batches",
+    "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
 )
 VIEWS = ("batch_rows", "observations_all", "observations", "findings", "values_under_audit", "target_regions",
          "required_indicators", "region_values", "observed",

@@ -4,6 +4,8 @@
 2. One quarter of every county of a province (Liaoning, 101 regions): GX pushed down to DuckDB on the office's
    one file, against GX on pandas validating each county's rows as a file of its own.
 3. Building GX's Data Docs of every run above (what `ipwatch audit report` adds), per run, against one validation.
+4. A national quarter, every county's file, through ipwatch against the naive peer and plain DuckDB
+   (tests/bench_national.py).
 The ratios are the numbers to watch: the absolute times depend on the machine.
 """
 
@@ -17,7 +19,10 @@ from pathlib import Path
 import polars as pl
 
 from ipwatch import catalogue as cat
-from ipwatch import config, data_docs, demo, ingest, reference, regions, validate, warehouse
+from ipwatch import config, data_docs, demo, reference, regions, validate, warehouse
+
+from . import bench_national
+from .conftest import through
 
 SIZES = (100, 1_000, 10_000)
 REPEATS = 7
@@ -67,15 +72,15 @@ def main() -> None:
         with warehouse.connect(ws.warehouse) as conn:
             for rows in SIZES:
                 path = submission(Path(tmp) / f"s{rows}.csv", rows)
-                received = ingest.receive(conn, ws, path, "340100", cat.default())
-                assert not [f for f in validate.run(conn, received.submission_id) if f.severity == "error"]
-                sid = received.submission_id
-                gx_ms = median_ms(lambda sid=sid: validate.run(conn, sid))
+                sid = through(conn, ws, path, "340100", "stage").submission_id
+                assert not [f for f in validate.run(conn, [sid])[sid] if f.severity == "error"]
+                gx_ms = median_ms(lambda sid=sid: validate.run(conn, [sid]))
                 sql_ms = median_ms(lambda sid=sid: plain_sql(conn, sid))
                 print(f"{rows:>7} {gx_ms:>16.1f} {sql_ms:>13.1f} {gx_ms / sql_ms:>6.1f}")
                 per_run[rows] = gx_ms
             province_quarter(conn, ws, Path(tmp))
         docs_build(ws, Path(tmp), per_run[1_000])
+    bench_national.main()
 
 
 def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):
@@ -110,9 +115,8 @@ def province_quarter(conn, ws: config.Workspace, tmp: Path) -> None:
     plan = catalogue.plans["liaoning-2017"]
     path = tmp / "liaoning-2025Q3.csv"
     demo.submission(plan, catalogue, demo.plan_regions(plan, regions.load()), "2025Q3").write_csv(path)
-    received = ingest.receive(conn, ws, path, plan.region_code, catalogue)
-    sid = received.submission_id
-    duck_ms = median_ms(lambda: validate.run(conn, sid), repeats=3)
+    sid = through(conn, ws, path, plan.region_code, "stage", catalogue).submission_id
+    duck_ms = median_ms(lambda: validate.run(conn, [sid]), repeats=3)
     rows = conn.execute("select * from submission_rows where submission_id = ?", [sid]).pl().with_columns(
         pl.col("value").cast(pl.Float64))
     run = pandas_validation(rows, catalogue)

@@ -1,0 +1,37 @@
+-- Keep the history batch $batch_id's rules read (see batch_history.sql).
+insert into batch_history
+with keys as (
+    select distinct
+        region_code,
+        indicator_code
+    from batch_rows
+    where batch_id = $batch_id and indicator_code is not null
+),
+
+related as (
+    select
+        region_code,
+        indicator_code
+    from keys
+    union
+    select
+        c.region_code,
+        k.indicator_code
+    from keys as k inner join regions as c on k.region_code = c.parent_code
+    union
+    select
+        p.region_code,
+        k.indicator_code
+    from keys as k
+    inner join regions as r on k.region_code = r.region_code
+    inner join regions as p on r.parent_code = p.parent_code and r.level = p.level
+)
+
+select
+    $batch_id,
+    o.region_code,
+    o.indicator_code,
+    o.period,
+    cast(o.value as double) as value
+from observations as o
+inner join related using (region_code, indicator_code);

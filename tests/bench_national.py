@@ -1,0 +1,185 @@
+"""`make bench`, part 2: a national quarter (every county-level region, one file each) through ipwatch, beside the
+naive peer a user would write and the limit of plain DuckDB, measured in one run on this machine.
+
+A: `ipwatch ingest --inbox` (the real flows, start-up included) and the `progress` view of the new quarter,
+   at 1/4, 1/2 and all of the counties;
+B: per file, pandas (openpyxl for xlsx), a GX validation on pandas, an insert into DuckDB: on a random sample of
+   SAMPLE files, scaled to all;
+C: the fastest readers into one table, normalised once, and the same rule queries as plain DuckDB SQL, once;
+then the bulletins of the month after the quarter. Figures go to reports/bench/latest.json.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+from ipwatch import catalogue as cat
+from ipwatch import config, normalise, periods, reading, validate, warehouse
+
+from . import national
+
+QUARTER = "2026Q3"
+SAMPLE = 100
+BIN = Path(sys.executable).parent
+OUT = config.ROOT / "reports" / "bench" / "latest.json"
+
+
+def peak_mb() -> float:
+    """The largest resident size of this process or any child it waited for, so far."""
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+
+
+def ipwatch(home: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
+    """Seconds taken by an ipwatch command, start-up included, and what it printed."""
+    start = time.perf_counter()
+    done = subprocess.run([str(BIN / "ipwatch"), "--home", str(home), *args], capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"ipwatch {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - start, done
+
+
+def run_a(base: Path, files: list[national.File], home: Path) -> dict:
+    """A: the files dropped in a copy of the base workspace's inbox, ingested, then progress of the quarter."""
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(base, home, ignore=shutil.ignore_patterns("inbox"))
+    for f in files:
+        target = home / "inbox" / f.office / f.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f.path, target)
+    seconds, done = ipwatch(home, "ingest", "--inbox", "--json")
+    start = time.perf_counter()
+    with warehouse.connect(config.workspace(home).warehouse, read_only=True) as conn:
+        rows = conn.execute("select count(*) from progress where period = ?", [QUARTER]).fetchone()[0]
+    progress_s = time.perf_counter() - start
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {"files": len(files), "ingest_s": seconds, "progress_s": progress_s, "progress_rows": rows,
+            "results": {Path(r["file"]).name: r for r in results}}
+
+
+def run_b(files: list[national.File], catalogue: cat.Catalogue, tmp: Path) -> float:
+    """B: the naive peer on a sample; seconds for all files, scaled from the sample."""
+    import duckdb
+    import pandas as pd
+
+    from .bench import pandas_validation
+
+    sample = random.Random(11).sample(files, min(SAMPLE, len(files)))
+    probe = pl.DataFrame({"indicator_code": list(catalogue.indicators)})
+    check = pandas_validation(probe, catalogue)
+    conn = duckdb.connect(str(tmp / "naive.duckdb"))
+    conn.execute("create table rows (region_code varchar, period varchar, indicator_code varchar, value double)")
+    start = time.perf_counter()
+    for f in sample:
+        if f.kind == "xlsx-form":
+            frame = pd.read_excel(f.path, engine="openpyxl", header=11).rename(
+                columns={"指标代码": "indicator_code", "本期数值": "value"})
+            frame["region_code"], frame["period"] = f.office, QUARTER
+        elif f.kind == "xlsx-long":
+            frame = pd.read_excel(f.path, engine="openpyxl").rename(columns={
+                "行政区划代码": "region_code", "报告期": "period", "指标代码": "indicator_code", "数值": "value"})
+        else:
+            frame = pd.read_csv(f.path, encoding="gb18030" if f.kind == "csv-gb18030" else "utf-8", dtype=str)
+            frame = frame.rename(columns={"行政区划代码": "region_code", "报告期": "period",
+                                          "指标名称": "indicator_code", "数值": "value"})
+        frame = frame[["region_code", "period", "indicator_code", "value"]].astype({"region_code": str})
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+        check(frame)
+        conn.execute("insert into rows select * from frame")
+    return (time.perf_counter() - start) * len(files) / len(sample)
+
+
+def read_fast(f: national.File) -> reading.RawTable:
+    """The fastest well-kept reader for the file's format, as text cells."""
+    if f.kind.startswith("csv"):
+        data = f.path.read_bytes()
+        text = data.decode("gb18030") if f.kind == "csv-gb18030" else data.decode("utf-8")
+        frame = pl.read_csv(text.encode("utf-8"), infer_schema=False)
+        columns = {name: f"{reading.header_word(name)}_raw" for name in frame.columns if reading.header_word(name)}
+        frame = frame.rename(columns).with_columns(line=pl.int_range(2, frame.height + 2, dtype=pl.Int32))
+        return reading.RawTable(pl.concat([reading.table([]), frame], how="diagonal_relaxed"), f.kind)
+    return reading.read_table(f.path)
+
+
+def run_c(base: Path, files: list[national.File], catalogue: cat.Catalogue, tmp: Path) -> float:
+    """C: every file read into one table, normalised once, the suite's queries run once as plain SQL."""
+    home = tmp / "limit"
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(base, home, ignore=shutil.ignore_patterns("inbox"))
+    start = time.perf_counter()
+    raws = [read_fast(f) for f in files]
+    rows = pl.concat([normalise.rows(raw, catalogue).with_columns(submission_id=pl.lit(n, pl.Int32))
+                      for n, raw in enumerate(raws)])
+    with warehouse.connect(config.workspace(home).warehouse) as conn:
+        warehouse.append_rows(conn, "submission_rows", rows)
+        warehouse.append_rows(conn, "validation_batches", pl.DataFrame(
+            {"batch_id": [1] * len(files), "submission_id": list(range(len(files)))},
+            schema={"batch_id": pl.Int32, "submission_id": pl.Int32}))
+        for rule in validate.rules():
+            conn.execute(validate.batch_query(rule.query, 1)).fetchall()
+    return time.perf_counter() - start
+
+
+def main() -> dict:
+    catalogue = cat.default()
+    tmp = Path("/tmp" if Path("/tmp").exists() else ".") / "ipwatch-bench-national"
+    shutil.rmtree(tmp, ignore_errors=True)
+    counties = national.counties()
+    start = time.perf_counter()
+    base = national.workspace(tmp / "base", catalogue, counties, QUARTER).home
+    files = national.quarter_files(tmp / "files", catalogue, counties, QUARTER)
+    print(f"\nNational quarter {QUARTER}: {len(files)} county files "
+          f"({', '.join(f'{k} {sum(f.kind == k for f in files)}' for k in national.WRITERS)}), "
+          f"{national.HISTORY_QUARTERS} quarters of history; made in {time.perf_counter() - start:.0f} s")
+
+    runs = {}
+    for share in (4, 2, 1):
+        chosen = files[::share]
+        runs[share] = run_a(base, chosen, tmp / f"a{share}")
+        print(f"  A  ipwatch on 1/{share}: {runs[share]['files']:>5} files {runs[share]['ingest_s']:>7.1f} s "
+              f"(+ progress {runs[share]['progress_s']:.1f} s)")
+    full = runs[1]
+    a_s = full["ingest_s"] + full["progress_s"]
+    rows = sum(r["rows"] for r in full["results"].values())
+    outcomes = [(f, full["results"][f.path.name]) for f in files]
+    injected = [(f, r) for f, r in outcomes if f.fault]
+    found = sum(national.found(f, r) for f, r in injected)
+    clean_rejected = sum(r["status"] == "rejected" for f, r in outcomes if not f.fault)
+    clean_flagged = sum(bool(r["warnings"]) for f, r in outcomes if not f.fault)
+
+    b_s = run_b(files, catalogue, tmp)
+    c_s = run_c(base, files, catalogue, tmp)
+    bulletins_s, _ = ipwatch(tmp / "a1", "bulletin", "--period", periods.month_after(QUARTER))
+    figures = {
+        "files": len(files), "rows": rows, "ingest_validate_s": round(a_s, 2),
+        "progress_s": round(full["progress_s"], 2),
+        "bulletins_s": round(bulletins_s, 2), "naive_gx_s": round(b_s, 2), "raw_sql_s": round(c_s, 2),
+        "peak_mb": round(peak_mb()), "faults_found": found, "faults_injected": len(injected),
+        "clean_files_rejected": clean_rejected, "clean_files_with_warnings": clean_flagged,
+        "a_quarter_s": round(runs[4]["ingest_s"], 2), "a_half_s": round(runs[2]["ingest_s"], 2),
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=1) + "\n", "utf-8")
+    print(f"  A  ipwatch, all:            {a_s:>7.1f} s  ({rows:,} rows; goal < 30 s)")
+    print(f"  B  naive pandas + GX:       {b_s:>7.1f} s  (from a sample of {SAMPLE} files, scaled; "
+          f"A is {b_s / a_s:.1f}x faster, goal >= 10x)")
+    print(f"  C  fastest readers + SQL:   {c_s:>7.1f} s  (A is {a_s / c_s:.1f}x C, goal <= 5x)")
+    print(f"  bulletins of {periods.month_after(QUARTER)}:       {bulletins_s:>7.1f} s  (goal < 60 s)")
+    print(f"  doubling the counties: 1/4 -> 1/2 x{runs[2]['ingest_s'] / runs[4]['ingest_s']:.2f}, "
+          f"1/2 -> all x{runs[1]['ingest_s'] / runs[2]['ingest_s']:.2f} (goal <= 2)")
+    print(f"  faults found {found} / {len(injected)} injected; clean files rejected {clean_rejected}, "
+          f"with warnings {clean_flagged}; peak memory {figures['peak_mb']} MB (goal < 2,048)")
+    print(f"  -> {OUT.relative_to(config.ROOT)}")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
