@@ -120,11 +120,9 @@ def run_c(base: Path, files: list[national.File], catalogue: cat.Catalogue, tmp:
                       for n, raw in enumerate(raws)])
     with warehouse.connect(config.workspace(home).warehouse) as conn:
         warehouse.append_rows(conn, "submission_rows", rows)
-        warehouse.append_rows(conn, "validation_batches", pl.DataFrame(
-            {"batch_id": [1] * len(files), "submission_id": list(range(len(files)))},
-            schema={"batch_id": pl.Int32, "submission_id": pl.Int32}))
+        batch_id = validate.stage_batch(conn, list(range(len(files))))
         for rule in validate.rules():
-            conn.execute(validate.batch_query(rule.query, 1)).fetchall()
+            conn.execute(validate.batch_query(rule.query, batch_id)).fetchall()
     return time.perf_counter() - start
 
 
