@@ -77,6 +77,7 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
         query_with(conn, "clear_findings", verdicts=todo)
         warehouse.append_rows(conn, "validation_findings", found)
         query_with(conn, "accept_submissions", verdicts=todo)
+        query_with(conn, "update_current_observations", verdicts=todo)
         query_with(conn, "set_submission_statuses", verdicts=todo)
     return {sid: dict(todo.iter_rows()).get(sid, current[sid]) for sid in findings}
 

@@ -15,13 +15,13 @@ import polars as pl
 from ipwatch import config
 
 # The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Tables first, then the views built on them; each name is a file in sql/. The reference tables (regions to
 # status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
 TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
-    "submissions", "submission_rows", "observation_versions", "validation_findings", "audit_log",
-    "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
+    "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
+    "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
 )
 VIEWS = ("batch_rows", "observations_all", "observations", "findings", "values_under_audit", "target_regions",
          "required_indicators", "region_values", "observed",

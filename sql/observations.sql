@@ -1,4 +1,4 @@
--- The value in force for each region, period and indicator.
+-- The value in force for each region, period and indicator (current_observations.sql says how it is kept).
 create or replace view observations as
 select
     region_code,
@@ -9,5 +9,4 @@ select
     status,
     note,
     submission_id
-from observations_all
-where is_current;
+from current_observations;

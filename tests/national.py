@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -116,6 +117,8 @@ def history(conn, catalogue: cat.Catalogue, chosen: list[County], quarter: str) 
                                        "period": pl.String, "indicator_code": pl.String, "value": pl.Float64,
                                        "unit": pl.String, "status": pl.String}, orient="row")
     warehouse.append_rows(conn, "observation_versions", frame)
+    warehouse.append_rows(conn, "current_observations", frame.drop("line").with_columns(received_at=pl.lit(
+        datetime.now())))
     return frame.height
 
 

@@ -112,3 +112,31 @@ def test_the_same_bytes_twice_in_one_drop_are_a_duplicate(conn, ws, catalogue, t
     path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,1,件,"])
     results = process(conn, ws, catalogue, [(path, "340102"), (path, "340102")])
     assert [r["status"] for r in results] == ["accepted", "duplicate"]
+
+
+def test_the_values_in_force_are_those_the_versions_rank_newest(conn, ws, catalogue, tmp_path):
+    """current_observations, kept at each decision, against observations_all's ranking of every version."""
+    files = [
+        (write_csv(tmp_path / "a.csv", ["340102,2025Q3,pct_applications,1,件,",
+                                        "340103,2025Q3,pct_applications,2,件,"]), "340100"),
+        (write_csv(tmp_path / "b.csv", ["340102,2025Q3,pct_applications,5,件,"]), "340102"),  # a correction
+        (write_csv(tmp_path / "c.csv", ["340103,2025Q3,pct_applications,abc,件,"]), "340103"),  # rejected
+        (write_csv(tmp_path / "d.csv", ["340102,2025Q3,pct_applications,7,件,"]), "340100"),  # corrected again
+    ]
+    process(conn, ws, catalogue, files)
+    kept = conn.sql("select region_code, value, submission_id from observations order by all").fetchall()
+    ranked = conn.sql("select region_code, value, submission_id from observations_all where is_current "
+                      "order by all").fetchall()
+    assert kept == ranked == [("340102", 7, 4), ("340103", 2, 1)]
+
+
+def test_an_older_warehouse_gets_its_values_in_force_on_upgrade(ws, catalogue, tmp_path):
+    with warehouse.connect(ws.warehouse) as conn:
+        process(conn, ws, catalogue, [(write_csv(tmp_path / "a.csv", ["340102,2025Q3,pct_applications,1,件,"]),
+                                       "340100")])
+        conn.execute("drop table current_observations cascade")  # as a version-1 warehouse was
+        conn.execute("update schema_version set version = 1")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        assert conn.sql("select region_code, value from observations").fetchall() == [("340102", 1)]
+        assert warehouse.schema_version(conn) == 2
