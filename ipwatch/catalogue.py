@@ -77,6 +77,7 @@ class Plan:
     seed: str
     targets: tuple[Target, ...] = field(default=())
     key_targets: tuple[str, ...] = ()
+    bulletin_office: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _plan(raw: dict) -> Plan:
         period_start=int(raw["period"]["start"]), period_end=int(raw["period"]["end"]),
         applies_to=raw.get("applies_to", "plan_region"), seed=raw["seed"],
         targets=tuple(_target(raw, t) for t in raw.get("targets") or ()),
-        key_targets=tuple(raw.get("key_targets") or ()),
+        key_targets=tuple(raw.get("key_targets") or ()), bulletin_office=raw.get("bulletin_office"),
     )
 
 

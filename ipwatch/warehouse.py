@@ -23,8 +23,8 @@ TABLES = (
     "submissions", "submission_rows", "observation_versions", "validation_findings", "audit_log",
     "validation_runs", "validation_rule_outcomes",
 )
-VIEWS = ("observations_all", "observations", "findings", "values_under_audit", "target_regions", "required_indicators",
-         "region_values", "observed",
+VIEWS = ("region_names", "observations_all", "observations", "findings", "values_under_audit", "target_regions",
+         "required_indicators", "region_values", "observed",
          "peer_ranks", "progress", "due_date", "timeliness")
 
 

@@ -100,7 +100,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def test_bulletin_shows_region_and_headline(opened):
     expect(opened.page.locator("h1")).to_contain_text("合肥市")
-    expect(opened.page.locator("body")).to_contain_text("截至2023年二季度")
+    expect(opened.page.locator("body")).to_contain_text("截至2023年第二季度")
 
 
 def test_bulletin_logs_no_console_errors(opened):
@@ -182,7 +182,7 @@ def test_pdf_embeds_noto_sans_cjk(hefei_pdf):
 
 def test_pdf_text_is_searchable_chinese(hefei_pdf):
     text = poppler("pdftotext", hefei_pdf, "-")
-    assert "合肥市" in text and "截至2023年二季度" in text
+    assert "合肥市" in text and "截至2023年第二季度" in text
 
 
 def test_bulletin_command_writes_pdfs_beside_the_pages(tmp_path, capsys, prefect_harness):
