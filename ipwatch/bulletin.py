@@ -52,13 +52,12 @@ def format_change(value: float | None, in_points: bool, unit: str = "%") -> str:
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
-    """The latest accepted submission time, how many files the values in force came from, and a hash of them."""
+    """The latest accepted submission time and a hash of every observation in force."""
     frame = warehouse.query(conn, "data_version")
     digest = hashlib.sha256(frame.drop("received_at").write_csv().encode()).hexdigest()[:16]
     latest = frame["received_at"].max()
     shown = latest.strftime("%Y-%m-%d %H:%M:%S") if latest is not None else "—"
-    return {"latest_submission": shown, "observations_hash": digest, "files": frame["submission_id"].n_unique(),
-            "latest_day": latest.strftime("%Y年%-m月%-d日") if latest is not None else "—"}
+    return {"latest_submission": shown, "observations_hash": digest}
 
 
 def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
@@ -67,28 +66,40 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
     frame = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
     rows = [target_text.describe(r) for r in frame.to_dicts()]
     own = [r for r in rows if r["region_code"] == plan["region_code"]]
+    county_rows = [r for r in rows if r["region_code"] != plan["region_code"]]
     changes = warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
                               previous=previous_quarter(quarter)).to_dicts()
+    own_changes = [c for c in changes if c["region_code"] == plan["region_code"]]
+    county_changes = [c for c in changes if c["region_code"] != plan["region_code"]]
     regions = [{"region_code": code, "region_name": group[0]["region_name"], "categories": by_category(group),
                 "headline": headline(group, quarter),
                 # one chart per region would be a hundred for a province's counties: those get the summary
                 "progress_figure": figures.progress_figure(pl.DataFrame(group)) if code == plan["region_code"]
                 else None}
                for code, group in grouped(rows).items()]
-    counties = frame.filter(pl.col("region_code") != plan["region_code"])
     quality = warehouse.query(conn, "quarter_quality", plan_id=plan_id, period=quarter)
     return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
-            "summary": county_headline(rows, quarter) if counties.height else headline(own, quarter),
-            "narrative": narrative.paragraph(own, changes, quarter) if own else
-            narrative.county_paragraph(rows, changes, quarter),
+            "summary": "".join([headline(own, quarter) if own else "",
+                                county_headline(county_rows, "" if own else quarter) if county_rows else ""]),
+            "narrative": "".join([narrative.paragraph(own, own_changes, quarter) if own else "",
+                                  narrative.county_paragraph(county_rows, county_changes, "" if own else quarter)
+                                  if county_rows else ""]),
             "status_figure": figures.status_figure(frame),
-            "county_summary": county_summary(plan, rows) if counties.height else None,
+            "county_summary": county_summary(plan, county_rows) if county_rows else None,
             "key_figures": figures.key_figures(conn, plan, frame, quarter),
-            "changes": changes,
+            "changes": own_changes, "county_changes": changes_by_target(county_changes),
             "value_states": quality.filter(pl.col("part") == "values").select("item", "n").to_dicts(),
             "submissions": quality.filter(pl.col("part") == "submissions").drop("part").to_dicts(),
             "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter).to_dicts(),
-            "corrections": warehouse.query(conn, "quarter_corrections", plan_id=plan_id, period=quarter).to_dicts()}
+            "corrections": warehouse.query(conn, "quarter_corrections", plan_id=plan_id, period=quarter).to_dicts(),
+            "sources": sources(conn, plan_id, quarter)}
+
+
+def sources(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
+    """How many accepted files the plan's values up to the quarter come from, and the day the latest arrived."""
+    row = warehouse.query(conn, "plan_sources", plan_id=plan_id, period=quarter).row(0, named=True)
+    latest = row["latest_received_at"]
+    return {"files": row["files"], "latest_day": editions.chinese_date(latest) if latest is not None else "—"}
 
 
 def grouped(rows: list[dict]) -> dict[str, list[dict]]:
@@ -121,7 +132,7 @@ def headline(rows: list[dict], quarter: str) -> str:
 
 
 def county_headline(rows: list[dict], quarter: str) -> str:
-    """For a plan binding every county: its targets counted once, then the counties meeting them."""
+    """For targets binding every county: counted once, then the counties meeting them ('截至…' when `quarter`)."""
     counties, by_target = grouped(rows), {}
     for row in rows:
         by_target.setdefault(row["target_id"], []).append(row)
@@ -129,7 +140,8 @@ def county_headline(rows: list[dict], quarter: str) -> str:
     every, some = sum(d == len(counties) for d in done), sum(0 < d < len(counties) for d in done)
     complete = sum(all(r["status"] == "achieved" for r in group) for group in counties.values())
     none = len(done) - every - some
-    return (f"截至{quarter_label(quarter)}，规划对{len(counties)}个县（市、区）各设{len(by_target)}项指标："
+    lead = f"截至{quarter_label(quarter)}，" if quarter else ""
+    return (f"{lead}规划对{len(counties)}个县（市、区）各设{len(by_target)}项指标："
             f"{every}项指标各县（市、区）均已完成，{some}项部分县（市、区）已完成，{none}项尚无县（市、区）完成；"
             f"全部指标均已完成的县（市、区）{complete}个。")
 
@@ -149,6 +161,17 @@ def county_summary(plan: dict, rows: list[dict]) -> dict:
     return {"keys": [heads[k] for k in keys if k in heads], "rows": table}
 
 
+def changes_by_target(changes: list[dict]) -> list[dict]:
+    """For targets binding every county: per target, how many counties changed status, and how many of them
+    now reach it (a hundred counties' changes are otherwise a hundred rows)."""
+    out: dict[str, dict] = {}
+    for c in changes:
+        entry = out.setdefault(c["wording"], {"wording": c["wording"], "changed": 0, "achieved": 0})
+        entry["changed"] += 1
+        entry["achieved"] += c["status_now"] == "achieved"
+    return sorted(out.values(), key=lambda e: -e["changed"])
+
+
 def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Edition) -> dict:
     """The masthead of an edition: issuing office, 期号, issue date, and what it is called."""
     due = conn.execute("select due_date(?)", [edition.quarter]).fetchone()[0]
@@ -157,7 +180,7 @@ def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Editio
             "issue": f"{edition.period[:4]}年第{number}期" if number else f"{edition.quarter[:4]}年终期评估",
             "issue_date": editions.chinese_date(editions.issue_date(edition, due)),
             "office": plan.get("bulletin_office") or config.bulletin_office() or f"{plan['region_name']}知识产权局",
-            "quarterly": edition.kind != "monthly"}
+            "quarterly": edition.kind == "quarterly"}
 
 
 def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: str | None = None) -> list[Path]:

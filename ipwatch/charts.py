@@ -28,7 +28,7 @@ STATUS_COLOURS = {
 WIDTH = 560
 
 
-class FontMissing(RuntimeError):
+class FontMissing(FileNotFoundError):
     """The CJK font charts are measured with is not on this machine: labels would be clipped."""
 
 
@@ -95,16 +95,21 @@ def progress_bars(rows: list[dict]) -> str:
     data = pl.DataFrame([{
         "target": r["wording"], "completion": min(max(r["completion"] or 0.0, 0.0), 1.5),
         "expected": r["expected"], "status": r["status"], "label": r["status_label"],
+        # the word stands clear of both the bar and the 序时进度 tick, never over either
+        "label_at": max(min(max(r["completion"] or 0.0, 0.0), 1.5), r["expected"] or 0.0),
     } for r in rows], schema={"target": pl.String, "completion": pl.Float64, "expected": pl.Float64,
-                              "status": pl.String, "label": pl.String})
+                              "status": pl.String, "label": pl.String, "label_at": pl.Float64})
     y = alt.Y("target:N", sort=None, title=None, axis=alt.Axis(labelLimit=220))
     x = alt.X("completion:Q", title="完成度（竖线为序时进度）", axis=alt.Axis(format="%"),
               scale=alt.Scale(domain=[0, 1.5]))
     bars = alt.Chart(data).mark_bar().encode(
         y=y, x=x, color=alt.Color("status:N", scale=status_colour(), legend=None))
     ticks = alt.Chart(data).mark_tick(color="#222", thickness=2, size=16).encode(y=y, x="expected:Q")
-    words = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11).encode(y=y, x=x, text="label:N")
-    return svg((bars + ticks + words).properties(width=WIDTH - 240, height=alt.Step(20)))
+    words = alt.Chart(data).mark_text(align="left", dx=6, fontSize=11).encode(
+        y=y, x=alt.X("label_at:Q", scale=alt.Scale(domain=[0, 1.5])), text="label:N")
+    # room on the right for the word after a bar at the end of the scale
+    return svg((bars + ticks + words).properties(width=WIDTH - 240, height=alt.Step(20),
+                                                  padding={"right": 60, "left": 5, "top": 5, "bottom": 5}))
 
 
 def trend(points: list[dict], path: list[dict], unit: str) -> str:

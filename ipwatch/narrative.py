@@ -52,7 +52,7 @@ def paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str:
 
 
 def county_paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str:
-    """The paragraph for a plan binding every county: each target by how many counties meet it."""
+    """The paragraph for targets binding every county: each by how many counties meet it ('截至…' when `quarter`)."""
     by_target: dict[str, list[dict]] = {}
     for row in rows:
         by_target.setdefault(row["wording"], []).append(row)
@@ -61,5 +61,6 @@ def county_paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str
     best = "、".join(f"{name}（{n}个）" for n, name, _ in done[:2])
     worst = "、".join(f"{name}（{n}个）" for n, name, _ in done[-2:][::-1])
     counties = len({r["region_code"] for r in rows})
-    return (f"截至{quarter_label(quarter)}，在{counties}个县（市、区）中，完成县数最多的指标是{best}，"
+    lead = f"截至{quarter_label(quarter)}，" if quarter else ""
+    return (f"{lead}在{counties}个县（市、区）中，完成县数最多的指标是{best}，"
             f"最少的是{worst}。{change_sentence(changes, by_region=True)}")

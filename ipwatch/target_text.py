@@ -82,7 +82,8 @@ def target_text(row: dict) -> str:
         if row["target_value_high"] is not None and row["kind"] in QUANTITY_KINDS else row["target_value_high"]
     text = amount(value, unit) if high is None else f"{format_number(value)}–{amount(high, unit)}"
     prefix = {"annual_flow": "每年", "cumulative": "新增" if row["cumulative_basis"] == "new" else "累计"}
-    return f"{prefix.get(row['kind'], '')}{word}{' ' if prefix.get(row['kind']) and not word else ''}{text}"
+    words = prefix.get(row["kind"], "") + word
+    return f"{words} {text}" if words else text
 
 
 def judged_text(row: dict) -> str:
@@ -96,7 +97,10 @@ def judged_text(row: dict) -> str:
         word = "新增" if row["cumulative_basis"] == "new" else "累计"
         return f"{word} {amount(in_unit(row, row['accumulated']), unit)}" if row["accumulated"] is not None \
             else "无数据"
-    return amount(in_unit(row, row["actual"]), unit) if row["actual"] is not None else "无数据"
+    if row["actual"] is None:
+        return "无数据"
+    so_far = "本年累计 " if row["kind"] == "annual_flow" and not row["actual_period"].endswith("Q4") else ""
+    return so_far + amount(in_unit(row, row["actual"]), unit)
 
 
 def beside_text(row: dict) -> str:
@@ -139,7 +143,7 @@ def baseline_text(row: dict) -> str:
     if row["kind"] in ("annual_growth", "rank") or row["baseline"] is None:
         return "—"
     year = row["baseline_year"] or (int(row["baseline_period"][:4]) if row["baseline_period"] else None)
-    when = f"（{year}年）" if row["baseline_year"] else (f"（{year}年末报送值）" if year else "")
+    when = f"（{year}年）" if row["baseline_year"] else (f"（{year}年末）" if year else "")
     return f"{amount(in_unit(row, row['baseline']), shown_unit(row))}{when}"
 
 

@@ -36,7 +36,7 @@ select
     t.comparison,
     t.attribute,
     t.peer_scope,
-    coalesce(t.unit, i.unit) as target_unit,
+    coalesce(t.read_as, t.unit, i.unit) as target_unit,
     i.unit,
     t.target_year,
     t.target_value,

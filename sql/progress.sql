@@ -1,8 +1,9 @@
 -- Progress of every target, for every region it binds, at every reported quarter since its plan took force.
 -- Time: quarter q of year y ends at t = (y - 1) + q / 4; expected (序时进度) = (t - t0) / (T - t0) in [0, 1].
 -- The method for each kind of target is in README, "Progress".
--- A target whose year has passed is judged once and for all (终期) at the end of its target year: every quarter
--- after it repeats that judgement (final), and latest_actual shows the newer value beside it, never mixed in.
+-- A target is judged once and for all (终期) on the end of its target year: from that year's last quarter on,
+-- every quarter repeats that judgement (final: reached, or missed), and latest_actual shows the newer value
+-- beside it, never mixed in.
 -- Completion, expected, pace and status all come from one observation (actual_period), timed at its quarter.
 create or replace view progress as
 with periods as (
@@ -37,7 +38,8 @@ subjects as (
         pr.quarter,
         pr.period_key,
         least(pr.period_key, t.target_year * 4 + 3) as judged_key,
-        pr.year > t.target_year as final,
+        -- the target year's last quarter brings its year-end value: from then on the judgement is final
+        pr.period_key >= t.target_year * 4 + 3 as final,
         coalesce(t.baseline_year, p.period_start - 1) as base_year
     from targets as t
     inner join plans as p using (plan_id)

@@ -178,3 +178,59 @@ def test_corrections_of_the_quarter_are_listed_with_old_and_new_value(hefei, ws,
     corrections = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["corrections"]
     assert [(c["indicator_name"], c["old_value"], c["new_value"], c["new_file"]) for c in corrections] == [
         ("专利代理师数量", 800.0, 810.0, "fix.csv")]
+
+
+def test_two_counties_of_one_name_are_told_apart_and_keyed_by_code(conn, ws, catalogue, tmp_path):
+    """沈阳市铁西区 (210106) and 鞍山市铁西区 (210303): two rows of the county summary, never merged by name.
+    Patent coverage of tech firms, 75% by 2020 in each county: 80% meets it, 60% does not."""
+    path = write_csv(tmp_path / "tiexi.csv", ["210106,2019Q4,tech_enterprise_patent_coverage,80,%,",
+                                              "210303,2019Q4,tech_enterprise_patent_coverage,60,%,"])
+    submit(conn, ws, catalogue, path, "210000")
+    context = bulletin.plan_context(conn, "liaoning-2017", "2019Q4")
+    rows = {r["region_code"]: r for r in context["county_summary"]["rows"]}
+    assert len(rows) == 100
+    assert [(rows[c]["region_name"], rows[c]["achieved"]) for c in ("210106", "210303")] == [
+        ("沈阳市铁西区", 1), ("鞍山市铁西区", 0)]
+    # the headline counts the province's own target, then the 16 set for each county once, then the counties
+    # meeting them (not 1,601 county-target pairs)
+    assert context["summary"] == (
+        "截至2019年第四季度，1项指标中无数据1项。规划对100个县（市、区）各设16项指标：0项指标各县（市、区）均已完成，"
+        "1项部分县（市、区）已完成，15项尚无县（市、区）完成；全部指标均已完成的县（市、区）0个。")
+
+
+def test_charts_refuse_to_draw_without_their_font(tmp_path):
+    """Measured with a fallback font, CJK labels are clipped ("E常推进"): no font, no chart, and the message says
+    how to install it."""
+    from ipwatch import charts
+
+    with pytest.raises(charts.FontMissing, match="fonts-noto-cjk"):
+        charts.require_font((tmp_path,))
+
+
+def test_bulletin_command_without_the_font_says_so_in_one_line(tmp_path, capsys, monkeypatch):
+    from ipwatch import charts, cli
+
+    monkeypatch.setattr(charts, "FONT_DIRS", ())
+    monkeypatch.setenv("IPWATCH_FONT_DIR", str(tmp_path))
+    charts.require_font.cache_clear()
+    try:
+        assert cli.main(["--home", str(tmp_path / "home"), "bulletin", "--period", "2023-07"]) == 2
+    finally:
+        charts.require_font.cache_clear()
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Noto Sans CJK SC" in err
+    assert not (tmp_path / "home" / "bulletins").exists()
+
+
+def test_pdf_without_a_browser_fails_at_once_in_one_line(tmp_path, capsys, monkeypatch):
+    import time
+
+    from ipwatch import cli
+
+    monkeypatch.setenv("IPWATCH_CHROMIUM", str(tmp_path / "no-chromium"))
+    started = time.monotonic()
+    assert cli.main(["--home", str(tmp_path / "home"), "bulletin", "--period", "2023-07", "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert time.monotonic() - started < 5
+    assert len(err.strip().splitlines()) == 1 and "Chromium" in err
+    assert not (tmp_path / "home" / "bulletins").exists()

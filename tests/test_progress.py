@@ -228,8 +228,8 @@ def test_per_10k_ratio_of_a_city_sums_numerators_and_populations(conn, ws, catal
     ("2021Q4", 12.528, 0.2, 0.2, "on_track"),
     # 2023Q2 ends at t = 2022.5: e = 0.5; (15.33 - 10.66) / 9.34 = 0.5; pace 1.0
     ("2023Q2", 15.33, 0.5, 0.5, "on_track"),
-    # 2025Q4 ends at t = 2025.0: e = 1; (19 - 10.66) / 9.34 = 0.892934; the year is not over yet: needs acceleration
-    ("2025Q4", 19.0, 1.0, 0.892934, "needs_acceleration"),
+    # 2025Q4 ends at t = 2025.0: e = 1; (19 - 10.66) / 9.34 = 0.892934; the target year's end value is final: missed
+    ("2025Q4", 19.0, 1.0, 0.892934, "missed"),
 ])
 def test_hefei_high_value_patents_at_three_quarters(conn, ws, catalogue, tmp_path, period, value, expected,
                                                     completion, status):
