@@ -6,6 +6,7 @@ puts a table of the same data beside it.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import cache
 from pathlib import Path
@@ -116,7 +117,9 @@ def trend(points: list[dict], path: list[dict], unit: str) -> str:
     """An indicator over time (`points`: t, period, value) with the plan's path to its target (`path`: t, value)."""
     actual = pl.DataFrame(points, schema={"t": pl.Float64, "period": pl.String, "value": pl.Float64})
     target = pl.DataFrame(path, schema={"t": pl.Float64, "value": pl.Float64})
-    x = alt.X("t:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
+    times = [p["t"] for p in points] + [p["t"] for p in path]
+    years = list(range(math.floor(min(times)), math.ceil(max(times)) + 1))  # whole years only: no "2025 2025"
+    x = alt.X("t:Q", title=None, axis=alt.Axis(format="d", values=years), scale=alt.Scale(zero=False))
     y = alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False))
     line = alt.Chart(actual).mark_line(point=True, color="#2166ac").encode(x=x, y=y)
     planned = alt.Chart(target).mark_line(strokeDash=[6, 4], color="#c2372f").encode(x=x, y=y)

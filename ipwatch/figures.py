@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from ipwatch import charts, warehouse
+from ipwatch import charts, target_text, warehouse
 from ipwatch.periods import split
 
 RANKING_SHOWN = 30  # bars drawn; the table behind the chart lists every region
@@ -61,6 +61,11 @@ def key_figures(conn: duckdb.DuckDBPyConnection, plan: dict, rows: pl.DataFrame,
                                  period=quarter).to_dicts()
         path = target_path({**own.row(0, named=True), "plan_start": plan["period_start"]}, points) \
             if own.height else []
+        if own.height:  # in the unit the plan states its target in, as the target table (0.39亿元 as 3,900万元)
+            row = own.row(0, named=True)
+            unit = target_text.shown_unit(row)
+            points, ranked, path = ([{**p, "value": target_text.in_unit(row, p["value"])} for p in part]
+                                    for part in (points, ranked, path))
         figures.append({
             "title": sample["indicator_name"], "unit": unit, "trend_table": points, "ranking_table": ranked,
             "path": path, "trend_svg": charts.trend(points, path, unit) if points else None,
