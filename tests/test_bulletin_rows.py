@@ -59,6 +59,17 @@ def test_a_new_target_row_shows_what_was_added_against_what_is_to_be_added(jiang
         "新增 1 家", "新增 5 家", "现有 5 家", "20.0%")
 
 
+def test_the_annex_gives_the_figure_judged_and_what_it_is(jiangjin, tmp_path):
+    from openpyxl import load_workbook
+
+    [page] = bulletin.render(jiangjin, "2026-10", tmp_path / "out", region="500116")
+    table = load_workbook(page.with_suffix(".xlsx"))["指标进展"]
+    header = [c.value for c in table[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in table.iter_rows(min_row=2)]
+    [firms] = [r for r in rows if r["指标"] == "国家知识产权优势示范企业数量"]
+    assert (firms["最新值"], firms["评价值"], firms["评价口径"], firms["终期评价"]) == (5, 1, "基期以来新增", "否")
+
+
 def test_a_money_row_is_in_the_unit_the_plan_states_its_target_in(jiangjin):
     # 3,900万元 of 5,000万元: 0.78 done, Q3 expects 0.75 -> on track
     row = target_row(jiangjin, "jiangjin-2024", "2026Q3", "ip-pledge-financing-annual")
