@@ -15,8 +15,6 @@ from ipwatch.editions import Edition
 from ipwatch.periods import previous_quarter, quarter_label
 from ipwatch.target_text import format_number
 
-__all__ = ["format_number", "plan_context", "render"]
-
 
 def environment() -> Environment:
     """Jinja2 with autoescaping: all text from submissions is escaped."""
@@ -79,11 +77,7 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
                for code, group in grouped(rows).items()]
     quality = warehouse.query(conn, "quarter_quality", plan_id=plan_id, period=quarter)
     return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
-            "summary": "".join([headline(own, quarter) if own else "",
-                                county_headline(county_rows, "" if own else quarter) if county_rows else ""]),
-            "narrative": "".join([narrative.paragraph(own, own_changes, quarter) if own else "",
-                                  narrative.county_paragraph(county_rows, county_changes, "" if own else quarter)
-                                  if county_rows else ""]),
+            **lead(own, county_rows, own_changes, county_changes, quarter),
             "status_figure": figures.status_figure(frame),
             "county_summary": county_summary(plan, county_rows) if county_rows else None,
             "key_figures": figures.key_figures(conn, plan, frame, quarter),
@@ -93,6 +87,19 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
             "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter).to_dicts(),
             "corrections": warehouse.query(conn, "quarter_corrections", plan_id=plan_id, period=quarter).to_dicts(),
             "sources": sources(conn, plan_id, quarter)}
+
+
+def lead(own: list[dict], counties: list[dict], own_changes: list[dict], county_changes: list[dict],
+         quarter: str) -> dict:
+    """The headline and the opening paragraph: the plan region's targets, then those binding every county (the
+    date said once, by whichever comes first)."""
+    county_quarter = "" if own else quarter
+    return {
+        "summary": (headline(own, quarter) if own else "")
+        + (county_headline(counties, county_quarter) if counties else ""),
+        "narrative": (narrative.paragraph(own, own_changes, quarter) if own else "")
+        + (narrative.county_paragraph(counties, county_changes, county_quarter) if counties else ""),
+    }
 
 
 def sources(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
