@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean browser
+.PHONY: run test bench lint clean browser fonts
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,20 +12,31 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(VENV)/bin/ipwatch demo
 
-test: $(STAMP) browser
+test: $(STAMP) fonts browser
 	$(PY) -m pytest
 
+# Charts are drawn and measured with Noto Sans CJK SC (ipwatch/charts.py refuses to draw without it rather than
+# clip its labels): installed as root when missing, otherwise named, and `ipwatch bulletin` says the same.
+fonts:
+	@fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK SC" || dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "make fonts: installing fonts-noto-cjk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; \
+	else \
+		echo "make fonts: 缺少 (missing) fonts-noto-cjk; bulletins cannot draw their charts." >&2; \
+		echo "  as root run: apt-get install fonts-noto-cjk  (or run make as root)" >&2; \
+	fi
+
 # tests/test_browser.py and ipwatch/pdf.py drive Debian's chromium (the path ipwatch/pdf.py uses, or
-# $IPWATCH_CHROMIUM); Chinese needs the Noto CJK fonts; poppler-utils reads the PDFs. Installs only what is
-# missing, and only as root; otherwise says what is missing, and the browser tests fail with the same hint
-# (they are never skipped). `make run` needs none of it.
+# $IPWATCH_CHROMIUM); poppler-utils reads the PDFs. Installs only what is missing, and only as root; otherwise
+# says what is missing, and the browser tests fail with the same hint (they are never skipped). `make run`
+# needs none of it.
 browser:
 	@missing=""; \
 	command -v "$${IPWATCH_CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || missing="$$missing chromium"; \
-	fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK SC" || dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	command -v pdffonts >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \

@@ -9,7 +9,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.runtime import flow_run
 
 from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
-from ipwatch import artifacts, bulletin, config, pdf, periods, warehouse
+from ipwatch import artifacts, bulletin, charts, config, pdf, periods, warehouse
 
 
 @task(**RETRY_WHEN_BUSY)
@@ -34,6 +34,9 @@ def bulletin_flow(period: str | None = None, region: str | None = None, out_dir:
     a run late by hours or days still renders the month it was meant for.
     """
     ws = config.workspace(home)
+    charts.require_font()  # before any work: a machine without the charts' font, or a browser for --pdf, fails
+    if as_pdf:             # at once, not after the HTML is written
+        pdf.require_chromium()
     period = period or periods.due(edition, config.local_date(flow_run.scheduled_start_time))
     out_dir = out_dir or ws.bulletins
     pages = render(ws, period, region, out_dir)

@@ -15,23 +15,24 @@ from ipwatch.pipeline import Incoming
 
 
 @task
-def write_submissions(ws: config.Workspace, last_quarter: str) -> list[tuple[Path, str]]:
+def write_submissions(ws: config.Workspace, last_quarter: str, most: int | None) -> list[tuple[Path, str]]:
     """Write the offices' quarterly CSV files, with one flawed draft sent before its corrected file."""
-    files = demo.write_submissions(cat.default(), ws.demo, last_quarter)
+    files = demo.write_submissions(cat.default(), ws.demo, last_quarter, most)
     first_path, office = files[0]
     return [(demo.flawed_copy(first_path), office), *files]
 
 
 @flow(name="demo")
-def demo_flow(home: str | None = None, last_quarter: str | None = None) -> dict:
-    """Generate, ingest and report: the whole job on the embedded defaults."""
+def demo_flow(home: str | None = None, last_quarter: str | None = None, most: int | None = None) -> dict:
+    """Generate, ingest and report: the whole job on the embedded defaults. Each plan is covered in its own
+    years up to `last_quarter` (the last `most` quarters of them when given, for a short run)."""
     ws = prepare(str(config.workspace(home).ensure().home))
     last_quarter = last_quarter or periods.latest_complete_quarter(date.today())
-    files = write_submissions(ws, last_quarter)
+    files = write_submissions(ws, last_quarter, most)
     results = process(ws, [Incoming(path, office) for path, office in files])
     report(results)
-    month = periods.month_after(last_quarter)
-    bulletins = bulletin_flow(month, home=str(ws.home))
+    bulletins = [page for month, region in demo.editions(cat.default(), last_quarter)
+                 for page in bulletin_flow(month, region=region, home=str(ws.home))]
     return {
         "accepted": sum(r["status"].startswith("accepted") for r in results),
         "rejected": sum(r["status"] == "rejected" for r in results),

@@ -26,6 +26,9 @@ TEXT, NUMBER, YEAR, PERCENT = "@", "General", "0", "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 # What a target value is in when it is not a quantity in the indicator's unit (README, "Progress").
 TARGET_UNITS = {"annual_growth": "%（年增长率）", "rank": "%（位次前列）"}
+# What 评价值 is for each kind of target: the figure compared with the target (README, "Progress").
+JUDGED = {"annual_growth": "年增长率(%)", "annual_flow": "本年累计值", "rank": "位次", "new": "基期以来新增",
+          "total": "累计值"}
 VALUE_STATUSES = "正常：正式统计数；初步：初步数，日后可能更正；估计：推算或估计的数；缺失：无数据。"
 STATUS_NOTES = {
     "achieved": "已达到目标（按规划的比较方式判断）",
@@ -79,6 +82,9 @@ COLUMNS: tuple[Column, ...] = (
     ("基期值", baseline, NUMBER),
     ("最新值", lambda r: r["actual"], NUMBER),
     ("最新值报告期", lambda r: r["actual_period"], TEXT),
+    ("评价值", lambda r: r["rank"] if r["kind"] == "rank" else r["reached"], NUMBER),
+    ("评价口径", lambda r: JUDGED.get(r["kind"] if r["kind"] != "cumulative" else r["cumulative_basis"], "数值"), TEXT),
+    ("终期评价", lambda r: "是" if r["final"] else "否", TEXT),
     ("数据状态", lambda r: r["value_status"], TEXT),
     ("目标年份", lambda r: r["target_year"], YEAR),
     ("目标值", target, NUMBER),

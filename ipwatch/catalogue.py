@@ -62,6 +62,7 @@ class Target:
     attribute: str | None = None
     peer_scope: str | None = None
     basis: str = "total"
+    read_as: str | None = None  # the unit the target is read in where the plan's names another measure (分 for %)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Plan:
     seed: str
     targets: tuple[Target, ...] = field(default=())
     key_targets: tuple[str, ...] = ()
+    bulletin_office: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def _target(plan: dict, raw: dict) -> Target:
         target_value=goal.get("value"), target_value_high=goal.get("value_high"), unit=raw.get("unit"),
         source=raw["source"], baseline_year=baseline.get("year"), baseline_value=baseline.get("value"),
         relative_to_baseline=raw.get("relative_to_baseline"), attribute=raw.get("attribute"),
-        peer_scope=raw.get("peer_scope"), basis=raw.get("basis", "total"),
+        peer_scope=raw.get("peer_scope"), basis=raw.get("basis", "total"), read_as=raw.get("read_as"),
     )
 
 
@@ -120,7 +122,7 @@ def _plan(raw: dict) -> Plan:
         period_start=int(raw["period"]["start"]), period_end=int(raw["period"]["end"]),
         applies_to=raw.get("applies_to", "plan_region"), seed=raw["seed"],
         targets=tuple(_target(raw, t) for t in raw.get("targets") or ()),
-        key_targets=tuple(raw.get("key_targets") or ()),
+        key_targets=tuple(raw.get("key_targets") or ()), bulletin_office=raw.get("bulletin_office"),
     )
 
 
@@ -168,6 +170,7 @@ def target_record(target: Target, catalogue: Catalogue) -> dict:
         "relative_to_baseline": target.relative_to_baseline,
         "cumulative_basis": target.basis if target.kind == "cumulative" else None,
         "unit": target.unit,
+        "read_as": target.read_as,
         "indicator_unit": indicator.unit,
         "baseline_value_std": standard_value(target, catalogue.indicators, target.baseline_value),
         "target_value_std": standard_value(target, catalogue.indicators, target.target_value),

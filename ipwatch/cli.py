@@ -95,9 +95,14 @@ def regions_known(*codes: str) -> None:
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Render the progress bulletins of a month."""
     from flows.bulletin import bulletin_flow
+    from ipwatch import charts, pdf
 
     if args.region:
         regions_known(args.region)
+    # what the run needs from the machine, checked before any work: one line and exit 2 when missing
+    charts.require_font()
+    if args.pdf:
+        pdf.require_chromium()
     paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home, as_pdf=args.pdf)
     for path in paths:
         print(path)

@@ -27,6 +27,11 @@ PREFECT_YAML = ROOT / "prefect.yaml"
 TIMEZONE = "Asia/Shanghai"
 
 
+def bulletin_office() -> str | None:
+    """The office that issues the bulletins where a plan names none: $IPWATCH_BULLETIN_OFFICE."""
+    return os.environ.get("IPWATCH_BULLETIN_OFFICE") or None
+
+
 def local_date(moment: datetime) -> date:
     """The calendar day a moment falls on where the offices are."""
     return moment.astimezone(ZoneInfo(TIMEZONE)).date()

@@ -1,5 +1,7 @@
 """Synthetic but plausible quarterly submissions for every plan region and its county-level children.
 
+Each plan is covered in its own years, from the end of its base year (the year before it took force) to its
+end or the latest quarter, so every plan is seen while in force and, once ended, in its final evaluation.
 Each region's indicator follows a path that ends near its plan's aim (some regions ahead, some behind);
 ratios are written together with their numerator and denominator, which agree with them.
 """
@@ -17,7 +19,6 @@ import yaml
 from ipwatch import catalogue as cat
 from ipwatch import config, periods, regions
 
-FIRST_QUARTER = "2021Q1"
 COUNT_UNITS = ("件", "家", "个", "项", "次", "笔", "户", "人", "名")
 LEVEL_KINDS = ("level", "share", "annual_flow", "cumulative")
 # Resident population (万人) of a typical region at each level, before a random factor.
@@ -33,14 +34,17 @@ class Aim:
     growth: float | None
     each_county: bool
     assumed: bool = False  # no level in the plan: a size typical of the whole plan region
+    new: bool = False  # the level is what is to be added since the base year (新增), not the level reached
 
 @dataclass(frozen=True)
 class Series:
-    """One indicator in one region: its level at the end of 2020, then a yearly change (linear or compound)."""
+    """One indicator in one region: its level at the end of the base year, then a yearly change (linear or
+    compound)."""
 
     start: float
     slope: float
     flow: bool
+    base: int
     growth: float | None = None
 
 
@@ -51,7 +55,7 @@ def rng(*keys: object) -> random.Random:
 
 def aim(plan: cat.Plan, indicator: cat.Indicator) -> Aim:
     """The plan's aim for an indicator, in the indicator's unit (a cumulative flow spread over the years)."""
-    level, year, growth, each_county = None, plan.period_end, None, False
+    level, year, growth, each_county, new = None, plan.period_end, None, False, False
     years = plan.period_end - plan.period_start + 1
     for t in sorted(plan.targets, key=lambda t: t.kind == "cumulative", reverse=True):
         if t.indicator != indicator.code or t.target_value is None:
@@ -62,38 +66,41 @@ def aim(plan: cat.Plan, indicator: cat.Indicator) -> Aim:
             value /= years
         if t.kind in LEVEL_KINDS:
             level, year = value, t.target_year
+            new = t.kind == "cumulative" and t.basis == "new" and indicator.measure != "flow_ytd"
         if t.kind == "annual_growth":
             growth = t.target_value
     if level is None:
         return Aim((indicator.bounds[1] or 1000) * 0.02, year, growth, each_county, assumed=True)
-    return Aim(level, year, growth, each_county)
+    return Aim(level, year, growth, each_county, new=new)
 
 
 def series(plan: cat.Plan, indicator: cat.Indicator, region_code: str, share: float) -> Series:
-    """A plausible path for one region: near the plan's aim, some ahead and some behind."""
+    """A plausible path for one region over its plan's years: near the plan's aim, some ahead and some behind."""
     r = rng(plan.plan_id, indicator.code, region_code)
     goal = aim(plan, indicator)
+    base = plan.period_start - 1
     level = goal.level * (share if indicator.additive else 1) * r.uniform(0.75, 1.2)
     flow = indicator.measure == "flow_ytd"
+    years = max(goal.year - base, 1)
     if goal.growth is not None:
-        return Series(start=level / 1.5, slope=0.0, flow=flow, growth=goal.growth / 100 * r.uniform(0.6, 1.3))
-    if goal.year <= 2021:  # a plan already over when the data start: hold near its aim, moving slowly
-        drift = r.uniform(-0.02, 0.06) * (-1 if indicator.direction == "down" else 1)
-        return Series(start=level, slope=level * drift, flow=flow)
-    years = goal.year - 2020
+        return Series(start=level / 1.5, slope=0.0, flow=flow, base=base,
+                      growth=goal.growth / 100 * r.uniform(0.6, 1.3))
+    if goal.new:  # 新增: a stock of some size at the base year, gaining about the number asked for
+        start = goal.level * r.uniform(1.5, 4.0)
+        return Series(start=start, slope=level / years, flow=flow, base=base)
     start = level * (r.uniform(1.2, 1.5) if indicator.direction == "down" else r.uniform(0.45, 0.8))
     if indicator.unit in ("%", "分"):
         level, start = min(level, 98.0), min(start, 95.0)
-    return Series(start=start, slope=(level - start) / years, flow=flow)
+    return Series(start=start, slope=(level - start) / years, flow=flow, base=base)
 
 
 def value_at(s: Series, quarter: str, noise: random.Random) -> float:
     """The series' value reported for a quarter (a flow as year-to-date)."""
     year, q = periods.split(quarter)
     if s.flow:
-        annual = s.start * (1 + s.growth) ** (year - 2020) if s.growth else s.start + s.slope * (year - 2020)
+        annual = s.start * (1 + s.growth) ** (year - s.base) if s.growth else s.start + s.slope * (year - s.base)
         return max(annual * q / 4 * noise.uniform(0.95, 1.05), 0.0)
-    t = year - 2021 + q / 4
+    t = year - s.base - 1 + q / 4
     level = s.start * (1 + s.growth) ** t if s.growth else s.start + s.slope * t
     return max(level * noise.uniform(0.99, 1.01), 0.0)
 
@@ -185,7 +192,16 @@ def plan_regions(plan: cat.Plan, all_regions: pl.DataFrame) -> list[dict]:
     return pl.concat([own, counties]).to_dicts()
 
 
-def write_submissions(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str) -> list[tuple[Path, str]]:
+def plan_quarters(plan: cat.Plan, last_quarter: str, most: int | None = None) -> list[str]:
+    """The quarters the demo reports for a plan: its base year (the year before it took force) to its end, or
+    to `last_quarter`; only the last `most` of them when given (a short demo for tests)."""
+    last = min(f"{plan.period_end}Q4", last_quarter)
+    span = periods.quarters(f"{plan.period_start - 1}Q1", last) if last >= f"{plan.period_start - 1}Q1" else []
+    return span[-most:] if most else span
+
+
+def write_submissions(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str,
+                      most: int | None = None) -> list[tuple[Path, str]]:
     """Write every office's quarterly files; returns (file, submitting office) in the order to ingest."""
     all_regions = regions.load()
     files = []
@@ -193,11 +209,21 @@ def write_submissions(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str
         region_rows = plan_regions(plan, all_regions)
         folder = out_dir / plan.region_code
         folder.mkdir(parents=True, exist_ok=True)
-        for quarter in periods.quarters(FIRST_QUARTER, last_quarter):
+        for quarter in plan_quarters(plan, last_quarter, most):
             path = folder / f"{plan.region_code}-{quarter}.csv"
             submission(plan, catalogue, region_rows, quarter).write_csv(path)
             files.append((path, plan.region_code))
     return files
+
+
+def editions(catalogue: cat.Catalogue, last_quarter: str) -> list[tuple[str, str | None]]:
+    """The bulletins the demo renders, as (month, region or None for all): for each plan ended by then, the
+    monthly edition of its last year's third quarter (the plan seen in force; its final evaluation comes with
+    the last one), then the month after `last_quarter` for every plan."""
+    ended = sorted((p.period_end, p.region_code) for p in catalogue.plans.values()
+                   if f"{p.period_end}Q4" < last_quarter)
+    return [(periods.month_after(f"{end}Q3"), code) for end, code in ended] + \
+        [(periods.month_after(last_quarter), None)]
 
 
 def flawed_copy(path: Path) -> Path:

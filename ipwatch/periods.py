@@ -39,9 +39,9 @@ def latest_complete_quarter(today: date) -> str:
 
 
 def quarter_label(quarter: str) -> str:
-    """'2025Q3' -> '2025年三季度'."""
+    """'2025Q3' -> '2025年第三季度'."""
     year, q = split(quarter)
-    return f"{year}年{QUARTER_ZH[q]}季度"
+    return f"{year}年第{QUARTER_ZH[q]}季度"
 
 
 def month_after(quarter: str) -> str:

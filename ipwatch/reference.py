@@ -34,7 +34,8 @@ def plan_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
     return pl.DataFrame([
         {"plan_id": p.plan_id, "title": p.title, "issuer": p.issuer, "document_number": p.document_number,
          "region_code": p.region_code, "period_start": p.period_start, "period_end": p.period_end,
-         "applies_to": p.applies_to, "seed": p.seed, "key_targets": list(p.key_targets)}
+         "applies_to": p.applies_to, "seed": p.seed, "key_targets": list(p.key_targets),
+         "bulletin_office": p.bulletin_office}
         for p in catalogue.plans.values()
     ], infer_schema_length=None)
 

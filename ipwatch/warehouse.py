@@ -23,9 +23,9 @@ TABLES = (
     "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
     "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
 )
-VIEWS = ("batch_rows", "observations_all", "observations", "findings", "values_under_audit", "target_regions",
-         "required_indicators", "region_values", "observed",
-         "peer_ranks", "progress", "due_date", "timeliness")
+VIEWS = ("batch_rows", "region_names", "observations_all", "observations", "findings", "values_under_audit",
+         "target_regions", "required_indicators", "region_values", "observed", "peer_ranks", "progress", "due_date",
+         "timeliness")
 
 
 def sql(name: str) -> str:

@@ -1,5 +1,6 @@
 -- Every target of a plan, for every region it binds, with its progress at one quarter (no_data when none),
--- and the indicator's change on the previous quarter (stocks) and on the same quarter a year before.
+-- and the indicator's change on the previous quarter (stocks) and on the same quarter a year before: relative
+-- for counts and amounts, a difference (百分点, 分) for percentages and scores, where a relative change misleads.
 with at_period as (
     select *
     from progress
@@ -24,7 +25,7 @@ this_quarter as (
 
 select
     tr.region_code,
-    r.name as region_name,
+    r.full_name as region_name,
     t.target_id,
     t.indicator_code,
     i.name_zh as indicator_name,
@@ -35,7 +36,7 @@ select
     t.comparison,
     t.attribute,
     t.peer_scope,
-    coalesce(t.unit, i.unit) as target_unit,
+    coalesce(t.read_as, t.unit, i.unit) as target_unit,
     i.unit,
     t.target_year,
     t.target_value,
@@ -43,14 +44,21 @@ select
     t.baseline_year,
     t.baseline_value,
     t.relative_to_baseline,
+    t.cumulative_basis,
     t.source,
+    i.measure,
+    p.final,
     p.actual,
     p.actual_period,
+    p.latest_actual,
+    p.latest_period,
     p.value_status,
     p.note,
     p.baseline,
     p.baseline_period,
     p.target,
+    p.accumulated,
+    p.reached,
     p.completion,
     p.expected,
     p.pace,
@@ -60,13 +68,21 @@ select
     coalesce(p.status, 'no_data') as status,
     s.label_zh as status_label,
     s.sort_order as status_order,
-    case when i.measure <> 'flow_ytd' then now.value / nullif(prev.value, 0) - 1 end as change_on_quarter,
-    now.value / nullif(last_year.value, 0) - 1 as change_on_year,
+    i.unit in ('%', '‰', '分') as change_in_points,
+    case
+        when i.measure = 'flow_ytd' then null
+        when i.unit in ('%', '‰', '分') then now.value - prev.value
+        else now.value / nullif(prev.value, 0) - 1
+    end as change_on_quarter,
+    case
+        when i.unit in ('%', '‰', '分') then now.value - last_year.value
+        else now.value / nullif(last_year.value, 0) - 1
+    end as change_on_year,
     audited.audit_rules
 from targets as t
 inner join target_regions as tr using (plan_id, target_id)
 inner join indicators as i using (indicator_code)
-inner join regions as r on tr.region_code = r.region_code
+inner join region_names as r on tr.region_code = r.region_code
 left join at_period as p
     on t.plan_id = p.plan_id and t.target_id = p.target_id and tr.region_code = p.region_code
 inner join status_levels as s on coalesce(p.status, 'no_data') = s.status

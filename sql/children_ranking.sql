@@ -1,10 +1,10 @@
 -- The county-level regions under a region, with their values of one indicator at one quarter, best first.
 select
     r.region_code,
-    r.name,
+    r.full_name as name,
     o.value,
     o.derived
-from regions as r
+from region_names as r
 left join regions as parent on r.parent_code = parent.region_code
 inner join observed as o
     on r.region_code = o.region_code and o.indicator_code = $indicator_code and o.period = $period

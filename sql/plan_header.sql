@@ -1,7 +1,7 @@
 -- A plan with its region's name, for bulletin headers.
 select
     p.*,
-    r.name as region_name
+    r.full_name as region_name
 from plans as p
-inner join regions as r using (region_code)
+inner join region_names as r using (region_code)
 where p.plan_id = $plan_id;

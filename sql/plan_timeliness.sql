@@ -31,7 +31,7 @@ status as (
 
 select
     s.office_code,
-    r.name as office_name,
+    r.full_name as office_name,
     s.due_date,
     s.first_received_at,
     s.timeliness,
@@ -42,5 +42,5 @@ select
         else '未报'
     end as timeliness_label
 from status as s
-left join regions as r on s.office_code = r.region_code
+left join region_names as r on s.office_code = r.region_code
 order by s.office_code;

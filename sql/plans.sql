@@ -9,5 +9,7 @@ create or replace table plans (
     period_end integer not null,
     applies_to varchar not null,
     seed varchar not null,
-    key_targets varchar[]
+    key_targets varchar[],
+    -- the office that issues the plan's bulletins (进度通报), when the plan names one
+    bulletin_office varchar
 );

@@ -1,6 +1,10 @@
 -- Progress of every target, for every region it binds, at every reported quarter since its plan took force.
 -- Time: quarter q of year y ends at t = (y - 1) + q / 4; expected (序时进度) = (t - t0) / (T - t0) in [0, 1].
 -- The method for each kind of target is in README, "Progress".
+-- A target is judged once and for all (终期) on the end of its target year: from that year's last quarter on,
+-- every quarter repeats that judgement (final: reached, or missed), and latest_actual shows the newer value
+-- beside it, never mixed in.
+-- Completion, expected, pace and status all come from one observation (actual_period), timed at its quarter.
 create or replace view progress as
 with periods as (
     select distinct
@@ -33,6 +37,9 @@ subjects as (
         pr.year,
         pr.quarter,
         pr.period_key,
+        least(pr.period_key, t.target_year * 4 + 3) as judged_key,
+        -- the target year's last quarter brings its year-end value: from then on the judgement is final
+        pr.period_key >= t.target_year * 4 + 3 as final,
         coalesce(t.baseline_year, p.period_start - 1) as base_year
     from targets as t
     inner join plans as p using (plan_id)
@@ -48,27 +55,44 @@ year_ends as (
     where quarter = 4
 ),
 
--- The value a target is judged on. A level or share on a flow (880 PCT applications a year): the latest full
--- year. Any other use of a flow: the year-to-date of this very quarter. A stock: the latest value so far.
+-- The value a target is judged on, at the judged quarter (the reporting one, or the end of the target year once
+-- it has passed). A level or share on a flow (880 PCT applications a year): the latest full year. Any other use
+-- of a flow: the year-to-date of that very quarter. A stock: the latest value so far. latest_key: the same
+-- choice at the reporting quarter, for the newer value a final judgement shows beside it.
 with_choice as (
     select
         s.*,
         case
             when s.measure = 'flow_ytd' and s.kind in ('level', 'share') then full_year.period_key
-            when s.measure = 'flow_ytd' then s.period_key
+            when s.measure = 'flow_ytd' then s.judged_key
             else latest.period_key
-        end as actual_key
+        end as actual_key,
+        case
+            when s.measure = 'flow_ytd' and s.kind in ('level', 'share') then newest_year.period_key
+            when s.measure = 'flow_ytd' then s.period_key
+            else newest.period_key
+        end as latest_key
     from subjects as s
     asof left join observed as latest
         on
             s.region_code = latest.region_code
             and s.indicator_code = latest.indicator_code
-            and s.period_key >= latest.period_key
+            and s.judged_key >= latest.period_key
     asof left join year_ends as full_year
         on
             s.region_code = full_year.region_code
             and s.indicator_code = full_year.indicator_code
-            and s.period_key >= full_year.period_key
+            and s.judged_key >= full_year.period_key
+    asof left join observed as newest
+        on
+            s.region_code = newest.region_code
+            and s.indicator_code = newest.indicator_code
+            and s.period_key >= newest.period_key
+    asof left join year_ends as newest_year
+        on
+            s.region_code = newest_year.region_code
+            and s.indicator_code = newest_year.indicator_code
+            and s.period_key >= newest_year.period_key
 ),
 
 with_actual as (
@@ -80,13 +104,24 @@ with_actual as (
         a.note,
         coalesce(a.derived, false) as derived,
         coalesce(a.incomplete, false) as incomplete,
-        a.denominator_period
+        a.denominator_period,
+        newer.value as latest_actual,
+        newer.period as latest_period,
+        -- the judged quarter, and the one whose time the observation stands at (t below)
+        c.judged_key // 4 as judged_year,
+        coalesce(c.actual_key, c.judged_key) as eval_key
     from with_choice as c
     left join observed as a
         on
             c.region_code = a.region_code
             and c.indicator_code = a.indicator_code
             and c.actual_key = a.period_key
+    left join observed as newer
+        on
+            c.final
+            and c.region_code = newer.region_code
+            and c.indicator_code = newer.indicator_code
+            and c.latest_key = newer.period_key
 ),
 
 -- the plan's own baseline, else the value at the end of the base year (a flow: that year's total)
@@ -130,7 +165,7 @@ full_years as (
         on
             w.region_code = ye.region_code
             and w.indicator_code = ye.indicator_code
-            and ye.year between w.period_start and least(w.year - 1, w.target_year)
+            and ye.year between w.period_start and w.judged_year - 1
     where w.kind = 'cumulative' and w.measure = 'flow_ytd'
     group by w.plan_id, w.target_id, w.region_code, w.period
 ),
@@ -141,9 +176,10 @@ with_totals as (
         fy.full_years_found,
         fy.full_years_total,
         coalesce(w.target_value_std, w.baseline * w.relative_to_baseline) as target,
-        (w.year - 1) + w.quarter / 4.0 as t,
+        (w.eval_key + 1) / 4.0 - 1 as t,
+        w.eval_key % 4 + 1 as eval_quarter,
         last_year.value as same_period_last_year,
-        greatest(least(w.year - 1, w.target_year) - w.period_start + 1, 0) as full_years_wanted
+        greatest(w.judged_year - w.period_start, 0) as full_years_wanted
     from with_baseline as w
     left join full_years as fy using (plan_id, target_id, region_code, period)
     left join observed as last_year
@@ -162,8 +198,7 @@ measured as (
         100.0 * (w.actual / nullif(w.same_period_last_year, 0) - 1) as growth,
         case
             when w.measure = 'flow_ytd' and w.full_years_found < w.full_years_wanted then null
-            when w.measure = 'flow_ytd'
-                then w.full_years_total + case when w.year <= w.target_year then w.actual else 0 end
+            when w.measure = 'flow_ytd' then w.full_years_total + w.actual
             when w.cumulative_basis = 'new' then w.actual - w.baseline
             else w.actual
         end as accumulated
@@ -173,7 +208,7 @@ measured as (
             w.kind = 'rank'
             and w.region_code = pk.region_code
             and w.indicator_code = pk.indicator_code
-            and w.period_key = pk.period_key
+            and w.judged_key = pk.period_key
 ),
 
 -- the figure each kind compares with its target
@@ -200,13 +235,13 @@ scored as (
         end as completion,
         case kind
             when 'annual_growth' then 1.0
-            when 'annual_flow' then quarter / 4.0
+            when 'annual_flow' then eval_quarter / 4.0
             when 'rank' then null
             else plan_elapsed
         end as expected,
         case
             when kind = 'rank' then rank <= ceil(target / 100.0 * peer_count)
-            when kind = 'annual_growth' and quarter <> 4 then false
+            when kind = 'annual_growth' and eval_quarter <> 4 then false
             when comparison = '>' then reached > target
             when comparison = '<' then reached < target
             when comparison = '<=' then reached <= target
@@ -262,8 +297,11 @@ select
     indicator_code,
     kind,
     period,
+    final,
     actual,
     actual_period,
+    latest_actual,
+    latest_period,
     value_status,
     note,
     derived,
@@ -274,6 +312,7 @@ select
     target_value_high as target_high,
     target_year,
     accumulated,
+    reached,
     completion,
     expected,
     pace,
@@ -288,7 +327,7 @@ select
         when without_baseline and actual is not null then 'no_baseline'
         when missing or without_baseline then 'no_data'
         when achieved then 'achieved'
-        when year > target_year then 'missed'
+        when final then 'missed'
         when kind = 'rank' then 'lagging'
         when pace is null then case when completion >= 0 then 'on_track' else 'regressing' end
         when pace >= on_track then 'on_track'

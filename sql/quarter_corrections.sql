@@ -1,4 +1,5 @@
 -- Values of a plan's regions for one quarter that a later submission corrected: the old and the current value.
+-- A resubmission of the same value corrected nothing and is not listed.
 with plan_regions as (
     select distinct region_code
     from target_regions
@@ -14,7 +15,7 @@ versions as (
 
 select
     old.region_code,
-    r.name as region_name,
+    r.full_name as region_name,
     i.name_zh as indicator_name,
     cast(old.value as double) as old_value,
     cast(now.value as double) as new_value,
@@ -25,7 +26,7 @@ select
 from versions as old
 inner join versions as now
     on old.region_code = now.region_code and old.indicator_code = now.indicator_code and now.is_current
-inner join regions as r on old.region_code = r.region_code
+inner join region_names as r on old.region_code = r.region_code
 inner join indicators as i on old.indicator_code = i.indicator_code
-where not old.is_current
+where not old.is_current and old.value is distinct from now.value
 order by old.region_code, i.name_zh, old.received_at;

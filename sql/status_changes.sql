@@ -19,7 +19,7 @@ before as (
 
 select
     now.region_code,
-    r.name as region_name,
+    r.full_name as region_name,
     t.wording,
     before.status as status_before,
     sb.label_zh as label_before,
@@ -28,7 +28,7 @@ select
 from now
 inner join before using (region_code, target_id)
 inner join targets as t on now.plan_id = t.plan_id and now.target_id = t.target_id
-inner join regions as r on now.region_code = r.region_code
+inner join region_names as r on now.region_code = r.region_code
 inner join status_levels as sb on before.status = sb.status
 inner join status_levels as sn on now.status = sn.status
 where now.status <> before.status

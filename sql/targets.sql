@@ -18,6 +18,8 @@ create or replace table targets (
     relative_to_baseline double,
     cumulative_basis varchar,
     unit varchar,
+    -- the unit the target is read in where the plan's unit names another measure (满意度 "90%" scored in 分)
+    read_as varchar,
     baseline_value_std double,
     target_value_std double,
     attribute varchar,

@@ -125,7 +125,7 @@ def test_columns_are_wide_enough_for_chinese_headers(table):
 def test_guide_names_plan_quarter_and_version(book, context):
     text = "\n".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value)
     assert "关于推进知识产权强市建设行动方案" in text and "合肥市" in text and "hefei-2022" in text
-    assert "2023年二季度" in text and context["version"]["observations_hash"] in text
+    assert "2023年第二季度" in text and context["version"]["observations_hash"] in text
 
 
 def test_guide_explains_units_and_every_status(book):

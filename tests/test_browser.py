@@ -91,7 +91,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def test_bulletin_shows_region_and_headline(opened):
     expect(opened.page.locator("h1")).to_contain_text("合肥市")
-    expect(opened.page.locator("body")).to_contain_text("截至2023年二季度")
+    expect(opened.page.locator("body")).to_contain_text("截至2023年第二季度")
 
 
 def test_bulletin_logs_no_console_errors(opened):
@@ -173,7 +173,7 @@ def test_pdf_embeds_noto_sans_cjk(hefei_pdf):
 
 def test_pdf_text_is_searchable_chinese(hefei_pdf):
     text = poppler("pdftotext", hefei_pdf, "-")
-    assert "合肥市" in text and "截至2023年二季度" in text
+    assert "合肥市" in text and "截至2023年第二季度" in text
 
 
 def test_bulletin_command_writes_pdfs_beside_the_pages(tmp_path, capsys, prefect_harness):
@@ -181,7 +181,101 @@ def test_bulletin_command_writes_pdfs_beside_the_pages(tmp_path, capsys, prefect
 
     home = str(tmp_path / "home")
     assert cli.main(["--home", home, "init"]) == 0
-    assert cli.main(["--home", home, "bulletin", "--period", "2023-07", "--region", "500116", "--pdf"]) == 0
+    assert cli.main(["--home", home, "bulletin", "--period", "2024-07", "--region", "500116", "--pdf"]) == 0
     written = [Path(line) for line in capsys.readouterr().out.splitlines()[1:]]
-    assert [p.name for p in written] == ["2023-07-jiangjin-2024.html", "2023-07-jiangjin-2024.pdf"]
+    assert [p.name for p in written] == ["2024-07-jiangjin-2024.html", "2024-07-jiangjin-2024.pdf"]
     assert written[1].read_bytes().startswith(b"%PDF-")
+
+
+# Three plans as a director reads them: Jiangjin in force, Hefei's final evaluation, Liaoning's hundred counties.
+A4_TEXT_WIDTH = 703  # 210 mm less the 2 × 12 mm margins of base.html.j2's @page, in CSS pixels (96 per inch)
+
+
+@pytest.fixture(scope="module")
+def three_plans(tmp_path_factory, catalogue) -> dict[str, Path]:
+    """Jiangjin's October 2026 bulletin, Hefei's final evaluation (2025) and Liaoning's January 2020 bulletin."""
+    from .test_bulletin_rows import JIANGJIN
+
+    tmp = tmp_path_factory.mktemp("plans")
+    ws = config.workspace(tmp / "home")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        counties = [c for (c,) in conn.sql(
+            "select region_code from regions where level = 'county' and region_code like '21%' order by 1").fetchall()]
+        liaoning = [f"{c},{period},{code},{value},,"
+                    for n, c in enumerate(counties)
+                    for period, code, value in (("2019Q4", "invention_patents_per_10k", 2 + n % 37 / 5),
+                                                ("2018Q4", "patent_applications", 400 + n * 7),
+                                                ("2019Q4", "patent_applications", 440 + n * 8 + n % 5 * 30),
+                                                ("2019Q4", "pct_applications", n % 11))]
+        hefei = ["340100,2020Q4,pct_applications,365,件,", "340100,2024Q4,pct_applications,700,件,",
+                 "340100,2025Q4,pct_applications,910,件,", "340100,2025Q4,high_value_invention_patents_per_10k,18,,",
+                 "340100,2024Q4,ip_pledge_financing_amount,28,亿元,",
+                 "340100,2025Q4,ip_pledge_financing_amount,31,亿元,"]
+        jiangjin = [*JIANGJIN, "500116,2023Q4,high_tech_enterprises,500,家,",
+                    "500116,2026Q3,high_tech_enterprises,610,家,",
+                    "500116,2023Q4,invention_patents_per_10k,12,,", "500116,2026Q3,invention_patents_per_10k,19,,",
+                    "500116,2024Q4,ip_pledge_financing_amount,4000,万元,",
+                    "500116,2025Q4,ip_pledge_financing_amount,4500,万元,"]
+        for name, rows, office in (("jiangjin.csv", jiangjin, "500116"), ("hefei.csv", hefei, "340100"),
+                                   ("liaoning.csv", liaoning, "210000")):
+            assert submit(conn, ws, catalogue, write_csv(tmp / name, rows), office).startswith("accepted")
+        out = tmp / "out"
+        pages = bulletin.render(conn, "2026-10", out, region="500116") + \
+            bulletin.render(conn, "2026-10", out, region="340100") + \
+            bulletin.render(conn, "2020-01", out, region="210000")
+    return {p.name.split("-")[-2]: p for p in pages}
+
+
+@pytest.fixture(scope="module")
+def shots(browser, three_plans) -> dict[str, dict]:
+    """Each page opened at 1280 px: its height, a full-page screenshot beside it, and what its charts hold."""
+    seen = {}
+    for plan, path in three_plans.items():
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(path.as_uri())
+        page.screenshot(path=path.with_suffix(".png"), full_page=True)
+        outside = page.evaluate("""() => [...document.querySelectorAll('figure svg')].flatMap(svg => {
+            const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+                const r = t.getBoundingClientRect();
+                return (r.left < box.left - 1 || r.right > box.right + 1) ? t.textContent : null;
+            }).filter(Boolean);
+        })""")
+        page.set_viewport_size({"width": A4_TEXT_WIDTH, "height": 900})
+        page.emulate_media(media="print")
+        seen[plan] = {"height": page.evaluate("document.documentElement.scrollHeight"), "outside": outside,
+                      "print_width": page.evaluate("document.documentElement.scrollWidth"), "page": page}
+    return seen
+
+
+def test_liaoning_plan_page_summarises_its_counties(shots, three_plans):
+    """Before: every county's table inline, 125,722 px of the 2026-10 demo page. Now one row per county."""
+    html = three_plans["liaoning"].read_text("utf-8")
+    assert html.count('<tr><td><a href="2020-01-liaoning-2017/') == 100
+    assert 'href="2020-01-liaoning-2017/210106.html">沈阳市铁西区' in html
+    assert 'href="2020-01-liaoning-2017/210303.html">鞍山市铁西区' in html
+    assert shots["liaoning"]["height"] < 15_000
+
+
+def test_chart_labels_stay_inside_their_charts(shots):
+    """A label measured with the wrong font runs past the chart's edge and is clipped ("E常推进")."""
+    assert {plan: seen["outside"] for plan, seen in shots.items()} == {"jiangjin": [], "hefei": [], "liaoning": []}
+
+
+def test_every_page_fits_the_width_of_an_a4_page(shots):
+    assert {plan: seen["print_width"] for plan, seen in shots.items()} == {
+        "jiangjin": A4_TEXT_WIDTH, "hefei": A4_TEXT_WIDTH, "liaoning": A4_TEXT_WIDTH}
+
+
+def test_key_trends_draw_the_plan_s_path(three_plans):
+    """高新技术企业 (新增221家) and 质押融资额 (5,000万元 a year) had no path; every key target with a value has one."""
+    html = three_plans["jiangjin"].read_text("utf-8")
+    for title in ("高新技术企业数量", "知识产权质押融资额", "每万人口发明专利拥有量"):
+        assert f"{title}走势与规划路径" in html
+
+
+def test_hefei_final_evaluation_is_judged_on_2025(three_plans):
+    html = three_plans["hefei"].read_text("utf-8")
+    assert three_plans["hefei"].name == "2025-final-hefei-2022.html"
+    assert "合肥市知识产权建设终期评估" in html and "数据截至2025年第四季度" in html

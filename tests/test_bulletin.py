@@ -25,7 +25,7 @@ def test_headline_counts_statuses_in_chinese(hefei):
     context = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")
     [region] = context["regions"]
     assert region["region_name"] == "合肥市"
-    assert region["headline"] == "截至2023年二季度，27项指标中已完成1项、正常推进1项、无数据25项。"
+    assert region["headline"] == "截至2023年第二季度，27项指标中已完成1项、正常推进1项、无数据25项。"
 
 
 def test_targets_are_grouped_by_category_in_plan_order(hefei):
@@ -41,13 +41,26 @@ def test_number_format(value, text):
 def test_rendered_bulletin_names_region_and_escapes_text(hefei, tmp_path):
     [path] = [p for p in bulletin.render(hefei, "2023-07", tmp_path / "out") if "hefei" in p.name]
     html = path.read_text("utf-8")
-    assert "合肥市" in html and "截至2023年二季度" in html
+    assert "合肥市" in html and "截至2023年第二季度" in html
     assert "<script>alert" not in html
     assert "注：&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_editions_cover_the_plans_in_force_and_ended_plans_get_their_final_evaluation(hefei, tmp_path):
+    """July 2023 reports 2023Q2: Hefei (2021-2025) is in force; Liaoning and Shanwei (to 2020) and Shandong (2015)
+    have ended and get their final evaluation on their target year instead; Jiangjin (from 2024) has not begun."""
+    paths = bulletin.render(hefei, "2023-07", tmp_path / "out")
+    assert sorted(p.name for p in paths) == ["2015-final-shandong-2015.html", "2020-final-liaoning-2017.html",
+                                             "2020-final-shanwei-2016.html", "2023-07-hefei-2022.html"]
     index = (tmp_path / "out" / "index.html").read_text("utf-8")
-    assert index.count("<a href=") == 10  # the month's five plans, then the list of every bulletin
-    for name in ("辽宁省", "汕尾市", "合肥市", "山东省", "江津区"):
-        assert name in index
+    month = index[index.index("2023年7月月报"):index.index("终期评估：")]
+    assert month.count("<a href=") == 1 and "合肥市" in month
+    finals = index[index.index("终期评估："):index.index("全部通报")]
+    ended = ["辽宁省", "汕尾市", "山东省"]
+    assert [name for name in (*ended, "合肥市") if name in finals] == ended
+    assert "2020年终期评估" in finals and "江津区" not in index
+    final = (tmp_path / "out" / "2015-final-shandong-2015.html").read_text("utf-8")
+    assert "山东省知识产权建设终期评估" in final and "规划期 2015年" in final and "数据截至2015年第四季度" in final
 
 
 def test_same_warehouse_renders_the_same_bytes(hefei, tmp_path):
@@ -58,10 +71,10 @@ def test_same_warehouse_renders_the_same_bytes(hefei, tmp_path):
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_bulletin_flow_writes_one_file_per_plan(ws, tmp_path):
-    paths = bulletin_flow("2023-07", home=str(ws.home))
-    assert sorted(p.name for p in paths) == sorted(
-        f"2023-07-{plan}.html" for plan in ("liaoning-2017", "shanwei-2016", "hefei-2022", "shandong-2015",
-                                            "jiangjin-2024"))
+    paths = bulletin_flow("2024-07", home=str(ws.home))
+    assert sorted(p.name for p in paths) == ["2015-final-shandong-2015.html", "2020-final-liaoning-2017.html",
+                                             "2020-final-shanwei-2016.html", "2024-07-hefei-2022.html",
+                                             "2024-07-jiangjin-2024.html"]
 
 
 def test_figures_carry_svg_and_the_numbers_behind_them(hefei, ws, catalogue, tmp_path):
@@ -75,7 +88,7 @@ def test_figures_carry_svg_and_the_numbers_behind_them(hefei, ws, catalogue, tmp
     key = context["key_figures"][0]
     assert key["title"] == "每万人口高价值发明专利拥有量"
     assert [(p["period"], p["value"]) for p in key["trend_table"]] == [("2022Q4", 14.0), ("2023Q2", 15.33)]
-    assert [(r["name"], r["value"]) for r in key["ranking_table"]] == [("庐阳区", 12.0), ("瑶海区", 9.0)]
+    assert [(r["name"], r["value"]) for r in key["ranking_table"]] == [("合肥市庐阳区", 12.0), ("合肥市瑶海区", 9.0)]
     for svg in (key["trend_svg"], key["ranking_svg"], context["status_figure"]["svg"],
                 context["regions"][0]["progress_figure"]["svg"]):
         assert svg.startswith("<svg") and "<script" not in svg
@@ -102,7 +115,7 @@ def test_quarterly_bulletin_shows_change_on_quarter_and_year(hefei, ws, catalogu
     submit(hefei, ws, catalogue, path, "340100")
     [path] = [p for p in bulletin.render(hefei, "2023Q2", tmp_path / "q") if "hefei" in p.name]
     html = path.read_text("utf-8")
-    assert path.name == "2023Q2-hefei-2022.html" and "2023年二季度季报" in html
+    assert path.name == "2023Q2-hefei-2022.html" and "2023年第二季度季报" in html
     row = html[html.index("每万人口高价值发明专利拥有量 <span"):]
     assert row.index("5.0%") < row.index("20.0%") < row.index("</tr>")
     rows = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["regions"][0]["categories"][0]["targets"]
@@ -117,13 +130,13 @@ def test_bad_bulletin_period_is_refused(hefei, tmp_path):
 
 def test_each_bulletin_has_its_excel_annex_and_county_pages(hefei, tmp_path):
     out = tmp_path / "out"
-    bulletin.render(hefei, "2023-07", out)
-    assert (out / "2023-07-hefei-2022.xlsx").exists()
-    liaoning = (out / "2023-07-liaoning-2017.html").read_text("utf-8")
-    county = (out / "2023-07-liaoning-2017" / "210102.html").read_text("utf-8")
-    assert 'href="2023-07-liaoning-2017/210102.html"' in liaoning
-    assert "和平区知识产权建设进展" in county and 'href="../2023-07-liaoning-2017.html"' in county
-    assert len(list((out / "2023-07-liaoning-2017").glob("*.html"))) == 100
+    bulletin.render(hefei, "2019-10", out)
+    assert (out / "2019-10-liaoning-2017.xlsx").exists()
+    liaoning = (out / "2019-10-liaoning-2017.html").read_text("utf-8")
+    county = (out / "2019-10-liaoning-2017" / "210102.html").read_text("utf-8")
+    assert 'href="2019-10-liaoning-2017/210102.html"' in liaoning
+    assert "沈阳市和平区知识产权建设进展" in county and 'href="../2019-10-liaoning-2017.html"' in county
+    assert len(list((out / "2019-10-liaoning-2017").glob("*.html"))) == 100
 
 
 def test_values_under_open_audit_are_marked(hefei, ws, catalogue, tmp_path):
@@ -165,3 +178,59 @@ def test_corrections_of_the_quarter_are_listed_with_old_and_new_value(hefei, ws,
     corrections = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["corrections"]
     assert [(c["indicator_name"], c["old_value"], c["new_value"], c["new_file"]) for c in corrections] == [
         ("专利代理师数量", 800.0, 810.0, "fix.csv")]
+
+
+def test_two_counties_of_one_name_are_told_apart_and_keyed_by_code(conn, ws, catalogue, tmp_path):
+    """沈阳市铁西区 (210106) and 鞍山市铁西区 (210303): two rows of the county summary, never merged by name.
+    Patent coverage of tech firms, 75% by 2020 in each county: 80% meets it, 60% does not."""
+    path = write_csv(tmp_path / "tiexi.csv", ["210106,2019Q4,tech_enterprise_patent_coverage,80,%,",
+                                              "210303,2019Q4,tech_enterprise_patent_coverage,60,%,"])
+    submit(conn, ws, catalogue, path, "210000")
+    context = bulletin.plan_context(conn, "liaoning-2017", "2019Q4")
+    rows = {r["region_code"]: r for r in context["county_summary"]["rows"]}
+    assert len(rows) == 100
+    assert [(rows[c]["region_name"], rows[c]["achieved"]) for c in ("210106", "210303")] == [
+        ("沈阳市铁西区", 1), ("鞍山市铁西区", 0)]
+    # the headline counts the province's own target, then the 16 set for each county once, then the counties
+    # meeting them (not 1,601 county-target pairs)
+    assert context["summary"] == (
+        "截至2019年第四季度，1项指标中无数据1项。规划对100个县（市、区）各设16项指标：0项指标各县（市、区）均已完成，"
+        "1项部分县（市、区）已完成，15项尚无县（市、区）完成；全部指标均已完成的县（市、区）0个。")
+
+
+def test_charts_refuse_to_draw_without_their_font(tmp_path):
+    """Measured with a fallback font, CJK labels are clipped ("E常推进"): no font, no chart, and the message says
+    how to install it."""
+    from ipwatch import charts
+
+    with pytest.raises(charts.FontMissing, match="fonts-noto-cjk"):
+        charts.require_font((tmp_path,))
+
+
+def test_bulletin_command_without_the_font_says_so_in_one_line(tmp_path, capsys, monkeypatch):
+    from ipwatch import charts, cli
+
+    monkeypatch.setattr(charts, "FONT_DIRS", ())
+    monkeypatch.setenv("IPWATCH_FONT_DIR", str(tmp_path))
+    charts.require_font.cache_clear()
+    try:
+        assert cli.main(["--home", str(tmp_path / "home"), "bulletin", "--period", "2023-07"]) == 2
+    finally:
+        charts.require_font.cache_clear()
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Noto Sans CJK SC" in err
+    assert not (tmp_path / "home" / "bulletins").exists()
+
+
+def test_pdf_without_a_browser_fails_at_once_in_one_line(tmp_path, capsys, monkeypatch):
+    import time
+
+    from ipwatch import cli
+
+    monkeypatch.setenv("IPWATCH_CHROMIUM", str(tmp_path / "no-chromium"))
+    started = time.monotonic()
+    assert cli.main(["--home", str(tmp_path / "home"), "bulletin", "--period", "2023-07", "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert time.monotonic() - started < 5
+    assert len(err.strip().splitlines()) == 1 and "Chromium" in err
+    assert not (tmp_path / "home" / "bulletins").exists()

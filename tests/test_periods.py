@@ -27,7 +27,7 @@ def test_month_after_quarter():
 
 
 def test_quarter_label_is_chinese():
-    assert periods.quarter_label("2025Q3") == "2025年三季度"
+    assert periods.quarter_label("2025Q3") == "2025年第三季度"
 
 
 @pytest.mark.parametrize(("edition", "day", "period"), [

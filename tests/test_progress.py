@@ -95,19 +95,41 @@ def test_target_without_data_is_no_data_never_behind(conn, ws, catalogue, tmp_pa
 
 def test_level_target_on_a_flow_is_judged_on_the_latest_full_year(conn, ws, catalogue, tmp_path):
     # Hefei PCT applications: 365 (2020) -> 880 a year (2025). At 2024Q2 the latest full year is 2023: 600.
-    # completion (600 - 365) / 515 = 0.456311; t = 2023.5, expected 3.5 / 5 = 0.7; pace 0.651873.
+    # completion (600 - 365) / 515 = 0.456311, paced at the time of that observation (2023Q4 ends at t = 2023.0):
+    # expected 3 / 5 = 0.6, pace 0.760518: completion, pace and status all belong to the row's 2023Q4.
     submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2023Q4,pct_applications,600,件,",
                                                      "340100,2024Q2,pct_applications,400,件,"])
     row = progress(conn, "hefei-2022", "pct-applications", "340100", "2024Q2")
-    assert (row["actual"], row["actual_period"], row["completion"], row["expected"], row["status"]) == (
-        600, "2023Q4", pytest.approx(0.456311, abs=1e-6), pytest.approx(0.7), "needs_acceleration")
+    assert (row["actual"], row["actual_period"], row["completion"], row["expected"], row["pace"], row["status"]) == (
+        600, "2023Q4", pytest.approx(0.456311, abs=1e-6), pytest.approx(0.6), pytest.approx(0.760518, abs=1e-6),
+        "needs_acceleration")
 
 
-@pytest.mark.parametrize(("value", "status"), [(18.0, "missed"), (21.0, "achieved")])
-def test_after_the_target_year_a_target_is_reached_or_missed(conn, ws, catalogue, tmp_path, value, status):
-    submit(conn, ws, catalogue, tmp_path, "340100", [f"340100,2026Q3,high_value_invention_patents_per_10k,{value},,"])
+@pytest.mark.parametrize(("final", "later", "status"), [(18.0, 21.0, "missed"), (21.0, 18.0, "achieved")])
+def test_after_the_target_year_a_target_is_judged_on_its_year_end(conn, ws, catalogue, tmp_path, final, later,
+                                                                  status):
+    # Hefei: 20 by 2025. The 2025Q4 value decides once and for all (终期); 2026Q3's is shown beside it, never judged:
+    # 18 at the end of 2025 stays missed when 2026 reaches 21, and 21 stays achieved when 2026 falls to 18.
+    # completion (18 - 10.66) / 9.34 = 0.785867, (21 - 10.66) / 9.34 = 1.107066; expected 1 (t = 2025.0).
+    submit(conn, ws, catalogue, tmp_path, "340100", [f"340100,2025Q4,high_value_invention_patents_per_10k,{final},,",
+                                                     f"340100,2026Q3,high_value_invention_patents_per_10k,{later},,"])
     row = progress(conn, "hefei-2022", "high-value-invention-patents-per-10k", "340100", "2026Q3")
-    assert row["status"] == status
+    assert (row["final"], row["actual"], row["actual_period"], row["latest_actual"], row["latest_period"],
+            row["completion"], row["expected"], row["status"]) == (
+        True, final, "2025Q4", later, "2026Q3", pytest.approx((final - 10.66) / 9.34), pytest.approx(1.0), status)
+
+
+def test_a_growth_target_after_its_year_is_judged_on_the_target_year(conn, ws, catalogue, tmp_path):
+    # Hefei: pledge-financing deals to grow 30% a year (to 2025). 2024: 100 deals, 2025: 120 (+20%, missed);
+    # 2025Q3 100 -> 2026Q3 145 (+45%) is shown as the latest value but no longer judged. Growth 20 / 30 = 0.666667.
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2024Q4,ip_pledge_financing_deals,100,笔,",
+                                                     "340100,2025Q3,ip_pledge_financing_deals,100,笔,",
+                                                     "340100,2025Q4,ip_pledge_financing_deals,120,笔,",
+                                                     "340100,2026Q3,ip_pledge_financing_deals,145,笔,"])
+    row = progress(conn, "hefei-2022", "ip-pledge-financing-deals-growth", "340100", "2026Q3")
+    assert (row["actual_period"], row["growth"], row["reached"], row["completion"], row["status"],
+            row["latest_actual"]) == ("2025Q4", pytest.approx(20.0), pytest.approx(20.0),
+                                      pytest.approx(2 / 3), "missed", 145)
 
 
 PLEDGE_YEARS = [f"340100,{year}Q4,ip_pledge_financing_amount,{value},亿元,"
@@ -206,8 +228,8 @@ def test_per_10k_ratio_of_a_city_sums_numerators_and_populations(conn, ws, catal
     ("2021Q4", 12.528, 0.2, 0.2, "on_track"),
     # 2023Q2 ends at t = 2022.5: e = 0.5; (15.33 - 10.66) / 9.34 = 0.5; pace 1.0
     ("2023Q2", 15.33, 0.5, 0.5, "on_track"),
-    # 2025Q4 ends at t = 2025.0: e = 1; (19 - 10.66) / 9.34 = 0.892934; the year is not over yet: needs acceleration
-    ("2025Q4", 19.0, 1.0, 0.892934, "needs_acceleration"),
+    # 2025Q4 ends at t = 2025.0: e = 1; (19 - 10.66) / 9.34 = 0.892934; the target year's end value is final: missed
+    ("2025Q4", 19.0, 1.0, 0.892934, "missed"),
 ])
 def test_hefei_high_value_patents_at_three_quarters(conn, ws, catalogue, tmp_path, period, value, expected,
                                                     completion, status):
