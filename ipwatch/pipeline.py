@@ -101,7 +101,7 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     recorded at once with what became of the original; a file a stopped run registered is taken up again."""
     entries = []
     for entry in batch.entries:
-        stored, sha = ingest.archive(ws, entry.path.name, entry.path.read_bytes())
+        stored, sha = ingest.archive(ws, entry.path, follow=not entry.incoming.from_inbox)
         entries.append(replace(entry, stored=stored, sha256=sha))
     prior = load.previous(conn, [(e.sha256, e.incoming.office) for e in entries])
     duplicates = []
