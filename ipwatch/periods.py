@@ -32,7 +32,8 @@ def within_plans(quarter: str) -> str:
     """`quarter` itself, once it is known not to come before the earliest year (ValueError otherwise)."""
     first = earliest_year()
     if split(quarter)[0] < first:
-        raise ValueError(f"报告期早于最早规划的基期 {first} 年 (period before the earliest base year {first}): {quarter}")
+        raise ValueError(f"报告期早于最早规划的基期 {first} 年 (period before the earliest base year {first}):"
+                         f" {quarter}")
     return quarter
 
 
