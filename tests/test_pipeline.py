@@ -112,3 +112,23 @@ def test_the_same_bytes_twice_in_one_drop_are_a_duplicate(conn, ws, catalogue, t
     path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,1,件,"])
     results = process(conn, ws, catalogue, [(path, "340102"), (path, "340102")])
     assert [r["status"] for r in results] == ["accepted", "duplicate"]
+
+
+def test_a_file_that_breaks_a_stage_is_rejected_with_a_system_error_and_the_others_go_on(tmp_path, conn, ws):
+    """An exception no rule foresaw (here a catalogue entry without a unit, which unit conversion cannot handle)
+    becomes the outcome of the one file that met it: rejected, quarantined with its report; the others accepted."""
+    from ipwatch import catalogue as cat
+
+    shipped = cat.default()
+    broken = cat.Indicator(code="broken", name_zh="坏指标", name_en="broken", category="创造", unit=None,
+                           measure="stock", direction="up", bounds=(0, 1))
+    catalogue = cat.Catalogue(indicators={**shipped.indicators, "broken": broken}, plans=shipped.plans)
+    good = write_csv(tmp_path / "good.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    poison = write_csv(tmp_path / "poison.csv", ["340102,2025Q2,broken,5,件,"])
+    later = write_csv(tmp_path / "later.csv", ["340103,2025Q3,pct_applications,6,件,"])
+    results = process(conn, ws, catalogue, [(good, "340100"), (poison, "340100"), (later, "340103")])
+    assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"]
+    [error] = results[1]["errors"]
+    assert (error["rule"], error["value"]) == ("system", "AttributeError") and "已退回" in error["message"]
+    [kept] = [p for p in ws.quarantine.iterdir() if p.name.endswith("poison.csv")]
+    assert kept.read_bytes() == poison.read_bytes() and kept.with_name(kept.name + ".errors.html").exists()
