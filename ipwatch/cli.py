@@ -350,10 +350,16 @@ def audit_parser(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(run=cmd_audit_report)
 
 
+# Commands that run Prefect flows: a failure's traceback stays in Prefect's log, the console gets one line.
+FLOW_COMMANDS = {"ingest", "bulletin", "progress", "demo"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = parser().parse_args(argv)
     prefect_env.configure(config.workspace(args.home), verbose=args.verbose, service=args.command == "serve")
+    if args.command in FLOW_COMMANDS and not args.verbose:
+        prefect_env.quiet_console()
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -367,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line: its own message when it has one (ours are bilingual), else its kind."""
+    from ipwatch import pipeline
+
+    if pipeline.machine_fault(exc):
+        exc = pipeline.SystemFault(pipeline.system_message(exc))
     text = " ".join(str(exc).split())
     known = isinstance(exc, OSError | ValueError | RuntimeError)
     return text if known and text else f"{type(exc).__name__}: {text[:300]}"

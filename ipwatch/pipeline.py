@@ -151,9 +151,19 @@ def stop_if_machine(exc: Exception) -> None:
     """Re-raise a failure of the warehouse or the disk as the run's; a busy warehouse as itself (it is retried)."""
     if isinstance(exc, warehouse.WarehouseBusy | SystemFault):
         raise exc
-    if isinstance(exc, MACHINE_ERRORS) or (isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS):
-        raise SystemFault(f"数据仓库或磁盘故障，本次运行已停止，未处理的文件留在收件箱 (warehouse or disk failure:"
-                          f" the run stopped; undecided files stay in the inbox): {type(exc).__name__}: {exc}") from exc
+    if machine_fault(exc):
+        raise SystemFault(system_message(exc)) from exc
+
+
+def machine_fault(exc: BaseException) -> bool:
+    """Whether a failure is the machine's (the warehouse, a full or broken disk) rather than a file's."""
+    return isinstance(exc, MACHINE_ERRORS) or (isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS)
+
+
+def system_message(exc: BaseException) -> str:
+    """What a user is told of a fault of the machine."""
+    return (f"数据仓库或磁盘故障，本次运行已停止，未处理的文件留在收件箱 (warehouse or disk failure: the run stopped;"
+            f" undecided files stay in the inbox): {type(exc).__name__}: {exc}")
 
 
 def refused(entry: Entry, finding: Finding) -> Entry:

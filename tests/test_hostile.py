@@ -4,6 +4,7 @@ refused, nothing is lost, and no file stops another."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -194,3 +195,31 @@ def test_a_bad_bulletin_period_is_one_line_and_exit_2(ws, capsys):
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
     assert len(captured.err.strip().splitlines()) == 1 and "2025Q5" in captured.err
+
+
+def test_a_full_disk_stops_the_run_in_one_line_and_leaves_the_files_in_the_inbox(ws, tmp_path):
+    """Item 10: a real write failure (the kernel's file-size limit, as a full disk fails a write: EFBIG like ENOSPC)
+    in the warehouse; Prefect's own database is the test's, out of the limit's reach."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    from ipwatch import reference
+
+    reference.initialise(ws)
+    path = dropped(ws, "340100", "a.csv", ["340102,2025Q3,pct_applications,5,件,,"])
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    done = subprocess.run([sys.executable, "-m", "ipwatch.cli", "--home", str(ws.home), "ingest", "--inbox"],
+                          preexec_fn=small_disk, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert done.stderr.strip().splitlines()[-1].startswith("ipwatch: 错误 (error): 数据仓库或磁盘故障"), done.stderr
+    assert path.exists()
+    assert ipwatch(ws, "ingest", "--inbox")[1][0]["status"].startswith("accepted") and not path.exists()
