@@ -28,8 +28,8 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """on_failure / on_crashed hook: a run that did not finish is news for whoever runs ipwatch."""
     if flow_run.parent_task_run_id is not None:
         return  # a subflow's failure fails its parent too, whose hook tells it once
-    notify.send(f"ipwatch：运行失败 {flow.name} / {flow_run.name} (run failed)",
-                f"{state.name}: {state.message or ''}")
+    first = (state.message or "").strip().splitlines()[:1]  # the traceback stays in the run's log in Prefect
+    notify.send(f"ipwatch：运行失败 {flow.name} / {flow_run.name} (run failed)", f"{state.name}: {''.join(first)}")
 
 
 ON_FAILURE: dict[str, Any] = {"on_failure": [notify_failure], "on_crashed": [notify_failure]}

@@ -77,6 +77,8 @@ def inbox_flow(home: str | None = None, settle_seconds: float = 0) -> list[dict]
         waiting = [Incoming(path, office, from_inbox=True)
                    for office, paths in inbox.pending(ws, settle_seconds).items() for path in paths]
         results = process(ws, waiting) if waiting else []
+        results += [pipeline.refusal(Incoming(path, office, from_inbox=True), reason)
+                    for path, office, reason in inbox.refused(ws)]
     if results:  # an empty inbox every quarter of an hour is not news
         report(results)
         create_markdown_artifact(artifacts.ingest_markdown(results), key="inbox-summary",

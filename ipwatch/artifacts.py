@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 STATUS_ZH = {"accepted": "已接收", "accepted_with_warnings": "已接收（有警告，待审核）", "rejected": "退回",
-             "duplicate": "重复（未改变数据）"}
+             "duplicate": "重复（未改变数据）", "refused": "拒收（未读取，留在收件箱）"}
 
 
 def ingest_markdown(results: list[dict]) -> str:

@@ -90,6 +90,11 @@ class Catalogue:
         """Every target of every plan, in plan order."""
         return [t for plan in self.plans.values() for t in plan.targets]
 
+    def base_year(self) -> int:
+        """The earliest year any plan measures from: a baseline's year, or the year before a plan took force."""
+        years = [p.period_start - 1 for p in self.plans.values()]
+        return min(years + [t.baseline_year for t in self.targets() if t.baseline_year])
+
 
 def _indicator(raw: dict) -> Indicator:
     low, high = raw.get("bounds") or (None, None)

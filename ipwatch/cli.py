@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             for e in result["errors"] + result["warnings"]:
                 where = f"第{e['line']}行" if e["line"] is not None else "（汇总）"
                 print(f"  {where} {e['column'] or ''} [{e['rule']}] {e['message']}")
-    return 1 if any("rejected" in (r["status"], r.get("original_status")) for r in results) else 0
+    return 1 if any({"rejected", "refused"} & {r["status"], r.get("original_status")} for r in results) else 0
 
 
 def regions_known(*codes: str) -> None:
@@ -95,8 +96,9 @@ def regions_known(*codes: str) -> None:
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Render the progress bulletins of a month."""
     from flows.bulletin import bulletin_flow
-    from ipwatch import charts, pdf
+    from ipwatch import charts, editions, pdf, periods
 
+    periods.within_plans(editions.parse(args.period).quarter)  # a bad period is a usage error, before any run
     if args.region:
         regions_known(args.region)
     # what the run needs from the machine, checked before any work: one line and exit 2 when missing
@@ -124,8 +126,10 @@ def cmd_template(args: argparse.Namespace) -> int:
     """Write the Excel form an office fills in for one region and quarter."""
     from ipwatch import template
 
-    path = args.output or Path(f"{args.region}-{args.period}.xlsx")
-    print(template.write_template(path, args.region, args.period))
+    quarter = quarter_argument(args.period)
+    regions_known(args.region)
+    path = args.output or Path(f"{args.region}-{quarter}.xlsx")
+    print(template.write_template(path, args.region, quarter))
     return 0
 
 
@@ -147,11 +151,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_progress(args: argparse.Namespace) -> int:
     """Print the progress view for a region and quarter."""
     from flows.progress import progress_flow
-    from ipwatch import normalise
 
-    quarter = normalise.period(args.period)
-    if quarter is None:
-        raise ValueError(f"报告期应为季度，如 2025Q3 (period must be a quarter such as 2025Q3): {args.period!r}")
+    quarter = quarter_argument(args.period)
     if not config.workspace(args.home).warehouse.exists():
         raise FileNotFoundError("数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse yet)")
     rows = progress_flow(args.region, quarter, home=args.home)
@@ -161,6 +162,16 @@ def cmd_progress(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{r['region_code']} {r['period']} {r['indicator_code']:<44} {r['status']}")
     return 0
+
+
+def quarter_argument(text: str) -> str:
+    """A --period that must be a quarter within the plans' years."""
+    from ipwatch import normalise, periods
+
+    quarter = normalise.period(text)
+    if quarter is None:
+        raise ValueError(f"报告期应为季度，如 2025Q3 (period must be a quarter such as 2025Q3): {text!r}")
+    return periods.within_plans(quarter)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -343,15 +354,36 @@ def audit_parser(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(run=cmd_audit_report)
 
 
+# Commands that run Prefect flows: a failure's traceback stays in Prefect's log, the console gets one line.
+FLOW_COMMANDS = {"ingest", "bulletin", "progress", "demo"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = parser().parse_args(argv)
     prefect_env.configure(config.workspace(args.home), verbose=args.verbose, service=args.command == "serve")
+    if args.command in FLOW_COMMANDS and not args.verbose:
+        prefect_env.quiet_console()
     try:
         return args.run(args)
-    except (OSError, ValueError) as exc:
-        print(f"ipwatch: 错误 (error): {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a user sees one line and exit 2; -v shows the traceback
+        if args.verbose:
+            traceback.print_exc()
+        print(f"ipwatch: 错误 (error): {one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its own message when it has one (ours are bilingual), else its kind."""
+    from ipwatch import pipeline
+
+    if pipeline.machine_fault(exc):
+        exc = pipeline.SystemFault(pipeline.system_message(exc))
+    text = " ".join(str(exc).split())
+    known = isinstance(exc, OSError | ValueError | RuntimeError)
+    return text if known and text else f"{type(exc).__name__}: {text[:300]}"
 
 
 if __name__ == "__main__":

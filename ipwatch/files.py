@@ -9,19 +9,43 @@ them once they are old enough that no writer can still be at work on them.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
+
+# File names are at most 255 bytes; a stored name leaves room for the report suffix (".errors.html") and the
+# hidden temporary name `publish` writes first (".<name>.<random>.part").
+NAME_BYTES = 200
 
 
 def publish(path: Path, content: str | bytes) -> Path:
     """Write `content` to `path` whole or not at all (UTF-8 for text)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    return put(path, lambda out: out.write(data))
+
+
+def publish_copy(path: Path, source: Path, follow: bool = True) -> Path:
+    """Copy the file `source` to `path` whole or not at all, streamed (never held in memory); a symbolic link
+    as `source` is refused unless `follow`."""
+    with opened(source, follow) as handle:
+        return put(path, lambda out: shutil.copyfileobj(handle, out))
+
+
+def opened(source: Path, follow: bool = True) -> BinaryIO:
+    """`source` open for reading; O_NOFOLLOW makes a link an error (ELOOP) rather than a way out of a folder."""
+    return os.fdopen(os.open(source, os.O_RDONLY | (0 if follow else os.O_NOFOLLOW)), "rb")
+
+
+def put(path: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Let `write` fill a temporary file beside `path`, flush it to disk and move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(partial, 0o644)  # mkstemp makes it private; these are shared documents
@@ -31,6 +55,16 @@ def publish(path: Path, content: str | bytes) -> Path:
         raise
     sync_folder(path.parent)
     return path
+
+
+def short_name(name: str, limit: int = NAME_BYTES) -> str:
+    """`name` cut to `limit` bytes of UTF-8 at a character boundary, keeping its extension: a stored copy is found
+    by the hash or id in front of it, and the whole original name stays in the warehouse."""
+    if len(name.encode()) <= limit:
+        return name
+    suffix = Path(name).suffix if len(Path(name).suffix.encode()) <= 16 else ""
+    stem = name[: len(name) - len(suffix)].encode()[: limit - len(suffix.encode())]
+    return stem.decode("utf-8", "ignore") + suffix
 
 
 def sync_folder(folder: Path) -> None:

@@ -17,12 +17,16 @@ if TYPE_CHECKING:
     from ipwatch.pipeline import Entry
 
 
-def archive(ws: config.Workspace, name: str, data: bytes) -> tuple[Path, str]:
-    """A byte-for-byte copy of the file, named by its hash, before anything else happens to it; and the hash."""
-    sha = hashlib.sha256(data).hexdigest()
-    stored = ws.archive / f"{sha[:16]}-{name}"
+def archive(ws: config.Workspace, path: Path, follow: bool = True) -> tuple[Path, str]:
+    """A byte-for-byte copy of the file, named by its hash, before anything else happens to it; and the hash.
+    Streamed, so a file's size costs no memory; a link is refused unless `follow` (the inbox never follows one)."""
+    with files.opened(path, follow) as handle:
+        sha = hashlib.file_digest(handle, "sha256").hexdigest()
+    stored = ws.archive / files.short_name(f"{sha[:16]}-{path.name}")
     if not stored.exists() or intake.sha256(stored) != sha:  # checked, not trusted: disks and people err
-        files.publish(stored, data)
+        files.publish_copy(stored, path, follow)
+        if intake.sha256(stored) != sha:
+            raise ValueError("文件在接收过程中被改动，请重新报送 (the file changed while it was being received)")
     return stored, sha
 
 
@@ -38,8 +42,8 @@ def cell(entry: Entry, finding: Finding) -> str | None:
 
 def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> Path:
     """Keep a rejected file beside its report (JSON and HTML) naming every fault's line and column."""
-    target = ws.quarantine / f"{entry.submission_id}-{entry.path.name}"
-    files.publish(target, (entry.stored or entry.path).read_bytes())
+    target = ws.quarantine / files.short_name(f"{entry.submission_id}-{entry.path.name}")
+    files.publish_copy(target, entry.stored or entry.path)
     summary = result(entry, "rejected", findings)
     files.publish(target.with_name(target.name + ".errors.json"), json.dumps(summary, ensure_ascii=False, indent=1))
     html = environment().get_template("rejection.html.j2").render(result=summary, file_name=entry.path.name)

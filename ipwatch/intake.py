@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,15 +10,9 @@ import polars as pl
 
 from ipwatch import normalise
 from ipwatch.catalogue import Catalogue
-from ipwatch.reading import RawTable, ReadError, read_table
+from ipwatch.reading import Limits, RawTable, ReadError, read_table
 
-
-@dataclass(frozen=True)
-class Limits:
-    """What one file may hold; IPWATCH_MAX_FILE_MB and IPWATCH_MAX_ROWS override the defaults."""
-
-    max_bytes: int = int(float(os.environ.get("IPWATCH_MAX_FILE_MB", "50")) * 1024 * 1024)
-    max_rows: int = int(os.environ.get("IPWATCH_MAX_ROWS", "200000"))
+__all__ = ["Limits", "Submitted", "read", "read_submission", "sha256"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +26,9 @@ class Submitted:
 
 
 def sha256(path: Path) -> str:
-    """The file's SHA-256, the identity of a submission."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's SHA-256, the identity of a submission (streamed: a large file is never held whole)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def check_limits(path: Path, limits: Limits) -> None:
@@ -46,7 +40,7 @@ def check_limits(path: Path, limits: Limits) -> None:
 
 
 def check_rows(raw: RawTable, limits: Limits) -> None:
-    """A submission holds at least one data row and no more than the limit."""
+    """A submission holds at least one data row and no more than the limit (also checked while reading)."""
     if raw.rows.height == 0:
         raise ReadError("文件只有表头，没有数据行 (the file has a header but no data rows)")
     if raw.rows.height > limits.max_rows:
@@ -58,7 +52,7 @@ def read(path: Path, limits: Limits | None = None) -> RawTable:
     """A submitted file's cells within the limits, or ReadError saying why it cannot be read."""
     limits = limits or Limits()
     check_limits(path, limits)
-    raw = read_table(path)
+    raw = read_table(path, limits)
     check_rows(raw, limits)
     return raw
 

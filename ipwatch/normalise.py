@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 import polars as pl
 
@@ -26,6 +26,12 @@ STATUSES = {
     "缺失": "缺失", "missing": "缺失", "m": "缺失",
 }
 TEN_PLACES = Decimal("1E-10")
+# The largest magnitude kept: far beyond any statistic, and within the warehouse's DECIMAL(38, 10) after any unit
+# conversion. A larger value is kept as this, which every indicator's bounds reject (value_in_bounds), the office's
+# own text staying in value_raw; arithmetic never meets a number it cannot hold.
+LARGEST = Decimal("1E22")
+# Thousands separators only every three digits: "1,234,567.8"; "1,5" or "1,2,3" could mean several numbers.
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 CHINESE_QUARTER = {"一": "1", "二": "2", "三": "3", "四": "4"}
 PERIOD_PATTERNS = (
     re.compile(r"^(\d{4})\s*[-.]?\s*q([1-4])$"),
@@ -55,16 +61,31 @@ def period(raw: str | None) -> str | None:
 
 
 def number(raw: str | None, percent_allowed: bool) -> Decimal | None:
-    """A number as offices write it (full-width, thousands separators, spaces, % on a percentage); exact."""
-    cleaned = text(raw).replace(",", "").replace(" ", "")
+    """A number as offices write it (full-width, thousands separators, spaces, % on a percentage); exact. A comma
+    anywhere but between groups of three digits makes it not a number (rule value_separators asks which)."""
+    cleaned = text(raw).replace(" ", "")
+    if "," in cleaned:
+        if not GROUPED.fullmatch(cleaned.removesuffix("%")):
+            return None
+        cleaned = cleaned.replace(",", "")
     if percent_allowed:
         cleaned = cleaned.removesuffix("%")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    # The warehouse keeps DECIMAL(38, 10): 28 digits before the point is beyond any real statistic.
-    return value if value.is_finite() and value.adjusted() < 27 else None
+    return bounded(value) if value.is_finite() else None
+
+
+def bounded(value: Decimal) -> Decimal:
+    """`value`, or LARGEST with its sign when it is larger: checked before any arithmetic."""
+    return value if abs(value) <= LARGEST else LARGEST.copy_sign(value)
+
+
+def converted(value: Decimal, ratio: Decimal) -> Decimal:
+    """`value` times a unit's `ratio`, exact to ten places (precision enough for any bounded value)."""
+    with localcontext(prec=60):
+        return bounded(value * ratio).quantize(TEN_PLACES)
 
 
 def status(raw: str | None, available: bool) -> str | None:
@@ -103,7 +124,7 @@ def rows(raw: RawTable, catalogue: Catalogue) -> pl.DataFrame:
         if indicator is not None:
             try:
                 ratio = factor(unit_raw, indicator.unit)
-                value, unit = (None if value is None else (value * ratio).quantize(TEN_PLACES)), indicator.unit
+                value, unit = (None if value is None else converted(value, ratio)), indicator.unit
             except UnitError:
                 value = None
         records.append({

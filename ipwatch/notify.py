@@ -40,7 +40,7 @@ def send(subject: str, body: str) -> bool:
 
 def rejected_message(results: list[dict]) -> tuple[str, str] | None:
     """Subject and body about the rejected files among ingest results; None when none was rejected."""
-    rejected = [r for r in results if r["status"] == "rejected"]
+    rejected = [r for r in results if r["status"] in ("rejected", "refused")]
     if not rejected:
         return None
     lines = [f"- {r['office']} {Path(r['file']).name}: {len(r['errors'])} 处错误 (errors)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 
@@ -16,6 +17,24 @@ def quarter_of_month(month: str) -> str:
         raise ValueError(f"月份格式应为 YYYY-MM (month must be YYYY-MM): {month!r}")
     year, done = int(match[1]), int(match[2]) - 1
     return f"{year}Q{done // 3}" if done >= 3 else f"{year - 1}Q4"
+
+
+def earliest_year() -> int:
+    """The first year a period may be in: IPWATCH_EARLIEST_YEAR, else the earliest plan's base year."""
+    if os.environ.get("IPWATCH_EARLIEST_YEAR"):
+        return int(os.environ["IPWATCH_EARLIEST_YEAR"])
+    from ipwatch import catalogue
+
+    return catalogue.default().base_year()
+
+
+def within_plans(quarter: str) -> str:
+    """`quarter` itself, once it is known not to come before the earliest year (ValueError otherwise)."""
+    first = earliest_year()
+    if split(quarter)[0] < first:
+        raise ValueError(f"报告期早于最早规划的基期 {first} 年 (period before the earliest base year {first}):"
+                         f" {quarter}")
+    return quarter
 
 
 def quarters(first: str, last: str) -> list[str]:

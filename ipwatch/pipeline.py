@@ -8,6 +8,11 @@ k-th file of every office together (`waves`), so that an office's later file is 
 is decided, exactly as if they had come one at a time; within a wave each file is judged as if it had come
 alone, against the warehouse as it stood.
 
+Containment: whatever goes wrong with one file (a parser's exception, a value no rule foresaw) becomes that
+file's outcome, a `system` error: it is rejected and quarantined like any other, and the run goes on. A file that
+cannot even be copied in is `refused` and left where it is. A fault of the machine (the warehouse, a full disk)
+is not the file's: the run stops with SystemFault, and every file not yet decided stays in the inbox.
+
 Crash safety: a file is archived before anything else (receive), registered with its rows in one transaction
 (stage), and decided in one transaction per file after its quarantine copy is written (decide); a rerun finds a
 file registered but undecided and takes it up again, or a file decided and records the same bytes as a
@@ -16,6 +21,7 @@ duplicate.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,11 +31,20 @@ import duckdb
 import polars as pl
 
 from ipwatch import catalogue as cat
-from ipwatch import config, inbox, ingest, intake, load
+from ipwatch import config, inbox, ingest, intake, load, warehouse
 from ipwatch import normalise as normalising
 from ipwatch import validate as validating
 from ipwatch.finding import Finding, verdict
 from ipwatch.reading import RawTable, ReadError
+
+# Failures of the machine rather than of a file: they stop the run instead of becoming a file's outcome.
+MACHINE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
+MACHINE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException, duckdb.ConnectionException,
+                  duckdb.TransactionException)
+
+
+class SystemFault(RuntimeError):
+    """The warehouse or the disk failed, not a file: the run stops, and undecided files stay in the inbox."""
 
 
 @dataclass(frozen=True)
@@ -101,12 +116,13 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     recorded at once with what became of the original; a file a stopped run registered is taken up again."""
     entries = []
     for entry in batch.entries:
-        stored, sha = ingest.archive(ws, entry.path.name, entry.path.read_bytes())
-        entries.append(replace(entry, stored=stored, sha256=sha))
-    prior = load.previous(conn, [(e.sha256, e.incoming.office) for e in entries])
+        got = attempt(lambda e=entry: ingest.archive(ws, e.path, follow=not e.incoming.from_inbox))
+        entries.append(refused(entry, got) if isinstance(got, Finding) else
+                       replace(entry, stored=got[0], sha256=got[1]))
+    prior = load.previous(conn, [(e.sha256, e.incoming.office) for e in entries if e.sha256])
     duplicates = []
     for i, entry in enumerate(entries):
-        sid, status = prior.get((entry.sha256, entry.incoming.office), (None, None))
+        sid, status = prior.get((entry.sha256, entry.incoming.office), (None, None)) if entry.sha256 else (None, None)
         if status == "received":
             entries[i] = replace(entry, submission_id=sid, resumed=True)
         elif sid is not None:
@@ -120,6 +136,46 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     return batch.with_entries(entries)
 
 
+def attempt(work: Callable[[], object]) -> object:
+    """`work()`, or a `system` finding saying what went wrong with the file; a fault of the machine stops the run."""
+    try:
+        return work()
+    except Exception as exc:  # noqa: BLE001 - whatever one file causes must not stop the others
+        stop_if_machine(exc)
+        return Finding("system", "error", None, None, type(exc).__name__,
+                       f"处理本文件时出错，文件已退回并保留：{type(exc).__name__}: {exc}"
+                       f" (the file could not be processed; it is kept and rejected)")
+
+
+def stop_if_machine(exc: Exception) -> None:
+    """Re-raise a failure of the warehouse or the disk as the run's; a busy warehouse as itself (it is retried)."""
+    if isinstance(exc, warehouse.WarehouseBusy | SystemFault):
+        raise exc
+    if machine_fault(exc):
+        raise SystemFault(system_message(exc)) from exc
+
+
+def machine_fault(exc: BaseException) -> bool:
+    """Whether a failure is the machine's (the warehouse, a full or broken disk) rather than a file's."""
+    return isinstance(exc, MACHINE_ERRORS) or (isinstance(exc, OSError) and exc.errno in MACHINE_ERRNOS)
+
+
+def system_message(exc: BaseException) -> str:
+    """What a user is told of a fault of the machine."""
+    return (f"数据仓库或磁盘故障，本次运行已停止，未处理的文件留在收件箱 (warehouse or disk failure: the run stopped;"
+            f" undecided files stay in the inbox): {type(exc).__name__}: {exc}")
+
+
+def refused(entry: Entry, finding: Finding) -> Entry:
+    """A file that could not even be copied in: reported, not registered, and left where it is."""
+    return replace(entry, status="refused", findings=(finding,))
+
+
+def failed(entry: Entry, finding: Finding) -> Entry:
+    """A file whose handling failed: it is judged unreadable, with the finding saying what happened."""
+    return replace(entry, source=None, findings=(finding,))
+
+
 def registration(entry: Entry, status: str) -> dict:
     """A file's submission record: who sent what, where its copy is, and how it was read."""
     return {"file_name": entry.path.name, "sha256": entry.sha256, "office_code": entry.incoming.office,
@@ -131,22 +187,32 @@ def read(batch: Batch) -> Batch:
     finding saying why, and is rejected."""
     entries = list(batch.entries)
     for i in batch.open():
-        try:
-            entries[i] = replace(entries[i], source=intake.read(entries[i].stored))
-        except ReadError as exc:
-            entries[i] = replace(entries[i], findings=(
-                Finding("file_readable", "error", exc.line, exc.column, None, str(exc)),))
+        got = attempt(lambda e=entries[i]: read_one(e))
+        entries[i] = failed(entries[i], got) if isinstance(got, Finding) else got
     return batch.with_entries(entries)
+
+
+def read_one(entry: Entry) -> Entry:
+    """One file read, or its one finding saying why it cannot be."""
+    try:
+        return replace(entry, source=intake.read(entry.stored))
+    except ReadError as exc:
+        return replace(entry, findings=(Finding("file_readable", "error", exc.line, exc.column, None, str(exc)),))
 
 
 def normalise(batch: Batch) -> Batch:
     """Every readable file's rows, typed and converted to the indicators' units, in one frame."""
     catalogue = batch.catalogue or cat.default()
-    frames = [normalising.rows(batch.entries[i].source, catalogue).with_columns(entry=pl.lit(i, pl.Int32))
-              for i in batch.open() if batch.entries[i].readable]
+    entries, frames = list(batch.entries), []
+    for i in [i for i in batch.open() if batch.entries[i].readable]:
+        got = attempt(lambda e=entries[i]: normalising.rows(e.source, catalogue))
+        if isinstance(got, Finding):
+            entries[i] = failed(entries[i], got)
+        else:
+            frames.append(got.with_columns(entry=pl.lit(i, pl.Int32)))
     rows = pl.concat(frames) if frames else normalising.empty().with_columns(entry=pl.lit(0, pl.Int32))
     counts = dict(rows.group_by("entry").len().iter_rows())
-    entries = [replace(e, rows=counts.get(i, 0)) for i, e in enumerate(batch.entries)]
+    entries = [replace(e, rows=counts.get(i, 0)) for i, e in enumerate(entries)]
     return batch.with_entries(entries, rows=rows)
 
 
@@ -156,10 +222,21 @@ def stage(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -
     new = [i for i in batch.open() if not entries[i].resumed]  # a resumed file's rows are registered already
     by_entry = batch.rows.partition_by("entry", as_dict=True, include_key=False)
     rows = [by_entry.get((i,), normalising.empty()) for i in new]
-    ids = load.register(conn, [registration(entries[i], "received") for i in new], rows)
-    for i, sid in zip(new, ids, strict=True):
+    got = attempt(lambda: load.register(conn, [registration(entries[i], "received") for i in new], rows))
+    if isinstance(got, Finding):  # one file's rows broke the batch: register each alone to find which
+        got = [register_alone(conn, entries, i, part) for i, part in zip(new, rows, strict=True)]
+    for i, sid in zip(new, got, strict=True):
         entries[i] = replace(entries[i], submission_id=sid)
     return batch.with_entries(entries)
+
+
+def register_alone(conn: duckdb.DuckDBPyConnection, entries: list[Entry], i: int, rows: pl.DataFrame) -> int:
+    """Register one file with its rows; a file whose rows cannot be stored is registered without them, failed."""
+    got = attempt(lambda: load.register(conn, [registration(entries[i], "received")], [rows])[0])
+    if isinstance(got, Finding):
+        entries[i] = replace(failed(entries[i], got), rows=0)
+        got = load.register(conn, [registration(entries[i], "received")], [normalising.empty()])[0]
+    return got
 
 
 def details(source: RawTable | None) -> dict:
@@ -174,10 +251,13 @@ def details(source: RawTable | None) -> dict:
 def validate(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
     """Run the Great Expectations suite once over every readable file of the batch."""
     entries = list(batch.entries)
-    readable = [i for i in batch.open() if entries[i].readable]
-    found = validating.run(conn, [entries[i].submission_id for i in readable])
-    for i in readable:
-        entries[i] = replace(entries[i], findings=tuple(found[entries[i].submission_id]))
+    ids = [entries[i].submission_id for i in batch.open() if entries[i].readable]
+    found = attempt(lambda: validating.run(conn, ids))
+    if isinstance(found, Finding):  # one file broke the batch's run: validate each alone to find which
+        found = {sid: attempt(lambda sid=sid: validating.run(conn, [sid])[sid]) for sid in ids}
+    for i in [i for i in batch.open() if entries[i].readable]:
+        got = found[entries[i].submission_id]
+        entries[i] = failed(entries[i], got) if isinstance(got, Finding) else replace(entries[i], findings=tuple(got))
     return batch.with_entries(entries)
 
 
@@ -197,7 +277,7 @@ def decide(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) 
 def release(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
     """Take the decided files that came from the inbox out of it (their bytes are in the archive)."""
     for entry in batch.entries:
-        if entry.incoming.from_inbox and entry.status is not None:
+        if entry.incoming.from_inbox and entry.status not in (None, "refused"):
             inbox.clear(entry.path)
     return batch
 
@@ -243,6 +323,11 @@ def process(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, files: list[I
         batch = run(conn, ws, Batch.of([files[n] for n in wave], catalogue), step=step)
         outcomes.update(zip(wave, map(outcome, batch.entries), strict=True))
     return [outcomes[n] for n in range(len(files))]
+
+
+def refusal(incoming: Incoming, reason: str) -> dict:
+    """The outcome of something in the inbox that is never taken in (a link, a folder not named by a region)."""
+    return outcome(refused(Entry(incoming), Finding("inbox_entry", "error", None, None, incoming.path.name, reason)))
 
 
 def outcome(entry: Entry) -> dict:

@@ -9,6 +9,7 @@ How much of a run's log the console shows is set here too; Prefect keeps the who
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
@@ -39,6 +40,22 @@ def configure(ws: config.Workspace, env: MutableMapping[str, str] = os.environ, 
     if url:
         env["PREFECT_API_URL"] = url
     return url
+
+
+def quiet_console() -> None:
+    """Keep failed runs' errors and tracebacks off the console of a command run by hand: the command says what
+    failed in one line (-v shows them); Prefect's API still receives the whole log."""
+    import prefect  # noqa: F401 - Prefect configures its loggers when imported
+
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.addFilter(below_error)
+
+
+def below_error(record: logging.LogRecord) -> bool:
+    """A console filter: warnings and below pass."""
+    return record.levelno < logging.ERROR
 
 
 def live_server(ws: config.Workspace) -> str | None:

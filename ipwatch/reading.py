@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import os
 import unicodedata
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -34,6 +37,27 @@ RAW_SCHEMA = {"line": pl.Int32, **{f"{c}_raw": pl.String for c in TEXT_COLUMNS},
 FORM_LABELS = {"行政区划代码": "region_code", "地区名称": "region_name", "报告期": "period",
                "填报单位": "reporting_unit", "填报人": "reporter", "联系电话": "phone", "填报日期": "reported_on"}
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+MB = 1024 * 1024
+# Sheet rows allowed above the data (a title, the form's header block, blank rows) beyond the row limit.
+HEADER_ROWS = 100
+# Parts an xlsx package may hold: a workbook has a dozen; thousands are a bomb, not a submission.
+MAX_PARTS = 1000
+
+
+def setting(name: str, default: str) -> float:
+    """A numeric limit from the environment."""
+    return float(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may hold, enforced while it is read (IPWATCH_MAX_FILE_MB, IPWATCH_MAX_ROWS,
+    IPWATCH_MAX_COLUMNS and IPWATCH_MAX_UNZIPPED_MB override the defaults)."""
+
+    max_bytes: int = int(setting("IPWATCH_MAX_FILE_MB", "50") * MB)
+    max_rows: int = int(setting("IPWATCH_MAX_ROWS", "200000"))
+    max_columns: int = int(setting("IPWATCH_MAX_COLUMNS", "64"))
+    max_unzipped_bytes: int = int(setting("IPWATCH_MAX_UNZIPPED_MB", "200") * MB)
 
 
 class ReadError(ValueError):
@@ -75,23 +99,45 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-16 by its BOM (Excel's "Unicode text"), strict UTF-8, then GB18030; never a guess."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise ReadError("UTF-16文件内容损坏 (damaged UTF-16 text)") from exc
-    if b"\x00" in data:
-        raise ReadError("文件含二进制内容，不是CSV或xlsx (binary content: not a CSV or xlsx file)")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        name = "utf-8-bom" if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf") else encoding
-        return text, name.replace("utf-8-sig", "utf-8")
-    raise ReadError("无法识别文件编码，请另存为UTF-8或GB18030 (encoding is neither UTF-8 nor GB18030)")
+def encoding_of(path: Path) -> str:
+    """The one encoding all of the file is in: UTF-16 by its BOM (Excel's "Unicode text"), else strict UTF-8, else
+    GB18030, line by line; never a guess. A file whose lines are in different encodings is refused at the first
+    line that differs, as is a line valid in neither."""
+    with path.open("rb") as handle:
+        if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
+        handle.seek(0)
+        first: dict[str, int] = {}
+        for number, line in enumerate(handle, 1):
+            kind = line_encoding(line, number)
+            first.setdefault(kind, number)
+            if {"utf-8", "gb18030"} <= first.keys():
+                earlier = min(first["utf-8"], first["gb18030"])
+                raise ReadError(f"第{number}行与第{earlier}行编码不同（文件混用了UTF-8和GBK），请统一另存为UTF-8"
+                                f" (line {number} is not in the encoding of line {earlier}:"
+                                " the file mixes UTF-8 and GBK)", line=number)
+    return "gb18030" if "gb18030" in first else "utf-8"
+
+
+def line_encoding(line: bytes, number: int) -> str:
+    """'ascii', 'utf-8' or 'gb18030': the encoding one line of a file is in."""
+    if b"\x00" in line:
+        raise ReadError("文件含二进制内容，不是CSV或xlsx (binary content: not a CSV or xlsx file)", line=number)
+    if line.isascii():
+        return "ascii"
+    try:
+        text = line.decode("utf-8")
+        # GBK bytes sometimes form valid UTF-8 too (缺失 reads as "ȱʧ"), but never as CJK: UTF-8 Chinese does
+        if any(ch >= "\u2e80" for ch in text):
+            return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        line.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ReadError(f"第{number}行既不是UTF-8也不是GB18030编码，请另存为UTF-8"
+                        f" (line {number} is neither UTF-8 nor GB18030)", line=number) from None
+    return "gb18030"
 
 
 def table(records: list[dict]) -> pl.DataFrame:
@@ -99,11 +145,23 @@ def table(records: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(records, schema=RAW_SCHEMA)
 
 
-def read_csv(data: bytes) -> RawTable:
-    """A long CSV table: the header names the columns, each further line one observation."""
-    text, encoding = decode(data)
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if first.count("\t") > first.count(",") else ",")
+def read_csv(path: Path, limits: Limits) -> RawTable:
+    """A long CSV table, streamed: the header names the columns, each further line one observation."""
+    encoding = encoding_of(path)
+    codec = {"utf-8": "utf-8-sig"}.get(encoding, encoding)
+    with path.open("rb") as raw:
+        bom = raw.read(3) == codecs.BOM_UTF8
+    with path.open(encoding=codec, newline="") as handle:
+        first = handle.readline(64 * 1024)
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter="\t" if first.count("\t") > first.count(",") else ",")
+        records = csv_records(reader, limits)
+    name = "utf-8-bom" if encoding == "utf-8" and bom else encoding
+    return RawTable(table(records), "csv", encoding=name)
+
+
+def csv_records(reader: Iterator[list[str]], limits: Limits) -> list[dict]:
+    """The raw records under the header, stopping at the row limit."""
     try:
         header = next(reader, [])
         columns = [header_word(h) for h in header]
@@ -115,11 +173,20 @@ def read_csv(data: bytes) -> RawTable:
                 # a short row, or an unquoted "1,234" that split a number: the cells no longer match the header
                 shape = None if len(cells) == len(header) else f"本行{len(cells)}列，表头{len(header)}列"
                 records.append({**record, "line": start, "row_shape": shape})
+                too_many(len(records), limits)
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ReadError(f"第{reader.line_num}行CSV格式错误：{exc} (malformed CSV at line {reader.line_num})",
                         line=reader.line_num) from exc
-    return RawTable(table(records), "csv", encoding=encoding)
+    except UnicodeError as exc:  # UTF-16 is decoded as it streams
+        raise ReadError(f"UTF-16文件内容损坏 (damaged UTF-16 text): {exc}", line=reader.line_num) from exc
+    return records
+
+
+def too_many(rows: int, limits: Limits) -> None:
+    """Stop reading once a file holds more rows than a submission may."""
+    if rows > limits.max_rows:
+        raise ReadError(f"数据行过多（超过{limits.max_rows}行）(too many rows: more than {limits.max_rows})")
 
 
 def require_columns(columns: list[str | None], line: int, form: bool = False) -> None:
@@ -132,22 +199,73 @@ def require_columns(columns: list[str | None], line: int, form: bool = False) ->
         raise ReadError(f"缺少必填列 (missing required columns): {', '.join(missing)}", line=line)
 
 
-def read_xlsx(path: Path) -> RawTable:
+def read_xlsx(path: Path, limits: Limits) -> RawTable:
     """A long table or a filled template from the first sheet that holds one; formulas as their cached values."""
+    check_package(path, limits)
+    try:
+        return first_table(path, limits)
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl and its XML parser raise many kinds for a damaged file
+        raise ReadError(f"xlsx文件已损坏，无法读取 (damaged xlsx file): {type(exc).__name__}") from exc
+
+
+def check_package(path: Path, limits: Limits) -> None:
+    """Refuse a zip bomb before opening it: what its parts would unzip to, as the package's directory declares
+    (zipfile never inflates a part beyond its declared size, so the declaration bounds the work)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise ReadError(f"xlsx文件已损坏，无法打开 (damaged xlsx file): {type(exc).__name__}") from exc
+    unzipped = sum(part.file_size for part in parts)
+    if unzipped > limits.max_unzipped_bytes or len(parts) > MAX_PARTS:
+        raise ReadError(f"xlsx解压后过大（{unzipped / MB:.0f} MB，{len(parts)}个部件；上限"
+                        f" {limits.max_unzipped_bytes / MB:.0f} MB）(xlsx unzips to {unzipped} bytes in"
+                        f" {len(parts)} parts; limit {limits.max_unzipped_bytes} bytes)")
+
+
+def first_table(path: Path, limits: Limits) -> RawTable:
+    """The first sheet with a header row, read within the limits; a second pass finds uncomputed formulas."""
     from openpyxl import load_workbook
 
+    values = load_workbook(path, data_only=True, read_only=True)
     try:
-        values = load_workbook(path, data_only=True, read_only=True)
-        formulas = load_workbook(path, data_only=False, read_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged archive
-        raise ReadError(f"xlsx文件已损坏，无法打开 (damaged xlsx file): {type(exc).__name__}") from exc
-    for sheet in values.worksheets:
-        grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-        found = find_header(grid)
-        if found is not None:
-            raw_formulas = [list(r) for r in formulas[sheet.title].iter_rows(values_only=True)]
-            return sheet_table(sheet.title, grid, raw_formulas, *found)
+        for sheet in values.worksheets:
+            grid = list(sheet_rows(sheet, limits))
+            found = find_header(grid)
+            if found is not None:
+                formulas = load_workbook(path, data_only=False, read_only=True)
+                try:
+                    raw_formulas = list(sheet_rows(formulas[sheet.title], limits))
+                finally:
+                    formulas.close()
+                return sheet_table(sheet.title, grid, raw_formulas, *found)
+    finally:
+        values.close()
     raise ReadError("工作簿中找不到含“指标代码/指标名称”和“数值”列的表头 (no sheet has a recognisable header row)")
+
+
+def sheet_rows(sheet: object, limits: Limits) -> Iterator[list]:
+    """Each row of a sheet as the office sees it, up to the limits, without trusting the size the sheet declares
+    (a 2 KB file may claim A1:XFD1048576): only the first `max_columns` columns, and no more rows than allowed."""
+    sheet.reset_dimensions()
+    for number, row in enumerate(sheet.iter_rows(max_col=limits.max_columns), 1):
+        if number > limits.max_rows + HEADER_ROWS:
+            raise ReadError(f"工作表“{sheet.title}”超过{limits.max_rows + HEADER_ROWS}行"
+                            f" (sheet {sheet.title!r} has more than {limits.max_rows + HEADER_ROWS} rows)")
+        shown = [shown_value(cell) for cell in row]
+        while shown and shown[-1] is None:
+            shown.pop()
+        yield shown
+
+
+def shown_value(cell: object) -> object:
+    """A cell's value as Excel shows it: a number in a percent format is the percentage shown (0.1174 -> '11.74%')."""
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return f"{format((Decimal(repr(value)) * 100).normalize(), 'f')}%"
+    return value
 
 
 def find_header(grid: list[list]) -> tuple[int, list[str | None]] | None:
@@ -188,7 +306,7 @@ def sheet_table(title: str, grid: list[list], formulas: list[list], header: int,
         if not any(v.strip() for v in cells.values()):
             continue
         if "value" in columns and not cells.get("value", "").strip():
-            formula = formulas[index][columns.index("value")] if index < len(formulas) else None
+            formula = cell_at(formulas, index, columns.index("value"))
             if isinstance(formula, str) and formula.startswith("="):
                 cells["value"] = formula  # a formula Excel never computed: reported as not a number
         record = {f"{c}_raw": v for c, v in cells.items()}
@@ -200,13 +318,20 @@ def sheet_table(title: str, grid: list[list], formulas: list[list], header: int,
     return RawTable(table(records), "xlsx-form" if is_form else "xlsx-long", sheet=title, letters=letters, form=form)
 
 
-def read_table(path: Path) -> RawTable:
+def cell_at(grid: list[list], row: int, column: int) -> object:
+    """A cell of a grid whose rows stop at their last filled cell (None beyond)."""
+    cells = grid[row] if row < len(grid) else []
+    return cells[column] if column < len(cells) else None
+
+
+def read_table(path: Path, limits: Limits) -> RawTable:
     """Read any accepted format, recognised by content rather than by file name."""
-    data = path.read_bytes()
-    if not data:
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if not head:
         raise ReadError("文件为空（0字节）(the file is empty)")
-    if data.startswith(OLE_MAGIC):
+    if head.startswith(OLE_MAGIC):
         raise ReadError("不支持旧版 .xls 格式，请在Excel或WPS中另存为 .xlsx (.xls is not supported: save as .xlsx)")
-    if data.startswith(ZIP_MAGIC):
-        return read_xlsx(path)
-    return read_csv(data)
+    if head.startswith(ZIP_MAGIC):
+        return read_xlsx(path, limits)
+    return read_csv(path, limits)

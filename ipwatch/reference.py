@@ -7,7 +7,7 @@ import polars as pl
 import yaml
 
 from ipwatch import catalogue as cat
-from ipwatch import config, regions, warehouse
+from ipwatch import config, periods, regions, warehouse
 from ipwatch.normalise import alias_index
 
 
@@ -55,7 +55,8 @@ def status_frame() -> pl.DataFrame:
 
 def settings_frame() -> pl.DataFrame:
     """The settings table, from data/validation.yaml."""
-    values = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))
+    values = {**yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8")),
+              "earliest_year": periods.earliest_year()}  # rule period_not_before
     return pl.DataFrame({"name": list(values), "value": [float(v) for v in values.values()]})
 
 

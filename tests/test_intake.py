@@ -196,3 +196,72 @@ def test_a_quoted_note_over_two_lines_is_reported_at_its_first_line(tmp_path, ca
     path = write_csv(tmp_path / "a.csv", ["340100,2025Q2,pct_applications,1,件,ok", "",
                                           '340100,2025Q3,pct_applications,2,件,"第一行', '第二行"'])
     assert read(path, catalogue).rows["line"].to_list() == [2, 4]
+
+
+def rewritten(path, part: str, change):
+    """Rewrite one part of an xlsx package as a hostile or broken writer would."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[part] = change(parts[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_a_percent_formatted_cell_is_the_percentage_excel_shows(tmp_path, catalogue):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["行政区划代码", "报告期", "指标代码", "数值"])
+    sheet.append(["340100", "2025Q3", "patent_intensive_industry_gdp_share", 0.1174])
+    sheet["D2"].number_format = "0.00%"
+    book.save(tmp_path / "p.xlsx")
+    row = read(tmp_path / "p.xlsx", catalogue).rows.row(0, named=True)
+    assert (row["value_raw"], row["value"]) == ("11.74%", Decimal("11.74"))
+
+
+def test_a_declared_dimension_of_the_whole_sheet_is_not_trusted(tmp_path, catalogue):
+    path = xlsx(tmp_path / "bomb.xlsx", [["行政区划代码", "报告期", "指标代码", "数值"],
+                                         ["340100", "2025Q3", "pct_applications", 700]])
+    rewritten(path, "xl/worksheets/sheet1.xml",
+              lambda xml: xml.replace(b'<dimension ref="A1:D2"/>', b'<dimension ref="A1:XFD1048576"/>'))
+    assert read(path, catalogue).rows["value"].to_list() == [Decimal("700")]
+
+
+def test_a_truncated_sheet_in_a_valid_zip_is_a_damaged_xlsx(tmp_path, catalogue):
+    path = xlsx(tmp_path / "cut.xlsx", [["行政区划代码", "报告期", "指标代码", "数值"],
+                                        ["340100", "2025Q3", "pct_applications", 700]])
+    rewritten(path, "xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(ReadError, match="已损坏"):
+        read(path, catalogue)
+
+
+def test_a_sheet_longer_than_the_row_limit_is_refused_while_reading(tmp_path, catalogue):
+    path = xlsx(tmp_path / "long.xlsx", [["行政区划代码", "报告期", "指标代码", "数值"],
+                                         ["340100", "2025Q3", "pct_applications", 1]])
+    rewritten(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</sheetData>", b"".join(
+        b'<row r="%d"/>' % n for n in range(200, 400)) + b"</sheetData>"))
+    with pytest.raises(ReadError, match="超过"):
+        read(path, catalogue, max_rows=10)
+
+
+def test_an_xlsx_unzipping_beyond_the_limit_is_refused_before_it_is_opened(tmp_path, catalogue):
+    path = xlsx(tmp_path / "z.xlsx", [["行政区划代码", "报告期", "指标代码", "数值"]])
+    with pytest.raises(ReadError, match="解压后过大"):
+        read(path, catalogue, max_unzipped_bytes=1000)
+
+
+def test_a_file_mixing_utf8_and_gbk_is_refused_at_the_line_that_differs(tmp_path, catalogue):
+    path = tmp_path / "mixed.csv"
+    line = "340100,2025Q3,专利代理师数量,700,人,,含新引进\n"
+    path.write_bytes(HEADER_ZH.encode("utf-8") + b"\n" + line.encode("gbk"))
+    with pytest.raises(ReadError, match="第2行与第1行编码不同") as raised:
+        read(path, catalogue)
+    assert raised.value.line == 2
+
+
+def test_gbk_bytes_that_happen_to_be_valid_utf8_do_not_make_a_file_mixed(tmp_path, catalogue):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes((HEADER_ZH + "\n340100,2025Q3,专利代理师数量,/,人,缺失,\n").encode("gbk"))
+    row = read(path, catalogue).rows.row(0, named=True)
+    assert (row["status"], row["indicator_code"]) == ("缺失", "patent_attorneys")

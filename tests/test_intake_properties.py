@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
-from .conftest import process
+from ipwatch import pipeline
+from ipwatch.pipeline import Incoming
+
+from .conftest import process, write_csv
 
 OUTCOMES = {"accepted", "accepted_with_warnings", "rejected", "duplicate"}
 HEADERS = ["region_code,period,indicator_code,value,unit,note",
@@ -46,3 +52,49 @@ def test_near_valid_rows_never_escape(conn, ws, catalogue, tmp_path, header, bod
     except UnicodeEncodeError:
         content = text.encode("utf-8")
     assert outcome(conn, ws, catalogue, tmp_path, content) in OUTCOMES
+
+
+def hostile_xlsx(seed: int, cut: float) -> bytes:
+    """A real xlsx, cut short or with one part's bytes garbled: what a damaged upload looks like."""
+    book = Workbook()
+    book.active.append(["行政区划代码", "报告期", "指标代码", "数值"])
+    book.active.append(["340100", "2025Q3", "pct_applications", seed])
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    return data[: max(4, int(len(data) * cut))] if cut < 1 else data[:200] + bytes([seed % 256]) * 50 + data[250:]
+
+
+hostile = st.one_of(
+    st.binary(max_size=400),
+    st.builds(lambda text, enc: text.encode(enc, "replace"), st.text(max_size=200), st.sampled_from(["utf-8", "gbk"])),
+    st.builds(lambda a, b: ("region_code,period,indicator_code,value\n" + a).encode() + b.encode("gbk", "replace"),
+              st.text(max_size=60), st.text(max_size=60)),
+    st.builds(hostile_xlsx, st.integers(0, 10**6), st.floats(0.05, 1.0)),
+    st.builds(lambda n, v: ("region_code,period,indicator_code,value,unit\n"
+                            + f"340102,2025Q3,pct_applications,{v},件\n" * n).encode(),
+              st.integers(0, 300), st.sampled_from(["1e30", "1,2,3", "9" * 40, "-0", "1,5", "７００"])),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bad=st.lists(hostile, min_size=1, max_size=3))
+def test_hostile_files_beside_good_ones_stop_nothing(conn, ws, catalogue, bad):
+    """Hostile files in an inbox beside good ones: every good file is accepted, every file decided and out of the
+    inbox, every run ends."""
+    folder = ws.inbox / "340100"
+    folder.mkdir(parents=True, exist_ok=True)
+    run = next(counter)
+    good = [write_csv(folder / f"{run}-good-{q}.csv", [f"340102,{2021 + run % 4}Q{q},pct_applications,{run},件,"])
+            for q in (1, 2)]
+    hostile_paths = []
+    for n, content in enumerate(bad):
+        path = folder / f"{run}-bad-{n}.csv"
+        path.write_bytes(content)
+        hostile_paths.append(path)
+    files = [Incoming(p, "340100", from_inbox=True) for p in [good[0], *hostile_paths, good[1]]]
+    results = pipeline.process(conn, ws, files, catalogue)
+    statuses = {Path(r["file"]).name: r["status"] for r in results}
+    assert all(statuses[p.name].startswith("accepted") for p in good), statuses
+    assert all(statuses[p.name] in OUTCOMES for p in hostile_paths), statuses
+    assert not any(folder.iterdir())

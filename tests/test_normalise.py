@@ -31,9 +31,21 @@ def test_percent_sign_only_on_a_percentage_indicator():
     assert normalise.number("92.5%", percent_allowed=False) is None
 
 
-@pytest.mark.parametrize("raw", ["abc", "1.2.3", "NaN", "Infinity", "1e40", "12件"])
+@pytest.mark.parametrize("raw", ["abc", "1.2.3", "NaN", "Infinity", "12件", "1,2,3", "1,5", "12,34,567", "1,2345",
+                                 ",123", "1,234,5"])
 def test_not_a_number(raw):
     assert normalise.number(raw, percent_allowed=False) is None
+
+
+@pytest.mark.parametrize("raw", ["1e40", "1000000000000000000000000000000", "-1e999999"])
+def test_a_number_too_large_to_hold_is_kept_as_the_largest_for_the_bounds_to_reject(raw):
+    value = normalise.number(raw, percent_allowed=False)
+    assert abs(value) == normalise.LARGEST and (value < 0) == raw.startswith("-")
+
+
+def test_unit_conversion_of_the_largest_value_is_exact_and_bounded():
+    assert normalise.converted(Decimal("1E18"), Decimal("1E4")) == normalise.LARGEST
+    assert normalise.converted(Decimal("123456789012345678"), Decimal("1E-8")) == Decimal("1234567890.12345678")
 
 
 @pytest.mark.parametrize(("raw", "status"), [

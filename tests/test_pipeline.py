@@ -140,3 +140,23 @@ def test_an_older_warehouse_gets_its_values_in_force_on_upgrade(ws, catalogue, t
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
         assert conn.sql("select region_code, value from observations").fetchall() == [("340102", 1)]
         assert warehouse.schema_version(conn) == 2
+
+
+def test_a_file_that_breaks_a_stage_is_rejected_with_a_system_error_and_the_others_go_on(tmp_path, conn, ws):
+    """An exception no rule foresaw (here a catalogue entry without a unit, which unit conversion cannot handle)
+    becomes the outcome of the one file that met it: rejected, quarantined with its report; the others accepted."""
+    from ipwatch import catalogue as cat
+
+    shipped = cat.default()
+    broken = cat.Indicator(code="broken", name_zh="坏指标", name_en="broken", category="创造", unit=None,
+                           measure="stock", direction="up", bounds=(0, 1))
+    catalogue = cat.Catalogue(indicators={**shipped.indicators, "broken": broken}, plans=shipped.plans)
+    good = write_csv(tmp_path / "good.csv", ["340102,2025Q3,pct_applications,5,件,"])
+    poison = write_csv(tmp_path / "poison.csv", ["340102,2025Q2,broken,5,件,"])
+    later = write_csv(tmp_path / "later.csv", ["340103,2025Q3,pct_applications,6,件,"])
+    results = process(conn, ws, catalogue, [(good, "340100"), (poison, "340100"), (later, "340103")])
+    assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"]
+    [error] = results[1]["errors"]
+    assert (error["rule"], error["value"]) == ("system", "AttributeError") and "已退回" in error["message"]
+    [kept] = [p for p in ws.quarantine.iterdir() if p.name.endswith("poison.csv")]
+    assert kept.read_bytes() == poison.read_bytes() and kept.with_name(kept.name + ".errors.html").exists()
