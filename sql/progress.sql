@@ -116,12 +116,12 @@ with_actual as (
             c.region_code = a.region_code
             and c.indicator_code = a.indicator_code
             and c.actual_key = a.period_key
+    -- the condition on the left side sits in the key (null: no match) so that DuckDB joins by hash, not by loop
     left join observed as newer
         on
-            c.final
-            and c.region_code = newer.region_code
+            c.region_code = newer.region_code
             and c.indicator_code = newer.indicator_code
-            and c.latest_key = newer.period_key
+            and (case when c.final then c.latest_key end) = newer.period_key
 ),
 
 -- the plan's own baseline, else the value at the end of the base year (a flow: that year's total)
@@ -205,10 +205,9 @@ measured as (
     from with_totals as w
     left join peer_ranks as pk
         on
-            w.kind = 'rank'
-            and w.region_code = pk.region_code
+            w.region_code = pk.region_code
             and w.indicator_code = pk.indicator_code
-            and w.judged_key = pk.period_key
+            and (case when w.kind = 'rank' then w.judged_key end) = pk.period_key
 ),
 
 -- the figure each kind compares with its target
