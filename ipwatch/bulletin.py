@@ -201,16 +201,17 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
     version = data_version(conn)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, latest = [], []
-    for plan in plans.iter_rows(named=True):
-        edition = editions.covers(asked, plan["period_start"], plan["period_end"])
-        if edition is None:
-            continue
-        path, context = render_plan(conn, plan["plan_id"], edition, out_dir, version)
-        paths.append(path)
-        if edition == asked:
-            latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
-                           "title": context["plan"]["title"], "summary": context["summary"]})
-    render_index(conn, out_dir, asked, latest)
+    with warehouse.snapshot(conn, "progress"):
+        for plan in plans.iter_rows(named=True):
+            edition = editions.covers(asked, plan["period_start"], plan["period_end"])
+            if edition is None:
+                continue
+            path, context = render_plan(conn, plan["plan_id"], edition, out_dir, version)
+            paths.append(path)
+            if edition == asked:
+                latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
+                               "title": context["plan"]["title"], "summary": context["summary"]})
+        render_index(conn, out_dir, asked, latest)
     return paths
 
 

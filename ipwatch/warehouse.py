@@ -138,6 +138,20 @@ def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(sql("set_schema_version"), {"version": SCHEMA_VERSION})
 
 
+@contextmanager
+def snapshot(conn: duckdb.DuckDBPyConnection, *views: str) -> Iterator[None]:
+    """Each view computed once, as a temporary table of the same name that this connection reads in its place until
+    the block ends: for a reader that queries a costly view many times (a bulletin reads progress a dozen times)."""
+    (database,) = conn.execute("select current_database()").fetchone()
+    for view in views:
+        conn.execute(f'create or replace temp table {view} as select * from "{database}".main.{view}')
+    try:
+        yield
+    finally:
+        for view in views:
+            conn.execute(f"drop table if exists temp.main.{view}")
+
+
 def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Replace the whole content of a catalogue table with `frame` (columns matched by name)."""
     conn.execute(f"delete from {table}")
