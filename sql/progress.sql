@@ -6,13 +6,18 @@
 -- beside it, never mixed in.
 -- Completion, expected, pace and status all come from one observation (actual_period), timed at its quarter.
 create or replace view progress as
-with periods as (
+-- `observed` once: every step below reads it, and inlined it would be derived again for each
+with values_at as materialized (
+    select * from observed
+),
+
+periods as (
     select distinct
         period,
         year,
         quarter,
         period_key
-    from observed
+    from values_at
 ),
 
 subjects as (
@@ -51,7 +56,7 @@ subjects as (
 
 year_ends as (
     select *
-    from observed
+    from values_at
     where quarter = 4
 ),
 
@@ -73,7 +78,7 @@ with_choice as (
             else newest.period_key
         end as latest_key
     from subjects as s
-    asof left join observed as latest
+    asof left join values_at as latest
         on
             s.region_code = latest.region_code
             and s.indicator_code = latest.indicator_code
@@ -83,7 +88,7 @@ with_choice as (
             s.region_code = full_year.region_code
             and s.indicator_code = full_year.indicator_code
             and s.judged_key >= full_year.period_key
-    asof left join observed as newest
+    asof left join values_at as newest
         on
             s.region_code = newest.region_code
             and s.indicator_code = newest.indicator_code
@@ -111,13 +116,13 @@ with_actual as (
         c.judged_key // 4 as judged_year,
         coalesce(c.actual_key, c.judged_key) as eval_key
     from with_choice as c
-    left join observed as a
+    left join values_at as a
         on
             c.region_code = a.region_code
             and c.indicator_code = a.indicator_code
             and c.actual_key = a.period_key
     -- the condition on the left side sits in the key (null: no match) so that DuckDB joins by hash, not by loop
-    left join observed as newer
+    left join values_at as newer
         on
             c.region_code = newer.region_code
             and c.indicator_code = newer.indicator_code
@@ -138,7 +143,7 @@ with_baseline as (
             else base_stock.period
         end as baseline_period
     from with_actual as w
-    asof left join observed as base_stock
+    asof left join values_at as base_stock
         on
             w.region_code = base_stock.region_code
             and w.indicator_code = base_stock.indicator_code
@@ -182,7 +187,7 @@ with_totals as (
         greatest(w.judged_year - w.period_start, 0) as full_years_wanted
     from with_baseline as w
     left join full_years as fy using (plan_id, target_id, region_code, period)
-    left join observed as last_year
+    left join values_at as last_year
         on
             w.region_code = last_year.region_code
             and w.indicator_code = last_year.indicator_code
