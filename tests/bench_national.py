@@ -106,7 +106,7 @@ def read_fast(f: national.File) -> reading.RawTable:
         columns = {name: f"{reading.header_word(name)}_raw" for name in frame.columns if reading.header_word(name)}
         frame = frame.rename(columns).with_columns(line=pl.int_range(2, frame.height + 2, dtype=pl.Int32))
         return reading.RawTable(pl.concat([reading.table([]), frame], how="diagonal_relaxed"), f.kind)
-    return reading.read_table(f.path)
+    return reading.read_table(f.path, reading.Limits())
 
 
 def run_c(base: Path, files: list[national.File], catalogue: cat.Catalogue, tmp: Path) -> float:
@@ -143,7 +143,7 @@ def main() -> dict:
         chosen = files[::share]
         runs[share] = run_a(base, chosen, tmp / f"a{share}")
         print(f"  A  ipwatch on 1/{share}: {runs[share]['files']:>5} files {runs[share]['ingest_s']:>7.1f} s "
-              f"(+ progress {runs[share]['progress_s']:.1f} s)")
+              f"(+ progress {runs[share]['progress_s']:.1f} s)", flush=True)
     full = runs[1]
     a_s = full["ingest_s"] + full["progress_s"]
     rows = sum(r["rows"] for r in full["results"].values())
@@ -154,7 +154,9 @@ def main() -> dict:
     clean_flagged = sum(bool(r["warnings"]) for f, r in outcomes if not f.fault)
 
     b_s = run_b(files, catalogue, tmp)
+    print(f"  B  measured: {b_s:.1f} s", flush=True)
     c_s = run_c(base, files, catalogue, tmp)
+    print(f"  C  measured: {c_s:.1f} s", flush=True)
     bulletins_s, _ = ipwatch(tmp / "a1", "bulletin", "--period", periods.month_after(QUARTER))
     figures = {
         "files": len(files), "rows": rows, "ingest_validate_s": round(a_s, 2),
