@@ -126,11 +126,13 @@ def explained(findings: tuple[Finding, ...], rows: pl.DataFrame, source: RawTabl
               catalogue: cat.Catalogue) -> tuple[Finding, ...]:
     """Each finding named by its row's indicator and given its fix; a header fault once per form."""
     by_line = {r["line"]: r for r in rows.iter_rows(named=True)}
+    form = source is not None and bool(source.form_cells)
     out = []
     for finding in findings:
         row = by_line.get(finding.line) if finding.line is not None else None
-        out.append(replace(finding, indicator=None if finding.rule in HEADER_RULES else (row or {}).get(
-            "indicator_code"), fix=advice(finding, row, office, catalogue)))
+        whole_file = form and finding.rule in HEADER_RULES  # the header's fault, not this indicator's
+        out.append(replace(finding, indicator=None if whole_file else (row or {}).get("indicator_code"),
+                           fix=advice(finding, row, office, catalogue)))
     ordered = sorted(out, key=lambda f: (f.rule not in HEADER_RULES, f.line is None, f.line or 0, f.rule))
     return tuple(once_per_file(ordered, source))
 

@@ -80,3 +80,21 @@ def test_rows_of_a_long_table_keep_one_error_each(conn, ws, catalogue, tmp_path)
     [result] = process(conn, ws, catalogue, [(path, "340102")])
     assert [(e["rule"], e["line"]) for e in result["errors"]] == [("region_in_jurisdiction", 2),
                                                                   ("region_in_jurisdiction", 3)]
+
+
+def test_cli_prints_the_outcome_once_in_chinese_with_each_fix(tmp_path, capsys, prefect_harness):
+    from ipwatch import cli
+
+    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": "588件"})
+    code = cli.main(["--home", str(tmp_path / "home"), "ingest", str(path), "--as", "340100"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out.count("hefei.xlsx：退回 (rejected)") == 1 and "被退回" not in out + err
+    assert "PCT国际专利申请量（pct_applications） 本期数值 “588件”：去掉单位“件”，只填数字：588" in out
+
+
+def test_rejection_report_shows_the_indicator_and_the_fix(conn, ws, catalogue, tmp_path):
+    result, _ = ingested(conn, ws, catalogue, tmp_path, {"ip_pledge_financing_amount": "4500万元"})
+    [html] = ws.quarantine.glob("*.errors.html")
+    text = html.read_text("utf-8")
+    assert "知识产权质押融资额" in text and "4500万元 应填 0.45（单位：亿元），只填数字" in text and "本期数值" in text
