@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from ipwatch import config, prefect_env
+from ipwatch.busy import working
 
 
 def as_json(value: object) -> object:
@@ -68,20 +72,49 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise ValueError(f"文件不存在 (no such file): {', '.join(missing)}")
     if args.office:
         regions_known(args.office)
-    if args.inbox:
-        results = inbox_flow(home=args.home)
-    else:
-        results = ingest_flow([Path(f) for f in args.files], office=args.office, home=args.home)
-    for result in results:
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False))
+    count = "收件箱中的" if args.inbox else f"{len(args.files)} 个"
+    with outcome_only(args.verbose), working(f"正在校验{count}文件 (validating)", quiet=args.json):
+        if args.inbox:
+            results = inbox_flow(home=args.home)
         else:
-            print(f"{result['file']}: {result['status']} ({result['rows']} rows, "
-                  f"{len(result['errors'])} errors, {len(result['warnings'])} warnings)")
-            for e in result["errors"] + result["warnings"]:
-                where = f"第{e['line']}行" if e["line"] is not None else "（汇总）"
-                print(f"  {where} {e['column'] or ''} [{e['rule']}] {e['message']}")
+            results = ingest_flow([Path(f) for f in args.files], office=args.office, home=args.home)
+    for result in results:
+        print(json.dumps(result, ensure_ascii=False) if args.json else outcome_text(result))
     return 1 if any({"rejected", "refused"} & {r["status"], r.get("original_status")} for r in results) else 0
+
+
+@contextmanager
+def outcome_only(verbose: bool) -> Iterator[None]:
+    """The command prints each file's outcome itself: the rejection notice's log line would say it again."""
+    notice = logging.getLogger("ipwatch.notify")
+    level = notice.level
+    if not verbose:
+        notice.setLevel(logging.ERROR)  # a notice that could not be sent is still shown
+    try:
+        yield
+    finally:
+        notice.setLevel(level)
+
+
+def outcome_text(result: dict) -> str:
+    """A file's outcome for a person: the verdict in Chinese with English beside, then each fault with its fix."""
+    from ipwatch.artifacts import STATUS_ZH
+
+    status, errors, warnings = result["status"], len(result["errors"]), len(result["warnings"])
+    lines = [f"{Path(result['file']).name}：{STATUS_ZH.get(status, status)} ({status})，"
+             f"{result['rows']} 行数据 (rows)，{errors} 处错误 (errors)，{warnings} 处提示 (warnings)"]
+    for severity, key in (("错误", "errors"), ("提示", "warnings")):
+        lines += [f"  {severity} {fault_text(e)}" for e in result[key]]
+    return "\n".join(lines)
+
+
+def fault_text(e: dict) -> str:
+    """One fault: where, which indicator and column, what was typed, and what to do."""
+    where = e["cell"] or (f"第{e['line']}行" if e["line"] is not None else "全文件")
+    name = f" {e['indicator_name']}（{e['indicator']}）" if e.get("indicator_name") else ""
+    column = f" {e.get('column_name') or e['column']}" if e["column"] else ""
+    typed = f" “{e['value']}”" if e["value"] is not None else ""
+    return f"{where}{name}{column}{typed}：{e.get('fix') or e['message']} [{e['rule']}]"
 
 
 def regions_known(*codes: str) -> None:
@@ -105,7 +138,8 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     charts.require_font()
     if args.pdf:
         pdf.require_chromium()
-    paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home, as_pdf=args.pdf)
+    with working(f"正在生成 {args.period} 的简报 (rendering bulletins)"):
+        paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home, as_pdf=args.pdf)
     for path in paths:
         print(path)
     return 0
@@ -179,7 +213,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import demo_flow
 
     print("正在生成各规划地区的示例报送文件，逐一校验、入库并生成简报（约两分钟）…", flush=True)
-    summary = demo_flow(home=args.home)
+    with working("示例数据 (demo)"):
+        summary = demo_flow(home=args.home)
     print(f"submissions: {summary['accepted']} accepted, {summary['rejected']} rejected")
     print("bulletins:")
     for path in summary["bulletins"]:
@@ -255,8 +290,9 @@ def cmd_audit_report(args: argparse.Namespace) -> int:
     from ipwatch import audit
 
     ws = config.workspace(args.home)
-    with audit.connect(ws) as conn:
-        print(audit.report(conn, args.output or ws.audit))
+    with audit.connect(ws) as conn, working("正在生成审核报告 (writing the audit report)"):
+        path = audit.report(conn, args.output or ws.audit)
+    print(path)
     return 0
 
 

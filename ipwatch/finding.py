@@ -17,7 +17,9 @@ class Finding:
     line: int | None
     column: str | None
     value: str | None
-    message: str
+    message: str  # the rule's own message, the same for every row it finds
+    indicator: str | None = None  # the code of the row's indicator, where the row names a known one
+    fix: str | None = None  # what to do about this very row (ipwatch/explain.py), where one can be said
 
 
 def verdict(findings: list[Finding]) -> str:

@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ipwatch import catalogue as cat
 from ipwatch import config, files, intake
 from ipwatch.bulletin import environment
+from ipwatch.explain import column_name
 from ipwatch.finding import Finding
 
 if TYPE_CHECKING:
@@ -31,7 +33,11 @@ def archive(ws: config.Workspace, path: Path, follow: bool = True) -> tuple[Path
 
 
 def cell(entry: Entry, finding: Finding) -> str | None:
-    """The spreadsheet cell of a finding ('填报表!E13'), for files read from xlsx."""
+    """The spreadsheet cell of a finding ('填报表!E13'), for files read from xlsx; a form's header field at its own
+    cell ('填报表!B4')."""
+    header = entry.source.form_cells.get(finding.column or "") if entry.source else None
+    if entry.sheet and header and header.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == str(finding.line):
+        return f"{entry.sheet}!{header}"
     letter = entry.letters.get(finding.column or "") or (
         entry.letters.get("indicator_code") or entry.letters.get("indicator_name")
         if finding.column == "indicator" else None)
@@ -52,9 +58,15 @@ def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> P
 
 def result(entry: Entry, status: str, findings: list[Finding]) -> dict:
     """The per-file summary `ipwatch ingest --json` prints."""
+    indicators = cat.default().indicators
+    kind = entry.source.kind if entry.source else None
+
     def items(severity: str) -> list[dict]:
-        return [{"line": f.line, "column": f.column, "cell": cell(entry, f), "rule": f.rule, "value": f.value,
-                 "message": f.message} for f in findings if f.severity == severity]
+        return [{"line": f.line, "column": f.column, "column_name": column_name(f.column, kind),
+                 "cell": cell(entry, f), "indicator": f.indicator,
+                 "indicator_name": indicators[f.indicator].name_zh if f.indicator in indicators else None,
+                 "rule": f.rule, "value": f.value, "message": f.message, "fix": f.fix}
+                for f in findings if f.severity == severity]
 
     summary = {"file": str(entry.path), "submission_id": entry.submission_id, "status": status,
                "rows": entry.rows, "errors": items("error"), "warnings": items("warning")}

@@ -72,7 +72,8 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
         current = dict(query_with(conn, "submission_statuses", verdicts=verdicts).iter_rows())
         open_ids = [sid for sid in findings if current[sid] == "received"]
         todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
-        found = pl.DataFrame([{"submission_id": sid, **f.__dict__} for sid in open_ids for f in findings[sid]],
+        # The warehouse keeps what the rule found; the indicator and fix are for the report (ipwatch/explain.py).
+        found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
                              schema=FINDINGS_SCHEMA)
         query_with(conn, "clear_findings", verdicts=todo)
         warehouse.append_rows(conn, "validation_findings", found)
@@ -80,6 +81,11 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
         query_with(conn, "update_current_observations", verdicts=todo)
         query_with(conn, "set_submission_statuses", verdicts=todo)
     return {sid: dict(todo.iter_rows()).get(sid, current[sid]) for sid in findings}
+
+
+def stored(finding: Finding) -> dict:
+    """The fields of a finding the warehouse keeps."""
+    return {k: getattr(finding, k) for k in FINDINGS_SCHEMA if k != "submission_id"}
 
 
 def findings_of(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:

@@ -1,6 +1,6 @@
 """Intake as a pipeline: a batch of submitted files through named stages, each a plain function of plain values.
 
-    STAGES = (receive, read, normalise, stage, validate, decide, release)
+    STAGES = (receive, read, normalise, stage, validate, explain, decide, release)
 
 `process(conn, ws, files)` is the one way in, whatever door a file came by: the CLI, the inbox flow and the tests
 call it; the flows hand each stage to Prefect as a task of the same name. Files are processed in waves: the
@@ -32,6 +32,7 @@ import polars as pl
 
 from ipwatch import catalogue as cat
 from ipwatch import config, inbox, ingest, intake, load, warehouse
+from ipwatch import explain as explaining
 from ipwatch import normalise as normalising
 from ipwatch import validate as validating
 from ipwatch.finding import Finding, verdict
@@ -261,6 +262,21 @@ def validate(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch
     return batch.with_entries(entries)
 
 
+def explain(batch: Batch) -> Batch:
+    """Name each finding's indicator and add the fix for its row; a fault of a form's header block said once, at
+    its cell (ipwatch/explain.py)."""
+    catalogue = batch.catalogue or cat.default()
+    entries = list(batch.entries)
+    by_entry = batch.rows.partition_by("entry", as_dict=True, include_key=False)
+    for i in batch.open():
+        entry = entries[i]
+        rows = by_entry.get((i,), normalising.empty())
+        got = attempt(lambda e=entry, r=rows: explaining.explained(e.findings, r, e.source, e.incoming.office,
+                                                                   catalogue))
+        entries[i] = failed(entry, got) if isinstance(got, Finding) else replace(entry, findings=got)
+    return batch.with_entries(entries)
+
+
 def decide(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -> Batch:
     """Each file's verdict from its findings, recorded in one transaction; a rejected file goes to quarantine first,
     so that a stop between the two leaves it undecided and the rerun writes the same quarantine files again."""
@@ -282,9 +298,9 @@ def release(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     return batch
 
 
-STAGES = (receive, read, normalise, stage, validate, decide, release)
+STAGES = (receive, read, normalise, stage, validate, explain, decide, release)
 # The stages that work on the files alone (no warehouse, no workspace): they take and return the batch only.
-FILE_STAGES = (read, normalise)
+FILE_STAGES = (read, normalise, explain)
 
 Step = Callable[..., Batch]
 

@@ -78,6 +78,7 @@ class RawTable:
     sheet: str | None = None
     letters: dict[str, str] = field(default_factory=dict)
     form: dict[str, str] = field(default_factory=dict)
+    form_cells: dict[str, str] = field(default_factory=dict)  # a form's header field -> its cell ('B4')
 
 
 def header_word(text: object) -> str | None:
@@ -277,15 +278,19 @@ def find_header(grid: list[list]) -> tuple[int, list[str | None]] | None:
     return None
 
 
-def form_fields(grid: list[list], header_row: int) -> dict[str, tuple[str, int]]:
-    """The template's header block above the table: label -> (value text, row number)."""
+def form_fields(grid: list[list], header_row: int) -> dict[str, tuple[str, str]]:
+    """The template's header block above the table: label -> (value text, its cell such as 'B4')."""
+    from openpyxl.utils import get_column_letter
+
     fields = {}
     for index, row in enumerate(grid[:header_row]):
         for position, value in enumerate(row):
             label = FORM_LABELS.get(unicodedata.normalize("NFKC", cell_text(value)).strip().rstrip(":："))
             if label:
-                rest = [cell_text(v) for v in row[position + 1:] if cell_text(v).strip()]
-                fields[label] = (rest[0] if rest else "", index + 1)
+                rest = [(cell_text(v), p) for p, v in enumerate(row[position + 1:], position + 2)
+                        if cell_text(v).strip()]
+                text, column = rest[0] if rest else ("", position + 2)
+                fields[label] = (text, f"{get_column_letter(column)}{index + 1}")
     return fields
 
 
@@ -315,7 +320,9 @@ def sheet_table(title: str, grid: list[list], formulas: list[list], header: int,
         records.append({**record, "line": index + 1})
     letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns) if c}
     form = {k: v for k, (v, _) in fields.items()}
-    return RawTable(table(records), "xlsx-form" if is_form else "xlsx-long", sheet=title, letters=letters, form=form)
+    cells = {k: c for k, (_, c) in fields.items()}
+    return RawTable(table(records), "xlsx-form" if is_form else "xlsx-long", sheet=title, letters=letters, form=form,
+                    form_cells=cells)
 
 
 def cell_at(grid: list[list], row: int, column: int) -> object:

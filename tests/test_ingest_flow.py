@@ -103,8 +103,9 @@ def test_cli_exit_status_is_1_when_a_file_is_rejected(tmp_path, home, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["status"], r["errors"][:1]) for r in lines] == [
         ("accepted", []),
-        ("rejected", [{"line": 2, "column": "region_code", "cell": None, "rule": "region_known", "value": "999999",
-                       "message": lines[1]["errors"][0]["message"]}]),
+        ("rejected", [{"line": 2, "column": "region_code", "column_name": "行政区划代码", "cell": None,
+                       "indicator": "pct_applications", "indicator_name": "PCT国际专利申请量", "rule": "region_known",
+                       "value": "999999", "message": lines[1]["errors"][0]["message"], "fix": None}]),
     ]
     assert "行政区划代码不存在" in lines[1]["errors"][0]["message"]
 

@@ -20,7 +20,7 @@ def drop(tmp_path_factory, catalogue):
     ws = national.workspace(tmp / "home", catalogue, counties, QUARTER)
     files = national.quarter_files(tmp / "files", catalogue, counties, QUARTER, seed=3, rates=(0.3, 0.3))
     with warehouse.connect(ws.warehouse) as conn:
-        alone = {f.path.name: through(conn, ws, f.path, f.office, "validate", catalogue).findings for f in files}
+        alone = {f.path.name: through(conn, ws, f.path, f.office, "explain", catalogue).findings for f in files}
         together = process(conn, ws, catalogue, [(f.path, f.office) for f in files])
     return files, alone, {r["file"].rsplit("/", 1)[-1]: r for r in together}
 
