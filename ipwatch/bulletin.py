@@ -201,11 +201,12 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
     version = data_version(conn)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, latest = [], []
-    with warehouse.snapshot(conn, "progress"):
-        for plan in plans.iter_rows(named=True):
-            edition = editions.covers(asked, plan["period_start"], plan["period_end"])
-            if edition is None:
-                continue
+    chosen = [(plan, edition) for plan in plans.iter_rows(named=True)
+              if (edition := editions.covers(asked, plan["period_start"], plan["period_end"])) is not None]
+    # the quarters the pages read progress at: each edition's and the one before it (status changes)
+    quarters = sorted({q for _, e in chosen for q in (e.quarter, previous_quarter(e.quarter))})
+    with warehouse.snapshot(conn, "progress", period=quarters):
+        for plan, edition in chosen:
             path, context = render_plan(conn, plan["plan_id"], edition, out_dir, version)
             paths.append(path)
             if edition == asked:

@@ -139,17 +139,18 @@ def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def snapshot(conn: duckdb.DuckDBPyConnection, *views: str) -> Iterator[None]:
-    """Each view computed once, as a temporary table of the same name that this connection reads in its place until
-    the block ends: for a reader that queries a costly view many times (a bulletin reads progress a dozen times)."""
+def snapshot(conn: duckdb.DuckDBPyConnection, view: str, **within: list) -> Iterator[None]:
+    """The view computed once, as a temporary table of the same name that this connection reads in its place until
+    the block ends, for a reader that queries a costly view many times (a bulletin reads progress a dozen times);
+    only its rows whose column `name` is in `within[name]`, when given."""
     (database,) = conn.execute("select current_database()").fetchone()
-    for view in views:
-        conn.execute(f'create or replace temp table {view} as select * from "{database}".main.{view}')
+    rows = " and ".join(f"{name} in (select unnest(${name}))" for name in within) or "true"
+    conn.execute(f'create or replace temp table {view} as select * from "{database}".main.{view} where {rows}',
+                 within or None)
     try:
         yield
     finally:
-        for view in views:
-            conn.execute(f"drop table if exists temp.main.{view}")
+        conn.execute(f"drop table if exists temp.main.{view}")
 
 
 def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
