@@ -43,7 +43,8 @@ def vm_hwm_mb(pid: int) -> float | None:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    return next(int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM"))
+    # a process that has ended but not been waited for (a zombie) has no VmHWM line
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM")), None)
 
 
 def ipwatch(home: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
