@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ipwatch import load
+from ipwatch import audit, load
 
 from .conftest import checked, write_csv
 
@@ -55,9 +55,38 @@ def test_stock_jumping_against_last_accepted_quarter_is_a_warning(conn, ws, cata
     assert run(conn, ws, catalogue, tmp_path, ["340102,2025Q3,invention_patents_in_force,250,件,"], "ok.csv") == []
 
 
-def test_value_far_from_its_peers_is_a_warning(conn, ws, catalogue, tmp_path):
-    # peers 10, 11, 12, 10, 11, 100: median 11, absolute deviations 1, 0, 1, 1, 0, 89 -> MAD 1;
-    # 100 scores 0.6745 * 89 / 1 = 60.0 > 3.5; 12 scores 0.6745 < 3.5
-    values = (10, 11, 12, 10, 11, 100)
-    rows = [f"{code},2025Q3,patent_attorneys,{v},人," for code, v in zip(HEFEI_COUNTIES, values, strict=True)]
-    assert run(conn, ws, catalogue, tmp_path, rows) == [("peer_outlier", "warning", 7, "value")]
+def hefei(period: str, values: tuple[float, ...]) -> list[str]:
+    """One row of patent_attorneys per Hefei county, in HEFEI_COUNTIES' order."""
+    return [f"{code},{period},patent_attorneys,{v},人," for code, v in zip(HEFEI_COUNTIES, values, strict=True)]
+
+
+def test_a_value_that_moved_unlike_its_peers_is_a_warning(conn, ws, catalogue, tmp_path):
+    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100)), "q2.csv", accept=True)
+    # by hand: 340102 went 10 -> 25, ln 2.5 = 0.92 (under change_factor 3); its peers' changes ln(12/11) = 0.087, 0, 0, 0, ln(105/100) =
+    # 0.049 have median 0 and MAD 0; 0.92 > ln 1.25 = 0.22: flagged
+    rows = hefei("2025Q3", (25, 12, 12, 10, 11, 105))
+    assert run(conn, ws, catalogue, tmp_path, rows, "jump.csv") == [("change_outlier", "warning", 2, "value")]
+
+
+def test_a_region_always_far_above_its_peers_is_not_flagged(conn, ws, catalogue, tmp_path):
+    # 340123's 100 is ten times its peers' every quarter (a modified z-score of 60 on the level) but moved as they did
+    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100)), "q2.csv", accept=True)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (10, 12, 12, 11, 11, 104)), "q3.csv") == []
+
+
+def test_a_confirmed_level_is_not_flagged_again(conn, ws, catalogue, tmp_path):
+    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100)), "q2.csv", accept=True)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (25, 11, 12, 10, 11, 100)), "q3.csv", accept=True) == [
+        ("change_outlier", "warning", 2, "value")]
+    q4 = hefei("2025Q4", (25, 11, 12, 10, 11, 100))
+    # while 2025Q3's 25 waits for audit, 2025Q4's 25 is still a change from the last normal value, 2025Q2's 10
+    assert run(conn, ws, catalogue, tmp_path, q4, "q4a.csv") == [("change_outlier", "warning", 2, "value")]
+    [held] = [f for f in audit.list_findings(conn) if f["rule"] == "change_outlier"]
+    audit.decide(conn, held["finding_id"], "confirm", "新设立机构，属实", "张三")
+    assert run(conn, ws, catalogue, tmp_path, q4, "q4b.csv") == []
+
+
+def test_too_few_peers_say_nothing(conn, ws, catalogue, tmp_path):
+    # four peers with both quarters, one short of outlier_min_peers (5)
+    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100))[:5], "q2.csv", accept=True)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (25, 11, 12, 10, 11, 100))[:5], "q3.csv") == []
