@@ -78,12 +78,13 @@ def test_a_confirmed_level_is_not_flagged_again(conn, ws, catalogue, tmp_path):
     run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100)), "q2.csv", accept=True)
     assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (25, 11, 12, 10, 11, 100)), "q3.csv", accept=True) == [
         ("change_outlier", "warning", 2, "value")]
-    q4 = hefei("2025Q4", (25, 11, 12, 10, 11, 100))
-    # while 2025Q3's 25 waits for audit, 2025Q4's 25 is still a change from the last normal value, 2025Q2's 10
-    assert run(conn, ws, catalogue, tmp_path, q4, "q4a.csv") == [("change_outlier", "warning", 2, "value")]
     [held] = [f for f in audit.list_findings(conn) if f["rule"] == "change_outlier"]
-    audit.decide(conn, held["finding_id"], "confirm", "新设立机构，属实", "张三")
-    assert run(conn, ws, catalogue, tmp_path, q4, "q4b.csv") == []
+    audit.decide(conn, held["finding_id"], "确认", "新设立机构，属实", "张三")
+    # the confirmed 25 is the level 2025Q4 is measured from: the same level again is no change...
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q4", (25, 11, 12, 10, 11, 100)), "q4.csv") == []
+    # ...and a fall back to the old level is one (25 -> 10 is /2.5 against peers' x1.00)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q4", (10, 11, 12, 10, 11, 100)), "back.csv") == [
+        ("change_outlier", "warning", 2, "value")]
 
 
 def test_too_few_peers_say_nothing(conn, ws, catalogue, tmp_path):
