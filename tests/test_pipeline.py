@@ -12,6 +12,9 @@ from .conftest import process, write_csv
 
 # Hefei's counties; the city's office (340100) reports for all of them.
 HISTORY = [
+    "340102,2024Q3,patent_applications,100,件,",  # 340102 has a pace of its own (outlier_min_history)
+    "340102,2024Q4,patent_applications,100,件,",
+    "340102,2025Q1,patent_applications,100,件,",
     "340102,2025Q2,patent_applications,100,件,",
     "340103,2025Q2,patent_applications,100,件,",
     "340104,2025Q2,patent_applications,100,件,",

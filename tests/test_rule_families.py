@@ -60,34 +60,53 @@ def hefei(period: str, values: tuple[float, ...]) -> list[str]:
     return [f"{code},{period},patent_attorneys,{v},人," for code, v in zip(HEFEI_COUNTIES, values, strict=True)]
 
 
+def steady(conn, ws, catalogue, tmp_path, values: tuple[float, ...], rows: int = 6) -> None:
+    """Four accepted quarters of the same values, 2024Q3 to 2025Q2: history enough (outlier_min_history)."""
+    for period in ("2024Q3", "2024Q4", "2025Q1", "2025Q2"):
+        run(conn, ws, catalogue, tmp_path, hefei(period, values)[:rows], f"{period}.csv", accept=True)
+
+
+BASE = (20, 22, 24, 20, 22, 200)
+
+
 def test_a_value_that_moved_unlike_its_peers_is_a_warning(conn, ws, catalogue, tmp_path):
-    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100)), "q2.csv", accept=True)
-    # by hand: 340102 went 10 -> 25, ln 2.5 = 0.92 (under change_factor 3); its peers' changes ln(12/11) = 0.087, 0, 0, 0, ln(105/100) =
-    # 0.049 have median 0 and MAD 0; 0.92 > ln 1.25 = 0.22: flagged
-    rows = hefei("2025Q3", (25, 12, 12, 10, 11, 105))
+    steady(conn, ws, catalogue, tmp_path, BASE)
+    # by hand: 340102 went 20 -> 50, ln 2.5 = 0.92 (under change_factor 3); its peers' changes ln(24/22) = 0.087,
+    # 0, 0, 0, ln(210/200) = 0.049 have median 0 and MAD 0; 0.92 > ln 1.25 = 0.22: flagged
+    rows = hefei("2025Q3", (50, 24, 24, 20, 22, 210))
     assert run(conn, ws, catalogue, tmp_path, rows, "jump.csv") == [("change_outlier", "warning", 2, "value")]
 
 
 def test_a_region_always_far_above_its_peers_is_not_flagged(conn, ws, catalogue, tmp_path):
-    # 340123's 100 is ten times its peers' every quarter (a modified z-score of 60 on the level) but moved as they did
-    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100)), "q2.csv", accept=True)
-    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (10, 12, 12, 11, 11, 104)), "q3.csv") == []
+    # 340122's 200 is ten times its peers' every quarter (a modified z-score of 60 on the level) but moved as they did
+    steady(conn, ws, catalogue, tmp_path, BASE)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (20, 24, 24, 22, 22, 208)), "q3.csv") == []
 
 
 def test_a_confirmed_level_is_not_flagged_again(conn, ws, catalogue, tmp_path):
-    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100)), "q2.csv", accept=True)
-    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (25, 11, 12, 10, 11, 100)), "q3.csv", accept=True) == [
+    steady(conn, ws, catalogue, tmp_path, BASE)
+    jumped = (50, 22, 24, 20, 22, 200)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", jumped), "q3.csv", accept=True) == [
         ("change_outlier", "warning", 2, "value")]
     [held] = [f for f in audit.list_findings(conn) if f["rule"] == "change_outlier"]
     audit.decide(conn, held["finding_id"], "确认", "新设立机构，属实", "张三")
-    # the confirmed 25 is the level 2025Q4 is measured from: the same level again is no change...
-    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q4", (25, 11, 12, 10, 11, 100)), "q4.csv") == []
-    # ...and a fall back to the old level is one (25 -> 10 is /2.5 against peers' x1.00)
-    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q4", (10, 11, 12, 10, 11, 100)), "back.csv") == [
+    # the confirmed 50 is the level 2025Q4 is measured from: the same level again is no change...
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q4", jumped), "q4.csv") == []
+    # ...and a fall back to the old level is one (50 -> 20 is /2.5 against peers' x1.00)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q4", BASE), "back.csv") == [
         ("change_outlier", "warning", 2, "value")]
 
 
 def test_too_few_peers_say_nothing(conn, ws, catalogue, tmp_path):
     # four peers with both quarters, one short of outlier_min_peers (5)
-    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", (10, 11, 12, 10, 11, 100))[:5], "q2.csv", accept=True)
-    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (25, 11, 12, 10, 11, 100))[:5], "q3.csv") == []
+    steady(conn, ws, catalogue, tmp_path, BASE, rows=5)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (50, 22, 24, 20, 22, 200))[:5], "q3.csv") == []
+
+
+def test_a_short_history_or_a_small_count_says_nothing(conn, ws, catalogue, tmp_path):
+    # one accepted quarter is not a pace (outlier_min_history 4)
+    run(conn, ws, catalogue, tmp_path, hefei("2025Q2", BASE), "q2.csv", accept=True)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (50, 22, 24, 20, 22, 200)), "q3.csv") == []
+    # 4 -> 10 people is x2.5 too, but a count under outlier_min_count (20)
+    steady(conn, ws, catalogue, tmp_path, (4, 22, 24, 20, 22, 200))
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (10, 22, 24, 20, 22, 200)), "small.csv") == []
