@@ -214,10 +214,10 @@ def context_text(r: dict) -> str:
     last = "上期 —"
     if r["previous_value"] is not None:
         last = f"上期 {exact(r['previous_value'])}（{r['previous_period']}）"
-    change = ""
+    change = f" · 变化 ×{r['change']:.2f}" if r["change"] is not None else ""
     if r["change"] is not None and r["peer_change"] is not None:
         z = f"，修正Z分数 {r['z_score']:.1f}" if r["z_score"] is not None else ""
-        change = f" · 变化 ×{r['change']:.2f}，同级变化中位数 ×{r['peer_change']:.2f}{z}"
+        change += f"，同级变化中位数 ×{r['peer_change']:.2f}{z}"
     peers = (f" · 同级 {r['peer_count']} 个地区中位数 {exact(r['peer_median'])}" if r["peer_count"]
              else " · 无同级地区数据")
     return last + change + peers
