@@ -11,17 +11,11 @@ from ipwatch.pipeline import Incoming
 from .conftest import process, write_csv
 
 # Hefei's counties; the city's office (340100) reports for all of them.
-HISTORY = [
-    "340102,2024Q3,patent_applications,100,件,",  # 340102 has a pace of its own (outlier_min_history)
-    "340102,2024Q4,patent_applications,100,件,",
-    "340102,2025Q1,patent_applications,100,件,",
-    "340102,2025Q2,patent_applications,100,件,",
-    "340103,2025Q2,patent_applications,100,件,",
-    "340104,2025Q2,patent_applications,100,件,",
-    "340111,2025Q2,patent_applications,100,件,",
-    "340121,2025Q2,patent_applications,100,件,",
-    "340122,2025Q2,patent_applications,100,件,",
-    "340123,2025Q2,patent_applications,100,件,",
+HISTORY = [  # a year of 100 for every county: each has a pace of its own beside its peers (outlier_min_history)
+    f"{county},{period},patent_applications,100,件,"
+    for county in ("340102", "340103", "340104", "340111", "340121", "340122", "340123")
+    for period in ("2024Q3", "2024Q4", "2025Q1", "2025Q2")
+] + [
     "340104,2025Q3,patent_applications,100,件,",
     "340111,2025Q3,patent_applications,105,件,",
     "340121,2025Q3,patent_applications,110,件,",

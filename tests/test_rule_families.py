@@ -83,6 +83,17 @@ def test_a_region_always_far_above_its_peers_is_not_flagged(conn, ws, catalogue,
     assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (20, 24, 24, 22, 22, 208)), "q3.csv") == []
 
 
+def test_a_region_that_always_grows_faster_than_its_peers_is_not_flagged(conn, ws, catalogue, tmp_path):
+    # 340102 grows by half every quarter while its peers stand still: its pace beside them is ln 1.5 = 0.405 a
+    # quarter (steps 0.405, 0.405, 0.413, median 0.405); 68 -> 101 is ln 1.485 = 0.396, 0.009 from its pace
+    for period, own in (("2024Q3", 20), ("2024Q4", 30), ("2025Q1", 45), ("2025Q2", 68)):
+        run(conn, ws, catalogue, tmp_path, hefei(period, (own, *BASE[1:])), f"{period}.csv", accept=True)
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (101, *BASE[1:])), "q3.csv") == []
+    # the same x1.49 from a region with no such pace is news
+    assert run(conn, ws, catalogue, tmp_path, hefei("2025Q3", (101, 33, *BASE[2:])), "q3b.csv") == [
+        ("change_outlier", "warning", 3, "value")]
+
+
 def test_a_confirmed_level_is_not_flagged_again(conn, ws, catalogue, tmp_path):
     steady(conn, ws, catalogue, tmp_path, BASE)
     jumped = (50, 22, 24, 20, 22, 200)
