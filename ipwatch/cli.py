@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from ipwatch import config, prefect_env
+from ipwatch import config, labels, prefect_env
 from ipwatch.busy import working
 
 
@@ -235,25 +235,59 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def audit_filters(args: argparse.Namespace):
+    """The findings the audit options pick (`--status`, `--office`, ...)."""
+    from ipwatch import audit
+
+    return audit.Filters(**{name: getattr(args, name, None) for name in audit.FILTERS})
+
+
+def finding_line(r: dict) -> str:
+    """One finding as the list prints it: Chinese first, codes after; the context of audit_findings.sql."""
+    where = f"第{r['line']}行" if r["line"] is not None else "（汇总）"
+    about = ""
+    if r["region_code"] is not None:
+        about = (f" {r['region_name'] or ''}({r['region_code']}) {r['period']} "
+                 f"{r['indicator_name'] or r['indicator_code']}({r['indicator_code']}) "
+                 f"{exact(r['row_value'])} {r['unit'] or ''} · {context_text(r)}")
+    return (f"#{r['finding_id']} {r['status_name']} {r['severity_name']} {r['rule_name']}({r['rule']}) · "
+            f"{r['office_name'] or ''}({r['office_code']}) {r['file_name']} {where}{about} · "
+            f"{r['decision_name'] or '待审核'}")
+
+
+def context_text(r: dict) -> str:
+    """A finding's context in words: last value, change against the peers', z-score, peers' median."""
+    last = "上期 —"
+    if r["previous_value"] is not None:
+        last = f"上期 {exact(r['previous_value'])}（{r['previous_period']}）"
+    change = f" · 变化 ×{r['change']:.2f}" if r["change"] is not None else ""
+    if r["change"] is not None and r["peer_change"] is not None:
+        z = f"，修正Z分数 {r['z_score']:.1f}" if r["z_score"] is not None else ""
+        change += f"，同级变化中位数 ×{r['peer_change']:.2f}{z}"
+    peers = (f" · 同级 {r['peer_count']} 个地区中位数 {exact(r['peer_median'])}" if r["peer_count"]
+             else " · 无同级地区数据")
+    return last + change + peers
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
-    """List the findings held for audit (open) or decided (closed), with their failing rows."""
+    """List the findings held for audit (待审核) or decided (已结), with their failing rows and context; the
+    options narrow the list."""
     from ipwatch import audit
 
     with audit.connect(config.workspace(args.home)) as conn:
-        rows = audit.list_findings(conn, args.status)
+        rows = audit.list_findings(conn, filters=audit_filters(args))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, default=as_json, indent=1))
         return 0
     for r in rows:
-        where = f"第{r['line']}行" if r["line"] is not None else "（汇总）"
-        about = [r[k] for k in ("region_code", "period", "indicator_code", "value") if r[k] is not None]
-        print(f"#{r['finding_id']} {r['audit_status']:<6} {r['office_code']} {r['file_name']} {where} [{r['rule']}] "
-              f"{' '.join(about)} · {r['decision'] or '待审核'}")
+        print(finding_line(r))
+    print(f"共 {len(rows)} 项（待审核 {sum(r['audit_status'] == 'open' for r in rows)} 项）")
     return 0
 
 
 def cmd_audit_show(args: argparse.Namespace) -> int:
-    """Show one finding: its file and office, the failing row, last value, peers' median, decision history."""
+    """Show one finding: its file and office, the failing row, last value, peers' median and change, decision
+    history."""
     from ipwatch import audit
 
     with audit.connect(config.workspace(args.home)) as conn:
@@ -262,26 +296,42 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
         print(json.dumps(found, ensure_ascii=False, default=as_json, indent=1))
         return 0
     where = f"第{found['line']}行" if found["line"] is not None else "（汇总）"
-    print(f"#{found['finding_id']} [{found['rule']}] {found['severity']} {found['audit_status']}: {found['message']}")
+    print(f"#{found['finding_id']} {found['rule_name']}({found['rule']}) {found['severity_name']} "
+          f"{found['status_name']}：{found['message']}")
     print(f"  报送 #{found['submission_id']} {found['file_name']} {where} · {found['office_name']} "
           f"({found['office_code']}) · {found['received_at']}")
     if found["region_code"] is not None:
-        print(f"  {found['region_name']} ({found['region_code']}) {found['period']} {found['indicator_code']}: "
+        print(f"  {found['region_name']} ({found['region_code']}) {found['period']} "
+              f"{found['indicator_name'] or found['indicator_code']}({found['indicator_code']}): "
               f"{found['value_raw'] or ''} → {exact(found['row_value'])} {found['unit'] or ''}")
-        print(f"  上期值 (last value): {exact(found['previous_value'])} ({found['previous_period'] or '—'}) · "
-              f"同级地区中位数 (peers' median): {exact(found['peer_median'])} ({found['peer_count']})")
+        print(f"  {context_text(found)}")
     for h in found["history"]:
-        print(f"  {h['decided_at']} {h['decided_by']}: {h['decision']} · {h['reason']}")
+        print(f"  {h['decided_at']} {h['decided_by']}: {h['decision_name']}({h['decision']}) · {h['reason']}")
     return 0
 
 
 def cmd_audit_decide(args: argparse.Namespace) -> int:
-    """Record a decision on a finding (appended to the audit log; the latest decision is in force)."""
+    """Record a decision on a finding, or on every open finding the filters pick (a count first, --yes to record);
+    each is one row appended to the audit log, and the latest decision is in force."""
     from ipwatch import audit
 
-    with audit.connect(config.workspace(args.home), read_only=False) as conn:
-        row = audit.decide(conn, args.id, args.decision, args.reason, args.by)
-    print(f"#{row['finding_id']}: {row['decision']} by {row['decided_by']} → {row['audit_status']}")
+    filters = audit_filters(args)
+    if (args.id is None) == (not filters.any):
+        raise ValueError("请给出一个问题编号，或用筛选条件批量审核 (give one ID, or filters such as --rule, not both)")
+    with audit.connect(config.workspace(args.home), read_only=args.id is None and not args.yes) as conn:
+        if args.id is not None:
+            row = audit.decide(conn, args.id, args.decision, args.reason, args.by)
+            print(f"#{row['finding_id']}: {labels.DECISIONS[row['decision']]}({row['decision']}) · "
+                  f"{row['decided_by']} → {labels.STATUSES[row['audit_status']]}")
+            return 0
+        if not args.yes:
+            audit.checked_decision(args.decision, args.reason, args.by)
+            count = len(audit.chosen_for_decision(conn, filters))
+            print(f"将对 {count} 项待审核问题作出同一结论；确认无误后加 --yes 执行 (dry run: add --yes to record)")
+            return 0
+        ids = audit.decide_many(conn, filters, args.decision, args.reason, args.by)
+    code = labels.code_of(args.decision, labels.DECISIONS)
+    print(f"已记录 {len(ids)} 项审核结论 (decisions recorded): {labels.DECISIONS[code]}({code}) · {args.by}")
     return 0
 
 
@@ -291,7 +341,7 @@ def cmd_audit_report(args: argparse.Namespace) -> int:
 
     ws = config.workspace(args.home)
     with audit.connect(ws) as conn, working("正在生成审核报告 (writing the audit report)"):
-        path = audit.report(conn, args.output or ws.audit)
+        path = audit.report(conn, args.output or ws.audit, audit_filters(args))
     print(path)
     return 0
 
@@ -351,22 +401,38 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=4200, help="port of the local Prefect server and UI (0: any free one)")
     p.set_defaults(run=cmd_serve)
     audit_parser(sub)
+    global_options_anywhere(top)
     return top
 
 
-AUDIT_USAGE = """%(prog)s [--status {open,closed}] [--json]
+AUDIT_USAGE = """%(prog)s [FILTERS] [--json]
        %(prog)s show ID [--json]
-       %(prog)s decide ID --decision confirm|correct-requested|override --reason TEXT --by NAME
-       %(prog)s report [-o DIR]"""
+       %(prog)s decide ID --decision 确认|更正|认可 --reason TEXT --by NAME
+       %(prog)s decide FILTERS --decision 确认|更正|认可 --reason TEXT --by NAME [--yes]
+       %(prog)s report [FILTERS] [-o DIR]
+FILTERS: [--status 待审核|已结] [--office CODE] [--region CODE] [--rule RULE] [--indicator CODE|名称]
+         [--period 2025Q3|2025] [--severity 错误|警告]"""
+
+
+def filter_options(p: argparse.ArgumentParser) -> None:
+    """The options that pick findings, the same for the list, a decision on many and the report."""
+    g = p.add_argument_group("筛选 (filters)")
+    g.add_argument("--status", metavar="待审核|已结", help="open (待审核) or closed (已结) findings only")
+    g.add_argument("--office", metavar="CODE", help="the submitting office's region code")
+    g.add_argument("--region", metavar="CODE", help="a region's findings, with its children's")
+    g.add_argument("--rule", metavar="RULE", help="a rule's id, e.g. change_outlier (as the list shows it)")
+    g.add_argument("--indicator", metavar="CODE|名称", help="an indicator's code or Chinese name")
+    g.add_argument("--period", metavar="2025Q3|2025", help="a quarter, or a year for its four quarters")
+    g.add_argument("--severity", metavar="错误|警告", help="error (错误) or warning (警告)")
 
 
 def audit_parser(sub: argparse._SubParsersAction) -> None:
     """`ipwatch audit` lists findings; its actions show, decide and report."""
     p = sub.add_parser("audit", help=cmd_audit.__doc__, usage=AUDIT_USAGE, description=cmd_audit.__doc__,
-                       epilog="open: a warning with no decision yet, or whose correction was requested and has not "
-                              "arrived; closed: confirmed, overridden, superseded by a later accepted value, "
-                              "or in a rejected file (README, Audit)")
-    p.add_argument("--status", choices=["open", "closed"], help="only open or only closed findings")
+                       epilog="待审核 (open): a warning with no decision yet, or whose correction was requested "
+                              "and has not arrived; 已结 (closed): confirmed, overridden, superseded by a later "
+                              "accepted value, or in a rejected file (README, Audit)")
+    filter_options(p)
     p.add_argument("--json", action="store_true", help="JSON rows")
     p.set_defaults(run=cmd_audit)
     actions = p.add_subparsers(dest="action", metavar="ACTION", prog="ipwatch audit")
@@ -377,21 +443,36 @@ def audit_parser(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(run=cmd_audit_show)
 
     a = actions.add_parser("decide", help=cmd_audit_decide.__doc__, description=cmd_audit_decide.__doc__)
-    a.add_argument("id", type=int, metavar="ID", help="finding id")
-    a.add_argument("--decision", required=True, metavar="confirm|correct-requested|override",
-                   help="confirm: the value stands; override: it counts as normal; "
-                        "correct-requested: open until a new submission supersedes it")
+    a.add_argument("id", type=int, nargs="?", metavar="ID", help="finding id; without it, the filters pick findings")
+    a.add_argument("--decision", required=True, metavar="确认|更正|认可",
+                   help="确认 (confirm): the value stands; 认可 (override): it counts as normal; "
+                        "更正 (correct-requested): open until a new submission supersedes it")
     a.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit log)")
     a.add_argument("--by", required=True, metavar="NAME", help="the auditor's name")
+    filter_options(a)
+    a.add_argument("--yes", action="store_true", help="with filters: record the decisions (without: count them only)")
     a.set_defaults(run=cmd_audit_decide)
 
     a = actions.add_parser("report", help=cmd_audit_report.__doc__, description=cmd_audit_report.__doc__)
     a.add_argument("-o", "--output", type=Path, metavar="DIR", help="folder for audit.html (default: <home>/audit)")
+    filter_options(a)
     a.set_defaults(run=cmd_audit_report)
 
 
 # Commands that run Prefect flows: a failure's traceback stays in Prefect's log, the console gets one line.
 FLOW_COMMANDS = {"ingest", "bulletin", "progress", "demo"}
+
+
+def global_options_anywhere(p: argparse.ArgumentParser) -> None:
+    """Accept the global options after a sub-command too (`ipwatch audit --home X`), as users type them: each
+    sub-parser knows them without a default of its own, so the top parser's value stands unless given later."""
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                child.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                child.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                   help=argparse.SUPPRESS)
+                global_options_anywhere(child)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,20 +1,33 @@
--- Findings with what an auditor weighs them against: the submission and its office, the failing row as
--- submitted, the region's last accepted value of the indicator before that quarter, and the median of its
--- peers (the other regions of the same level under the same parent) for the same indicator and quarter.
--- $status ('open', 'closed') and $finding_id narrow the list; null means all. Open findings come first.
+-- Findings with what an auditor weighs them against, computed here once for the list, `audit show` and the
+-- report alike (so they can never disagree): the submission and its office, the failing row as submitted, the
+-- region's last accepted value of the indicator before that quarter, the median of its peers (the other regions
+-- of the same level under the same parent) for the same indicator and quarter, and the change since the last
+-- value against the peers' changes over the same quarters, with its modified z-score.
+-- Filters (null: all): $status ('open', 'closed'), $finding_id, $office, $region (the region or its children),
+-- $rule, $indicator (code or Chinese name), $period (a quarter, or a year for its four), $severity.
+-- Open findings come first.
 with chosen as (
-    select *
-    from findings
+    select f.*
+    from findings as f
+    left join indicators as i on f.indicator_code = i.indicator_code
+    left join regions as r on f.region_code = r.region_code
     where
-        ($status is null or audit_status = $status)
-        and ($finding_id is null or finding_id = $finding_id)
+        ($status is null or f.audit_status = $status)
+        and ($finding_id is null or f.finding_id = $finding_id)
+        and ($office is null or f.office_code = $office)
+        and ($region is null or f.region_code = $region or r.parent_code = $region)
+        and ($rule is null or f.rule = $rule)
+        and ($indicator is null or f.indicator_code = $indicator or i.name_zh = $indicator)
+        and ($period is null or f.period = $period or left(f.period, 4) = $period)
+        and ($severity is null or f.severity = $severity)
 ),
 
+-- the region's last accepted value before the finding's quarter
 previous as (
     select
         c.finding_id,
         o.period,
-        o.value
+        cast(o.value as double) as value
     from chosen as c
     inner join observations as o
         on
@@ -25,11 +38,12 @@ previous as (
     qualify row_number() over (partition by c.finding_id order by o.period desc) = 1
 ),
 
-peers as (
+-- each peer's value in the finding's quarter and in the quarter of the region's last value
+peer_values as (
     select
         c.finding_id,
-        median(o.value) as peer_median,
-        count(*) as peer_count
+        cast(now.value as double) as value,
+        ln(cast(now.value as double) / cast(before.value as double)) as change
     from chosen as c
     inner join regions as own on c.region_code = own.region_code
     inner join regions as peer
@@ -37,39 +51,77 @@ peers as (
             own.parent_code = peer.parent_code
             and own.level = peer.level
             and own.region_code <> peer.region_code
-    inner join observations as o
+    inner join observations as now
         on
-            peer.region_code = o.region_code
-            and c.indicator_code = o.indicator_code
-            and c.period = o.period
-    where o.value is not null
-    group by c.finding_id
+            peer.region_code = now.region_code
+            and c.indicator_code = now.indicator_code
+            and c.period = now.period
+    left join previous as p on c.finding_id = p.finding_id
+    left join observations as before
+        on
+            peer.region_code = before.region_code
+            and c.indicator_code = before.indicator_code
+            and p.period = before.period
+            and before.value > 0
+            and now.value > 0
+    where now.value is not null
+),
+
+peers as (
+    select
+        finding_id,
+        median(value) as peer_median,
+        count(*) as peer_count,
+        median(change) as peer_change
+    from peer_values
+    group by finding_id
+),
+
+spread as (
+    select
+        v.finding_id,
+        median(abs(v.change - p.peer_change)) as change_mad
+    from peer_values as v
+    inner join peers as p on v.finding_id = p.finding_id
+    group by v.finding_id
+),
+
+rows_under_audit as (
+    select
+        c.*,
+        s.received_at,
+        s.status as submission_status,
+        office.name as office_name,
+        region.name as region_name,
+        i.name_zh as indicator_name,
+        r.value as row_value,
+        r.value_raw,
+        r.unit,
+        r.status as value_status,
+        r.note,
+        p.period as previous_period,
+        p.value as previous_value,
+        pe.peer_median,
+        coalesce(pe.peer_count, 0) as peer_count,
+        -- changes as factors (x1.10), the z-score on their logarithms, as the change_outlier rule weighs them
+        case when r.value > 0 and p.value > 0 then cast(r.value as double) / p.value end as change,
+        exp(pe.peer_change) as peer_change,
+        case
+            when r.value > 0 and p.value > 0
+                then
+                    0.6745 * abs(ln(cast(r.value as double) / p.value) - pe.peer_change) / nullif(sp.change_mad, 0)
+        end as z_score
+    from chosen as c
+    inner join submissions as s on c.submission_id = s.submission_id
+    left join regions as office on c.office_code = office.region_code
+    left join regions as region on c.region_code = region.region_code
+    left join indicators as i on c.indicator_code = i.indicator_code
+    left join submission_rows as r on c.submission_id = r.submission_id and c.line = r.line
+    left join previous as p on c.finding_id = p.finding_id
+    left join peers as pe on c.finding_id = pe.finding_id
+    left join spread as sp on c.finding_id = sp.finding_id
 )
 
-select
-    c.*,
-    s.received_at,
-    s.status as submission_status,
-    office.name as office_name,
-    region.name as region_name,
-    i.name_zh as indicator_name,
-    r.value as row_value,
-    r.value_raw,
-    r.unit,
-    r.status as value_status,
-    r.note,
-    p.period as previous_period,
-    p.value as previous_value,
-    pe.peer_median,
-    coalesce(pe.peer_count, 0) as peer_count
-from chosen as c
-inner join submissions as s on c.submission_id = s.submission_id
-left join regions as office on c.office_code = office.region_code
-left join regions as region on c.region_code = region.region_code
-left join indicators as i on c.indicator_code = i.indicator_code
-left join submission_rows as r on c.submission_id = r.submission_id and c.line = r.line
-left join previous as p on c.finding_id = p.finding_id
-left join peers as pe on c.finding_id = pe.finding_id
+select * from rows_under_audit
 order by
-    c.audit_status desc, c.office_code asc, c.rule asc, c.submission_id asc, c.line asc nulls last,
-    c.finding_id asc;
+    audit_status desc, office_code asc, rule asc, submission_id asc, line asc nulls last, finding_id asc;

@@ -6,6 +6,8 @@
 3. Building GX's Data Docs of every run above (what `ipwatch audit report` adds), per run, against one validation.
 4. A national quarter, every county's file, through ipwatch against the naive peer and plain DuckDB
    (tests/bench_national.py).
+5. Faults injected into the demo's history (a unit slip, a dropped digit, a YTD reset, a swap, a whole-year value):
+   faults found / injected, and open findings on the clean demo as a share of its values (tests/bench_faults.py).
 The ratios are the numbers to watch: the absolute times depend on the machine.
 """
 
@@ -21,7 +23,7 @@ import polars as pl
 from ipwatch import catalogue as cat
 from ipwatch import config, data_docs, demo, reference, regions, validate, warehouse
 
-from . import bench_national
+from . import bench_faults, bench_national
 from .conftest import through
 
 SIZES = (100, 1_000, 10_000)
@@ -81,6 +83,7 @@ def main() -> None:
             province_quarter(conn, ws, Path(tmp))
         docs_build(ws, Path(tmp), per_run[1_000])
     bench_national.main()
+    bench_faults.main([])
 
 
 def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):

@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from ipwatch import audit, cli, config, warehouse
+from ipwatch import audit, cli, config, labels, validate, warehouse
 
 from .conftest import submit as submit_file
 from .conftest import write_csv
@@ -188,7 +188,7 @@ def test_cli_lists_shows_and_reports(home, capsys):
     assert cli.main(["--home", home, "audit", "report"]) == 0
     assert (config.workspace(home).home / "audit" / "audit.html").read_text("utf-8").count("value_missing") >= 2
     assert cli.main(["--home", home, "audit", "show", str(second["finding_id"])]) == 0
-    assert "庐阳区 (340103) 2025Q3 pct_applications" in capsys.readouterr().out
+    assert "庐阳区 (340103) 2025Q3 PCT国际专利申请量(pct_applications)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -212,7 +212,7 @@ def test_audit_log_is_append_only_through_the_cli(home, capsys):
             snapshots.append(log_rows(conn))
     for before, after in zip(snapshots, snapshots[1:], strict=False):
         assert after[:len(before)] == before and len(after) == len(before) + 1
-    assert capsys.readouterr().out.count("by 张三") == 4
+    assert capsys.readouterr().out.count(" · 张三 → ") == 4
     assert [h["decision"] for h in cli_json(capsys, home, "show", "1", "--json")["history"]] == [
         "correct-requested", "confirm"]
 
@@ -273,3 +273,143 @@ def test_a_result_cut_short_by_a_crash_is_set_aside_and_the_docs_still_built(con
     assert [p.name for p in (ws.home / "gx" / "unreadable").rglob("*.json")] == [cut.name]
     docs = tmp_path / "audit" / "data_docs" / "validations" / "submission_rows"
     assert [p.name for p in docs.iterdir()] == [whole.relative_to(ws.home / "gx" / "validations").parts[1]]
+
+
+# Hefei's counties; patent_attorneys of 2024Q3-2025Q2 accepted, then 2025Q3 with 340102 jumping from 20 to 50.
+HEFEI = ("340102", "340103", "340104", "340111", "340121", "340122")
+
+
+def hefei(period: str, values: tuple[float, ...]) -> list[str]:
+    return [f"{code},{period},patent_attorneys,{v},人," for code, v in zip(HEFEI, values, strict=True)]
+
+
+@pytest.fixture
+def queue(conn, ws, catalogue, tmp_path) -> dict[str, int]:
+    """A warehouse with a queue: a change_outlier (340102 2025Q3) and value_missing findings in two periods and
+    two offices; returns the ids by name."""
+    for period in ("2024Q3", "2024Q4", "2025Q1", "2025Q2"):  # a pace of their own (outlier_min_history)
+        submit(conn, ws, catalogue, tmp_path, "340100", hefei(period, (20, 22, 24, 20, 22, 200)))
+    submit(conn, ws, catalogue, tmp_path, "340100", hefei("2025Q3", (50, 24, 24, 20, 22, 210)))
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340103,2025Q3,pct_applications,/,件,",
+                                                     "340104,2025Q2,pct_applications,/,件,"])
+    submit(conn, ws, catalogue, tmp_path, "340102", ["340102,2025Q3,pct_applications,/,件,"])
+    found = {(f["rule"], f["region_code"], f["period"]): f["finding_id"] for f in audit.list_findings(conn)
+             if f["rule"] != "required_indicator_reported"}
+    return {"jump": found["change_outlier", "340102", "2025Q3"],
+            "missing_q3": found["value_missing", "340103", "2025Q3"],
+            "missing_q2": found["value_missing", "340104", "2025Q2"],
+            "own_office": found["value_missing", "340102", "2025Q3"]}
+
+
+def ids(conn, **filters) -> set[int]:
+    return {f["finding_id"] for f in audit.list_findings(conn, filters=audit.Filters(**filters))
+            if f["rule"] != "required_indicator_reported"}
+
+
+def test_filters_pick_by_rule_region_period_office_indicator_and_severity(conn, queue):
+    q = queue
+    assert ids(conn, rule="value_missing") == {q["missing_q3"], q["missing_q2"], q["own_office"]}
+    assert ids(conn, region="340102") == {q["jump"], q["own_office"]}
+    assert ids(conn, region="340100") == set(q.values())  # a city stands for its counties
+    assert ids(conn, period="2025Q2") == {q["missing_q2"]}
+    assert ids(conn, period="2025") == set(q.values())
+    assert ids(conn, office="340102") == {q["own_office"]}
+    assert ids(conn, indicator="专利代理师数量") == ids(conn, indicator="patent_attorneys") == {q["jump"]}
+    assert ids(conn, severity="警告", status="待审核") == set(q.values())
+    assert ids(conn, severity="error") == set()
+    assert ids(conn, rule="value_missing", period="2025Q3", office="340100") == {q["missing_q3"]}
+
+
+def test_a_filter_with_an_unknown_status_or_severity_is_refused(conn, queue):
+    with pytest.raises(ValueError, match="状态应为"):
+        audit.list_findings(conn, filters=audit.Filters(status="pending"))
+    with pytest.raises(ValueError, match="级别应为"):
+        audit.list_findings(conn, filters=audit.Filters(severity="严重"))
+
+
+def test_a_decision_on_many_appends_one_log_row_per_open_finding(conn, queue):
+    audit.decide(conn, queue["missing_q2"], "认可", "确无数据", "张三")  # closed already: not decided again
+    picked = audit.Filters(rule="value_missing", office="340100")
+    assert audit.chosen_for_decision(conn, picked) == [queue["missing_q3"]]
+    audit.decide(conn, queue["own_office"], "更正", "请补报", "李四")  # open, other office: not picked
+    decided = audit.decide_many(conn, audit.Filters(rule="value_missing"), "确认", "本季度不统计", "王五")
+    assert sorted(decided) == sorted([queue["missing_q3"], queue["own_office"]])
+    rows = [(r[1], r[2], r[4]) for r in log_rows(conn)]
+    assert rows == [(queue["missing_q2"], "override", "张三"), (queue["own_office"], "correct-requested", "李四"),
+                    *sorted([(queue["missing_q3"], "confirm", "王五"), (queue["own_office"], "confirm", "王五")])]
+    assert ids(conn, status="open") == {queue["jump"]}
+
+
+def test_a_decision_on_many_needs_a_filter(conn, queue):
+    with pytest.raises(ValueError, match="至少给出一个筛选条件"):
+        audit.decide_many(conn, audit.Filters(), "确认", "全部属实", "张三")
+    assert log_rows(conn) == []
+
+
+@pytest.fixture
+def queue_home(ws, queue, conn) -> str:
+    conn.close()
+    return str(ws.home)
+
+
+def test_cli_decides_many_after_a_dry_run_count(queue_home, queue, capsys):
+    args = ["audit", "decide", "--rule", "value_missing", "--period", "2025Q3", "--decision", "确认",
+            "--reason", "本季度不统计", "--by", "张三"]
+    assert cli.main(["--home", queue_home, *args]) == 0
+    assert "将对 2 项待审核问题" in capsys.readouterr().out
+    ws = config.workspace(queue_home)
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        assert log_rows(conn) == []
+    assert cli.main([*args, "--yes", "--home", queue_home]) == 0  # the global option after the sub-command
+    assert "已记录 2 项审核结论" in capsys.readouterr().out
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        assert sorted(r[1] for r in log_rows(conn)) == sorted([queue["missing_q3"], queue["own_office"]])
+
+
+def test_cli_decide_refuses_an_id_with_filters(queue_home, capsys):
+    assert cli.main(["--home", queue_home, "audit", "decide", "1", "--rule", "value_missing", "--decision", "确认",
+                     "--reason", "r", "--by", "张三"]) == 2
+    assert "请给出一个问题编号，或用筛选条件" in capsys.readouterr().err
+
+
+def test_global_options_are_taken_after_the_sub_command(queue_home, capsys):
+    assert cli.main(["audit", "--home", queue_home, "--rule", "change_outlier", "--json", "-v"]) == 0
+    assert [f["rule"] for f in json.loads(capsys.readouterr().out)] == ["change_outlier"]
+    assert cli.main(["audit", "show", "1", "--home", queue_home]) == 0
+
+
+def test_list_show_and_report_give_one_context(queue_home, queue, capsys):
+    ws = config.workspace(queue_home)
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        [context] = audit.findings(conn, finding_id=queue["jump"]).to_dicts()
+    # by hand: 340102 went 20 -> 50 (x2.50); its peers 22 -> 24, 24 -> 24, 20 -> 20, 22 -> 22, 200 -> 210:
+    # values now 24, 24, 20, 22, 210, median 24; changes x1.09, 1, 1, 1, 1.05, median x1.00, MAD 0 (no z-score)
+    assert (context["previous_value"], context["previous_period"]) == (20, "2025Q2")
+    assert (context["peer_median"], context["peer_count"]) == (24, 5)
+    assert (round(context["change"], 2), round(context["peer_change"], 2), context["z_score"]) == (2.5, 1.0, None)
+    words = cli.context_text(context)
+    assert words == "上期 20（2025Q2） · 变化 ×2.50，同级变化中位数 ×1.00 · 同级 5 个地区中位数 24"
+    assert cli.main(["--home", queue_home, "audit", "--rule", "change_outlier"]) == 0
+    assert words in capsys.readouterr().out
+    assert cli.main(["--home", queue_home, "audit", "show", str(queue["jump"])]) == 0
+    assert words in capsys.readouterr().out
+    assert cli.main(["--home", queue_home, "audit", "report", "--rule", "change_outlier"]) == 0
+    html = (ws.home / "audit" / "audit.html").read_text("utf-8")
+    row = re.sub(r"<[^>]+>", " ", re.search(rf'<tr id="f{queue["jump"]}">.*?</tr>', html, re.S)[0]).split()
+    # the row's cells: last value, change (peers' change), peers' median (count), as in the words above
+    cells = row[row.index("(2025Q2)") - 1:row.index("(5个)") + 1]
+    assert cells == ["20", "(2025Q2)", "×2.50", "(×1.00)", "24", "(5个)"]
+    assert "value_missing" not in html.split("各规则问题数")[0]  # the filter narrowed the queue
+
+
+def test_every_rule_and_decision_has_a_chinese_name():
+    assert [r.id for r in validate.rules() if labels.rule(r.id) == r.id] == []
+    assert set(labels.DECISIONS.values()) == {"确认", "更正", "认可"}
+
+
+def test_report_groups_findings_by_office_and_rule_in_chinese(conn, queue, tmp_path):
+    html = audit.report(conn, tmp_path / "audit").read_text("utf-8")
+    assert html.count('<details class="group"') == 2 + 1  # two offices, the trend (nothing closed yet)
+    assert "变化与同级地区不同" in html and "数值缺报" in html and "专利代理师数量" in html
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "confirm" not in text and "warning" not in text

@@ -11,13 +11,16 @@ from ipwatch.pipeline import Incoming
 from .conftest import process, write_csv
 
 # Hefei's counties; the city's office (340100) reports for all of them.
-HISTORY = [
-    "340102,2025Q2,patent_applications,100,件,",
-    "340103,2025Q2,patent_applications,100,件,",
+HISTORY = [  # a year of 100 for every county: each has a pace of its own beside its peers (outlier_min_history)
+    f"{county},{period},patent_applications,100,件,"
+    for county in ("340102", "340103", "340104", "340111", "340121", "340122", "340123")
+    for period in ("2024Q3", "2024Q4", "2025Q1", "2025Q2")
+] + [
     "340104,2025Q3,patent_applications,100,件,",
     "340111,2025Q3,patent_applications,105,件,",
     "340121,2025Q3,patent_applications,110,件,",
     "340122,2025Q3,patent_applications,115,件,",
+    "340123,2025Q3,patent_applications,120,件,",
 ]
 
 
@@ -62,10 +65,11 @@ def test_a_batch_judges_each_file_as_if_it_came_alone(tmp_path, catalogue):
     alone = [run_alone(copy_of(base, tmp_path / f"alone{n}"), catalogue, [f])[0] for n, f in enumerate(files)]
     assert judged(together) == judged(alone)
     assert [r["status"] for r in together] == [r["status"] for r in alone]
-    # by hand: 340102's 5000 against its peers 100, 105, 110, 115 and itself: median 110, MAD 5
-    [outlier] = judged(together)[0]
-    assert outlier[0] == "peer_outlier" and "同级中位数 110" in outlier[3]
-    # the city's 1000 is above its counties' accepted 430: the counties' files of the same drop do not count
+    # by hand: 340102's 100 -> 5000 against its peers' changes since 2025Q2, x1.00, 1.05, 1.10, 1.15, 1.20: five
+    # peers, median x1.10 (with 340103's 100 of the other file it would be six, median x1.075)
+    [outlier] = [f for f in judged(together)[0] if f[0] == "change_outlier"]
+    assert "5 个同级地区变化中位数 ×1.10" in outlier[3]
+    # the city's 1000 is above its counties' accepted 550: the counties' files of the same drop do not count
     assert "children_within_parent" not in {rule for rule, *_ in judged(together)[2]}
 
 

@@ -1,0 +1,216 @@
+"""`make bench`, part 5: do the rules find what offices get wrong, and leave the auditors a short queue?
+
+The demo's files before QUARTER go through ipwatch once; then, on copies of that warehouse, the rest of the demo
+clean (open findings are counted over the whole demo), and QUARTER's files with faults injected into county rows — a
+unit slip (x10,000: 万元 figures labelled 亿元), a digit dropped, a year-to-date total reset to the quarter's own flow,
+two indicators' values swapped, a whole-year value sent for the quarter. It prints faults found / injected (a fault
+is found when its row draws any finding) and open findings on the clean run as a share of the values in the
+warehouse (goal: every fault found, under 0.1%). `--suite FILE` runs it with another rule file (the suite of an
+earlier commit: `git show REV:expectations/submission_rows.yaml > old.yaml`), to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from ipwatch import catalogue as cat
+from ipwatch import config, demo, periods, pipeline, reference, validate, warehouse
+from ipwatch.suite import COUNT_UNITS
+
+# A second quarter (a whole-year value is twice the half-year's, a YTD reset half of it) when the plans of Liaoning,
+# Hefei and Shanwei are all in force, with their counties.
+QUARTER = "2020Q2"
+PER_FAULT = 4
+OUT = config.ROOT / "reports" / "bench" / "faults.json"
+
+
+def ingest(ws: config.Workspace, files: list[tuple[Path, str]], suite: Path | None) -> list[dict]:
+    """Files through the intake pipeline as the CLI takes them, validated by `suite` when given."""
+    with warehouse.connect(ws.warehouse) as conn:
+        folder = warehouse.folder(conn)
+        if suite is not None and folder not in validate._validators:  # noqa: SLF001 - the bench's own rule file
+            validate._validators[folder] = validate.Validator(conn, suite, validate.results_dir(folder))  # noqa: SLF001
+        return pipeline.process(conn, ws, [pipeline.Incoming(p, o) for p, o in files])
+
+
+def quarter_of(path: Path) -> str:
+    """The quarter of a demo file, named REGION-QUARTER.csv."""
+    return path.stem.rsplit("-", 1)[1]
+
+
+def rounded(value: float, unit: str) -> str:
+    return str(round(value)) if unit in COUNT_UNITS else f"{value:.2f}"
+
+
+def candidates(frame: pl.DataFrame, catalogue: cat.Catalogue, paced: set[tuple[str, str]]) -> list[tuple[int, dict]]:
+    """The rows of a file a fault may change, by position: a county's value with a pace of its own (`paced`: a year
+    of accepted quarters, outlier_min_history) and, for a count, at least outlier_min_count (2 -> 4 件 is noise,
+    not a fault an auditor should chase)."""
+    least = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["outlier_min_count"]
+    return [(i, r) for i, r in enumerate(frame.to_dicts())
+            if (r["region_code"], r["indicator_code"]) in paced and float(r["value"] or 0) > 0
+            and catalogue.indicators[r["indicator_code"]].numerator is None
+            and (r["unit"] not in COUNT_UNITS or float(r["value"]) >= least)]
+
+
+def paced_counties(ws: config.Workspace) -> set[tuple[str, str]]:
+    """(county, indicator) with four accepted quarters or more before QUARTER."""
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        rows = conn.execute(
+            "select o.region_code, o.indicator_code from observations as o inner join regions as r using (region_code)"
+            " where r.level = 'county' and o.period < ? group by all having count(*) >= 4", [QUARTER]).fetchall()
+    return set(rows)
+
+
+def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalogue: cat.Catalogue,
+           rng: random.Random) -> tuple[pl.DataFrame, list[int]] | None:
+    """The frame with one `fault` in one of `rows`, and the positions changed; None when no row fits."""
+    q = int(QUARTER[-1])
+
+    def measure(r: dict) -> str:
+        return catalogue.indicators[r["indicator_code"]].measure
+
+    fits = {
+        "unit_slip": lambda r: r["unit"] == "万元",
+        "digit_dropped": lambda r: measure(r) == "stock" and r["unit"] in COUNT_UNITS and float(r["value"]) >= 100,
+        "ytd_reset": lambda r: measure(r) == "flow_ytd",
+        "whole_year": lambda r: measure(r) == "flow_ytd",
+        "swapped": lambda r: True,
+    }[fault]
+    pool = [(i, r) for i, r in rows if fits(r)]
+    if not pool:
+        return None
+    i, row = rng.choice(pool)
+    value = float(row["value"])
+    changes = {}
+    if fault == "unit_slip":
+        changes[i] = {"unit": "亿元"}
+    elif fault == "digit_dropped":
+        changes[i] = {"value": str(int(value))[:-1]}
+    elif fault == "ytd_reset":  # the quarter's own flow instead of the running total
+        changes[i] = {"value": rounded(value / q, row["unit"])}
+    elif fault == "whole_year":
+        changes[i] = {"value": rounded(value * 4 / q, row["unit"])}
+    else:  # two indicators of the same region and unit, one at least twice the other, swapped
+        pairs = [(j, r) for j, r in rows if j != i and r["region_code"] == row["region_code"]
+                 and r["unit"] == row["unit"] and max(float(r["value"]), value) >= 2 * min(float(r["value"]), value)]
+        if not pairs:
+            return None
+        j, other = rng.choice(pairs)
+        changes = {i: {"value": other["value"]}, j: {"value": row["value"]}}
+    records = frame.to_dicts()
+    for position, change in changes.items():
+        records[position] = {**records[position], **change}
+    return pl.DataFrame(records, schema=frame.schema), list(changes)
+
+
+def faulty_files(files: list[tuple[Path, str]], out: Path, catalogue: cat.Catalogue, paced: set[tuple[str, str]],
+                 seed: int = 13) -> tuple[list[tuple[Path, str]], list[tuple[str, str, int]]]:
+    """Copies of the quarter's files with PER_FAULT of each fault, each in a region of its own; returns the files
+    and the faults as (fault, file name, line)."""
+    rng = random.Random(seed)
+    frames = {path: pl.read_csv(path, infer_schema=False) for path, _ in files}
+    used: set[str] = set()
+    injected = []
+    for fault in ("unit_slip", "digit_dropped", "ytd_reset", "swapped", "whole_year"):
+        for n in range(PER_FAULT * 20):
+            if sum(f == fault for f, _, _ in injected) == PER_FAULT:
+                break
+            path = files[n % len(files)][0]
+            rows = [(i, r) for i, r in candidates(frames[path], catalogue, paced) if r["region_code"] not in used]
+            changed = inject(fault, frames[path], rows, catalogue, rng) if rows else None
+            if changed is None:
+                continue
+            frames[path], positions = changed
+            used.add(frames[path]["region_code"][positions[0]])
+            injected += [(fault, path.name, p + 2) for p in positions]  # line 1 is the header
+    out.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for path, office in files:
+        frames[path].write_csv(out / path.name)
+        copies.append((out / path.name, office))
+    return copies, injected
+
+
+def open_findings(ws: config.Workspace) -> tuple[int, int]:
+    """Open findings and values in force in the warehouse."""
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        (open_count,) = conn.sql("select count(*) from findings where audit_status = 'open'").fetchone()
+        (values,) = conn.sql("select count(*) from observations").fetchone()
+    return open_count, values
+
+
+def run(suite: Path | None = None) -> dict:
+    catalogue = cat.default()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        start = time.perf_counter()
+        files = demo.write_submissions(catalogue, tmp / "files", periods.latest_complete_quarter(date.today()))
+        history = [f for f in files if quarter_of(f[0]) < QUARTER]
+        quarter = [f for f in files if quarter_of(f[0]) == QUARTER]
+        base = config.workspace(tmp / "base")
+        reference.initialise(base)
+        ingest(base, history, suite)
+        print(f"\nFaults on the demo: {len(history)} files before {QUARTER}, then the other "
+              f"{len(files) - len(history)} clean, and {QUARTER}'s {len(quarter)} with faults "
+              f"({time.perf_counter() - start:.0f} s to build)")
+        clean = config.workspace(shutil.copytree(base.home, tmp / "clean"))
+        ingest(clean, [f for f in files if quarter_of(f[0]) >= QUARTER], suite)
+        open_count, values = open_findings(clean)
+        faulty, injected = faulty_files(quarter, tmp / "faulty", catalogue, paced_counties(base))
+        results = ingest(config.workspace(shutil.copytree(base.home, tmp / "faults")), faulty, suite)
+    flagged = {(Path(r["file"]).name, f["line"]) for r in results for f in r["errors"] + r["warnings"]}
+    rules = {}
+    for r in results:
+        for f in r["errors"] + r["warnings"]:
+            rules.setdefault((Path(r["file"]).name, f["line"]), set()).add(f["rule"])
+    by_fault: dict[str, list[bool]] = {}
+    found_by: dict[str, set[str]] = {}
+    missed = []
+    for fault, name, line in injected:
+        by_fault.setdefault(fault, []).append((name, line) in flagged)
+        if (name, line) not in flagged:
+            missed.append(f"{fault} {name}:{line}")
+        found_by.setdefault(fault, set()).update(rules.get((name, line), ()))
+    # a swap is found when either of its two rows is
+    found = {f: sum(hits) if f != "swapped" else sum(a or b for a, b in zip(hits[::2], hits[1::2], strict=True))
+             for f, hits in by_fault.items()}
+    counts = {f: len(hits) if f != "swapped" else len(hits) // 2 for f, hits in by_fault.items()}
+    figures = {"quarter": QUARTER, "suite": str(suite or validate.SUITE_FILE.name),
+               "faults_found": sum(found.values()), "faults_injected": sum(counts.values()),
+               "by_fault": {f: f"{found[f]}/{counts[f]}" for f in counts},
+               "found_by": {f: sorted(r) for f, r in found_by.items()}, "missed": missed,
+               "open_findings_clean": open_count, "values": values,
+               "open_share_clean": round(open_count / values, 5)}
+    print(f"  faults found / injected: {figures['faults_found']}/{figures['faults_injected']} "
+          f"({', '.join(f'{f} {v}' for f, v in figures['by_fault'].items())})")
+    for fault, found_rules in figures["found_by"].items():
+        print(f"    {fault:<14} found by {', '.join(found_rules) or 'nothing'}")
+    if missed:
+        print(f"    missed: {'; '.join(missed)}")
+    print(f"  open findings on clean data: {open_count} of {values:,} values ({open_count / values:.2%}; "
+          f"goal < 0.1%)")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", type=Path, help="a rule file to run instead of expectations/submission_rows.yaml")
+    figures = run(parser.parse_args(argv).suite)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
