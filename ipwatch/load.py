@@ -24,19 +24,8 @@ def previous(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> d
     """(sha256, office) -> (submission_id, status) of the latest earlier submission of the same bytes by the same
     office, for those that have one."""
     keys = pl.DataFrame(files, schema={"sha256": pl.String, "office_code": pl.String}, orient="row")
-    found = query_with(conn, "submissions_by_sha", keys=keys)
+    found = warehouse.query_over(conn, "submissions_by_sha", keys=keys)
     return {(sha, office): (sid, status) for sha, office, sid, status in found.iter_rows()}
-
-
-def query_with(conn: duckdb.DuckDBPyConnection, name: str, **frames: pl.DataFrame) -> pl.DataFrame:
-    """Run sql/<name>.sql over polars frames registered under the given names."""
-    for key, frame in frames.items():
-        conn.register(key, frame)
-    try:
-        return conn.execute(warehouse.sql(name)).pl()
-    finally:
-        for key in frames:
-            conn.unregister(key)
 
 
 def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.DataFrame]) -> list[int]:
@@ -69,17 +58,17 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
     verdicts = pl.DataFrame([(sid, verdict(found)) for sid, found in findings.items()],
                             schema={"submission_id": pl.Int32, "status": pl.String}, orient="row")
     with warehouse.transaction(conn):
-        current = dict(query_with(conn, "submission_statuses", verdicts=verdicts).iter_rows())
+        current = dict(warehouse.query_over(conn, "submission_statuses", verdicts=verdicts).iter_rows())
         open_ids = [sid for sid in findings if current[sid] == "received"]
         todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
         # The warehouse keeps what the rule found; the indicator and fix are for the report (ipwatch/explain.py).
         found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
                              schema=FINDINGS_SCHEMA)
-        query_with(conn, "clear_findings", verdicts=todo)
+        warehouse.query_over(conn, "clear_findings", verdicts=todo)
         warehouse.append_rows(conn, "validation_findings", found)
-        query_with(conn, "accept_submissions", verdicts=todo)
-        query_with(conn, "update_current_observations", verdicts=todo)
-        query_with(conn, "set_submission_statuses", verdicts=todo)
+        warehouse.query_over(conn, "accept_submissions", verdicts=todo)
+        warehouse.query_over(conn, "update_current_observations", verdicts=todo)
+        warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
     return {sid: dict(todo.iter_rows()).get(sid, current[sid]) for sid in findings}
 
 

@@ -170,3 +170,14 @@ def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 def query(conn: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.DataFrame:
     """Run sql/<name>.sql with named parameters and return the result as a polars frame."""
     return conn.execute(sql(name), params or None).pl()
+
+
+def query_over(conn: duckdb.DuckDBPyConnection, name: str, **frames: pl.DataFrame) -> pl.DataFrame:
+    """Run sql/<name>.sql over polars frames registered under the given names."""
+    for key, frame in frames.items():
+        conn.register(key, frame)
+    try:
+        return conn.execute(sql(name)).pl()
+    finally:
+        for key in frames:
+            conn.unregister(key)
