@@ -19,6 +19,9 @@ from typing import BinaryIO
 # File names are at most 255 bytes; a stored name leaves room for the report suffix (".errors.html") and the
 # hidden temporary name `publish` writes first (".<name>.<random>.part").
 NAME_BYTES = 200
+# A run needs room for its archive copies, the warehouse's write-ahead log and Prefect's own database; below this
+# a run is not started (IPWATCH_MIN_FREE_MB), rather than failing halfway in a library's traceback.
+MIN_FREE_MB = "100"
 
 
 def publish(path: Path, content: str | bytes) -> Path:
@@ -83,3 +86,15 @@ def sweep(folder: Path, older_than_seconds: float = 3600) -> list[Path]:
     for path in left:
         path.unlink(missing_ok=True)
     return left
+
+
+def require_space(home: Path) -> None:
+    """Refuse to start a run when the workspace's disk is (nearly) full: one clear line instead of a failure
+    halfway, in the warehouse or in Prefect's ephemeral server, which retries its start for minutes."""
+    need = float(os.environ.get("IPWATCH_MIN_FREE_MB") or MIN_FREE_MB)
+    existing = next(p for p in (home, *home.resolve().parents) if p.exists())
+    free = shutil.disk_usage(existing).free / 1024**2
+    if free < need:
+        raise RuntimeError(f"磁盘空间不足，本次运行未开始：工作区 {home} 所在磁盘仅剩 {free:,.0f} MB，"
+                           f"至少需要 {need:,.0f} MB（IPWATCH_MIN_FREE_MB）；请清理磁盘后重试"
+                           " (disk nearly full: the run was not started)")
