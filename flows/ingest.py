@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import opaque
 
 from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
 from ipwatch import artifacts, config, files, inbox, notify, pipeline, reference, warehouse
@@ -18,8 +19,9 @@ STAGE_TASKS = {stage: task(stage, name=stage.__name__, cache_policy=NO_CACHE) fo
 
 
 def as_task(stage: pipeline.Step, *args: object) -> pipeline.Batch:
-    """Run a pipeline stage as its Prefect task."""
-    return STAGE_TASKS[stage](*args)
+    """Run a pipeline stage as its Prefect task. Its arguments are opaque to Prefect, which would otherwise walk
+    every field of every file of the batch looking for futures, twice a task: seconds a national quarter."""
+    return STAGE_TASKS[stage](*(opaque(arg) for arg in args))
 
 
 @task(**RETRY_WHEN_BUSY)

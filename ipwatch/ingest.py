@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipwatch import catalogue as cat
-from ipwatch import config, files, intake
-from ipwatch.bulletin import environment
+from ipwatch import config, files, intake, pages
 from ipwatch.explain import column_name
 from ipwatch.finding import Finding
 
@@ -52,7 +51,7 @@ def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> P
     files.publish_copy(target, entry.stored or entry.path)
     summary = result(entry, "rejected", findings)
     files.publish(target.with_name(target.name + ".errors.json"), json.dumps(summary, ensure_ascii=False, indent=1))
-    html = environment().get_template("rejection.html.j2").render(result=summary, file_name=entry.path.name)
+    html = pages.environment().get_template("rejection.html.j2").render(result=summary, file_name=entry.path.name)
     return files.publish(target.with_name(target.name + ".errors.html"), html)
 
 

@@ -204,9 +204,10 @@ def read_one(entry: Entry) -> Entry:
 def normalise(batch: Batch) -> Batch:
     """Every readable file's rows, typed and converted to the indicators' units, in one frame."""
     catalogue = batch.catalogue or cat.default()
+    aliases = normalising.alias_index(catalogue)
     entries, frames = list(batch.entries), []
     for i in [i for i in batch.open() if batch.entries[i].readable]:
-        got = attempt(lambda e=entries[i]: normalising.rows(e.source, catalogue))
+        got = attempt(lambda e=entries[i]: normalising.rows(e.source, catalogue, aliases))
         if isinstance(got, Finding):
             entries[i] = failed(entries[i], got)
         else:
