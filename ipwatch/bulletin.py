@@ -170,7 +170,11 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
               if (edition := editions.covers(asked, plan["period_start"], plan["period_end"])) is not None]
     # the quarters the pages read progress at: each edition's and the one before it (status changes)
     quarters = sorted({q for _, e in chosen for q in (e.quarter, previous_quarter(e.quarter))})
-    with warehouse.snapshot(conn, "progress", period=quarters):
+    # progress first, from every region's values (peers rank against peers); then the values the pages read
+    # themselves, of the plans' regions and those under them only: a national warehouse holds far more.
+    read = warehouse.query(conn, "bulletin_regions", plan_ids=[plan["plan_id"] for plan, _ in chosen])
+    with warehouse.snapshot(conn, "progress", period=quarters), \
+            warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
         for plan, edition in chosen:
             path, context = render_plan(conn, plan["plan_id"], edition, out_dir, version)
             paths.append(path)

@@ -30,11 +30,12 @@ def publish(path: Path, content: str | bytes) -> Path:
     return put(path, lambda out: out.write(data))
 
 
-def publish_copy(path: Path, source: Path, follow: bool = True) -> Path:
+def publish_copy(path: Path, source: Path, follow: bool = True, durable: bool = True) -> Path:
     """Copy the file `source` to `path` whole or not at all, streamed (never held in memory); a symbolic link
-    as `source` is refused unless `follow`."""
+    as `source` is refused unless `follow`. Not `durable`: the caller makes a batch of copies durable at once
+    (`make_durable`) before anything refers to them."""
     with opened(source, follow) as handle:
-        return put(path, lambda out: shutil.copyfileobj(handle, out))
+        return put(path, lambda out: shutil.copyfileobj(handle, out), durable)
 
 
 def opened(source: Path, follow: bool = True) -> BinaryIO:
@@ -42,22 +43,37 @@ def opened(source: Path, follow: bool = True) -> BinaryIO:
     return os.fdopen(os.open(source, os.O_RDONLY | (0 if follow else os.O_NOFOLLOW)), "rb")
 
 
-def put(path: Path, write: Callable[[BinaryIO], object]) -> Path:
-    """Let `write` fill a temporary file beside `path`, flush it to disk and move it into place."""
+def put(path: Path, write: Callable[[BinaryIO], object], durable: bool = True) -> Path:
+    """Let `write` fill a temporary file beside `path`, flush it to disk (when `durable`) and move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.chmod(partial, 0o644)  # mkstemp makes it private; these are shared documents
         os.replace(partial, path)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
-    sync_folder(path.parent)
+    if durable:
+        sync_folder(path.parent)
     return path
+
+
+def make_durable(paths: list[Path]) -> None:
+    """On disk before anything refers to them: each file, then each of their folders once. A batch of copies
+    costs one folder sync instead of one a file (the disk's slowest operation, two a file before)."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for folder in {path.parent for path in paths}:
+        sync_folder(folder)
 
 
 def short_name(name: str, limit: int = NAME_BYTES) -> str:

@@ -18,14 +18,16 @@ if TYPE_CHECKING:
     from ipwatch.pipeline import Entry
 
 
-def archive(ws: config.Workspace, path: Path, follow: bool = True) -> tuple[Path, str]:
+def archive(ws: config.Workspace, path: Path, follow: bool = True, durable: bool = True) -> tuple[Path, str]:
     """A byte-for-byte copy of the file, named by its hash, before anything else happens to it; and the hash.
-    Streamed, so a file's size costs no memory; a link is refused unless `follow` (the inbox never follows one)."""
+    Streamed, so a file's size costs no memory; a link is refused unless `follow` (the inbox never follows one).
+    Not `durable`: the caller makes the batch's copies durable before registering them (files.make_durable); a
+    copy a crash left empty or torn is found by its hash at the rerun and written again."""
     with files.opened(path, follow) as handle:
         sha = hashlib.file_digest(handle, "sha256").hexdigest()
     stored = ws.archive / files.short_name(f"{sha[:16]}-{path.name}")
     if not stored.exists() or intake.sha256(stored) != sha:  # checked, not trusted: disks and people err
-        files.publish_copy(stored, path, follow)
+        files.publish_copy(stored, path, follow, durable)
         if intake.sha256(stored) != sha:
             raise ValueError("文件在接收过程中被改动，请重新报送 (the file changed while it was being received)")
     return stored, sha

@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import catalogue as cat
-from ipwatch import config, inbox, ingest, intake, load, warehouse
+from ipwatch import config, files, inbox, ingest, intake, load, warehouse
 from ipwatch import explain as explaining
 from ipwatch import normalise as normalising
 from ipwatch import validate as validating
@@ -117,9 +117,10 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     recorded at once with what became of the original; a file a stopped run registered is taken up again."""
     entries = []
     for entry in batch.entries:
-        got = attempt(lambda e=entry: ingest.archive(ws, e.path, follow=not e.incoming.from_inbox))
+        got = attempt(lambda e=entry: ingest.archive(ws, e.path, follow=not e.incoming.from_inbox, durable=False))
         entries.append(refused(entry, got) if isinstance(got, Finding) else
                        replace(entry, stored=got[0], sha256=got[1]))
+    files.make_durable([e.stored for e in entries if e.stored])  # before the warehouse refers to any of them
     prior = load.previous(conn, [(e.sha256, e.incoming.office) for e in entries if e.sha256])
     duplicates = []
     for i, entry in enumerate(entries):
