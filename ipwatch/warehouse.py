@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,9 @@ TABLES = (
     "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
     "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
 )
+# DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
+# this bound it spills to <warehouse>.tmp instead, at the same speed there (IPWATCH_DUCKDB_MEMORY, DuckDB's units).
+MEMORY_LIMIT = "1GB"
 VIEWS = ("batch_rows", "region_names", "observations_all", "observations", "findings", "values_under_audit",
          "target_regions", "required_indicators", "region_values", "observed", "peer_ranks", "progress", "due_date",
          "timeliness")
@@ -80,9 +84,18 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     with turn(path):
         conn = duckdb.connect(str(path), read_only=read_only)
         try:
+            conn.execute(f"set memory_limit = '{memory_limit()}'")
             yield conn
         finally:
             conn.close()
+
+
+def memory_limit() -> str:
+    """The memory DuckDB may use, as IPWATCH_DUCKDB_MEMORY or MEMORY_LIMIT says ('1GB', '512MB')."""
+    chosen = os.environ.get("IPWATCH_DUCKDB_MEMORY") or MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", chosen.strip(), re.IGNORECASE):
+        raise ValueError(f"IPWATCH_DUCKDB_MEMORY 应形如 1GB、512MB (should be like 1GB): {chosen!r}")
+    return chosen.strip()
 
 
 @contextmanager
