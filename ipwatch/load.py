@@ -69,7 +69,8 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
         warehouse.query_over(conn, "accept_submissions", verdicts=todo)
         warehouse.query_over(conn, "update_current_observations", verdicts=todo)
         warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
-    return {sid: dict(todo.iter_rows()).get(sid, current[sid]) for sid in findings}
+    decided = dict(todo.iter_rows())
+    return {sid: decided.get(sid, current[sid]) for sid in findings}
 
 
 def stored(finding: Finding) -> dict:

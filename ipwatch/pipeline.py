@@ -224,7 +224,8 @@ def stage(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -
     entries = list(batch.entries)
     new = [i for i in batch.open() if not entries[i].resumed]  # a resumed file's rows are registered already
     by_entry = batch.rows.partition_by("entry", as_dict=True, include_key=False)
-    rows = [by_entry.get((i,), normalising.empty()) for i in new]
+    none = normalising.empty()
+    rows = [by_entry.get((i,), none) for i in new]
     got = attempt(lambda: load.register(conn, [registration(entries[i], "received") for i in new], rows))
     if isinstance(got, Finding):  # one file's rows broke the batch: register each alone to find which
         got = [register_alone(conn, entries, i, part) for i, part in zip(new, rows, strict=True)]
@@ -269,10 +270,10 @@ def explain(batch: Batch) -> Batch:
     its cell (ipwatch/explain.py)."""
     catalogue = batch.catalogue or cat.default()
     entries = list(batch.entries)
-    by_entry = batch.rows.partition_by("entry", as_dict=True, include_key=False)
+    by_entry, none = batch.rows.partition_by("entry", as_dict=True, include_key=False), normalising.empty()
     for i in batch.open():
         entry = entries[i]
-        rows = by_entry.get((i,), normalising.empty())
+        rows = by_entry.get((i,), none)
         got = attempt(lambda e=entry, r=rows: explaining.explained(e.findings, r, e.source, e.incoming.office,
                                                                    catalogue))
         entries[i] = failed(entry, got) if isinstance(got, Finding) else replace(entry, findings=got)

@@ -175,7 +175,9 @@ def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
 def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Insert `frame` into `table`, matching columns by name."""
     if frame.height:
-        conn.register("incoming_frame", frame)
+        # one contiguous frame: DuckDB reads each Arrow chunk into buffers of its own, and a batch's rows arrive
+        # as a chunk a file (3,000 chunks took more than a gigabyte for five megabytes of rows)
+        conn.register("incoming_frame", frame.rechunk())
         conn.execute(f"insert into {table} by name select * from incoming_frame")
         conn.unregister("incoming_frame")
 
