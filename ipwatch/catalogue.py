@@ -196,3 +196,9 @@ def described(target: Target, catalogue: Catalogue) -> dict:
         "indicator_direction": indicator.direction, "indicator_bounds": list(indicator.bounds),
         "indicator_numerator": indicator.numerator, "indicator_denominator": indicator.denominator,
     }
+
+
+@cache
+def consistency_pairs() -> tuple[dict, ...]:
+    """The declared rules between indicators (data/consistency.yaml: id, left, operator, right, messages)."""
+    return tuple(yaml.safe_load((config.DATA_DIR / "consistency.yaml").read_text("utf-8")))
