@@ -12,7 +12,7 @@ from ipwatch import warehouse
 from ipwatch.finding import Finding, verdict
 
 SUBMISSION_DETAILS = ("kind", "encoding", "sheet", "column_letters", "reporting_unit", "reporter", "phone",
-                      "reported_on")
+                      "reported_on", "unit_head", "statistics_head")
 SUBMISSIONS_SCHEMA = {"submission_id": pl.Int32, "received_at": pl.Datetime("us"), "row_count": pl.Int32,
                       **{k: pl.String for k in ("file_name", "sha256", "office_code", "stored_path", "status",
                                                 *SUBMISSION_DETAILS)}}

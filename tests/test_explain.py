@@ -16,9 +16,10 @@ def rows_by_code(path) -> dict[str, int]:
     return {sheet.cell(row=r, column=1).value: r for r in range(template.TABLE_HEADER_ROW + 1, sheet.max_row + 1)}
 
 
-def ingested(conn, ws, catalogue, tmp_path, values: dict, office: str = "340100", statuses: dict | None = None):
-    """Hefei's 2025Q3 form with `values` typed in, ingested as `office`; its outcome and the form's rows."""
-    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), values, statuses)
+def ingested(conn, ws, catalogue, tmp_path, values: dict, office: str = "340100", statuses: dict | None = None,
+             period: str = "2025Q3"):
+    """Hefei's form for `period` with `values` typed in, ingested as `office`; its outcome and the form's rows."""
+    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", period), values, statuses)
     [result] = process(conn, ws, catalogue, [(path, office)])
     return result, rows_by_code(path)
 
@@ -111,7 +112,8 @@ def long_table(conn, ws, catalogue, tmp_path, lines: list[str]) -> dict:
 def test_a_ratio_apart_from_its_parts_names_both_cells_and_the_quotient(conn, ws, catalogue, tmp_path):
     result, rows = ingested(conn, ws, catalogue, tmp_path, {"high_value_invention_patents_in_force": 9000,
                                                             "population": 960,
-                                                            "high_value_invention_patents_per_10k": 25})
+                                                            "high_value_invention_patents_per_10k": 25},
+                           period="2025Q4")  # 常住人口 is on the fourth quarter's form
     found = fault(result, "ratio_matches_parts", f"填报表!E{rows['high_value_invention_patents_per_10k']}")
     assert found["indicator_name"] == "每万人口高价值发明专利拥有量"
     assert found["fix"] == (f"每万人口高价值发明专利拥有量应等于高价值发明专利拥有量"
@@ -212,3 +214,18 @@ def test_a_fault_without_a_fix_is_not_said_twice_in_the_report(conn, ws, catalog
     assert (found["rule"], found["fix"]) == ("file_readable", None)
     [html] = ws.quarantine.glob("*.errors.html")
     assert html.read_text("utf-8").count("文件为空") == 1
+
+
+def test_an_annual_indicator_is_asked_for_only_in_the_fourth_quarter(conn, ws, catalogue, tmp_path):
+    from .conftest import write_csv
+
+    def missing(period: str, lines: list[str]) -> list[str]:
+        path = write_csv(tmp_path / f"{period}.csv", [f"340100,{period},{line}" for line in lines])
+        [result] = process(conn, ws, catalogue, [(path, "340100")])
+        return sorted(e["indicator"] for e in result["warnings"]
+                      if e["rule"] in ("required_indicator_reported", "value_missing") and e["indicator"] in
+                      ("population", "ip_protection_satisfaction", "pct_applications"))
+
+    asked = ["pct_applications,/,件,", "ip_protection_satisfaction,,分,"]
+    assert missing("2025Q3", asked) == ["pct_applications"]  # a blank annual value before Q4 is as the form asks
+    assert missing("2025Q4", asked) == ["ip_protection_satisfaction", "pct_applications", "population"]
