@@ -8,6 +8,7 @@ which months, and for an annual indicator that it is filled in the fourth quarte
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -53,6 +54,7 @@ THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LOCKED = Protection(locked=True)
 UNLOCKED = Protection(locked=False)
+LINE_HEIGHT = 14  # points a line of 11-point text takes in a row
 INPUT_WIDTHS = {"本期数值": 16, "数据状态": 12, "备注": 30, "指标解释": 60}
 
 
@@ -273,6 +275,7 @@ def finish_form(ws: Worksheet, last_row: int) -> None:
         texts = [str(c.value) for c in (*cells, *ws[letter][TABLE_HEADER_ROW - 1:last_row]) if c.value is not None]
         width = INPUT_WIDTHS.get(label) or max(map(display_width, texts)) + 2
         ws.column_dimensions[letter].width = min(max(width, 12), 60)
+    fit_rows(ws, TABLE_HEADER_ROW + 1, last_row)
     ws.freeze_panes = f"A{TABLE_HEADER_ROW + 1}"
     ws.print_title_rows = f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
@@ -281,6 +284,16 @@ def finish_form(ws: Worksheet, last_row: int) -> None:
     # No password: protection guards against slips, not against anyone; offices may still resize columns and rows.
     ws.protection.sheet = True
     ws.protection.formatColumns = ws.protection.formatRows = False
+
+
+def fit_rows(ws: Worksheet, first: int, last: int) -> None:
+    """Each indicator row as tall as its longest wrapped text needs: Excel and WPS keep a row written with wrapped
+    text at one line's height, so the 指标解释 would spill over the rows below."""
+    for row in range(first, last + 1):
+        lines = max(math.ceil(display_width(str(cell.value)) / max(ws.column_dimensions[cell.column_letter].width - 2,
+                                                                    1))
+                    for cell in ws[row] if cell.value is not None)
+        ws.row_dimensions[row].height = max(lines, 1) * LINE_HEIGHT + 3
 
 
 def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[tuple[str, bool]]:
@@ -326,11 +339,14 @@ def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[t
 
 def write_guide(ws: Worksheet, region_code: str, period: str, later: list[Indicator]) -> None:
     """The 填报说明 sheet: how to fill each column, what the statuses mean, how to submit."""
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = 72  # an A4 page wide, as LibreOffice and WPS print it
     for row, (text, heading) in enumerate(guide_lines(region_code, period, later), start=1):
         cell = ws.cell(row=row, column=1, value=safe_text(text))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.font = Font(bold=heading, size=14 if row == 1 else 11)
+    fit_rows(ws, 2, ws.max_row)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.protection.sheet = True
 
 
