@@ -209,6 +209,7 @@ def described(target: Target, catalogue: Catalogue) -> dict:
         "plan_seed": plan.seed, "indicator_category": indicator.category, "indicator_measure": indicator.measure,
         "indicator_direction": indicator.direction, "indicator_bounds": list(indicator.bounds),
         "indicator_numerator": indicator.numerator, "indicator_denominator": indicator.denominator,
+        "indicator_frequency": indicator.frequency, "indicator_definition": indicator.definition,
     }
 
 

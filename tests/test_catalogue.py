@@ -156,6 +156,8 @@ def test_catalogue_json_prints_every_target():
     assert hefei["indicator_name_zh"] and hefei["indicator_name_en"]
     assert (hefei["indicator_category"], hefei["indicator_measure"], hefei["plan_period"]) == ("创造", "flow_ytd",
                                                                                              [2021, 2025])
+    assert (hefei["indicator_frequency"], hefei["indicator_definition"]) == (
+        "quarterly", "本地区申请人提交并经受理的专利合作条约（PCT）国际专利申请件数")
 
 
 def test_only_what_the_plan_calls_new_counts_from_the_base_year(catalogue):
