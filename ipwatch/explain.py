@@ -142,7 +142,8 @@ def parts_exceed(rule: str, row: dict, ind: cat.Indicator, f: Facts) -> str | No
     if not found:
         return None
     right, relation = found[0], OPERATOR_WORDS[pair["operator"]]
-    return (f"{ind.name_zh} {text(row['value_raw'])}{ind.unit}{relation[0]}同表{shown(right, other, f.source)}，"
+    typed = f"{text(row['value_raw'])}{row.get('unit_raw') or ind.unit}"
+    return (f"{ind.name_zh} {typed}{relation[0]}同表{shown(right, other, f.source)}，"
             f"而{ind.name_zh}{relation[1]}{other.name_zh}：请核对两个数，改正有误的一个")
 
 
