@@ -15,6 +15,8 @@ from ipwatch.units import convert
 INTENSIVE_UNITS = ("%", "‰", "分", "个工作日")
 # The plans' own order of categories: creation, use, protection, management, service, talent, basics.
 CATEGORIES = ("创造", "运用", "保护", "管理", "服务", "人才", "基础")
+# How often an indicator is reported: every quarter, or once a year on the fourth quarter's form (常住人口).
+FREQUENCIES = ("quarterly", "annual")
 TARGET_KINDS = ("level", "share", "annual_growth", "annual_flow", "cumulative", "rank")
 # Kinds whose target value is a measured quantity (converted to the indicator's unit); the others are %.
 QUANTITY_KINDS = ("level", "share", "annual_flow", "cumulative")
@@ -34,6 +36,17 @@ class Indicator:
     denominator: str | None = None
     scale: float | None = None
     aliases: tuple[str, ...] = ()
+    definition: str = ""  # 指标解释: what is counted, as the form tells the clerk
+    frequency: str = "quarterly"
+
+    @property
+    def annual(self) -> bool:
+        """Reported once a year, on the fourth quarter's form (the year's total or year-end value)."""
+        return self.frequency == "annual"
+
+    def asked_in(self, period: str) -> bool:
+        """Whether a quarter's form asks for it: an annual indicator only in the fourth quarter."""
+        return not self.annual or period.endswith("Q4")
 
     @property
     def additive(self) -> bool:
@@ -102,7 +115,8 @@ def _indicator(raw: dict) -> Indicator:
         code=raw["code"], name_zh=raw["name_zh"], name_en=raw["name_en"], category=raw["category"],
         unit=raw["unit"], measure=raw["measure"], direction=raw["direction"], bounds=(low, high),
         numerator=raw.get("numerator"), denominator=raw.get("denominator"), scale=raw.get("scale"),
-        aliases=tuple(raw.get("aliases") or ()),
+        aliases=tuple(raw.get("aliases") or ()), definition=raw.get("definition", ""),
+        frequency=raw.get("frequency", "quarterly"),
     )
 
 
@@ -195,4 +209,11 @@ def described(target: Target, catalogue: Catalogue) -> dict:
         "plan_seed": plan.seed, "indicator_category": indicator.category, "indicator_measure": indicator.measure,
         "indicator_direction": indicator.direction, "indicator_bounds": list(indicator.bounds),
         "indicator_numerator": indicator.numerator, "indicator_denominator": indicator.denominator,
+        "indicator_frequency": indicator.frequency, "indicator_definition": indicator.definition,
     }
+
+
+@cache
+def consistency_pairs() -> tuple[dict, ...]:
+    """The declared rules between indicators (data/consistency.yaml: id, left, operator, right, messages)."""
+    return tuple(yaml.safe_load((config.DATA_DIR / "consistency.yaml").read_text("utf-8")))

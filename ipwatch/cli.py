@@ -113,7 +113,7 @@ def fault_text(e: dict) -> str:
     where = e["cell"] or (f"第{e['line']}行" if e["line"] is not None else "全文件")
     name = f" {e['indicator_name']}（{e['indicator']}）" if e.get("indicator_name") else ""
     column = f" {e.get('column_name') or e['column']}" if e["column"] else ""
-    typed = f" “{e['value']}”" if e["value"] is not None else ""
+    typed = f" “{e['value']}”" if e["value"] else ""  # a blank cell reads as nothing typed
     return f"{where}{name}{column}{typed}：{e.get('fix') or e['message']} [{e['rule']}]"
 
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from ipwatch import catalogue as cat
-from ipwatch import config, periods, regions
+from ipwatch import periods, regions
 
 COUNT_UNITS = ("件", "家", "个", "项", "次", "笔", "户", "人", "名")
 LEVEL_KINDS = ("level", "share", "annual_flow", "cumulative")
@@ -142,7 +141,7 @@ def region_values(plan: cat.Plan, catalogue: cat.Catalogue, region: dict, quarte
     return values
 
 
-def consistent(values: dict[str, float], pairs: list[dict]) -> dict[str, float]:
+def consistent(values: dict[str, float], pairs: tuple[dict, ...]) -> dict[str, float]:
     """Values that respect the catalogue's consistency rules (high-value patents within patents in force)."""
     for pair in pairs:
         left, right = values.get(pair["left"]), values.get(pair["right"])
@@ -158,7 +157,7 @@ def submission(plan: cat.Plan, catalogue: cat.Catalogue, region_rows: list[dict]
     little more (what no county claims), so that no county total exceeds its city's.
     """
     share = 1 / max(len(region_rows) - 1, 1)
-    pairs = yaml.safe_load((config.DATA_DIR / "consistency.yaml").read_text("utf-8"))
+    pairs = cat.consistency_pairs()
     by_region = {}
     for region in region_rows[1:]:
         by_region[region["region_code"]] = consistent(region_values(plan, catalogue, region, quarter, share), pairs)

@@ -20,6 +20,7 @@ class Finding:
     message: str  # the rule's own message, the same for every row it finds
     indicator: str | None = None  # the code of the row's indicator, where the row names a known one
     fix: str | None = None  # what to do about this very row (ipwatch/explain.py), where one can be said
+    cell: str | None = None  # the spreadsheet cell as the office finds it ('填报表!E13'), for files read from xlsx
 
 
 def verdict(findings: list[Finding]) -> str:

@@ -33,20 +33,6 @@ def archive(ws: config.Workspace, path: Path, follow: bool = True, durable: bool
     return stored, sha
 
 
-def cell(entry: Entry, finding: Finding) -> str | None:
-    """The spreadsheet cell of a finding ('填报表!E13'), for files read from xlsx; a form's header field at its own
-    cell ('填报表!B4')."""
-    header = entry.source.form_cells.get(finding.column or "") if entry.source else None
-    if entry.sheet and header and header.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == str(finding.line):
-        return f"{entry.sheet}!{header}"
-    letter = entry.letters.get(finding.column or "") or (
-        entry.letters.get("indicator_code") or entry.letters.get("indicator_name")
-        if finding.column == "indicator" else None)
-    if not entry.sheet or finding.line is None or letter is None:
-        return None
-    return f"{entry.sheet}!{letter}{finding.line}"
-
-
 def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> Path:
     """Keep a rejected file beside its report (JSON and HTML) naming every fault's line and column."""
     target = ws.quarantine / files.short_name(f"{entry.submission_id}-{entry.path.name}")
@@ -60,11 +46,10 @@ def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> P
 def result(entry: Entry, status: str, findings: list[Finding]) -> dict:
     """The per-file summary `ipwatch ingest --json` prints."""
     indicators = cat.default().indicators
-    kind = entry.source.kind if entry.source else None
 
     def items(severity: str) -> list[dict]:
-        return [{"line": f.line, "column": f.column, "column_name": column_name(f.column, kind),
-                 "cell": cell(entry, f), "indicator": f.indicator,
+        return [{"line": f.line, "column": f.column, "column_name": column_name(f.column, entry.kind),
+                 "cell": f.cell, "indicator": f.indicator,
                  "indicator_name": indicators[f.indicator].name_zh if f.indicator in indicators else None,
                  "rule": f.rule, "value": f.value, "message": f.message, "fix": f.fix}
                 for f in findings if f.severity == severity]

@@ -12,20 +12,21 @@ from ipwatch import warehouse
 from ipwatch.finding import Finding, verdict
 
 SUBMISSION_DETAILS = ("kind", "encoding", "sheet", "column_letters", "reporting_unit", "reporter", "phone",
-                      "reported_on")
+                      "reported_on", "unit_head", "statistics_head")
 SUBMISSIONS_SCHEMA = {"submission_id": pl.Int32, "received_at": pl.Datetime("us"), "row_count": pl.Int32,
                       **{k: pl.String for k in ("file_name", "sha256", "office_code", "stored_path", "status",
                                                 *SUBMISSION_DETAILS)}}
 FINDINGS_SCHEMA = {"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "line": pl.Int32,
-                   "column": pl.String, "value": pl.String, "message": pl.String}
+                   "column": pl.String, "value": pl.String, "message": pl.String, "indicator_code": pl.String,
+                   "fix": pl.String, "cell": pl.String}
 
 
 def previous(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
-    """(sha256, office) -> (submission_id, status) of the latest earlier submission of the same bytes by the same
-    office, for those that have one."""
+    """(sha256, office) -> (submission_id, status, kind) of the latest earlier submission of the same bytes by the
+    same office, for those that have one."""
     keys = pl.DataFrame(files, schema={"sha256": pl.String, "office_code": pl.String}, orient="row")
     found = warehouse.query_over(conn, "submissions_by_sha", keys=keys)
-    return {(sha, office): (sid, status) for sha, office, sid, status in found.iter_rows()}
+    return {(sha, office): (sid, status, kind) for sha, office, sid, status, kind in found.iter_rows()}
 
 
 def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.DataFrame]) -> list[int]:
@@ -61,7 +62,7 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
         current = dict(warehouse.query_over(conn, "submission_statuses", verdicts=verdicts).iter_rows())
         open_ids = [sid for sid in findings if current[sid] == "received"]
         todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
-        # The warehouse keeps what the rule found; the indicator and fix are for the report (ipwatch/explain.py).
+        # What the rule found, and what the office was told of it (ipwatch/explain.py): a resend gets the same.
         found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
                              schema=FINDINGS_SCHEMA)
         warehouse.query_over(conn, "clear_findings", verdicts=todo)
@@ -74,8 +75,9 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
 
 
 def stored(finding: Finding) -> dict:
-    """The fields of a finding the warehouse keeps."""
-    return {k: getattr(finding, k) for k in FINDINGS_SCHEMA if k != "submission_id"}
+    """The fields of a finding the warehouse keeps (the indicator's code under its SQL name)."""
+    fields = {k: getattr(finding, k, None) for k in FINDINGS_SCHEMA if k != "submission_id"}
+    return {**fields, "indicator_code": finding.indicator}
 
 
 def findings_of(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:

@@ -68,6 +68,7 @@ class Entry:
     resumed: bool = False  # registered by a run that stopped before deciding it
     duplicate_of: int | None = None
     original_status: str | None = None
+    original_kind: str | None = None  # how the original of a duplicate was read: its report names columns so
     source: RawTable | None = None
     rows: int = 0
     findings: tuple[Finding, ...] = ()
@@ -83,12 +84,9 @@ class Entry:
         return self.source is not None
 
     @property
-    def sheet(self) -> str | None:
-        return self.source.sheet if self.source else None
-
-    @property
-    def letters(self) -> dict[str, str]:
-        return self.source.letters if self.source else {}
+    def kind(self) -> str | None:
+        """How the file was read (xlsx-form, csv, ...); a duplicate's, as its original was."""
+        return self.source.kind if self.source else self.original_kind
 
 
 @dataclass(frozen=True)
@@ -124,12 +122,12 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     prior = load.previous(conn, [(e.sha256, e.incoming.office) for e in entries if e.sha256])
     duplicates = []
     for i, entry in enumerate(entries):
-        sid, status = prior.get((entry.sha256, entry.incoming.office), (None, None)) if entry.sha256 else (None, None)
+        sid, status, kind = prior.get((entry.sha256, entry.incoming.office), (None, None, None))
         if status == "received":
             entries[i] = replace(entry, submission_id=sid, resumed=True)
-        elif sid is not None:
-            entries[i] = replace(entry, duplicate_of=sid, original_status=status, status="duplicate",
-                                 findings=tuple(load.findings_of(conn, sid)))
+        elif sid is not None:  # told again what the original was told (its findings as stored, fixes and all)
+            entries[i] = replace(entry, duplicate_of=sid, original_status=status, original_kind=kind,
+                                 status="duplicate", findings=tuple(load.findings_of(conn, sid)))
             duplicates.append(i)
     ids = load.register(conn, [registration(entries[i], "duplicate") for i in duplicates],
                         [normalising.empty()] * len(duplicates))

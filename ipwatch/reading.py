@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -33,9 +34,13 @@ HEADER_WORDS = {
 }
 TEXT_COLUMNS = ("region_code", "period", "indicator_code", "indicator_name", "value", "unit", "status", "note")
 RAW_SCHEMA = {"line": pl.Int32, **{f"{c}_raw": pl.String for c in TEXT_COLUMNS}, "row_shape": pl.String}
-# Labels of the template's header block -> logical field.
+# Labels of the template's header block and foot -> logical field (填报人 and 填报日期: forms before the foot).
 FORM_LABELS = {"行政区划代码": "region_code", "地区名称": "region_name", "报告期": "period",
-               "填报单位": "reporting_unit", "填报人": "reporter", "联系电话": "phone", "填报日期": "reported_on"}
+               "填报单位": "reporting_unit", "填报人": "reporter", "联系电话": "phone", "填报日期": "reported_on",
+               "单位负责人": "unit_head", "统计负责人": "statistics_head", "填表人": "reporter",
+               "报出日期": "reported_on"}
+# Where a form's table ends: a row opening with one of its foot's labels, or with a note (注：, 说明：).
+FOOT = re.compile(r"(单位负责人|统计负责人|填表人|填报人|联系电话|报出日期|填报日期|注|说明|填表说明)\s*:")
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 MB = 1024 * 1024
 # Sheet rows allowed above the data (a title, the form's header block, blank rows) beyond the row limit.
@@ -278,20 +283,51 @@ def find_header(grid: list[list]) -> tuple[int, list[str | None]] | None:
     return None
 
 
-def form_fields(grid: list[list], header_row: int) -> dict[str, tuple[str, str]]:
-    """The template's header block above the table: label -> (value text, its cell such as 'B4')."""
+def plain_text(value: object) -> str:
+    """A cell's text as compared with labels: NFKC (full-width colons to ':'), trimmed."""
+    return unicodedata.normalize("NFKC", cell_text(value)).strip()
+
+
+def label(value: object) -> str | None:
+    """The field a form's label cell names ('填表人：' -> 'reporter'), if it is one."""
+    return FORM_LABELS.get(plain_text(value).rstrip(":"))
+
+
+def form_fields(grid: list[list], rows: list[int]) -> dict[str, tuple[str, str]]:
+    """A form's labelled fields in `rows` (its header block and foot): label -> (value text, its cell such as
+    'B4'). A label's value is the next filled cell to its right, unless that is another label (the foot has
+    several on a line), or the text after the label in its own cell ('填表人：王五')."""
     from openpyxl.utils import get_column_letter
 
     fields = {}
-    for index, row in enumerate(grid[:header_row]):
+    for index in rows:
+        row = grid[index]
         for position, value in enumerate(row):
-            label = FORM_LABELS.get(unicodedata.normalize("NFKC", cell_text(value)).strip().rstrip(":："))
-            if label:
+            own = re.fullmatch(r"([^:]+):\s*(.+)", plain_text(value))
+            if own and own[1].strip() in FORM_LABELS:
+                fields[FORM_LABELS[own[1].strip()]] = (own[2].strip(), f"{get_column_letter(position + 1)}{index + 1}")
+                continue
+            field_name = label(value)
+            if field_name:
                 rest = [(cell_text(v), p) for p, v in enumerate(row[position + 1:], position + 2)
                         if cell_text(v).strip()]
-                text, column = rest[0] if rest else ("", position + 2)
-                fields[label] = (text, f"{get_column_letter(column)}{index + 1}")
+                text, column = rest[0] if rest and not is_label(rest[0][0]) else ("", position + 2)
+                fields[field_name] = (text, f"{get_column_letter(column)}{index + 1}")
     return fields
+
+
+def is_label(text: str) -> bool:
+    """A label rather than a value: a known one, or any text ending in a colon ('表号：')."""
+    return label(text) is not None or plain_text(text).endswith(":")
+
+
+def table_end(grid: list[list], header: int) -> int:
+    """The index of a form's first row below its table: the first whose first filled cell opens its foot."""
+    for index in range(header + 1, len(grid)):
+        first = next((plain_text(v) for v in grid[index] if plain_text(v)), "")
+        if FOOT.match(first) or label(first):
+            return index
+    return len(grid)
 
 
 def sheet_table(title: str, grid: list[list], formulas: list[list], header: int, columns: list) -> RawTable:
@@ -300,12 +336,13 @@ def sheet_table(title: str, grid: list[list], formulas: list[list], header: int,
 
     is_form = "region_code" not in columns or "period" not in columns
     require_columns(columns, line=header + 1, form=is_form)
-    fields = form_fields(grid, header) if is_form else {}
+    end = table_end(grid, header) if is_form else len(grid)  # a form's foot (单位负责人 …) is not its table
+    fields = form_fields(grid, [*range(header), *range(end, len(grid))]) if is_form else {}
     if is_form and not ("region_code" in fields and "period" in fields):
         raise ReadError("表头区缺少“行政区划代码”或“报告期” (the form's header block lacks region code or period)",
                         line=header + 1)
     records = []
-    for index in range(header + 1, len(grid)):
+    for index in range(header + 1, end):
         row = grid[index]
         cells = {c: cell_text(v) for c, v in zip(columns, row, strict=False) if c}
         if not any(v.strip() for v in cells.values()):

@@ -17,7 +17,7 @@ def indicator_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
         {"indicator_code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "category": i.category,
          "unit": i.unit, "measure": i.measure, "direction": i.direction, "min_value": i.bounds[0],
          "max_value": i.bounds[1], "numerator": i.numerator, "denominator": i.denominator, "scale": i.scale,
-         "additive": i.additive}
+         "additive": i.additive, "frequency": i.frequency}
         for i in catalogue.indicators.values()
     ], infer_schema_length=None)
 

@@ -42,7 +42,7 @@ def generated_rules(catalogue: cat.Catalogue) -> list[dict]:
     templates = Environment(loader=FileSystemLoader(config.EXPECTATIONS_DIR / "templates"), undefined=StrictUndefined,
                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     data = catalogue_data(catalogue)
-    pairs = yaml.safe_load((config.DATA_DIR / "consistency.yaml").read_text("utf-8"))
+    pairs = cat.consistency_pairs()
     rules = []
     for spec in yaml.safe_load((config.EXPECTATIONS_DIR / "catalogue_rules.yaml").read_text("utf-8"))["rules"]:
         template = templates.get_template(spec.pop("template"))

@@ -16,7 +16,7 @@ import polars as pl
 from ipwatch import config
 
 # The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Tables first, then the views built on them; each name is a file in sql/. The reference tables (regions to
 # status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
 TABLES = (

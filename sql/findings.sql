@@ -24,7 +24,7 @@ with latest_decisions as (
 
 audited as (
     select
-        f.*,
+        f.* exclude (indicator_code),
         s.file_name,
         s.office_code,
         s.status as submission_status,
@@ -34,7 +34,8 @@ audited as (
         d.reason,
         r.region_code,
         r.period,
-        r.indicator_code,
+        -- a summary finding (no row) names the indicator it is about itself (required_indicator_reported)
+        coalesce(r.indicator_code, f.indicator_code) as indicator_code,
         -- null for a summary finding: it has no value to supersede
         s.status in ('accepted', 'accepted_with_warnings') and o.submission_id <> f.submission_id as superseded
     from validation_findings as f

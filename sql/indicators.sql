@@ -12,5 +12,7 @@ create or replace table indicators (
     numerator varchar,
     denominator varchar,
     scale double,
-    additive boolean not null
+    additive boolean not null,
+    -- quarterly, or annual: reported once a year, on the fourth quarter's form
+    frequency varchar not null check (frequency in ('quarterly', 'annual'))
 );

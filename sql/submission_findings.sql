@@ -5,7 +5,10 @@ select
     line,
     "column",
     value,
-    message
+    message,
+    indicator_code,
+    fix,
+    cell
 from validation_findings
 where submission_id = $submission_id
 order by line nulls last, rule;

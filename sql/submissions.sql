@@ -15,6 +15,7 @@ create table if not exists submissions (
 );
 
 -- how the file was read: csv | xlsx-long | xlsx-form, its text encoding, the sheet, and the form's header block
+-- and foot (填报单位; 单位负责人, 统计负责人, 填表人, 联系电话, 报出日期: the people answerable for its figures)
 alter table submissions add column if not exists kind varchar;
 alter table submissions add column if not exists encoding varchar;
 alter table submissions add column if not exists sheet varchar;
@@ -23,3 +24,5 @@ alter table submissions add column if not exists reporting_unit varchar;
 alter table submissions add column if not exists reporter varchar;
 alter table submissions add column if not exists phone varchar;
 alter table submissions add column if not exists reported_on varchar;
+alter table submissions add column if not exists unit_head varchar;
+alter table submissions add column if not exists statistics_head varchar;

@@ -1,9 +1,11 @@
--- For each (sha256, office) in `keys`: the latest earlier submission of the same bytes by the same office.
+-- For each (sha256, office) in `keys`: the latest earlier submission of the same bytes by the same office, and how
+-- its file was read.
 select
     s.sha256,
     s.office_code,
     arg_max(s.submission_id, s.submission_id) as submission_id,
-    arg_max(s.status, s.submission_id) as status
+    arg_max(s.status, s.submission_id) as status,
+    arg_max(s.kind, s.submission_id) as kind
 from submissions as s
 inner join keys as k on s.sha256 = k.sha256 and s.office_code = k.office_code
 where s.status <> 'duplicate'

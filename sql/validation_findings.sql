@@ -1,4 +1,6 @@
 -- One row per failing cell found by a validation rule; finding_id is what auditors decide on (audit_log).
+-- indicator_code, fix and cell are what the office was told (ipwatch/explain.py), kept so that the same file sent
+-- again is answered with the same report.
 create sequence if not exists finding_ids start 1;
 create table if not exists validation_findings (
     finding_id integer primary key default nextval('finding_ids'),
@@ -8,5 +10,8 @@ create table if not exists validation_findings (
     line integer,
     "column" varchar,
     value varchar,
-    message varchar not null
+    message varchar not null,
+    indicator_code varchar,
+    fix varchar,
+    cell varchar
 );

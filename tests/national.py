@@ -149,7 +149,8 @@ def inject(fault: str | None, rows: list[dict], catalogue: cat.Catalogue, rng: r
                    and row_value(i, by_code) >= 1000)
         row["value"] = int(str(int(row["value"]))[:-1])
     elif fault == "missing_value":
-        pick(lambda i: i.numerator is None)["value"] = "/"
+        # a value the quarter asks for: an annual one left blank before the fourth quarter is as the form asks
+        pick(lambda i: i.numerator is None and not i.annual)["value"] = "/"
 
 
 def row_value(indicator: cat.Indicator, by_code: dict[str, dict]) -> float:

@@ -111,6 +111,21 @@ def test_indicators_are_complete_and_consistent(catalogue):
             assert part is None or part in catalogue.indicators, (indicator.code, part)
 
 
+def test_every_indicator_has_a_definition_and_a_known_frequency(catalogue):
+    from ipwatch.catalogue import FREQUENCIES
+
+    for indicator in catalogue.indicators.values():
+        assert len(indicator.definition) >= 10, indicator.code
+        assert indicator.frequency in FREQUENCIES, indicator.code
+
+
+def test_a_ratio_of_an_annual_part_is_annual_and_population_is_asked_only_in_q4(catalogue):
+    indicators = catalogue.indicators
+    assert indicators["population"].annual and not indicators["gdp"].annual
+    assert indicators["patent_intensive_industry_gdp_share"].annual  # its numerator is published once a year
+    assert [indicators["population"].asked_in(q) for q in ("2025Q1", "2025Q3", "2025Q4")] == [False, False, True]
+
+
 def test_every_target_indicator_exists_and_plan_wording_is_an_alias(catalogue):
     for target in catalogue.targets():
         indicator = catalogue.indicators[target.indicator]
@@ -141,6 +156,8 @@ def test_catalogue_json_prints_every_target():
     assert hefei["indicator_name_zh"] and hefei["indicator_name_en"]
     assert (hefei["indicator_category"], hefei["indicator_measure"], hefei["plan_period"]) == ("创造", "flow_ytd",
                                                                                              [2021, 2025])
+    assert (hefei["indicator_frequency"], hefei["indicator_definition"]) == (
+        "quarterly", "本地区申请人提交并经受理的专利合作条约（PCT）国际专利申请件数")
 
 
 def test_only_what_the_plan_calls_new_counts_from_the_base_year(catalogue):

@@ -41,18 +41,26 @@ def table_header_row(ws: Worksheet) -> int:
     return next(cell.row for cell in ws["A"] if cell.value == "指标代码")
 
 
+def last_row(ws: Worksheet) -> int:
+    """The table's last indicator row: the one above the blank row before the foot."""
+    top = table_header_row(ws)
+    return next(r for r in range(top + 1, ws.max_row + 2) if ws.cell(row=r, column=1).value is None) - 1
+
+
 def table(ws: Worksheet) -> list[dict]:
     """The indicator rows as dicts keyed by the table header."""
     top = table_header_row(ws)
     labels = [c.value for c in ws[top]]
-    return [dict(zip(labels, row, strict=True)) for row in ws.iter_rows(min_row=top + 1, values_only=True)]
+    return [dict(zip(labels, row, strict=True)) for row in ws.iter_rows(min_row=top + 1, max_row=last_row(ws),
+                                                                         values_only=True)]
 
 
-def expected_codes(catalogue: Catalogue, plan_id: str, applies_to: str) -> set[str]:
-    """A plan's indicators for one kind of target, with the parts of its ratios."""
+def expected_codes(catalogue: Catalogue, plan_id: str, applies_to: str, period: str = "2025Q4") -> set[str]:
+    """A plan's indicators for one kind of target, with the parts of its ratios; before the fourth quarter without
+    the annual ones."""
     codes = {t.indicator for t in catalogue.plans[plan_id].targets if t.applies_to == applies_to}
     parts = {p for c in codes for p in (catalogue.indicators[c].numerator, catalogue.indicators[c].denominator)}
-    return codes | (parts - {None})
+    return {c for c in codes | (parts - {None}) if catalogue.indicators[c].asked_in(period)}
 
 
 def rows_of(range_text: str) -> set[str]:
@@ -67,31 +75,55 @@ def test_header_block_prefilled_for_hefei(form):
 
 
 def test_header_block_office_fields_empty(form):
-    assert [header_value(form, label) for label in template.OFFICE_FIELDS] == [None] * 4
+    assert [header_value(form, label) for label in template.OFFICE_FIELDS] == [None]
 
 
-def test_header_block_rows_four_to_ten(form):
-    labels = [form.cell(row=r, column=1).value for r in range(4, 11)]
-    assert labels == ["行政区划代码", "地区名称", "报告期", "填报单位", "填报人", "联系电话", "填报日期"]
+def test_header_block_rows_four_to_seven(form):
+    labels = [form.cell(row=r, column=1).value for r in range(4, 8)]
+    assert labels == ["行政区划代码", "地区名称", "报告期", "填报单位"]
 
 
-def test_title_and_note_merged_across_table(form):
+def test_title_period_and_note_merged_across_table(form):
     assert (form["A1"].value, form["A1"].font.b) == ("知识产权强市（县）建设监测指标季度报表", True)
-    assert form["A2"].value.startswith("请在白色单元格填写")
-    assert {"A1:G1", "A2:G2"} <= {str(r) for r in form.merged_cells.ranges}
+    assert form["A2"].value == "2025年第3季度"
+    assert form["A9"].value.startswith("请在白色单元格填写")
+    assert {"A1:H1", "A2:H2", "A9:H10"} <= {str(r) for r in form.merged_cells.ranges}
+
+
+def test_form_names_its_number_maker_and_the_plan_it_serves(form):
+    found = {form.cell(row=r, column=6).value: form.cell(row=r, column=7).value for r in range(4, 7)}
+    assert found == {"表号：": "IPW-1表", "制表机关：": "合肥市市场监督管理局（知识产权局）",
+                     "制表依据：": "《关于推进知识产权强市建设行动方案》"}
+
+
+def test_foot_asks_who_answers_for_the_figures(form):
+    foot = [[c.value for c in form[r] if c.value] for r in (last_row(form) + 2, last_row(form) + 3)]
+    assert foot == [["单位负责人：", "统计负责人：", "填表人："], ["联系电话：", "报出日期："]]
+    inputs = [form.cell(row=last_row(form) + 2, column=c) for c in (2, 4, 6)]
+    assert not any(cell.protection.locked for cell in inputs)
 
 
 def test_table_header_row_twelve(form):
     assert table_header_row(form) == 12
     labels = [c.value for c in form[12]]
-    assert labels == ["指标代码", "指标名称", "计量单位", "统计口径", "本期数值", "数据状态", "备注"]
+    assert labels == ["指标代码", "指标名称", "计量单位", "统计口径", "本期数值", "数据状态", "备注", "指标解释"]
 
 
 def test_hefei_rows_are_its_plan_indicators_and_ratio_parts(form, catalogue):
     codes = [row["指标代码"] for row in table(form)]
     assert len(codes) == len(set(codes))
-    assert set(codes) == expected_codes(catalogue, "hefei-2022", "plan_region")
-    assert {"high_value_invention_patents_in_force", "population"} <= set(codes)
+    assert set(codes) == expected_codes(catalogue, "hefei-2022", "plan_region", "2025Q3")
+    assert "high_value_invention_patents_in_force" in codes
+
+
+def test_annual_indicators_wait_for_the_fourth_quarter_and_the_note_says_so(form, tmp_path, catalogue, regions):
+    assert "population" not in {row["指标代码"] for row in table(form)}
+    later = "知识产权使用费年进出口额、知识产权保护社会满意度、常住人口为年报指标，本季度不填，在第4季度报表中填报。"
+    assert form["A9"].value.endswith(later)
+    q4 = openpyxl.load_workbook(template.write_template(tmp_path / "q4.xlsx", "340100", "2025Q4", catalogue,
+                                                       regions))[template.FORM_SHEET]
+    [population] = [row for row in table(q4) if row["指标代码"] == "population"]
+    assert population["统计口径"] == "期末数：2025年末（年报指标，只在第4季度填报）"
 
 
 def test_rows_ordered_by_category_then_code(form, catalogue):
@@ -106,10 +138,25 @@ def test_rows_carry_name_and_unit(form, catalogue):
         assert (row["指标名称"], row["计量单位"]) == (indicator.name_zh, indicator.unit)
 
 
-def test_scope_follows_measure(form, catalogue):
+def test_scope_says_cumulative_or_period_end_with_the_months(form, catalogue):
     for row in table(form):
         measure = catalogue.indicators[row["指标代码"]].measure
-        assert row["统计口径"] == ("1月至报告期末累计值" if measure == "flow_ytd" else "期末时点数")
+        assert row["统计口径"] == ("累计数：2025年1—9月" if measure == "flow_ytd" else "期末数：2025年9月末")
+
+
+def test_each_row_explains_its_indicator_from_the_catalogue(form, catalogue):
+    for row in table(form):
+        assert row["指标解释"].startswith(catalogue.indicators[row["指标代码"]].definition), row["指标代码"]
+
+
+def test_a_plan_unit_other_than_the_form_is_explained_in_the_form_unit(tmp_path, catalogue, regions):
+    path = template.write_template(tmp_path / "jj.xlsx", "500116", "2025Q4", catalogue, regions)
+    rows = {row["指标代码"]: row for row in table(openpyxl.load_workbook(path)[template.FORM_SHEET])}
+    assert rows["ip_pledge_financing_amount"]["计量单位"] == "亿元"
+    money = rows["ip_pledge_financing_amount"]["指标解释"]
+    assert money.endswith("规划以万元表述，本表按亿元填报（1亿元＝10000万元）。")
+    assert rows["ip_protection_satisfaction"]["计量单位"] == "分"
+    assert rows["ip_protection_satisfaction"]["指标解释"].endswith("规划以“%”表述，本表按分填报（如 90% 填 90）。")
 
 
 def test_liaoning_county_gets_each_county_indicators(catalogue, regions):
@@ -139,14 +186,14 @@ def test_region_with_no_indicators_has_no_form(tmp_path, catalogue, regions):
 
 
 def test_prefilled_and_indicator_columns_locked(form):
-    last = form.max_row
-    cells = [f"B{r}" for r in (4, 5, 6)] + [f"{c}{r}" for c in "ABCD" for r in (13, last)]
+    last = last_row(form)
+    cells = [f"B{r}" for r in (4, 5, 6)] + [f"{c}{r}" for c in "ABCDH" for r in (13, last)]
     assert all(form[c].protection.locked for c in cells)
 
 
 def test_office_and_input_cells_unlocked(form):
-    last = form.max_row
-    cells = [f"B{r}" for r in (7, 8, 9, 10)] + [f"{c}{r}" for c in "EFG" for r in (13, last)]
+    last = last_row(form)
+    cells = ["B7"] + [f"{c}{r}" for c in "EFG" for r in (13, last)]
     assert not any(form[c].protection.locked for c in cells)
 
 
@@ -170,13 +217,13 @@ def test_columns_wide_enough_for_names(form):
 def test_status_validation_lists_four_statuses_over_status_column(form):
     (status,) = [dv for dv in form.data_validations.dataValidation if dv.type == "list"]
     assert status.formula1 == '"正常,初步,估计,缺失"'
-    assert all(cell in status.sqref for cell in rows_of(f"F13:F{form.max_row}"))
+    assert all(cell in status.sqref for cell in rows_of(f"F13:F{last_row(form)}"))
     assert (status.allow_blank, status.showInputMessage, status.showErrorMessage) == (True, True, True)
 
 
 def test_value_validation_decimal_over_value_column(form):
     (value,) = [dv for dv in form.data_validations.dataValidation if dv.type == "decimal"]
-    assert all(cell in value.sqref for cell in rows_of(f"E13:E{form.max_row}"))
+    assert all(cell in value.sqref for cell in rows_of(f"E13:E{last_row(form)}"))
     assert (value.allow_blank, value.showInputMessage, value.showErrorMessage) == (True, True, True)
     assert "数字" in value.error
 
@@ -184,7 +231,8 @@ def test_value_validation_decimal_over_value_column(form):
 def test_instructions_sheet_mentions_missing_and_ytd(hefei):
     assert hefei.sheetnames == ["填报表", "填报说明"]
     text = "\n".join(str(c.value) for c in hefei["填报说明"]["A"] if c.value)
-    words = ("缺失", "累计值", "初步", "估计", "正常", "ipwatch ingest 文件.xlsx --as 340100")
+    words = ("缺失", "累计数", "1—9月", "期末数", "常住人口是年报指标", "单位负责人", "初步", "估计", "正常",
+             "ipwatch ingest 文件.xlsx --as 340100")
     assert all(word in text for word in words)
 
 

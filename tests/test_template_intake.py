@@ -10,11 +10,16 @@ from ipwatch import intake, template
 
 
 def fill(path, values: dict[str, object], statuses: dict[str, str] | None = None, extra_blank_rows: int = 0):
-    """Type values into 本期数值 (and 数据状态) of the indicator rows, and the office's details."""
+    """Type values into 本期数值 (and 数据状态) of the indicator rows, and the office's details: 填报单位 above the
+    table, the people and date in its foot."""
     book = load_workbook(path)
     sheet = book[template.FORM_SHEET]
-    sheet["B7"], sheet["B8"], sheet["B9"], sheet["B10"] = "合肥市统计局", "张三", "0551-1234567", "2025-10-08"
-    for row in range(template.TABLE_HEADER_ROW + 1, sheet.max_row + 1):
+    sheet["B7"] = "合肥市统计局"
+    foot = next(r for r in range(template.TABLE_HEADER_ROW, sheet.max_row + 1)
+                if sheet[f"A{r}"].value == "单位负责人：")
+    sheet[f"B{foot}"], sheet[f"D{foot}"], sheet[f"F{foot}"] = "李四", "王五", "张三"
+    sheet[f"B{foot + 1}"], sheet[f"D{foot + 1}"] = "0551-1234567", "2025-10-08"
+    for row in range(template.TABLE_HEADER_ROW + 1, foot):
         code = sheet.cell(row=row, column=1).value
         if code in values:
             sheet.cell(row=row, column=5).value = values[code]
@@ -32,7 +37,9 @@ def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalog
          statuses={"patent_attorneys": "初步"})
     submitted = intake.read_submission(path, catalogue)
     assert submitted.source.kind == "xlsx-form"
-    assert submitted.source.form["reporting_unit"] == "合肥市统计局"
+    assert submitted.source.form == {"region_code": "340100", "region_name": "合肥市", "period": "2025Q3",
+                                     "reporting_unit": "合肥市统计局", "unit_head": "李四", "statistics_head": "王五",
+                                     "reporter": "张三", "phone": "0551-1234567", "reported_on": "2025-10-08"}
     filled = submitted.rows.filter(submitted.rows["value"].is_not_null())
     assert sorted(filled.select("indicator_code", "region_code", "period", "value", "status").rows()) == [
         ("ip_pledge_financing_amount", "340100", "2025Q3", Decimal("25.5"), "正常"),
@@ -73,3 +80,59 @@ def test_faulty_form_is_rejected_with_every_fault_and_its_cell(tmp_path, prefect
         ("status_known", f"填报表!F{rows['pct_applications']}"),
         ("value_in_bounds", f"填报表!E{rows['patent_attorneys']}"),
     ])
+
+
+def test_a_filled_form_reads_exactly_its_indicator_rows_not_its_foot(tmp_path, catalogue):
+    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
+    book = load_workbook(path)
+    sheet = book[template.FORM_SHEET]
+    codes = [sheet.cell(row=r, column=1).value for r in range(template.TABLE_HEADER_ROW + 1, sheet.max_row + 1)]
+    indicators = codes[:codes.index(None)]
+    foot = template.TABLE_HEADER_ROW + len(indicators) + 2
+    sheet[f"A{foot + 3}"] = "注：本表数据来源于市统计局"  # a note under the foot, in column A
+    book.save(path)
+    raw = intake.read(path)
+    assert raw.rows["line"].to_list() == list(range(template.TABLE_HEADER_ROW + 1, foot - 1))
+    assert raw.rows["indicator_code_raw"].to_list() == indicators
+    assert (raw.form_cells["reporter"], raw.form_cells["reported_on"]) == (f"F{foot}", f"D{foot + 1}")
+
+
+def test_a_foot_typed_as_one_line_in_column_a_is_read_and_ends_the_table(tmp_path, catalogue):
+    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
+    book = load_workbook(path)
+    sheet = book[template.FORM_SHEET]
+    foot = next(r for r in range(13, sheet.max_row + 1) if sheet[f"A{r}"].value == "单位负责人：")
+    sheet.delete_rows(foot, 2)
+    sheet[f"A{foot - 1}"] = "填表人：赵六"  # straight under the last indicator row, no blank row between
+    book.save(path)
+    submitted = intake.read_submission(path, catalogue)
+    assert submitted.rows["line"].max() == foot - 2
+    assert submitted.source.form["reporter"] == "赵六" and "unit_head" not in submitted.source.form
+
+
+def test_a_blank_header_value_is_not_taken_from_the_form_number_beside_it(tmp_path, catalogue):
+    path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
+    book = load_workbook(path)
+    book[template.FORM_SHEET]["B4"] = None  # 表号：IPW-1表 sits to its right
+    book.save(path)
+    raw = intake.read(path)
+    assert (raw.form["region_code"], raw.form_cells["region_code"]) == ("", "B4")
+
+
+def test_a_form_of_the_layout_before_the_foot_still_reads_its_office_details(tmp_path, catalogue):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row, (label, value) in enumerate([("行政区划代码", "340100"), ("地区名称", "合肥市"), ("报告期", "2025Q3"),
+                                          ("填报单位", "合肥市统计局"), ("填报人", "张三"), ("联系电话", "0551-1"),
+                                          ("填报日期", "2025-10-08")], start=4):
+        sheet.cell(row=row, column=1, value=label)
+        sheet.cell(row=row, column=2, value=value)
+    sheet.append([])
+    sheet.append(["指标代码", "指标名称", "计量单位", "统计口径", "本期数值", "数据状态", "备注"])
+    sheet.append(["pct_applications", "PCT国际专利申请量", "件", "1月至报告期末累计值", 700])
+    book.save(tmp_path / "old.xlsx")
+    raw = intake.read(tmp_path / "old.xlsx")
+    assert (raw.form["reporter"], raw.form["phone"], raw.form["reported_on"]) == ("张三", "0551-1", "2025-10-08")
+    assert raw.rows["indicator_code_raw"].to_list() == ["pct_applications"]
