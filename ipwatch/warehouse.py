@@ -15,13 +15,14 @@ import polars as pl
 from ipwatch import config
 
 # The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Tables first, then the views built on them; each name is a file in sql/. The reference tables (regions to
 # status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
 TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
     "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
     "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
+    "portal_users", "portal_events",
 )
 VIEWS = ("batch_rows", "region_names", "observations_all", "observations", "findings", "values_under_audit",
          "target_regions", "required_indicators", "region_values", "observed", "peer_ranks", "progress", "due_date",
