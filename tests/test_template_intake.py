@@ -73,3 +73,10 @@ def test_faulty_form_is_rejected_with_every_fault_and_its_cell(tmp_path, prefect
         ("status_known", f"填报表!F{rows['pct_applications']}"),
         ("value_in_bounds", f"填报表!E{rows['patent_attorneys']}"),
     ])
+
+
+def test_a_form_stored_without_its_extension_is_read_by_its_content(tmp_path, catalogue):
+    filled = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
+    stored = filled.rename(tmp_path / "0f3a9c")  # as the portal keeps an upload: under its hash, no extension
+    rows = intake.read_submission(stored, catalogue).rows
+    assert rows.filter(rows["indicator_code"] == "pct_applications")["value"].to_list() == [700]
