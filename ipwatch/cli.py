@@ -257,11 +257,12 @@ def new_password(from_stdin: bool) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     """Create a portal user: an office (with its region), an auditor or an administrator."""
-    from ipwatch import users, warehouse
+    from ipwatch import reference, users, warehouse
 
     ws = config.workspace(args.home)
     users.checked_user(args.name, args.role, args.region)  # before asking for a password
     password = new_password(args.password_stdin)
+    reference.initialise(ws)  # the first user of a new workspace: its warehouse, at the current schema
     with warehouse.connect(ws.warehouse) as conn:
         made = users.add(conn, args.name, args.role, args.region, password, by=f"cli:{getpass_user()}")
         users.record(conn, f"cli:{getpass_user()}", "user_add", "ok", f"{made['user_name']} {made['role']} "
