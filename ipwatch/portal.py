@@ -132,16 +132,23 @@ def store(ws: config.Workspace, upload: BinaryIO) -> Path:
     return stored
 
 
-def submit(ws: config.Workspace, upload: BinaryIO, name: str | None, office: str) -> dict:
-    """An uploaded file through the intake pipeline as `office`'s submission; its outcome (the receipt)."""
+def submit(ws: config.Workspace, upload: BinaryIO, name: str | None, office: str, user_name: str,
+           client: str) -> dict:
+    """An uploaded file through the intake pipeline as `office`'s submission, logged as the user's upload in the
+    same turn at the warehouse; its outcome (the receipt)."""
+    from ipwatch import users
+
+    name = client_name(name)
     with _one_at_a_time:
         stored = store(ws, upload)
         try:
             with warehouse.connect(ws.warehouse) as conn:
-                (result,) = pipeline.process(conn, ws, [pipeline.Incoming(stored, office, name=client_name(name))])
+                (result,) = pipeline.process(conn, ws, [pipeline.Incoming(stored, office, name=name)])
+                users.record(conn, user_name, "upload", result["status"],
+                             f"#{result['submission_id']} {office} {name}", client)
         finally:
             stored.unlink(missing_ok=True)  # its bytes are in archive/ under the same hash
-    return {**result, "file_name": client_name(name)}
+    return {**result, "file_name": name}
 
 
 def bulletins(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]:

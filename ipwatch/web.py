@@ -78,11 +78,15 @@ async def guarded(request: Request, roles: set[str], work: Callable, region: str
             user = session_user(request, conn)
             if user is None:
                 return None, None
-            if user["role"] not in roles:
-                raise portal.Forbidden(request.url.path)
-            if region is not None:
-                portal.allowed(user, region)
-            return user, work(conn, user)
+            try:
+                if user["role"] not in roles:
+                    raise portal.Forbidden(request.url.path)
+                if region is not None:
+                    portal.allowed(user, region)
+                return user, work(conn, user)
+            except portal.Forbidden as refusal:
+                refusal.user = user  # the refusal page keeps the user's own menu
+                raise
     return await run_in_threadpool(run)
 
 
@@ -222,13 +226,12 @@ async def upload(request: Request) -> Response:
         return message(request, 400, "未选择文件", "请先选择要上传的报表文件", user)
     ws = workspace(request)
     try:
-        result = await run_in_threadpool(portal.submit, ws, sent.file, sent.filename, code)
+        result = await run_in_threadpool(portal.submit, ws, sent.file, sent.filename, code, user["user_name"],
+                                         client(request))
     except portal.TooLarge:
         return message(request, 413, "文件过大", f"文件超过 {portal.limit_bytes() // 1048576} MB，未接收", user)
     finally:
         await sent.close()
-    await run_in_threadpool(record, ws, user["user_name"], "upload", result["status"],
-                            f"#{result['submission_id']} {code} {result['file_name']}", client(request))
     return page(request, "receipt", user=user, result=result,
                 region={"region_code": code, "name": portal.region_name(code)})
 
@@ -376,7 +379,7 @@ async def static(request: Request) -> Response:
 
 
 async def forbidden(request: Request, exc: Exception) -> Response:
-    return message(request, 403, "无权访问", "您的账号无权查看或操作此项内容。")
+    return message(request, 403, "无权访问", "您的账号无权查看或操作此项内容。", getattr(exc, "user", None))
 
 
 async def refused(request: Request, exc: ValueError) -> Response:

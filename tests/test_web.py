@@ -329,3 +329,34 @@ def test_a_client_name_keeps_its_last_part_only():
 def test_a_document_csp_allows_its_own_inline_blocks_by_hash_only():
     csp = websecurity.document_csp('<style>a{}</style><p style="color: red">x</p><script>go()</script>')
     assert csp.count("'sha256-") == 3 and "'unsafe-hashes'" in csp and "unsafe-inline" not in csp
+
+
+def bulletin_files(home: config.Workspace) -> None:
+    """Two plans' bulletins as `ipwatch bulletin` names them, one with an inline script and style; a county page."""
+    home.bulletins.mkdir(parents=True, exist_ok=True)
+    page = '<html><head><style>p{color:red}</style></head><body><p>合肥</p><script>sort()</script></body></html>'
+    (home.bulletins / "2025-10-hefei-2022.html").write_text(page, "utf-8")
+    (home.bulletins / "2025-10-hefei-2022.xlsx").write_bytes(b"PK\x03\x04annex")
+    (home.bulletins / "2025-10-liaoning-2017.html").write_text("<p>辽宁</p>", "utf-8")
+    (home.bulletins / "2025-10-liaoning-2017").mkdir()
+    (home.bulletins / "2025-10-liaoning-2017" / "210102.html").write_text("<p>和平区</p>", "utf-8")
+
+
+def test_an_office_reads_the_bulletins_of_its_region_only(home):
+    bulletin_files(home)
+    client = signed_in(home, "hefei")
+    listing = client.get("/regions/340100/bulletins").text
+    assert "2025-10-hefei-2022.html" in listing and "liaoning" not in listing
+    page = client.get("/regions/340100/bulletins/2025-10-hefei-2022.html")
+    assert page.status_code == 200 and "合肥" in page.text
+    assert page.headers["content-security-policy"].count("'sha256-") == 2
+    assert client.get("/regions/340100/bulletins/2025-10-hefei-2022.xlsx").content.startswith(b"PK")
+    for name in ("2025-10-liaoning-2017.html", "2025-10-liaoning-2017/210102.html", "../warehouse.duckdb",
+                 "..%2Fwarehouse.duckdb", "2025-10-hefei-2022.html/../../warehouse.duckdb"):
+        assert client.get(f"/regions/340100/bulletins/{name}").status_code in (403, 404), name
+
+
+def test_a_province_office_reads_its_plans_county_pages(home):
+    bulletin_files(home)
+    client = signed_in(home, "liaoning")
+    assert "和平区" in client.get("/regions/210000/bulletins/2025-10-liaoning-2017/210102.html").text

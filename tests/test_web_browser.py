@@ -10,62 +10,18 @@ the file's order, as a day's work: the auditor decides on a finding of the form 
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import time
-from contextlib import suppress
 from pathlib import Path
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from ipwatch import serving, template, users
+from ipwatch import template, users
 
-from .conftest import BIN, clean_env
+from .conftest import PORTAL_PASSWORD as PASSWORD
 
 pytestmark = pytest.mark.slow
-PASSWORD = "correct horse battery"
-ACCOUNTS = {"hefei": ("office", "340100"), "liaoning": ("office", "210000"), "shen": ("auditor", None),
-            "root": ("admin", None)}
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    """The module's folder: the workspace, the filled forms, the screenshots."""
-    return tmp_path_factory.mktemp("portal")
-
-
-@pytest.fixture(scope="module")
-def portal_url(folder) -> str:
-    """`ipwatch web` on a free port, with its users made by `ipwatch users add`; stopped after the module."""
-    home, env = folder / "home", clean_env(folder)
-    for name, (role, region) in ACCOUNTS.items():
-        subprocess.run([str(BIN / "ipwatch"), "--home", str(home), "users", "add", name, "--role", role,
-                        *(["--region", region] if region else []), "--password-stdin"],
-                       input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
-    port = serving.free_port()
-    server = subprocess.Popen([str(BIN / "ipwatch"), "--home", str(home), "web", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=(folder / "web.log").open("w"),
-                              start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, (folder / "web.log").read_text()
-            with suppress(httpx.TransportError):
-                if httpx.get(f"{url}/login", timeout=5).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "ipwatch web did not answer"
-            time.sleep(0.3)
-        yield url
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
 
 
 @pytest.fixture
@@ -119,34 +75,34 @@ def upload(page: Page, path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def downloaded(browser: Browser, portal_url: str, folder: Path) -> Path:
+def downloaded(browser: Browser, portal_url: str, portal_folder: Path) -> Path:
     """The office's 2025Q3 form, downloaded from its page (the link in its calendar row)."""
     context = browser.new_context(base_url=portal_url, accept_downloads=True)
     tab = context.new_page()
     log_in(tab, "hefei")
     with tab.expect_download() as download:
         tab.get_by_role("link", name="下载2025Q3报表").click()
-    path = folder / "form.xlsx"
+    path = portal_folder / "form.xlsx"
     download.value.save_as(path)
     assert download.value.suggested_filename == "340100-2025Q3.xlsx"
     context.close()
     return path
 
 
-def test_the_login_page_asks_for_name_and_password(page, folder):
+def test_the_login_page_asks_for_name_and_password(page, portal_folder):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
-    page.screenshot(path=folder / "login.png", full_page=True)
+    page.screenshot(path=portal_folder / "login.png", full_page=True)
 
 
-def test_an_office_logs_in_to_its_calendar_and_upload_form(page, folder):
+def test_an_office_logs_in_to_its_calendar_and_upload_form(page, portal_folder):
     log_in(page, "hefei")
     expect(page).to_have_url(re.compile(r"/regions/340100$"))
     expect(page.get_by_role("heading", name="报送日历")).to_be_visible()
     expect(page.locator("table.calendar tbody tr")).to_have_count(8)
     assert page.evaluate("getComputedStyle(document.querySelector('.portal-bar')).borderBottomStyle") == "solid"
-    page.screenshot(path=folder / "office.png", full_page=True)
+    page.screenshot(path=portal_folder / "office.png", full_page=True)
 
 
 def test_the_downloaded_form_is_the_regions_excel_form(downloaded):
@@ -155,21 +111,21 @@ def test_the_downloaded_form_is_the_regions_excel_form(downloaded):
     assert sheet.title == template.FORM_SHEET
 
 
-def test_an_office_uploads_its_filled_form_and_reads_the_receipt(page, downloaded, folder):
-    path = folder / "合肥 2025Q3.xlsx"
+def test_an_office_uploads_its_filled_form_and_reads_the_receipt(page, downloaded, portal_folder):
+    path = portal_folder / "合肥 2025Q3.xlsx"
     path.write_bytes(Path(downloaded).read_bytes())
     fill(path, {"pct_applications": 700})
     log_in(page, "hefei")
     upload(page, path)
     expect(page.locator(".verdict")).to_contain_text("已接收")
     expect(page.locator(".meta").first).to_contain_text("合肥 2025Q3.xlsx")
-    page.screenshot(path=folder / "receipt-accepted.png", full_page=True)
+    page.screenshot(path=portal_folder / "receipt-accepted.png", full_page=True)
     page.goto("/regions/340100/submissions")
     expect(page.locator("tbody tr").first).to_contain_text("合肥 2025Q3.xlsx")
 
 
-def test_an_office_uploads_a_faulty_form_and_sees_each_error_at_its_cell(page, downloaded, folder):
-    faulty = folder / "faulty.xlsx"
+def test_an_office_uploads_a_faulty_form_and_sees_each_error_at_its_cell(page, downloaded, portal_folder):
+    faulty = portal_folder / "faulty.xlsx"
     faulty.write_bytes(Path(downloaded).read_bytes())
     rows = form_rows(faulty)
     fill(faulty, {"pct_applications": "12a", "patent_attorneys": -5}, statuses={"pct_applications": "大概"})
@@ -181,30 +137,30 @@ def test_an_office_uploads_a_faulty_form_and_sees_each_error_at_its_cell(page, d
     for cell in (f"填报表!E{rows['pct_applications']}", f"填报表!F{rows['pct_applications']}",
                  f"填报表!E{rows['patent_attorneys']}"):
         expect(errors.filter(has_text=cell)).to_have_count(1)
-    page.screenshot(path=folder / "receipt-rejected.png", full_page=True)
+    page.screenshot(path=portal_folder / "receipt-rejected.png", full_page=True)
 
 
-def test_an_auditor_decides_a_finding_with_a_reason(page, folder):
+def test_an_auditor_decides_a_finding_with_a_reason(page, portal_folder):
     log_in(page, "shen")
     expect(page).to_have_url(re.compile(r"/audit$"))
     expect(page.locator("table.queue tbody tr").first).to_be_visible()
-    page.screenshot(path=folder / "queue.png", full_page=True)
+    page.screenshot(path=portal_folder / "queue.png", full_page=True)
     page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
     page.get_by_label(re.compile("^ 确认")).check()
     page.get_by_label("理由").fill("已电话核实，数值属实")
     page.get_by_role("button", name="记录审核结论").click()
     expect(page.locator(".verdict")).to_contain_text("审核结论已记录")
     expect(page.locator("table").filter(has_text="已电话核实")).to_contain_text("shen")
-    page.screenshot(path=folder / "finding.png", full_page=True)
+    page.screenshot(path=portal_folder / "finding.png", full_page=True)
 
 
-def test_an_office_is_refused_another_regions_page_and_every_forbidden_action(page, folder, portal_url):
+def test_an_office_is_refused_another_regions_page_and_every_forbidden_action(page, portal_folder, portal_url):
     log_in(page, "hefei")
     reply = page.goto("/regions/210000")
     assert reply.status == 403
     expect(page.get_by_role("heading", name="无权访问")).to_be_visible()
     assert "辽宁" not in page.content()
-    page.screenshot(path=folder / "forbidden.png", full_page=True)
+    page.screenshot(path=portal_folder / "forbidden.png", full_page=True)
     csrf = page.locator("input[name=csrf]").first.get_attribute("value")
     for path in ("/regions/210000/submissions", "/regions/210000/template?period=2025Q3", "/audit",
                  "/audit/findings/1", "/admin/users"):
@@ -224,7 +180,7 @@ def test_a_post_without_the_csrf_token_is_refused(page):
     assert reply.status == 403
 
 
-def test_an_administrator_manages_users(page, folder):
+def test_an_administrator_manages_users(page, portal_folder):
     log_in(page, "root")
     expect(page).to_have_url(re.compile(r"/admin/users$"))
     page.get_by_label("用户名").fill("jiangjin")
@@ -233,7 +189,7 @@ def test_an_administrator_manages_users(page, folder):
     page.get_by_label(re.compile("初始密码")).fill(PASSWORD)
     page.get_by_role("button", name="开设").click()
     expect(page.locator(".verdict")).to_contain_text("已开设用户 jiangjin")
-    page.screenshot(path=folder / "users.png", full_page=True)
+    page.screenshot(path=portal_folder / "users.png", full_page=True)
 
 
 def test_logins_are_throttled_after_repeated_failures(page):
