@@ -360,3 +360,14 @@ def test_a_province_office_reads_its_plans_county_pages(home):
     bulletin_files(home)
     client = signed_in(home, "liaoning")
     assert "和平区" in client.get("/regions/210000/bulletins/2025-10-liaoning-2017/210102.html").text
+
+
+def test_a_version_2_warehouse_gets_the_portals_tables_on_upgrade(tmp_path):
+    ws = config.workspace(tmp_path / "old")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        conn.execute("drop table portal_users; drop table portal_events; update schema_version set version = 2")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION == 3
+        assert {"portal_users", "portal_events"} <= warehouse.tables(conn)
