@@ -371,3 +371,13 @@ def test_a_version_2_warehouse_gets_the_portals_tables_on_upgrade(tmp_path):
     with warehouse.connect(ws.warehouse) as conn:
         assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION == 3
         assert {"portal_users", "portal_events"} <= warehouse.tables(conn)
+
+
+def test_the_queue_is_filtered_as_the_cli_filters(home):
+    upload(signed_in(home, "hefei"), "340100", GOOD_ROW)
+    auditor = signed_in(home, "shen")
+    everything = auditor.get("/audit?status=").text
+    assert "共 0 项" not in everything
+    assert "共 0 项" in auditor.get("/audit?status=closed").text
+    assert "共 0 项" in auditor.get("/audit?office=210000").text
+    assert auditor.get("/audit?severity=nonsense").status_code == 400
