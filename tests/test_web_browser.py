@@ -140,6 +140,21 @@ def test_an_office_uploads_a_faulty_form_and_sees_each_error_at_its_cell(page, d
     page.screenshot(path=portal_folder / "receipt-rejected.png", full_page=True)
 
 
+def test_an_office_reads_its_bulletin_with_its_own_styles_under_the_portals_csp(page, portal_folder):
+    from ipwatch import bulletin, config, warehouse
+
+    ws = config.workspace(portal_folder / "home")
+    with warehouse.connect(ws.warehouse) as conn:  # the portal holds the warehouse only while it answers
+        bulletin.render(conn, "2025-10", ws.bulletins, region="340100")
+    log_in(page, "hefei")
+    page.get_by_role("link", name="进度通报").first.click()
+    page.locator("main table a").first.click()
+    expect(page.locator("h1.masthead-title")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('h1.masthead-title')).color") == "rgb(192, 0, 0)"
+    expect(page.locator("figure.chart svg").first).to_be_visible()
+    page.screenshot(path=portal_folder / "bulletin.png")
+
+
 def test_an_auditor_decides_a_finding_with_a_reason(page, portal_folder):
     log_in(page, "shen")
     expect(page).to_have_url(re.compile(r"/audit$"))
