@@ -7,6 +7,7 @@ inbox flow call it. The upload is stored under its content hash; the office's ow
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -20,14 +21,39 @@ from typing import BinaryIO
 import duckdb
 import polars as pl
 
-from ipwatch import config, periods, pipeline, regions, warehouse
+from ipwatch import config, files, load, periods, pipeline, regions, warehouse
 from ipwatch.reading import Limits
 
 CALENDAR_QUARTERS = 8
 CHUNK = 1 << 20
-# One warehouse connection at a time in this process: DuckDB shares one database between a process's
-# connections, and the pipeline's transactions must not interleave with another request's.
-_one_at_a_time = threading.Lock()
+
+
+class Turns:
+    """One warehouse connection at a time in this process (DuckDB shares one database between a process's
+    connections, and the pipeline's transactions must not interleave with another request's); a short turn (a
+    page) goes before the long ones still waiting (uploads), so pages stay quick while uploads queue."""
+
+    def __init__(self) -> None:
+        self.changed, self.busy, self.short_waiting = threading.Condition(), False, 0
+
+    @contextmanager
+    def turn(self, short: bool = True) -> Iterator[None]:
+        with self.changed:
+            self.short_waiting += short
+            try:
+                self.changed.wait_for(lambda: not self.busy and (short or self.short_waiting == 0))
+            finally:
+                self.short_waiting -= short
+            self.busy = True
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.busy = False
+                self.changed.notify_all()
+
+
+TURNS = Turns()
 
 
 class Forbidden(PermissionError):
@@ -41,7 +67,7 @@ class TooLarge(ValueError):
 @contextmanager
 def connect(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse for one request, briefly: this process's turn, then the file lock every ipwatch takes."""
-    with _one_at_a_time, warehouse.connect(ws.warehouse) as conn:
+    with TURNS.turn(), warehouse.connect(ws.warehouse) as conn:
         yield conn
 
 
@@ -112,7 +138,7 @@ def limit_bytes() -> int:
 
 def store(ws: config.Workspace, upload: BinaryIO) -> Path:
     """The uploaded bytes under <home>/uploads/<sha256>, streamed and counted (over the limit: TooLarge)."""
-    folder = ws.home / "uploads"
+    folder = ws.uploads
     folder.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
     fd, partial = tempfile.mkstemp(dir=folder, prefix=".upload.", suffix=".part")
@@ -139,7 +165,7 @@ def submit(ws: config.Workspace, upload: BinaryIO, name: str | None, office: str
     from ipwatch import users
 
     name = client_name(name)
-    with _one_at_a_time:
+    with TURNS.turn(short=False):
         stored = store(ws, upload)
         try:
             with warehouse.connect(ws.warehouse) as conn:
@@ -148,7 +174,28 @@ def submit(ws: config.Workspace, upload: BinaryIO, name: str | None, office: str
                              f"#{result['submission_id']} {office} {name}", client)
         finally:
             stored.unlink(missing_ok=True)  # its bytes are in archive/ under the same hash
-    return {**result, "file_name": name}
+    result = {**result, "file_name": name}
+    if result["submission_id"] is not None:  # kept as the office saw it, for its history
+        files.publish(ws.receipts / f"{result['submission_id']}.json", json.dumps(result, ensure_ascii=False))
+    return result
+
+
+def receipt(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: str, submission_id: int) -> dict:
+    """A submission's receipt, when the office of `region_code` may read it: as the portal showed it, else the
+    rejection report kept beside a quarantined file, else what the warehouse recorded (findings without fixes)."""
+    rows = warehouse.query(conn, "portal_submission", submission_id=submission_id).to_dicts()
+    if not rows or rows[0]["office_code"] not in jurisdiction(region_code):
+        raise Forbidden(str(submission_id))
+    row = rows[0]
+    kept = [ws.receipts / f"{submission_id}.json", *ws.quarantine.glob(f"{submission_id}-*.errors.json")]
+    for path in kept:
+        if path.is_file():
+            return {**json.loads(path.read_text("utf-8")), "file_name": row["file_name"]}
+    found = [vars(f) | {"cell": None, "column_name": None, "indicator_name": None}
+             for f in load.findings_of(conn, submission_id)]
+    return {"submission_id": submission_id, "file_name": row["file_name"], "status": row["status"],
+            "rows": row["row_count"], "errors": [f for f in found if f["severity"] == "error"],
+            "warnings": [f for f in found if f["severity"] == "warning"]}
 
 
 def bulletins(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]:

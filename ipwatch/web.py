@@ -215,7 +215,8 @@ async def template_download(request: Request) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    """A file submitted for a region: through the intake pipeline at once, answered with its receipt."""
+    """A file submitted for a region: through the intake pipeline at once, then to its receipt (303: a reload
+    shows the receipt again rather than sending the file twice)."""
     code = request.path_params["code"]
     user, _ = await guarded(request, {"office"}, lambda conn, user: None, region=code)
     if user is None:
@@ -232,6 +233,20 @@ async def upload(request: Request) -> Response:
         return message(request, 413, "文件过大", f"文件超过 {portal.limit_bytes() // 1048576} MB，未接收", user)
     finally:
         await sent.close()
+    if result["submission_id"] is None:  # not even copied in: nothing to come back to
+        return page(request, "receipt", user=user, result=result,
+                    region={"region_code": code, "name": portal.region_name(code)})
+    return RedirectResponse(f"/regions/{code}/submissions/{result['submission_id']}", 303)
+
+
+async def receipt(request: Request) -> Response:
+    """A submission's receipt, at its own address: where an upload lands, and what the history links to."""
+    code, submission_id = request.path_params["code"], request.path_params["submission_id"]
+    ws = workspace(request)
+    user, result = await guarded(request, {"office"}, lambda conn, user: portal.receipt(ws, conn, code, submission_id),
+                                 region=code)
+    if user is None:
+        return to_login()
     return page(request, "receipt", user=user, result=result,
                 region={"region_code": code, "name": portal.region_name(code)})
 
@@ -400,6 +415,7 @@ ROUTES = [
     Route("/regions/{code:str}/template", template_download),
     Route("/regions/{code:str}/submissions", upload, methods=["POST"]),
     Route("/regions/{code:str}/submissions", submissions, methods=["GET"]),
+    Route("/regions/{code:str}/submissions/{submission_id:int}", receipt),
     Route("/regions/{code:str}/bulletins", bulletin_list),
     Route("/regions/{code:str}/bulletins/{name:path}", bulletin_file),
     Route("/audit", queue),

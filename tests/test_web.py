@@ -52,7 +52,7 @@ def signed_in(home: config.Workspace, name: str) -> TestClient:
 
 def upload(client: TestClient, region: str, content: bytes, name: str = "合肥.csv", kind: str = "text/csv"):
     return client.post(f"/regions/{region}/submissions", data={"csrf": token(client, "/regions/340100")},
-                       files={"file": (name, content, kind)})
+                       files={"file": (name, content, kind)}, follow_redirects=True)
 
 
 def events(home: config.Workspace) -> list[tuple]:
@@ -237,6 +237,33 @@ def test_a_form_post_over_its_limit_is_refused(anon):
     assert reply.status_code == 413
 
 
+def test_an_upload_lands_on_its_receipt_at_its_own_address(home):
+    client = signed_in(home, "hefei")
+    reply = client.post("/regions/340100/submissions", data={"csrf": token(client, "/regions/340100")},
+                        files={"file": ("合肥.csv", GOOD_ROW, "text/csv")})
+    assert reply.status_code == 303 and reply.headers["location"] == "/regions/340100/submissions/1"
+    again = client.get("/regions/340100/submissions/1")
+    assert "已接收" in again.text and "合肥.csv" in again.text
+
+
+def test_a_receipt_is_refused_to_another_office(home):
+    upload(signed_in(home, "hefei"), "340100", GOOD_ROW)
+    client = signed_in(home, "liaoning")
+    assert client.get("/regions/210000/submissions/1").status_code == 403
+    assert client.get("/regions/340100/submissions/1").status_code == 403
+
+
+def test_a_file_rejected_through_the_cli_shows_its_rejection_report_as_receipt(home, tmp_path):
+    from ipwatch import pipeline
+
+    path = tmp_path / "cli.csv"
+    path.write_bytes(GOOD_ROW + "340100,2025Q3,patent_grants,12a,件,\n".encode())
+    with warehouse.connect(home.warehouse) as conn:
+        pipeline.process(conn, home, [pipeline.Incoming(path, "340100")])
+    page = signed_in(home, "hefei").get("/regions/340100/submissions/1").text
+    assert "已退回" in page and "12a" in page and "cli.csv" in page
+
+
 def test_the_history_shows_each_submission_with_its_audit_state(home):
     client = signed_in(home, "hefei")
     upload(client, "340100", GOOD_ROW)
@@ -381,3 +408,24 @@ def test_the_queue_is_filtered_as_the_cli_filters(home):
     assert "共 0 项" in auditor.get("/audit?status=closed").text
     assert "共 0 项" in auditor.get("/audit?office=210000").text
     assert auditor.get("/audit?severity=nonsense").status_code == 400
+
+
+def test_a_page_goes_before_uploads_still_waiting_for_the_warehouse():
+    import threading
+
+    turns, order, started = portal.Turns(), [], threading.Event()
+
+    def take(name: str, short: bool) -> None:
+        with turns.turn(short):
+            order.append(name)
+
+    with turns.turn(short=False):  # an upload at work
+        waiting = [threading.Thread(target=take, args=("upload", False)), threading.Thread(target=take,
+                                                                                           args=("page", True))]
+        waiting[0].start()
+        started.wait(0.2)
+        waiting[1].start()
+        started.wait(0.2)
+    for thread in waiting:
+        thread.join(5)
+    assert order == ["page", "upload"]

@@ -118,10 +118,13 @@ def test_an_office_uploads_its_filled_form_and_reads_the_receipt(page, downloade
     log_in(page, "hefei")
     upload(page, path)
     expect(page.locator(".verdict")).to_contain_text("已接收")
+    expect(page).to_have_url(re.compile(r"/regions/340100/submissions/\d+$"))
     expect(page.locator(".meta").first).to_contain_text("合肥 2025Q3.xlsx")
     page.screenshot(path=portal_folder / "receipt-accepted.png", full_page=True)
     page.goto("/regions/340100/submissions")
     expect(page.locator("tbody tr").first).to_contain_text("合肥 2025Q3.xlsx")
+    page.locator("tbody tr").first.get_by_role("link", name="合肥 2025Q3.xlsx").click()
+    expect(page.locator(".verdict")).to_contain_text("已接收")
 
 
 def test_an_office_uploads_a_faulty_form_and_sees_each_error_at_its_cell(page, downloaded, portal_folder):

@@ -46,7 +46,7 @@ def test_fifty_concurrent_uploads_are_each_processed_once(portal_url, portal_fol
     def send(content: bytes) -> tuple[float, str]:
         started = time.monotonic()
         reply = client.post("/regions/340100/submissions", data={"csrf": csrf},
-                            files={"file": ("hefei.csv", content, "text/csv")})
+                            files={"file": ("hefei.csv", content, "text/csv")}, follow_redirects=True)
         assert reply.status_code == 200, reply.text[:500]
         verdict = re.search(r'class="verdict verdict-(\w+)"', reply.text)[1]
         return time.monotonic() - started, verdict
