@@ -239,37 +239,34 @@ async def upload(request: Request) -> Response:
     return RedirectResponse(f"/regions/{code}/submissions/{result['submission_id']}", 303)
 
 
+async def office_page(request: Request, name: str, key: str, work: Callable) -> Response:
+    """An office's page about the region in its path: what `work(conn, user)` finds, laid out by `name` as `key`."""
+    code = request.path_params["code"]
+    user, found = await guarded(request, {"office"}, work, region=code)
+    if user is None:
+        return to_login()
+    return page(request, name, user=user, region={"region_code": code, "name": portal.region_name(code)},
+                **{key: found})
+
+
 async def receipt(request: Request) -> Response:
     """A submission's receipt, at its own address: where an upload lands, and what the history links to."""
     code, submission_id = request.path_params["code"], request.path_params["submission_id"]
-    ws = workspace(request)
-    user, result = await guarded(request, {"office"}, lambda conn, user: portal.receipt(ws, conn, code, submission_id),
-                                 region=code)
-    if user is None:
-        return to_login()
-    return page(request, "receipt", user=user, result=result,
-                region={"region_code": code, "name": portal.region_name(code)})
+    return await office_page(request, "receipt", "result",
+                             lambda conn, user: portal.receipt(workspace(request), conn, code, submission_id))
 
 
 async def submissions(request: Request) -> Response:
     """The submission history of an office's region and those under it, with their audit state."""
     code = request.path_params["code"]
-    user, rows = await guarded(request, {"office"}, lambda conn, user: portal.submissions(conn, code), region=code)
-    if user is None:
-        return to_login()
-    return page(request, "submissions", user=user, submissions=rows,
-                region={"region_code": code, "name": portal.region_name(code)})
+    return await office_page(request, "submissions", "submissions", lambda conn, user: portal.submissions(conn, code))
 
 
 async def bulletin_list(request: Request) -> Response:
+    """The bulletins of the plans of an office's region and those under it."""
     code = request.path_params["code"]
-    ws = workspace(request)
-    user, entries = await guarded(request, {"office"}, lambda conn, user: portal.bulletins(ws, conn, code),
-                                  region=code)
-    if user is None:
-        return to_login()
-    return page(request, "bulletins", user=user, entries=entries,
-                region={"region_code": code, "name": portal.region_name(code)})
+    return await office_page(request, "bulletins", "entries",
+                             lambda conn, user: portal.bulletins(workspace(request), conn, code))
 
 
 async def bulletin_file(request: Request) -> Response:
