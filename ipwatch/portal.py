@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -71,10 +72,11 @@ def connect(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
         yield conn
 
 
-def jurisdiction(region_code: str) -> set[str]:
-    """An office's region and every region under it."""
+@cache
+def jurisdiction(region_code: str) -> frozenset[str]:
+    """An office's region and every region under it (the region list does not change while the portal runs)."""
     table = regions.load()
-    return {region_code, *regions.descendants(table, region_code)["region_code"].to_list()}
+    return frozenset({region_code, *regions.descendants(table, region_code)["region_code"].to_list()})
 
 
 def allowed(user: dict, region_code: str) -> None:
@@ -83,7 +85,8 @@ def allowed(user: dict, region_code: str) -> None:
         raise Forbidden(region_code)
 
 
-def plan_regions(region_code: str) -> list[dict]:
+@cache
+def plan_regions(region_code: str) -> tuple[dict, ...]:
     """The office's region and the regions under it that some plan asks to report (for its region list)."""
     from ipwatch import catalogue as cat
     from ipwatch import template
@@ -91,8 +94,9 @@ def plan_regions(region_code: str) -> list[dict]:
     catalogue, table = cat.default(), regions.load()
     codes = jurisdiction(region_code)
     asked = table.filter(pl.col("region_code").is_in(list(codes)))
-    return [r for r in asked.sort("region_code").to_dicts()
-            if r["region_code"] == region_code or template.indicators_for_region(catalogue, table, r["region_code"])]
+    return tuple(r for r in asked.sort("region_code").to_dicts()
+                 if r["region_code"] == region_code or template.indicators_for_region(catalogue, table,
+                                                                                      r["region_code"]))
 
 
 def region_name(region_code: str) -> str:

@@ -391,7 +391,11 @@ async def static(request: Request) -> Response:
 
 
 async def forbidden(request: Request, exc: Exception) -> Response:
-    return message(request, 403, "无权访问", "您的账号无权查看或操作此项内容。", getattr(exc, "user", None))
+    """403 with nothing of the data; the attempt is logged (someone trying other regions' addresses shows)."""
+    user = getattr(exc, "user", None)
+    await run_in_threadpool(record, workspace(request), user and user["user_name"], "forbidden", "refused",
+                            f"{request.method} {request.url.path}"[:300], client(request))
+    return message(request, 403, "无权访问", "您的账号无权查看或操作此项内容。", user)
 
 
 async def refused(request: Request, exc: ValueError) -> Response:

@@ -83,6 +83,7 @@ def test_an_office_is_refused_another_regions_pages_and_other_roles_pages(home, 
     reply = signed_in(home, "hefei").get(path)
     assert reply.status_code == 403
     assert "无权" in reply.text and "辽宁" not in reply.text
+    assert events(home)[-1] == ("hefei", "forbidden", "refused")
 
 
 def test_an_office_is_refused_an_upload_for_another_region_before_its_body_is_read(home):
