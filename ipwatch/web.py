@@ -67,7 +67,7 @@ def session_user(request: Request, conn) -> dict | None:
         if name:
             request.session.clear()
         return None
-    return found
+    return {key: value for key, value in found.items() if key != "password_hash"}  # pages never need it
 
 
 async def guarded(request: Request, roles: set[str], work: Callable, region: str | None = None) -> tuple:
