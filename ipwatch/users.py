@@ -53,13 +53,29 @@ def add(conn: duckdb.DuckDBPyConnection, user_name: str, role: str, region_code:
         by: str) -> dict:
     """Create a user; refused when the name is taken or the region unknown."""
     user_name, role, region_code = checked_user(user_name, role, region_code)
-    if region_code and region_code not in set(regions.load()["region_code"]):
-        raise ValueError(f"行政区划代码不存在 (unknown region code): {region_code}")
+    known_region(region_code)
     if user(conn, user_name):
         raise ValueError(f"用户名已存在 (user name taken): {user_name}")
     params = {"user_name": user_name, "role": role, "region_code": region_code, "created_by": by,
               "password_hash": HASHER.hash(checked_password(password)), "at": datetime.now()}
     return conn.execute(warehouse.sql("add_portal_user"), params).pl().row(0, named=True)
+
+
+def assign(conn: duckdb.DuckDBPyConnection, user_name: str, role: str, region_code: str | None) -> dict:
+    """Give an existing user another role or region (an office needs a known region)."""
+    _, role, region_code = checked_user(user_name, role, region_code)
+    known_region(region_code)
+    rows = conn.execute(warehouse.sql("set_portal_assignment"),
+                        {"user_name": user_name, "role": role, "region_code": region_code}).pl().to_dicts()
+    if not rows:
+        raise ValueError(f"用户不存在 (no such user): {user_name}")
+    return rows[0]
+
+
+def known_region(region_code: str | None) -> None:
+    """Refuse a region code that is not in the region list."""
+    if region_code and region_code not in set(regions.load()["region_code"]):
+        raise ValueError(f"行政区划代码不存在 (unknown region code): {region_code}")
 
 
 def set_password(conn: duckdb.DuckDBPyConnection, user_name: str, password: str) -> None:

@@ -381,6 +381,23 @@ async def user_password(request: Request) -> Response:
     return to_login() if admin is None else await user_admin(request, f"已重置 {name} 的密码")
 
 
+async def user_assignment(request: Request) -> Response:
+    """An administrator assigns a user another role or region (not their own: an administrator cannot lock
+    themselves out)."""
+    name = request.path_params["name"]
+
+    def work(conn, user: dict, form: FormData) -> dict:
+        if name == user["user_name"]:
+            raise ValueError("不能更改自己的角色或地区 (you cannot reassign yourself)")
+        made = users.assign(conn, name, str(form.get("role", "")), str(form.get("region_code", "")).strip() or None)
+        users.record(conn, user["user_name"], "user_assign", "ok", f"{name} {made['role']} {made['region_code'] or ''}",
+                     client(request))
+        return made
+
+    admin, made = await act(request, {"admin"}, work)
+    return to_login() if admin is None else await user_admin(request, f"已将 {name} 改为{users.ROLES[made['role']]}")
+
+
 async def static(request: Request) -> Response:
     path = STATIC.get(request.path_params["name"])
     if path is None:
@@ -426,6 +443,7 @@ ROUTES = [
     Route("/admin/users", user_admin, methods=["GET"]),
     Route("/admin/users", user_add, methods=["POST"]),
     Route("/admin/users/{name:str}/password", user_password, methods=["POST"]),
+    Route("/admin/users/{name:str}/assignment", user_assignment, methods=["POST"]),
     Route("/static/{name:str}", static),
 ]
 

@@ -430,3 +430,20 @@ def test_a_page_goes_before_uploads_still_waiting_for_the_warehouse():
     for thread in waiting:
         thread.join(5)
     assert order == ["page", "upload"]
+
+
+def test_an_administrator_assigns_a_user_another_region_which_applies_at_once(home):
+    office, admin = signed_in(home, "hefei"), signed_in(home, "root")
+    reply = admin.post("/admin/users/hefei/assignment", data={"csrf": token(admin, "/admin/users"),
+                                                              "role": "office", "region_code": "340102"})
+    assert reply.status_code == 200 and "已将 hefei 改为报送单位" in reply.text
+    assert office.get("/regions/340100").status_code == 403
+    assert office.get("/").headers["location"] == "/regions/340102"
+    assert ("root", "user_assign", "ok") in events(home)
+
+
+def test_an_administrator_cannot_reassign_themselves(home):
+    admin = signed_in(home, "root")
+    reply = admin.post("/admin/users/root/assignment", data={"csrf": token(admin, "/admin/users"),
+                                                             "role": "office", "region_code": "340100"})
+    assert reply.status_code == 400 and signed_in(home, "root").get("/").headers["location"] == "/admin/users"

@@ -201,11 +201,12 @@ def test_a_post_without_the_csrf_token_is_refused(page):
 def test_an_administrator_manages_users(page, portal_folder):
     log_in(page, "root")
     expect(page).to_have_url(re.compile(r"/admin/users$"))
-    page.get_by_label("用户名").fill("jiangjin")
-    page.get_by_label("角色").select_option("office")
-    page.get_by_label(re.compile("行政区划代码")).fill("500116")
-    page.get_by_label(re.compile("初始密码")).fill(PASSWORD)
-    page.get_by_role("button", name="开设").click()
+    new = page.locator("#new-user")
+    new.get_by_label("用户名").fill("jiangjin")
+    new.get_by_label("角色").select_option("office")
+    new.get_by_label(re.compile("行政区划代码")).fill("500116")
+    new.get_by_label(re.compile("初始密码")).fill(PASSWORD)
+    new.get_by_role("button", name="开设").click()
     expect(page.locator(".verdict")).to_contain_text("已开设用户 jiangjin")
     page.screenshot(path=portal_folder / "users.png", full_page=True)
 
