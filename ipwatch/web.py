@@ -312,7 +312,8 @@ def finding_context(conn, finding_id: int) -> dict:
     if found["region_code"] and found["indicator_code"]:
         history = warehouse.query(conn, "indicator_history", region_code=found["region_code"],
                                   indicator_code=found["indicator_code"]).head(12).to_dicts()
-    return {"f": found, "history_rows": history}
+    following = warehouse.query(conn, "next_open_finding", finding_id=finding_id)["finding_id"].to_list()
+    return {"f": found, "history_rows": history, "next_id": following[0] if following else None}
 
 
 async def finding(request: Request) -> Response:

@@ -447,3 +447,11 @@ def test_an_administrator_cannot_reassign_themselves(home):
     reply = admin.post("/admin/users/root/assignment", data={"csrf": token(admin, "/admin/users"),
                                                              "role": "office", "region_code": "340100"})
     assert reply.status_code == 400 and signed_in(home, "root").get("/").headers["location"] == "/admin/users"
+
+
+def test_a_decided_finding_leads_to_the_next_open_one(home):
+    upload(signed_in(home, "hefei"), "340100", GOOD_ROW)
+    auditor = signed_in(home, "shen")
+    auditor.post("/audit/findings/1/decision", data={"csrf": token(auditor, "/audit"), "decision": "override",
+                                                     "reason": "口径调整"})
+    assert 'href="/audit/findings/2"' in auditor.get("/audit/findings/1?decided").text
