@@ -180,7 +180,13 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path, filters: Filters | No
     except Exception:  # noqa: BLE001 - GX's docs are an extra; the auditor's own report must still be written
         logging.getLogger("ipwatch.audit").exception("Data Docs 未能生成 (could not build GX Data Docs)")
         docs = None
-    html = pages.environment().get_template("audit.html.j2").render(
-        **report_context(conn, filters), data_docs=docs and docs.relative_to(out_dir).as_posix(),
-        run_pages=data_docs.run_pages(docs.parent, validation_batches(conn)) if docs else {})
+    html = report_html(conn, filters, docs_link=docs and docs.relative_to(out_dir).as_posix(),
+                       run_pages=data_docs.run_pages(docs.parent, validation_batches(conn)) if docs else {})
     return files.publish(path, html)
+
+
+def report_html(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None, docs_link: str | None = None,
+                run_pages: dict | None = None) -> str:
+    """The auditor's report as HTML (the file `report` writes; the portal serves it as it is)."""
+    return pages.environment().get_template("audit.html.j2").render(
+        **report_context(conn, filters), data_docs=docs_link, run_pages=run_pages or {})

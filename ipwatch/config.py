@@ -64,6 +64,16 @@ class Workspace:
         return self.home / "bulletins"
 
     @property
+    def receipts(self) -> Path:
+        """The receipt of each file uploaded through the portal, `<submission_id>.json`, as the office saw it."""
+        return self.home / "receipts"
+
+    @property
+    def uploads(self) -> Path:
+        """A portal upload on its way into the pipeline, under its sha256."""
+        return self.home / "uploads"
+
+    @property
     def audit(self) -> Path:
         return self.home / "audit"
 

@@ -39,7 +39,8 @@ def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> P
     files.publish_copy(target, entry.stored or entry.path)
     summary = result(entry, "rejected", findings)
     files.publish(target.with_name(target.name + ".errors.json"), json.dumps(summary, ensure_ascii=False, indent=1))
-    html = pages.environment().get_template("rejection.html.j2").render(result=summary, file_name=entry.path.name)
+    html = pages.environment().get_template("rejection.html.j2").render(result=summary,
+                                                                        file_name=entry.incoming.file_name)
     return files.publish(target.with_name(target.name + ".errors.html"), html)
 
 

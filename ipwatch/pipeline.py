@@ -50,11 +50,18 @@ class SystemFault(RuntimeError):
 
 @dataclass(frozen=True)
 class Incoming:
-    """A file handed in, by the office that submits it; `from_inbox` files leave the inbox once decided."""
+    """A file handed in, by the office that submits it; `from_inbox` files leave the inbox once decided. `name` is
+    the sender's own name for it where that is not the path's (the portal stores an upload by its hash): metadata
+    the warehouse and the reports show, never used as a path."""
 
     path: Path
     office: str
     from_inbox: bool = False
+    name: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        return self.name or self.path.name
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ def failed(entry: Entry, finding: Finding) -> Entry:
 
 def registration(entry: Entry, status: str) -> dict:
     """A file's submission record: who sent what, where its copy is, and how it was read."""
-    return {"file_name": entry.path.name, "sha256": entry.sha256, "office_code": entry.incoming.office,
+    return {"file_name": entry.incoming.file_name, "sha256": entry.sha256, "office_code": entry.incoming.office,
             "stored_path": str(entry.stored), "status": status, **details(entry.source)}
 
 

@@ -235,21 +235,31 @@ def first_table(path: Path, limits: Limits) -> RawTable:
     """The first sheet with a header row, read within the limits; a second pass finds uncomputed formulas."""
     from openpyxl import load_workbook
 
-    values = load_workbook(path, data_only=True, read_only=True)
-    try:
-        for sheet in values.worksheets:
-            grid = list(sheet_rows(sheet, limits))
-            found = find_header(grid)
-            if found is not None:
-                formulas = load_workbook(path, data_only=False, read_only=True)
-                try:
-                    raw_formulas = list(sheet_rows(formulas[sheet.title], limits))
-                finally:
-                    formulas.close()
-                return sheet_table(sheet.title, grid, raw_formulas, *found)
-    finally:
-        values.close()
+    # opened as a file, not by name: openpyxl refuses a path without an Excel extension, and the content decides
+    # (the portal stores an upload under its hash, without the sender's name)
+    with path.open("rb") as handle:
+        values = load_workbook(handle, data_only=True, read_only=True)
+        try:
+            for sheet in values.worksheets:
+                grid = list(sheet_rows(sheet, limits))
+                found = find_header(grid)
+                if found is not None:
+                    return sheet_table(sheet.title, grid, formula_rows(path, sheet.title, limits), *found)
+        finally:
+            values.close()
     raise ReadError("工作簿中找不到含“指标代码/指标名称”和“数值”列的表头 (no sheet has a recognisable header row)")
+
+
+def formula_rows(path: Path, title: str, limits: Limits) -> list[list]:
+    """The sheet's cells as typed (formulas as their text), for the pass that finds uncomputed formulas."""
+    from openpyxl import load_workbook
+
+    with path.open("rb") as handle:
+        formulas = load_workbook(handle, data_only=False, read_only=True)
+        try:
+            return list(sheet_rows(formulas[title], limits))
+        finally:
+            formulas.close()
 
 
 def sheet_rows(sheet: object, limits: Limits) -> Iterator[list]:

@@ -23,6 +23,7 @@ TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
     "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
     "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
+    "portal_users", "portal_events",
 )
 # DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
 # this bound it spills to <warehouse>.tmp instead, at the same speed there (IPWATCH_DUCKDB_MEMORY, DuckDB's units).

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from ipwatch import catalogue as cat
-from ipwatch import config, reference, warehouse
+from ipwatch import config, reference, serving, warehouse
 
 GOLDEN = Path(__file__).parent / "golden"
 BIN = Path(sys.executable).parent
@@ -152,3 +152,44 @@ def start_serve(home: Path, env: dict) -> Serve:
         serve.stop()
         raise
     return serve
+
+
+# The portal's accounts in tests/test_web_browser.py and test_web_load.py: two offices, an auditor, an admin.
+PORTAL_PASSWORD = "correct horse battery"
+PORTAL_ACCOUNTS = {"hefei": ("office", "340100"), "liaoning": ("office", "210000"), "shen": ("auditor", None),
+                   "root": ("admin", None)}
+
+
+@pytest.fixture(scope="module")
+def portal_folder(tmp_path_factory) -> Path:
+    """The module's folder: the workspace, the filled forms, the screenshots."""
+    return tmp_path_factory.mktemp("portal")
+
+
+@pytest.fixture(scope="module")
+def portal_url(portal_folder) -> str:
+    """`ipwatch web` on a free port, with its users made by `ipwatch users add`; stopped after the module."""
+    home, env = portal_folder / "home", clean_env(portal_folder)
+    for name, (role, region) in PORTAL_ACCOUNTS.items():
+        subprocess.run([str(BIN / "ipwatch"), "--home", str(home), "users", "add", name, "--role", role,
+                        *(["--region", region] if region else []), "--password-stdin"],
+                       input=PORTAL_PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    port = serving.free_port()
+    server = subprocess.Popen([str(BIN / "ipwatch"), "--home", str(home), "web", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=(portal_folder / "web.log").open("w"),
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, (portal_folder / "web.log").read_text()
+            with suppress(httpx.TransportError):
+                if httpx.get(f"{url}/login", timeout=5).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "ipwatch web did not answer"
+            time.sleep(0.3)
+        yield url
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)

@@ -136,3 +136,10 @@ def test_a_form_of_the_layout_before_the_foot_still_reads_its_office_details(tmp
     raw = intake.read(tmp_path / "old.xlsx")
     assert (raw.form["reporter"], raw.form["phone"], raw.form["reported_on"]) == ("张三", "0551-1", "2025-10-08")
     assert raw.rows["indicator_code_raw"].to_list() == ["pct_applications"]
+
+
+def test_a_form_stored_without_its_extension_is_read_by_its_content(tmp_path, catalogue):
+    filled = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
+    stored = filled.rename(tmp_path / "0f3a9c")  # as the portal keeps an upload: under its hash, no extension
+    rows = intake.read_submission(stored, catalogue).rows
+    assert rows.filter(rows["indicator_code"] == "pct_applications")["value"].to_list() == [700]

@@ -1,0 +1,51 @@
+// The upload form: refuse a file over the size limit before sending it, show how much of it has gone, say that
+// it is being checked, then open its receipt (the server answers an upload with the receipt's address). Without
+// this script the form still works: the browser posts it and follows to the receipt itself.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form.upload");
+  if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
+  var note = form.querySelector(".upload-note");
+  var bar = form.querySelector("progress");
+  var button = form.querySelector("button");
+  var refusals = { 403: "页面已过期，请刷新页面后重新上传", 413: "文件过大，未接收" };
+  function fail(text) {
+    note.textContent = text;
+    bar.hidden = true;
+    button.disabled = false;
+  }
+  form.addEventListener("submit", function (event) {
+    var file = form.querySelector("input[type=file]").files[0];
+    var limit = Number(form.dataset.maxBytes);
+    event.preventDefault();
+    if (file && limit && file.size > limit) {
+      fail("文件过大（" + (file.size / 1048576).toFixed(1) + " MB），上限 " + (limit / 1048576) + " MB，请拆分后上传");
+      return;
+    }
+    var request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    request.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(100 * e.loaded / e.total);
+        note.textContent = "正在上传 " + bar.value + "%";
+      }
+    });
+    request.upload.addEventListener("load", function () {
+      bar.removeAttribute("value");
+      note.textContent = "已上传，正在校验，请稍候…";
+    });
+    request.addEventListener("load", function () {
+      if (request.status === 200) {
+        window.location.assign(request.responseURL);
+      } else {
+        fail(refusals[request.status] || "上传未成功（" + request.status + "），请重试");
+      }
+    });
+    request.addEventListener("error", function () { fail("网络中断，上传未成功，请重试"); });
+    bar.hidden = false;
+    bar.value = 0;
+    button.disabled = true;
+    note.textContent = "正在上传…";
+    request.send(new FormData(form));
+  });
+});
