@@ -193,3 +193,30 @@ def portal_url(portal_folder) -> str:
         with suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+
+
+def fill(path: Path, values: dict[str, object], statuses: dict[str, str] | None = None,
+         extra_blank_rows: int = 0) -> Path:
+    """Type values into 本期数值 (and 数据状态) of the indicator rows, and the office's details: 填报单位 above the
+    table, the people and date in its foot."""
+    from openpyxl import load_workbook
+
+    from ipwatch import template
+
+    book = load_workbook(path)
+    sheet = book[template.FORM_SHEET]
+    sheet["B7"] = "合肥市统计局"
+    foot = next(r for r in range(template.TABLE_HEADER_ROW, sheet.max_row + 1)
+                if sheet[f"A{r}"].value == "单位负责人：")
+    sheet[f"B{foot}"], sheet[f"D{foot}"], sheet[f"F{foot}"] = "李四", "王五", "张三"
+    sheet[f"B{foot + 1}"], sheet[f"D{foot + 1}"] = "0551-1234567", "2025-10-08"
+    for row in range(template.TABLE_HEADER_ROW + 1, foot):
+        code = sheet.cell(row=row, column=1).value
+        if code in values:
+            sheet.cell(row=row, column=5).value = values[code]
+        if statuses and code in statuses:
+            sheet.cell(row=row, column=6).value = statuses[code]
+    if extra_blank_rows:
+        sheet.insert_rows(template.TABLE_HEADER_ROW, extra_blank_rows)  # WPS users add rows above the table
+    book.save(path)
+    return path

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from ipwatch import template, users
 
 from .conftest import PORTAL_PASSWORD as PASSWORD
+from .conftest import fill
 
 pytestmark = pytest.mark.slow
 
@@ -47,24 +48,10 @@ def log_in(page: Page, name: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def fill(path: Path, values: dict[str, object], statuses: dict[str, str] | None = None) -> Path:
-    """Type values into 本期数值 (and 数据状态) of the form's indicator rows, as a clerk does in Excel."""
-    book = load_workbook(path)
-    sheet = book[template.FORM_SHEET]
-    sheet["B7"], sheet["B8"], sheet["B9"], sheet["B10"] = "合肥市统计局", "张三", "0551-1234567", "2025-10-08"
-    for row in range(template.TABLE_HEADER_ROW + 1, sheet.max_row + 1):
-        code = sheet.cell(row=row, column=1).value
-        if code in values:
-            sheet.cell(row=row, column=5).value = values[code]
-        if statuses and code in statuses:
-            sheet.cell(row=row, column=6).value = statuses[code]
-    book.save(path)
-    return path
-
-
 def form_rows(path: Path) -> dict[str, int]:
     sheet = load_workbook(path)[template.FORM_SHEET]
-    return {sheet.cell(row=r, column=1).value: r for r in range(template.TABLE_HEADER_ROW + 1, sheet.max_row + 1)}
+    return {sheet.cell(row=r, column=1).value: r for r in range(template.TABLE_HEADER_ROW + 1, sheet.max_row + 1)
+            if sheet.cell(row=r, column=1).value}
 
 
 def upload(page: Page, path: Path) -> None:
