@@ -143,7 +143,22 @@ def test_an_older_warehouse_gets_its_values_in_force_on_upgrade(ws, catalogue, t
     reference.initialise(ws)
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
         assert conn.sql("select region_code, value from observations").fetchall() == [("340102", 1)]
-        assert warehouse.schema_version(conn) == 2
+        assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION
+
+
+def test_a_warehouse_from_before_counters_takes_its_next_ids_after_those_in_use(ws, catalogue, tmp_path):
+    rows = ["340102,2025Q3,pct_applications,1,件,", "340102,2025Q3,no_such_indicator,1,件,"]
+    with warehouse.connect(ws.warehouse) as conn:
+        process(conn, ws, catalogue, [(write_csv(tmp_path / "a.csv", rows[:1]), "340100"),
+                                      (write_csv(tmp_path / "b.csv", rows), "340100")])
+        used = conn.sql("select max(submission_id), max(finding_id) from findings").fetchone()
+        conn.execute("drop table counters")  # as a version-2 warehouse was
+        conn.execute("update schema_version set version = 2")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        process(conn, ws, catalogue, [(write_csv(tmp_path / "c.csv", rows[1:]), "340100")])
+        newest = conn.sql("select max(submission_id), max(finding_id) from findings").fetchone()
+    assert used == (2, 1) and newest == (3, 2)
 
 
 def test_a_file_that_breaks_a_stage_is_rejected_with_a_system_error_and_the_others_go_on(tmp_path, conn, ws):
