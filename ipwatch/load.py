@@ -58,30 +58,30 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
     """
     if not findings:
         return {}
+    return warehouse.atomic(conn, lambda: record_decisions(conn, findings))
+
+
+def record_decisions(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) -> dict[int, str]:
+    """What `decide` does inside its transaction (run again whole when it lost to a concurrent one)."""
     verdicts = pl.DataFrame([(sid, verdict(found)) for sid, found in findings.items()],
                             schema={"submission_id": pl.Int32, "status": pl.String}, orient="row")
-
-    def work() -> tuple[dict, pl.DataFrame]:
-        # Every decision takes a number, so two at once on a lake conflict and one is decided again after the
-        # other: each reads the values in force (current_observations) before replacing them.
-        warehouse.take_ids(conn, "decisions", 1)
-        current = dict(warehouse.query_over(conn, "submission_statuses", verdicts=verdicts).iter_rows())
-        open_ids = [sid for sid in findings if current[sid] == "received"]
-        todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
-        # The warehouse keeps what the rule found; the indicator and fix are for the report (ipwatch/explain.py).
-        found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
-                             schema=FINDINGS_SCHEMA)
-        found = found.insert_column(0, pl.Series("finding_id", warehouse.take_ids(conn, "finding_ids", found.height),
-                                                 pl.Int32))
-        warehouse.query_over(conn, "clear_findings", verdicts=todo)
-        warehouse.append_rows(conn, "validation_findings", found)
-        warehouse.query_over(conn, "accept_submissions", verdicts=todo)
-        decided = warehouse.query_over(conn, "decided_values", verdicts=todo)
-        warehouse.query_over(conn, "update_current_observations", decided=decided)
-        warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
-        return current, todo
-
-    current, todo = warehouse.atomic(conn, work)
+    # Every decision takes a number, so two at once on a lake conflict and one is decided again after the other:
+    # each reads the values in force (current_observations) before replacing them.
+    warehouse.take_ids(conn, "decisions", 1)
+    current = dict(warehouse.query_over(conn, "submission_statuses", verdicts=verdicts).iter_rows())
+    open_ids = [sid for sid in findings if current[sid] == "received"]
+    todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
+    # The warehouse keeps what the rule found; the indicator and fix are for the report (ipwatch/explain.py).
+    found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
+                         schema=FINDINGS_SCHEMA)
+    found = found.insert_column(0, pl.Series("finding_id", warehouse.take_ids(conn, "finding_ids", found.height),
+                                             pl.Int32))
+    warehouse.query_over(conn, "clear_findings", verdicts=todo)
+    warehouse.append_rows(conn, "validation_findings", found)
+    warehouse.query_over(conn, "accept_submissions", verdicts=todo)
+    decided = warehouse.query_over(conn, "decided_values", verdicts=todo)
+    warehouse.query_over(conn, "update_current_observations", decided=decided)
+    warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
     return {sid: dict(todo.iter_rows()).get(sid, current[sid]) for sid in findings}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import random
 import time
@@ -131,6 +132,8 @@ def atomic(conn: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
                 conn.rollback()
             if not conflicted(exc) or attempt == lake.retries():
                 raise
+            logging.getLogger("ipwatch.warehouse").warning(
+                "事务与另一写入冲突，重做 (transaction lost to a concurrent one, run again: %d): %s", attempt + 1, exc)
         time.sleep(random.uniform(0, min(2.0, 0.05 * 2 ** attempt)))
     raise AssertionError("unreachable")
 
@@ -138,6 +141,8 @@ def atomic(conn: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
 def take_ids(conn: duckdb.DuckDBPyConnection, name: str, n: int) -> list[int]:
     """`n` new ids of a kind (counters.sql), inside the caller's transaction. The counter's row is updated, so
     two transactions taking ids of one kind conflict and one is retried: ids are never handed out twice."""
+    if n == 0:
+        return []
     conn.execute(sql("take_ids"), {"name": name, "n": n})
     (last,) = conn.execute(sql("last_id"), {"name": name}).fetchone()
     return list(range(last - n + 1, last + 1))

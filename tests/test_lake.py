@@ -37,16 +37,23 @@ def hefei_files(catalogue, folder: Path) -> list[tuple[Path, str]]:
     return files
 
 
-def public_views(conn) -> dict[str, pl.DataFrame]:
+def public_views(conn, numbered: bool = True) -> dict[str, pl.DataFrame]:
     """Each public view, every row, in one order, without the moments files were received. A file's findings
     are numbered in the order its rules' queries return them, which no engine promises: findings are compared
-    without their number (their numbers are compared as a set)."""
+    without their number (their numbers are compared as a set). Not `numbered`: without submission ids either,
+    which writers at once take in the order they come, with each file's outcome instead."""
+    hidden = {"findings": ["finding_id"]} | ({} if numbered else dict.fromkeys(
+        ("observations", "observations_all", "findings"), ["finding_id", "submission_id"]))
     read = {}
     for view in PUBLIC_VIEWS:
-        frame = conn.sql(f"select * exclude (finding_id) from {view} order by all" if view == "findings"
-                         else f"select * from {view} order by all").pl()
-        read[view] = frame.drop([c for c in frame.columns if c.endswith(("received_at", "decided_at"))])
-    read["finding_ids"] = conn.sql("select finding_id from findings order by all").pl()
+        frame = conn.sql(f"select * from {view}").pl().drop(hidden.get(view, []), strict=False)
+        read[view] = frame.drop([c for c in frame.columns if c.endswith(("received_at", "decided_at"))]).sort(
+            pl.all(), nulls_last=True)
+    if numbered:
+        read["finding_ids"] = conn.sql("select finding_id from findings order by all").pl()
+    else:
+        read["submissions"] = conn.sql("select file_name, office_code, status, row_count from submissions").pl(
+            ).sort(pl.all())
     return read
 
 
