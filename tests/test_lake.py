@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ipwatch import bulletin, config, demo, lake, reference, regions, warehouse
+from ipwatch import bulletin, cli, config, demo, lake, reference, regions, warehouse
 
 from .conftest import process, write_csv
 
@@ -124,3 +124,19 @@ def test_a_bulletin_rendered_from_the_lake_is_the_one_from_the_duckdb_file(both)
     page = "2025Q4-hefei-2022.html"
     assert "合肥市" in lake_pages[page] and MOMENTS.search(lake_pages[page])
     assert MOMENTS.sub("<moment>", lake_pages[page]) == MOMENTS.sub("<moment>", embedded[page])
+
+
+def test_the_warehouse_setting_chooses_the_lake_for_every_command(tmp_path, postgres, monkeypatch, capsys):
+    catalog = postgres.create_database("chosen")
+    monkeypatch.setenv("IPWATCH_WAREHOUSE", f"ducklake:postgres:{catalog} password=secret")
+    monkeypatch.setenv("IPWATCH_LAKE_DATA", str(tmp_path / "data"))
+    assert cli.main(["--home", str(tmp_path / "home"), "init"]) == 0
+    said = capsys.readouterr().out
+    assert "ducklake:postgres:dbname=chosen" in said and "secret" not in said
+    assert cli.main(["--home", str(tmp_path / "home"), "progress", "--region", "340100", "--period", "2025Q3"]) == 0
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+
+
+def test_a_warehouse_setting_that_names_no_lake_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="ducklake:"):
+        warehouse.connect(config.Workspace(tmp_path, "postgres:dbname=x").warehouse)
