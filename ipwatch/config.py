@@ -28,6 +28,12 @@ PREFECT_YAML = ROOT / "prefect.yaml"
 TIMEZONE = "Asia/Shanghai"
 
 
+def dask_address() -> str | None:
+    """The Dask scheduler `--runner dask` sends work to: $IPWATCH_DASK_ADDRESS (tcp://host:8786); else a
+    LocalCluster is started for the run."""
+    return os.environ.get("IPWATCH_DASK_ADDRESS") or None
+
+
 def bulletin_office() -> str | None:
     """The office that issues the bulletins where a plan names none: $IPWATCH_BULLETIN_OFFICE."""
     return os.environ.get("IPWATCH_BULLETIN_OFFICE") or None
