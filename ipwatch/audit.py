@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ipwatch import config, data_docs, files, labels, warehouse
-from ipwatch.bulletin import environment
+from ipwatch import config, data_docs, files, labels, pages, warehouse
 
 DECISIONS = tuple(labels.DECISIONS)
 STATUSES = tuple(labels.STATUSES)
@@ -191,7 +190,7 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path, filters: Filters | No
     except Exception:  # noqa: BLE001 - GX's docs are an extra; the auditor's own report must still be written
         logging.getLogger("ipwatch.audit").exception("Data Docs 未能生成 (could not build GX Data Docs)")
         docs = None
-    html = environment().get_template("audit.html.j2").render(
+    html = pages.environment().get_template("audit.html.j2").render(
         **report_context(conn, filters), data_docs=docs and docs.relative_to(out_dir).as_posix(),
         run_pages=data_docs.run_pages(docs.parent, validation_batches(conn)) if docs else {})
     return files.publish(path, html)

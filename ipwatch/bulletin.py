@@ -7,46 +7,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ipwatch import annex, charts, config, editions, figures, files, narrative, target_text, warehouse
+from ipwatch import annex, charts, config, editions, figures, files, narrative, pages, target_text, warehouse
 from ipwatch.catalogue import CATEGORIES
 from ipwatch.editions import Edition
 from ipwatch.periods import previous_quarter, quarter_label
-from ipwatch.target_text import format_number
-
-
-def environment() -> Environment:
-    """Jinja2 with autoescaping: all text from submissions is escaped."""
-    env = Environment(
-        loader=FileSystemLoader(config.TEMPLATES_DIR), autoescape=select_autoescape(default=True),
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
-    env.filters["num"] = format_number
-    env.filters["pct"] = format_percent
-    env.filters["change"] = format_change
-    env.filters["when"] = format_time
-    env.filters["quarter"] = target_text.period_text
-    return env
-
-
-def format_time(moment: object) -> str:
-    """A timestamp to the minute; '—' when missing."""
-    return moment.strftime("%Y-%m-%d %H:%M") if hasattr(moment, "strftime") else "—"
-
-
-def format_percent(value: float | None) -> str:
-    """A ratio as a percentage with one decimal; '—' when missing."""
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def format_change(value: float | None, in_points: bool, unit: str = "%") -> str:
-    """A change on the quarter or year: relative for counts and amounts, in 百分点 (or 分) for rates and scores."""
-    if value is None:
-        return "—"
-    if not in_points:
-        return f"{value * 100:+.1f}%"
-    return f"{value:+.2f}".rstrip("0").rstrip(".") + ("分" if unit == "分" else "个百分点")
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
@@ -205,7 +170,11 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
               if (edition := editions.covers(asked, plan["period_start"], plan["period_end"])) is not None]
     # the quarters the pages read progress at: each edition's and the one before it (status changes)
     quarters = sorted({q for _, e in chosen for q in (e.quarter, previous_quarter(e.quarter))})
-    with warehouse.snapshot(conn, "progress", period=quarters):
+    # progress first, from every region's values (peers rank against peers); then the values the pages read
+    # themselves, of the plans' regions and those under them only: a national warehouse holds far more.
+    read = warehouse.query(conn, "bulletin_regions", plan_ids=[plan["plan_id"] for plan, _ in chosen])
+    with warehouse.snapshot(conn, "progress", period=quarters), \
+            warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
         for plan, edition in chosen:
             path, context = render_plan(conn, plan["plan_id"], edition, out_dir, version)
             paths.append(path)
@@ -224,7 +193,7 @@ def render_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition,
     path = out_dir / f"{edition.period}-{plan_id}.html"
     render_region_pages(context, path)
     annex.write_annex(context, path.with_suffix(".xlsx"))
-    html = environment().get_template("bulletin.html.j2").render(annex=path.with_suffix(".xlsx").name, **context)
+    html = pages.environment().get_template("bulletin.html.j2").render(annex=path.with_suffix(".xlsx").name, **context)
     return files.publish(path, html), context
 
 
@@ -234,9 +203,9 @@ def render_region_pages(context: dict, plan_page: Path) -> list[Path]:
     Each region of the context gets the link to its page; pages go in a folder named after the plan's page.
     The plan's page summarises the counties; a chart per county page would cost a second per ten.
     """
-    template = environment().get_template("region.html.j2")
+    template = pages.environment().get_template("region.html.j2")
     folder = plan_page.with_suffix("")
-    pages = []
+    written = []
     for region in context["regions"]:
         if region["region_code"] == context["plan"]["region_code"]:
             continue
@@ -245,12 +214,12 @@ def render_region_pages(context: dict, plan_page: Path) -> list[Path]:
         folder.mkdir(exist_ok=True)
         files.publish(page, template.render(region=region, back=f"../{plan_page.name}",
                                             **{k: v for k, v in context.items() if k != "regions"}))
-        pages.append(page)
+        written.append(page)
     if context["county_summary"]:
         links = {r["region_code"]: r.get("page") for r in context["regions"]}
         for row in context["county_summary"]["rows"]:
             row["page"] = links.get(row["region_code"])
-    return pages
+    return written
 
 
 def index_entries(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
@@ -273,7 +242,7 @@ def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path, edition: Editio
     """Write index.html: the edition just rendered, plan by plan; the final evaluations; every bulletin produced."""
     path = out_dir / "index.html"
     entries = index_entries(conn, out_dir)
-    html = environment().get_template("index.html.j2").render(
+    html = pages.environment().get_template("index.html.j2").render(
         edition_label=edition.title, latest=latest, entries=entries,
         finals=[e for e in entries if e["final"]])
     return files.publish(path, html)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from ipwatch import config, labels, prefect_env
+from ipwatch import config, files, labels, prefect_env
 from ipwatch.busy import working
 
 
@@ -486,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in FLOW_COMMANDS and not args.verbose:
         prefect_env.quiet_console()
     try:
+        if args.command in FLOW_COMMANDS | {"serve"}:
+            files.require_space(config.workspace(args.home).home)
         return args.run(args)
     except KeyboardInterrupt:
         return 130
@@ -503,6 +505,9 @@ def one_line(exc: BaseException) -> str:
     if pipeline.machine_fault(exc):
         exc = pipeline.SystemFault(pipeline.system_message(exc))
     text = " ".join(str(exc).split())
+    if "ephemeral Prefect API server" in text:  # its message goes on with the server's whole stderr
+        return ("Prefect 本地服务未能启动，请检查工作区所在磁盘是否已满或只读 (Prefect's local server did not start:"
+                " is the workspace's disk full or read-only?)")
     known = isinstance(exc, OSError | ValueError | RuntimeError)
     return text if known and text else f"{type(exc).__name__}: {text[:300]}"
 

@@ -19,6 +19,9 @@ from typing import BinaryIO
 # File names are at most 255 bytes; a stored name leaves room for the report suffix (".errors.html") and the
 # hidden temporary name `publish` writes first (".<name>.<random>.part").
 NAME_BYTES = 200
+# A run needs room for its archive copies, the warehouse's write-ahead log and Prefect's own database; below this
+# a run is not started (IPWATCH_MIN_FREE_MB), rather than failing halfway in a library's traceback.
+MIN_FREE_MB = "100"
 
 
 def publish(path: Path, content: str | bytes) -> Path:
@@ -27,11 +30,12 @@ def publish(path: Path, content: str | bytes) -> Path:
     return put(path, lambda out: out.write(data))
 
 
-def publish_copy(path: Path, source: Path, follow: bool = True) -> Path:
+def publish_copy(path: Path, source: Path, follow: bool = True, durable: bool = True) -> Path:
     """Copy the file `source` to `path` whole or not at all, streamed (never held in memory); a symbolic link
-    as `source` is refused unless `follow`."""
+    as `source` is refused unless `follow`. Not `durable`: the caller makes a batch of copies durable at once
+    (`make_durable`) before anything refers to them."""
     with opened(source, follow) as handle:
-        return put(path, lambda out: shutil.copyfileobj(handle, out))
+        return put(path, lambda out: shutil.copyfileobj(handle, out), durable)
 
 
 def opened(source: Path, follow: bool = True) -> BinaryIO:
@@ -39,22 +43,37 @@ def opened(source: Path, follow: bool = True) -> BinaryIO:
     return os.fdopen(os.open(source, os.O_RDONLY | (0 if follow else os.O_NOFOLLOW)), "rb")
 
 
-def put(path: Path, write: Callable[[BinaryIO], object]) -> Path:
-    """Let `write` fill a temporary file beside `path`, flush it to disk and move it into place."""
+def put(path: Path, write: Callable[[BinaryIO], object], durable: bool = True) -> Path:
+    """Let `write` fill a temporary file beside `path`, flush it to disk (when `durable`) and move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.chmod(partial, 0o644)  # mkstemp makes it private; these are shared documents
         os.replace(partial, path)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
-    sync_folder(path.parent)
+    if durable:
+        sync_folder(path.parent)
     return path
+
+
+def make_durable(paths: list[Path]) -> None:
+    """On disk before anything refers to them: each file, then each of their folders once. A batch of copies
+    costs one folder sync instead of one a file (the disk's slowest operation, two a file before)."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for folder in {path.parent for path in paths}:
+        sync_folder(folder)
 
 
 def short_name(name: str, limit: int = NAME_BYTES) -> str:
@@ -83,3 +102,15 @@ def sweep(folder: Path, older_than_seconds: float = 3600) -> list[Path]:
     for path in left:
         path.unlink(missing_ok=True)
     return left
+
+
+def require_space(home: Path) -> None:
+    """Refuse to start a run when the workspace's disk is (nearly) full: one clear line instead of a failure
+    halfway, in the warehouse or in Prefect's ephemeral server, which retries its start for minutes."""
+    need = float(os.environ.get("IPWATCH_MIN_FREE_MB") or MIN_FREE_MB)
+    existing = next(p for p in (home, *home.resolve().parents) if p.exists())
+    free = shutil.disk_usage(existing).free / 1024**2
+    if free < need:
+        raise RuntimeError(f"磁盘空间不足，本次运行未开始：工作区 {home} 所在磁盘仅剩 {free:,.0f} MB，"
+                           f"至少需要 {need:,.0f} MB（IPWATCH_MIN_FREE_MB）；请清理磁盘后重试"
+                           " (disk nearly full: the run was not started)")

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ipwatch import catalogue as cat
-from ipwatch import config, files, intake
-from ipwatch.bulletin import environment
+from ipwatch import config, files, intake, pages
 from ipwatch.explain import column_name
 from ipwatch.finding import Finding
 
@@ -19,14 +18,16 @@ if TYPE_CHECKING:
     from ipwatch.pipeline import Entry
 
 
-def archive(ws: config.Workspace, path: Path, follow: bool = True) -> tuple[Path, str]:
+def archive(ws: config.Workspace, path: Path, follow: bool = True, durable: bool = True) -> tuple[Path, str]:
     """A byte-for-byte copy of the file, named by its hash, before anything else happens to it; and the hash.
-    Streamed, so a file's size costs no memory; a link is refused unless `follow` (the inbox never follows one)."""
+    Streamed, so a file's size costs no memory; a link is refused unless `follow` (the inbox never follows one).
+    Not `durable`: the caller makes the batch's copies durable before registering them (files.make_durable); a
+    copy a crash left empty or torn is found by its hash at the rerun and written again."""
     with files.opened(path, follow) as handle:
         sha = hashlib.file_digest(handle, "sha256").hexdigest()
     stored = ws.archive / files.short_name(f"{sha[:16]}-{path.name}")
     if not stored.exists() or intake.sha256(stored) != sha:  # checked, not trusted: disks and people err
-        files.publish_copy(stored, path, follow)
+        files.publish_copy(stored, path, follow, durable)
         if intake.sha256(stored) != sha:
             raise ValueError("文件在接收过程中被改动，请重新报送 (the file changed while it was being received)")
     return stored, sha
@@ -52,7 +53,7 @@ def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> P
     files.publish_copy(target, entry.stored or entry.path)
     summary = result(entry, "rejected", findings)
     files.publish(target.with_name(target.name + ".errors.json"), json.dumps(summary, ensure_ascii=False, indent=1))
-    html = environment().get_template("rejection.html.j2").render(result=summary, file_name=entry.path.name)
+    html = pages.environment().get_template("rejection.html.j2").render(result=summary, file_name=entry.path.name)
     return files.publish(target.with_name(target.name + ".errors.html"), html)
 
 

@@ -53,6 +53,8 @@ def connect(lake: config.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnec
         options = f"data_path '{quoted(lake.data_path)}'" + (", read_only" if read_only else "")
         conn.execute(f"attach 'ducklake:{quoted(lake.catalog)}' as {NAME} ({options})")
         conn.execute("set variable ipwatch_home = $home", {"home": str(lake.home)})
+        # beyond its memory limit an in-memory DuckDB spills to .tmp in the working folder: the workspace's instead
+        conn.execute(f"set temp_directory = '{quoted(str(lake.home / 'lake.tmp'))}'")
         prepare(conn)
     except BaseException:
         conn.close()

@@ -82,7 +82,8 @@ def record_decisions(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[F
     decided = warehouse.query_over(conn, "decided_values", verdicts=todo)
     warehouse.query_over(conn, "update_current_observations", decided=decided)
     warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
-    return {sid: dict(todo.iter_rows()).get(sid, current[sid]) for sid in findings}
+    statuses = dict(todo.iter_rows())
+    return {sid: statuses.get(sid, current[sid]) for sid in findings}
 
 
 def stored(finding: Finding) -> dict:

@@ -107,9 +107,9 @@ def alias_index(catalogue: Catalogue) -> dict[str, set[str]]:
     return index
 
 
-def rows(raw: RawTable, catalogue: Catalogue) -> pl.DataFrame:
-    """The submission's rows, normalised (ROW_SCHEMA)."""
-    aliases = alias_index(catalogue)
+def rows(raw: RawTable, catalogue: Catalogue, aliases: dict[str, set[str]] | None = None) -> pl.DataFrame:
+    """The submission's rows, normalised (ROW_SCHEMA); a batch passes the catalogue's `alias_index` made once."""
+    aliases = aliases if aliases is not None else alias_index(catalogue)
     records = []
     for row in raw.rows.iter_rows(named=True):
         name = text(row["indicator_code_raw"]) or text(row["indicator_name_raw"])

@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import catalogue as cat
-from ipwatch import config, inbox, ingest, intake, load, warehouse
+from ipwatch import config, files, inbox, ingest, intake, load, warehouse
 from ipwatch import explain as explaining
 from ipwatch import normalise as normalising
 from ipwatch import validate as validating
@@ -117,9 +117,10 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
     recorded at once with what became of the original; a file a stopped run registered is taken up again."""
     entries = []
     for entry in batch.entries:
-        got = attempt(lambda e=entry: ingest.archive(ws, e.path, follow=not e.incoming.from_inbox))
+        got = attempt(lambda e=entry: ingest.archive(ws, e.path, follow=not e.incoming.from_inbox, durable=False))
         entries.append(refused(entry, got) if isinstance(got, Finding) else
                        replace(entry, stored=got[0], sha256=got[1]))
+    files.make_durable([e.stored for e in entries if e.stored])  # before the warehouse refers to any of them
     prior = load.previous(conn, [(e.sha256, e.incoming.office) for e in entries if e.sha256])
     duplicates = []
     for i, entry in enumerate(entries):
@@ -204,9 +205,10 @@ def read_one(entry: Entry) -> Entry:
 def normalise(batch: Batch) -> Batch:
     """Every readable file's rows, typed and converted to the indicators' units, in one frame."""
     catalogue = batch.catalogue or cat.default()
+    aliases = normalising.alias_index(catalogue)
     entries, frames = list(batch.entries), []
     for i in [i for i in batch.open() if batch.entries[i].readable]:
-        got = attempt(lambda e=entries[i]: normalising.rows(e.source, catalogue))
+        got = attempt(lambda e=entries[i]: normalising.rows(e.source, catalogue, aliases))
         if isinstance(got, Finding):
             entries[i] = failed(entries[i], got)
         else:
@@ -222,7 +224,8 @@ def stage(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) -
     entries = list(batch.entries)
     new = [i for i in batch.open() if not entries[i].resumed]  # a resumed file's rows are registered already
     by_entry = batch.rows.partition_by("entry", as_dict=True, include_key=False)
-    rows = [by_entry.get((i,), normalising.empty()) for i in new]
+    none = normalising.empty()
+    rows = [by_entry.get((i,), none) for i in new]
     got = attempt(lambda: load.register(conn, [registration(entries[i], "received") for i in new], rows))
     if isinstance(got, Finding):  # one file's rows broke the batch: register each alone to find which
         got = [register_alone(conn, entries, i, part) for i, part in zip(new, rows, strict=True)]
@@ -267,10 +270,10 @@ def explain(batch: Batch) -> Batch:
     its cell (ipwatch/explain.py)."""
     catalogue = batch.catalogue or cat.default()
     entries = list(batch.entries)
-    by_entry = batch.rows.partition_by("entry", as_dict=True, include_key=False)
+    by_entry, none = batch.rows.partition_by("entry", as_dict=True, include_key=False), normalising.empty()
     for i in batch.open():
         entry = entries[i]
-        rows = by_entry.get((i,), normalising.empty())
+        rows = by_entry.get((i,), none)
         got = attempt(lambda e=entry, r=rows: explaining.explained(e.findings, r, e.source, e.incoming.office,
                                                                    catalogue))
         entries[i] = failed(entry, got) if isinstance(got, Finding) else replace(entry, findings=got)

@@ -28,6 +28,9 @@ def configure(ws: config.Workspace, env: MutableMapping[str, str] = os.environ, 
     # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
     env.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     env.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose or service else "WARNING")
+    # The ephemeral server is a child process writing to our stderr: when it cannot start (a full disk) it would
+    # print a traceback a minute long, every retry. The command says why it stopped in one line instead.
+    env.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "INFO" if verbose or service else "CRITICAL")
     # Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to
     # bring up their ephemeral servers; waiting longer costs nothing when the server comes up sooner.
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
@@ -45,17 +48,23 @@ def configure(ws: config.Workspace, env: MutableMapping[str, str] = os.environ, 
 def quiet_console() -> None:
     """Keep failed runs' errors and tracebacks off the console of a command run by hand: the command says what
     failed in one line (-v shows them); Prefect's API still receives the whole log."""
-    import prefect  # noqa: F401 - Prefect configures its loggers when imported
+    from prefect.logging.configuration import ensure_logging_setup
 
-    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+    ensure_logging_setup()  # Prefect sets its handlers up at its first run otherwise, after this filter is placed
+    # Prefect's console handler hangs on the root logger (flow and task run records propagate to it) and on the
+    # server's uvicorn and fastapi loggers; the API handler, which keeps the whole log, is not touched.
+    for name in ("", "uvicorn", "fastapi"):
         for handler in logging.getLogger(name).handlers:
             if isinstance(handler, logging.StreamHandler):
-                handler.addFilter(below_error)
+                handler.addFilter(not_prefect_error)
 
 
-def below_error(record: logging.LogRecord) -> bool:
-    """A console filter: warnings and below pass."""
-    return record.levelno < logging.ERROR
+QUIET = ("prefect", "uvicorn", "fastapi")
+
+
+def not_prefect_error(record: logging.LogRecord) -> bool:
+    """A console filter: Prefect's and its server's errors stay off; ours (a notice not sent) and warnings pass."""
+    return record.levelno < logging.ERROR or not record.name.startswith(QUIET)
 
 
 def live_server(ws: config.Workspace) -> str | None:

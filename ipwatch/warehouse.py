@@ -6,9 +6,10 @@ import fcntl
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +29,9 @@ TABLES = (
     "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
     "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history", "counters",
 )
+# DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
+# this bound it spills to <warehouse>.tmp instead, at the same speed there (IPWATCH_DUCKDB_MEMORY, DuckDB's units).
+MEMORY_LIMIT = "1GB"
 VIEWS = ("batch_rows", "region_names", "observations_all", "observations", "findings", "values_under_audit",
          "target_regions", "required_indicators", "region_values", "observed", "peer_ranks", "progress", "due_date",
          "timeliness")
@@ -82,11 +86,9 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     On a lake there are no turns: any number of processes read and write it, and its transactions keep them apart
     (see `atomic`)."""
     if isinstance(path, config.Lake):
-        conn = lake.connect(path, read_only=read_only)
-        try:
+        with closing(lake.connect(path, read_only=read_only)) as conn:
+            conn.execute(f"set memory_limit = '{memory_limit()}'")
             yield conn
-        finally:
-            conn.close()
         return
     if read_only and not path.exists():
         raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at {path})")
@@ -94,9 +96,18 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     with turn(path):
         conn = duckdb.connect(str(path), read_only=read_only)
         try:
+            conn.execute(f"set memory_limit = '{memory_limit()}'")
             yield conn
         finally:
             conn.close()
+
+
+def memory_limit() -> str:
+    """The memory DuckDB may use, as IPWATCH_DUCKDB_MEMORY or MEMORY_LIMIT says ('1GB', '512MB')."""
+    chosen = os.environ.get("IPWATCH_DUCKDB_MEMORY") or MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", chosen.strip(), re.IGNORECASE):
+        raise ValueError(f"IPWATCH_DUCKDB_MEMORY 应形如 1GB、512MB (should be like 1GB): {chosen!r}")
+    return chosen.strip()
 
 
 @contextmanager
@@ -244,7 +255,9 @@ def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
 def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Insert `frame` into `table`, matching columns by name."""
     if frame.height:
-        conn.register("incoming_frame", frame)
+        # one contiguous frame: DuckDB reads each Arrow chunk into buffers of its own, and a batch's rows arrive
+        # as a chunk a file (3,000 chunks took more than a gigabyte for five megabytes of rows)
+        conn.register("incoming_frame", frame.rechunk())
         conn.execute(f"insert into {table} by name select * from incoming_frame")
         conn.unregister("incoming_frame")
 

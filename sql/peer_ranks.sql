@@ -1,5 +1,6 @@
 -- Each region's rank on each indicator and quarter among the reporting regions of the same level,
--- in its province and under its parent (best first, by the indicator's direction).
+-- in its province and under its parent (best first, by the indicator's direction); for the indicators a target
+-- ranks (the only ones progress reads a rank of), since ranking every indicator of a country costs seconds.
 create or replace view peer_ranks as
 with region_provinces as (
     select
@@ -13,6 +14,12 @@ with region_provinces as (
         end as province_code
     from regions as r
     left join regions as parent on r.parent_code = parent.region_code
+),
+
+ranked as (
+    select distinct indicator_code
+    from targets
+    where kind = 'rank'
 )
 
 select
@@ -27,7 +34,7 @@ select
 from observed as o
 inner join region_provinces as rp using (region_code)
 inner join indicators as i using (indicator_code)
-where o.value is not null
+where o.value is not null and o.indicator_code in (select ranked.indicator_code from ranked)
 window
     province_peers as (
         partition by o.indicator_code, o.period_key, rp.level, rp.province_code

@@ -54,9 +54,24 @@ subjects as (
     where pr.year >= p.period_start
 ),
 
+measured_pairs as (
+    select distinct
+        region_code,
+        indicator_code
+    from subjects
+),
+
+-- the values of the regions and indicators measured: the lookups below read these, not every region's
+subject_values as materialized (
+    select v.*
+    from values_at as v
+    semi join measured_pairs as m
+        on v.region_code = m.region_code and v.indicator_code = m.indicator_code
+),
+
 year_ends as (
     select *
-    from values_at
+    from subject_values
     where quarter = 4
 ),
 
@@ -78,7 +93,7 @@ with_choice as (
             else newest.period_key
         end as latest_key
     from subjects as s
-    asof left join values_at as latest
+    asof left join subject_values as latest
         on
             s.region_code = latest.region_code
             and s.indicator_code = latest.indicator_code
@@ -88,7 +103,7 @@ with_choice as (
             s.region_code = full_year.region_code
             and s.indicator_code = full_year.indicator_code
             and s.judged_key >= full_year.period_key
-    asof left join values_at as newest
+    asof left join subject_values as newest
         on
             s.region_code = newest.region_code
             and s.indicator_code = newest.indicator_code
@@ -116,13 +131,13 @@ with_actual as (
         c.judged_key // 4 as judged_year,
         coalesce(c.actual_key, c.judged_key) as eval_key
     from with_choice as c
-    left join values_at as a
+    left join subject_values as a
         on
             c.region_code = a.region_code
             and c.indicator_code = a.indicator_code
             and c.actual_key = a.period_key
     -- the condition on the left side sits in the key (null: no match) so that DuckDB joins by hash, not by loop
-    left join values_at as newer
+    left join subject_values as newer
         on
             c.region_code = newer.region_code
             and c.indicator_code = newer.indicator_code
@@ -143,7 +158,7 @@ with_baseline as (
             else base_stock.period
         end as baseline_period
     from with_actual as w
-    asof left join values_at as base_stock
+    asof left join subject_values as base_stock
         on
             w.region_code = base_stock.region_code
             and w.indicator_code = base_stock.indicator_code
@@ -187,7 +202,7 @@ with_totals as (
         greatest(w.judged_year - w.period_start, 0) as full_years_wanted
     from with_baseline as w
     left join full_years as fy using (plan_id, target_id, region_code, period)
-    left join values_at as last_year
+    left join subject_values as last_year
         on
             w.region_code = last_year.region_code
             and w.indicator_code = last_year.indicator_code

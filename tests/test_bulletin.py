@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows.bulletin import bulletin_flow
-from ipwatch import bulletin
+from ipwatch import bulletin, target_text
 
 from .conftest import submit, write_csv
 
@@ -35,7 +35,7 @@ def test_targets_are_grouped_by_category_in_plan_order(hefei):
 
 @pytest.mark.parametrize(("value", "text"), [(None, "—"), (1234.5, "1,234.5"), (20.0, "20"), (0.125, "0.12")])
 def test_number_format(value, text):
-    assert bulletin.format_number(value) == text
+    assert target_text.format_number(value) == text
 
 
 def test_rendered_bulletin_names_region_and_escapes_text(hefei, tmp_path):

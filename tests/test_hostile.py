@@ -220,6 +220,22 @@ def test_a_full_disk_stops_the_run_in_one_line_and_leaves_the_files_in_the_inbox
     done = subprocess.run([sys.executable, "-m", "ipwatch.cli", "--home", str(ws.home), "ingest", "--inbox"],
                           preexec_fn=small_disk, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[:5000]
     assert done.stderr.strip().splitlines()[-1].startswith("ipwatch: 错误 (error): 数据仓库或磁盘故障"), done.stderr
     assert path.exists()
+    assert ipwatch(ws, "ingest", "--inbox")[1][0]["status"].startswith("accepted") and not path.exists()
+
+
+def test_a_disk_too_full_to_finish_a_run_refuses_to_start_it(ws, monkeypatch, capsys):
+    """Item 10, before any write: the real free space of the workspace's disk against a need no disk meets."""
+    from ipwatch import reference
+
+    reference.initialise(ws)
+    path = dropped(ws, "340100", "a.csv", ["340102,2025Q3,pct_applications,5,件,,"])
+    monkeypatch.setenv("IPWATCH_MIN_FREE_MB", str(10**12))
+    assert cli.main(["--home", str(ws.home), "ingest", "--inbox"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "磁盘空间不足" in err and str(ws.home) in err
+    assert path.exists() and not any(ws.archive.rglob("*.csv"))
+    monkeypatch.delenv("IPWATCH_MIN_FREE_MB")
     assert ipwatch(ws, "ingest", "--inbox")[1][0]["status"].startswith("accepted") and not path.exists()

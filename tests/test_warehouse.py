@@ -19,3 +19,18 @@ def test_a_snapshot_reads_as_the_view_and_goes_with_its_block(conn, ws, catalogu
     assert conn.sql("select * from progress order by all").fetchall() != view  # the view again, not a stale copy
     with warehouse.snapshot(conn, "progress", period=["2025Q4"]):
         assert {p for (p,) in conn.sql("select distinct period from progress").fetchall()} == {"2025Q4"}
+
+
+def test_duckdb_works_within_the_memory_it_is_given(tmp_path, monkeypatch):
+    """DuckDB would take 80% of the machine; the warehouse bounds it (1 GB unless IPWATCH_DUCKDB_MEMORY says)."""
+    import pytest
+
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path) as conn:
+        assert conn.execute("select current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"  # 10^9 bytes
+    monkeypatch.setenv("IPWATCH_DUCKDB_MEMORY", "256MB")
+    with warehouse.connect(path) as conn:
+        assert conn.execute("select current_setting('memory_limit')").fetchone()[0] == "244.1 MiB"
+    monkeypatch.setenv("IPWATCH_DUCKDB_MEMORY", "lots")
+    with pytest.raises(ValueError, match="IPWATCH_DUCKDB_MEMORY"), warehouse.connect(path):
+        pass

@@ -1,0 +1,45 @@
+"""The one Jinja2 environment every HTML page is rendered with (bulletins, rejection reports, the auditor's
+report): templates from reports/templates, compiled once per process, and the filters they share."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ipwatch import config, target_text
+
+
+@cache
+def environment() -> Environment:
+    """Jinja2 with autoescaping: all text from submissions is escaped. Cached, so each template is compiled once
+    however many reports or region pages a run writes."""
+    env = Environment(
+        loader=FileSystemLoader(config.TEMPLATES_DIR), autoescape=select_autoescape(default=True),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["num"] = target_text.format_number
+    env.filters["pct"] = format_percent
+    env.filters["change"] = format_change
+    env.filters["when"] = format_time
+    env.filters["quarter"] = target_text.period_text
+    return env
+
+
+def format_time(moment: object) -> str:
+    """A timestamp to the minute; '—' when missing."""
+    return moment.strftime("%Y-%m-%d %H:%M") if hasattr(moment, "strftime") else "—"
+
+
+def format_percent(value: float | None) -> str:
+    """A ratio as a percentage with one decimal; '—' when missing."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def format_change(value: float | None, in_points: bool, unit: str = "%") -> str:
+    """A change on the quarter or year: relative for counts and amounts, in 百分点 (or 分) for rates and scores."""
+    if value is None:
+        return "—"
+    if not in_points:
+        return f"{value * 100:+.1f}%"
+    return f"{value:+.2f}".rstrip("0").rstrip(".") + ("分" if unit == "分" else "个百分点")
