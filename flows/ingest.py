@@ -30,7 +30,8 @@ def as_task(stage: pipeline.Step, *args: object) -> pipeline.Batch:
         return STAGE_TASKS[stage](*(opaque(arg) for arg in args))
     (batch,) = args
     parts = pipeline.split(batch, pieces)
-    futures = STAGE_TASKS[stage].map([opaque(piece) for _, piece in parts])
+    # the parts plain: map would take an opaque annotation (a tuple) for an iterable of its own
+    futures = STAGE_TASKS[stage].map([piece for _, piece in parts])
     return pipeline.joined(batch, [(positions, future.result())
                                    for (positions, _), future in zip(parts, futures, strict=True)])
 
