@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean browser fonts
+.PHONY: run test bench lint clean browser fonts postgres
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP) fonts
 	$(VENV)/bin/ipwatch demo
 
-test: $(STAMP) fonts browser
+test: $(STAMP) fonts browser postgres
 	$(PY) -m pytest
 
 # Charts are drawn and measured with Noto Sans CJK SC (ipwatch/charts.py refuses to draw without it rather than
@@ -47,7 +47,22 @@ browser:
 		echo "  as root run: apt-get install$$missing  (or run make as root)" >&2; \
 	fi
 
-bench: $(STAMP)
+# tests/test_lake.py, the Prefect-on-PostgreSQL test and make bench start throwaway PostgreSQL clusters of their own
+# (tests/postgres.py) with Debian's postgresql, whose package also makes the `postgres` user they run as under root.
+# Installed only when missing, and only as root, without the package's own `main` cluster (create_main_cluster,
+# Debian's postgresql-common setting): nothing is left running; otherwise says what is missing and the tests fail.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && getent passwd postgres >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "make postgres: installing postgresql"; \
+		mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" >> /etc/postgresql-common/createcluster.conf; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	else \
+		echo "make postgres: 缺少 (missing): postgresql; tests/test_lake.py will fail." >&2; \
+		echo "  as root run: apt-get install postgresql  (or run make as root)" >&2; \
+	fi
+
+bench: $(STAMP) postgres
 	$(PY) -m tests.bench
 
 lint: $(STAMP)

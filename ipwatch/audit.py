@@ -110,9 +110,15 @@ def decide(conn: duckdb.DuckDBPyConnection, finding_id: int, decision: str, reas
     """Append one decision on a finding to the audit log; returns the row appended and the finding's status."""
     code = checked_decision(decision, reason, by)
     show(conn, finding_id)
-    row = conn.execute(warehouse.sql("audit_record_decision"), {
-        "finding_id": finding_id, "decision": code, "reason": reason.strip(), "decided_by": by.strip(),
-        "decided_at": datetime.now()}).pl().row(0, named=True)
+    decided_at = datetime.now()
+
+    def work() -> dict:
+        (log_id,) = warehouse.take_ids(conn, "audit_log_ids", 1)
+        return conn.execute(warehouse.sql("audit_record_decision"), {
+            "log_id": log_id, "finding_id": finding_id, "decision": code, "reason": reason.strip(),
+            "decided_by": by.strip(), "decided_at": decided_at}).pl().row(0, named=True)
+
+    row = warehouse.atomic(conn, work)
     return {**row, "audit_status": show(conn, finding_id)["audit_status"]}
 
 
@@ -129,10 +135,14 @@ def decide_many(conn: duckdb.DuckDBPyConnection, filters: Filters, decision: str
     returns their ids."""
     code = checked_decision(decision, reason, by)
     ids = chosen_for_decision(conn, filters)
-    with warehouse.transaction(conn):
+    decided_at = datetime.now()
+
+    def work() -> None:
         conn.execute(warehouse.sql("audit_record_decisions"), {
-            "finding_ids": ids, "decision": code, "reason": reason.strip(), "decided_by": by.strip(),
-            "decided_at": datetime.now()})
+            "log_ids": warehouse.take_ids(conn, "audit_log_ids", len(ids)), "finding_ids": ids, "decision": code,
+            "reason": reason.strip(), "decided_by": by.strip(), "decided_at": decided_at})
+
+    warehouse.atomic(conn, work)
     return ids
 
 

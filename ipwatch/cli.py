@@ -61,7 +61,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Validate and load submitted files."""
-    from flows.ingest import inbox_flow, ingest_flow
+    from flows.ingest import inbox_flow, ingest_flow, on_runner
 
     if args.inbox == bool(args.files):
         raise ValueError("请给出文件和 --as，或只用 --inbox (give FILE... --as REGION, or --inbox alone)")
@@ -75,9 +75,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     count = "收件箱中的" if args.inbox else f"{len(args.files)} 个"
     with outcome_only(args.verbose), working(f"正在校验{count}文件 (validating)", quiet=args.json):
         if args.inbox:
-            results = inbox_flow(home=args.home)
+            results = on_runner(inbox_flow, args.runner)(home=args.home)
         else:
-            results = ingest_flow([Path(f) for f in args.files], office=args.office, home=args.home)
+            results = on_runner(ingest_flow, args.runner)([Path(f) for f in args.files], office=args.office,
+                                                          home=args.home)
     for result in results:
         print(json.dumps(result, ensure_ascii=False) if args.json else outcome_text(result))
     return 1 if any({"rejected", "refused"} & {r["status"], r.get("original_status")} for r in results) else 0
@@ -433,6 +434,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="office", help="region code of the submitting office")
     p.add_argument("--inbox", action="store_true", help="ingest every file in <home>/inbox/<region>/ as that office")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.add_argument("--runner", choices=("default", "dask"), default="default",
+                   help="dask: read, normalise and explain the files in parallel on a Dask cluster "
+                        "($IPWATCH_DASK_ADDRESS, else a local one)")
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("bulletin", help=cmd_bulletin.__doc__)

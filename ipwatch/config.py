@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +28,12 @@ PREFECT_YAML = ROOT / "prefect.yaml"
 TIMEZONE = "Asia/Shanghai"
 
 
+def dask_address() -> str | None:
+    """The Dask scheduler `--runner dask` sends work to: $IPWATCH_DASK_ADDRESS (tcp://host:8786); else a
+    LocalCluster is started for the run."""
+    return os.environ.get("IPWATCH_DASK_ADDRESS") or None
+
+
 def bulletin_office() -> str | None:
     """The office that issues the bulletins where a plan names none: $IPWATCH_BULLETIN_OFFICE."""
     return os.environ.get("IPWATCH_BULLETIN_OFFICE") or None
@@ -37,15 +44,47 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(TIMEZONE)).date()
 
 
+# The warehouse is the embedded DuckDB file unless $IPWATCH_WAREHOUSE names a DuckLake: ducklake:<catalog>, the
+# catalog a PostgreSQL connection string ("ducklake:postgres:dbname=ipwatch host=db.example port=5432"), with its
+# Parquet data under $IPWATCH_LAKE_DATA (a folder, or object storage's URL; default <home>/lake/).
+LAKE_PREFIX = "ducklake:"
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A DuckLake warehouse shared by many processes and machines; `home` is the workspace this one works in."""
+
+    catalog: str
+    data_path: str
+    home: Path
+
+    def exists(self) -> bool:
+        """A lake is a server's: it is there once configured (its tables are made by `ipwatch init`)."""
+        return True
+
+    def __str__(self) -> str:
+        """The lake as a log may show it: its catalog without a password, and its data path."""
+        catalog = re.sub(r"password=\S+", "password=***", self.catalog)
+        return f"{LAKE_PREFIX}{catalog} ({self.data_path})"
+
+
 @dataclass(frozen=True)
 class Workspace:
     """The generated side of the project: warehouse, inbox, archive, quarantine, bulletins."""
 
     home: Path
+    # $IPWATCH_WAREHOUSE as it was when the workspace was chosen: empty for the embedded file.
+    store: str = ""
+    lake_data: str = ""
 
     @property
-    def warehouse(self) -> Path:
-        return self.home / "warehouse.duckdb"
+    def warehouse(self) -> Path | Lake:
+        """The DuckDB file in the workspace, or the DuckLake the settings name."""
+        if not self.store:
+            return self.home / "warehouse.duckdb"
+        if not self.store.startswith(LAKE_PREFIX):
+            raise ValueError(f"IPWATCH_WAREHOUSE 应为 ducklake:<catalog> (expected ducklake:..., got {self.store!r})")
+        return Lake(self.store.removeprefix(LAKE_PREFIX), self.lake_data or str(self.home / "lake") + "/", self.home)
 
     @property
     def inbox(self) -> Path:
@@ -99,6 +138,7 @@ class Workspace:
 
 
 def workspace(home: str | Path | None = None) -> Workspace:
-    """The workspace at --home, else $IPWATCH_HOME, else ./data."""
+    """The workspace at --home, else $IPWATCH_HOME, else ./data, on the warehouse the settings name."""
     chosen = home or os.environ.get("IPWATCH_HOME") or "data"
-    return Workspace(Path(chosen).resolve())
+    return Workspace(Path(chosen).resolve(), os.environ.get("IPWATCH_WAREHOUSE", ""),
+                     os.environ.get("IPWATCH_LAKE_DATA", ""))

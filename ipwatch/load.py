@@ -34,9 +34,10 @@ def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.D
     their rows, in one transaction; returns their submission ids, in order."""
     if not files:
         return []
-    with warehouse.transaction(conn):
-        ids = conn.execute(warehouse.sql("next_submission_ids"), {"n": len(files)}).pl()["submission_id"].to_list()
-        now = datetime.now()
+    now = datetime.now()
+
+    def work() -> list[int]:
+        ids = warehouse.take_ids(conn, "submission_ids", len(files))
         submissions = pl.DataFrame([{
             "submission_id": sid, "received_at": now, "row_count": part.height,
             **{k: f.get(k) for k in ("file_name", "sha256", "office_code", "stored_path", "status",
@@ -45,7 +46,9 @@ def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.D
         warehouse.append_rows(conn, "submissions", submissions)
         parts = [part.with_columns(submission_id=pl.lit(sid, pl.Int32)) for sid, part in zip(ids, rows, strict=True)]
         warehouse.append_rows(conn, "submission_rows", pl.concat(parts, how="diagonal_relaxed"))
-    return ids
+        return ids
+
+    return warehouse.atomic(conn, work)
 
 
 def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) -> dict[int, str]:
@@ -56,22 +59,32 @@ def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) 
     """
     if not findings:
         return {}
+    return warehouse.atomic(conn, lambda: record_decisions(conn, findings))
+
+
+def record_decisions(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) -> dict[int, str]:
+    """What `decide` does inside its transaction (run again whole when it lost to a concurrent one)."""
     verdicts = pl.DataFrame([(sid, verdict(found)) for sid, found in findings.items()],
                             schema={"submission_id": pl.Int32, "status": pl.String}, orient="row")
-    with warehouse.transaction(conn):
-        current = dict(warehouse.query_over(conn, "submission_statuses", verdicts=verdicts).iter_rows())
-        open_ids = [sid for sid in findings if current[sid] == "received"]
-        todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
-        # What the rule found, and what the office was told of it (ipwatch/explain.py): a resend gets the same.
-        found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
-                             schema=FINDINGS_SCHEMA)
-        warehouse.query_over(conn, "clear_findings", verdicts=todo)
-        warehouse.append_rows(conn, "validation_findings", found)
-        warehouse.query_over(conn, "accept_submissions", verdicts=todo)
-        warehouse.query_over(conn, "update_current_observations", verdicts=todo)
-        warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
-    decided = dict(todo.iter_rows())
-    return {sid: decided.get(sid, current[sid]) for sid in findings}
+    # Every decision takes a number, so two at once on a lake conflict and one is decided again after the other:
+    # each reads the values in force (current_observations) before replacing them.
+    warehouse.take_ids(conn, "decisions", 1)
+    current = dict(warehouse.query_over(conn, "submission_statuses", verdicts=verdicts).iter_rows())
+    open_ids = [sid for sid in findings if current[sid] == "received"]
+    todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
+    # What the rule found, and what the office was told of it (ipwatch/explain.py): a resend gets the same.
+    found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
+                         schema=FINDINGS_SCHEMA)
+    found = found.insert_column(0, pl.Series("finding_id", warehouse.take_ids(conn, "finding_ids", found.height),
+                                             pl.Int32))
+    warehouse.query_over(conn, "clear_findings", verdicts=todo)
+    warehouse.append_rows(conn, "validation_findings", found)
+    warehouse.query_over(conn, "accept_submissions", verdicts=todo)
+    decided = warehouse.query_over(conn, "decided_values", verdicts=todo)
+    warehouse.query_over(conn, "update_current_observations", decided=decided)
+    warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
+    statuses = dict(todo.iter_rows())
+    return {sid: statuses.get(sid, current[sid]) for sid in findings}
 
 
 def stored(finding: Finding) -> dict:

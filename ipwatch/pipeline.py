@@ -313,6 +313,42 @@ FILE_STAGES = (read, normalise, explain)
 Step = Callable[..., Batch]
 
 
+def split(batch: Batch, n: int) -> list[tuple[list[int], Batch]]:
+    """The batch's open files in up to `n` parts, each a batch of its own with their rows, and the positions its
+    files hold in the whole: a file stage (FILE_STAGES) works on each part alone, anywhere (another process or
+    machine), and `joined` puts them back."""
+    opened = batch.open()
+    groups = [opened[k::n] for k in range(n) if opened[k::n]]
+    return [(group, part(batch, group)) for group in groups]
+
+
+def part(batch: Batch, positions: list[int]) -> Batch:
+    """The files at `positions` as a batch of their own, their rows' `entry` counted within it."""
+    rows = renumbered(batch.rows, {old: new for new, old in enumerate(positions)})
+    return replace(batch, entries=tuple(batch.entries[i] for i in positions), rows=rows)
+
+
+def joined(batch: Batch, parts: list[tuple[list[int], Batch]]) -> Batch:
+    """The whole batch again, each part's files and rows in their places."""
+    entries = list(batch.entries)
+    for positions, got in parts:
+        for new, old in enumerate(positions):
+            entries[old] = got.entries[new]
+    others = {i: i for i in range(len(entries))} | {i: None for positions, _ in parts for i in positions}
+    frames = [renumbered(batch.rows, others),
+              *(renumbered(got.rows, dict(enumerate(positions))) for positions, got in parts)]
+    return batch.with_entries(entries, rows=pl.concat(frames, how="diagonal_relaxed"))
+
+
+def renumbered(rows: pl.DataFrame, mapping: dict[int, int | None]) -> pl.DataFrame:
+    """The rows of the files `mapping` names (not None), their `entry` changed to its number there; rows not yet
+    normalised have no `entry` and are left as they are."""
+    if "entry" not in rows.columns:
+        return rows
+    kept = rows.filter(pl.col("entry").is_in([k for k, v in mapping.items() if v is not None]))
+    return kept.with_columns(pl.col("entry").replace_strict(mapping, return_dtype=pl.Int32))
+
+
 def call(stage_fn: Step, *args: object) -> Batch:
     """Run a stage as it is (the flows pass a step that runs it as a Prefect task)."""
     return stage_fn(*args)

@@ -63,14 +63,15 @@ def settings_frame() -> pl.DataFrame:
 def load_reference(conn: duckdb.DuckDBPyConnection, catalogue: cat.Catalogue | None = None) -> None:
     """Replace the reference tables with the catalogue and region list shipped in data/."""
     catalogue = catalogue or cat.default()
-    with warehouse.transaction(conn):
-        warehouse.replace_rows(conn, "regions", regions.load())
-        warehouse.replace_rows(conn, "indicators", indicator_frame(catalogue))
-        warehouse.replace_rows(conn, "indicator_aliases", alias_frame(catalogue))
-        warehouse.replace_rows(conn, "plans", plan_frame(catalogue))
-        warehouse.replace_rows(conn, "targets", target_frame(catalogue))
-        warehouse.replace_rows(conn, "status_levels", status_frame())
-        warehouse.replace_rows(conn, "settings", settings_frame())
+    frames = {"regions": regions.load(), "indicators": indicator_frame(catalogue),
+              "indicator_aliases": alias_frame(catalogue), "plans": plan_frame(catalogue),
+              "targets": target_frame(catalogue), "status_levels": status_frame(), "settings": settings_frame()}
+
+    def work() -> None:
+        for table, frame in frames.items():
+            warehouse.replace_rows(conn, table, frame)
+
+    warehouse.atomic(conn, work)
 
 
 def initialise(ws: config.Workspace, catalogue: cat.Catalogue | None = None) -> None:

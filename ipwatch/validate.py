@@ -83,7 +83,7 @@ class Validator:
 
         if self._conn is None:
             raise RuntimeError("validator used outside Validator.bound")
-        return BufferedConnection(self._conn.cursor())
+        return BufferedConnection(warehouse.cursor(self._conn))
 
     @contextmanager
     def bound(self, conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
@@ -152,14 +152,15 @@ def batch_query(query: str, batch_id: int) -> str:
 
 def stage_batch(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> int:
     """Put the submissions in a new validation batch, with the history its rules read; returns its id."""
-    with warehouse.transaction(conn):
-        (batch_id,) = conn.execute(warehouse.sql("next_validation_batch")).fetchone()
+    def work() -> int:
+        (batch_id,) = warehouse.take_ids(conn, "validation_batch_ids", 1)
         warehouse.append_rows(conn, "validation_batches", pl.DataFrame(
             {"batch_id": [batch_id] * len(submission_ids), "submission_id": submission_ids},
             schema={"batch_id": pl.Int32, "submission_id": pl.Int32}))
-        conn.execute(warehouse.sql("clear_batch_history"))
         conn.execute(warehouse.sql("stage_batch_history"), {"batch_id": batch_id})
-    return batch_id
+        return batch_id
+
+    return warehouse.atomic(conn, work)
 
 
 def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, started: datetime,
@@ -173,15 +174,21 @@ def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, st
          "failing_rows": counts[r.id, sid]} for sid in members for r in rules.values()],
         schema={"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "success": pl.Boolean,
                 "failing_rows": pl.Int32})
-    with warehouse.transaction(conn):
-        conn.register("outcomes", outcomes)
-        try:
-            conn.execute(warehouse.sql("record_validation_runs"), {
-                "batch_id": batch_id, "suite_version": version, "started_at": started, "finished_at": datetime.now()})
-            conn.execute(warehouse.sql("record_rule_outcomes"), {"batch_id": batch_id})
-            conn.execute(warehouse.sql("clear_batch_history"))
-        finally:
-            conn.unregister("outcomes")
+    finished = datetime.now()
+
+    def work() -> None:
+        (first_run_id, *_) = warehouse.take_ids(conn, "validation_run_ids", len(members)) or [0]
+        conn.execute(warehouse.sql("record_validation_runs"), {
+            "batch_id": batch_id, "first_run_id": first_run_id, "suite_version": version, "started_at": started,
+            "finished_at": finished})
+        conn.execute(warehouse.sql("record_rule_outcomes"), {"batch_id": batch_id})
+        conn.execute(warehouse.sql("clear_batch_history"), {"batch_id": batch_id})
+
+    conn.register("outcomes", outcomes)
+    try:
+        warehouse.atomic(conn, work)
+    finally:
+        conn.unregister("outcomes")
 
 
 def gx_context(results_dir: Path | None) -> EphemeralDataContext:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import random
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
 
-from ipwatch import config
+from ipwatch import config, lake
+
+T = TypeVar("T")
 
 # The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
 SCHEMA_VERSION = 3
@@ -22,7 +27,7 @@ SCHEMA_VERSION = 3
 TABLES = (
     "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
     "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
-    "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history",
+    "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history", "counters",
     "portal_users", "portal_events",
 )
 # DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
@@ -77,8 +82,15 @@ def turn(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file, in this process's turn, closed on exit; reading a missing one fails."""
+def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file, in this process's turn, closed on exit; reading a missing one fails.
+    On a lake there are no turns: any number of processes read and write it, and its transactions keep them apart
+    (see `atomic`)."""
+    if isinstance(path, config.Lake):
+        with closing(lake.connect(path, read_only=read_only)) as conn:
+            conn.execute(f"set memory_limit = '{memory_limit()}'")
+            yield conn
+        return
     if read_only and not path.exists():
         raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at {path})")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,14 +123,69 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     conn.commit()
 
 
+def conflicted(exc: BaseException) -> bool:
+    """A transaction that lost to a concurrent one (on a lake: both changed the same rows, or one the other's
+    table); it changed nothing and can be tried again on the warehouse as it now is."""
+    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+
+
+def atomic(conn: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """`work` in one transaction, run again from the start when it lost to a concurrent transaction (up to
+    $IPWATCH_CONFLICT_RETRIES times, after a growing random pause): all or nothing, never half a submission. A
+    lake's writers meet here; the embedded warehouse has one process at a time and never conflicts."""
+    for attempt in range(lake.retries() + 1):
+        conn.begin()
+        try:
+            result = work()
+            conn.commit()
+            return result
+        except BaseException as exc:
+            with suppress(duckdb.TransactionException):  # a failed commit has already ended it
+                conn.rollback()
+            if not conflicted(exc) or attempt == lake.retries():
+                raise
+            logging.getLogger("ipwatch.warehouse").warning(
+                "事务与另一写入冲突，重做 (transaction lost to a concurrent one, run again: %d): %s", attempt + 1, exc)
+        time.sleep(random.uniform(0, min(2.0, 0.05 * 2 ** attempt)))
+    raise AssertionError("unreachable")
+
+
+def take_ids(conn: duckdb.DuckDBPyConnection, name: str, n: int) -> list[int]:
+    """`n` new ids of a kind (counters.sql), inside the caller's transaction. The counter's row is updated, so
+    two transactions taking ids of one kind conflict and one is retried: ids are never handed out twice."""
+    if n == 0:
+        return []
+    conn.execute(sql("take_ids"), {"name": name, "n": n})
+    (last,) = conn.execute(sql("last_id"), {"name": name}).fetchone()
+    return list(range(last - n + 1, last + 1))
+
+
 class SchemaError(ValueError):
     """The warehouse was made by a version of ipwatch this one cannot upgrade."""
 
 
 def folder(conn: duckdb.DuckDBPyConnection) -> Path | None:
-    """The folder of the warehouse file this connection is on (its workspace); None in memory."""
+    """The workspace of this connection: the folder of its warehouse file, or the one its lake was opened for;
+    None in memory."""
+    (home,) = conn.execute("select getvariable('ipwatch_home')").fetchone()
+    if home:
+        return Path(home)
     (path,) = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
     return Path(path).resolve().parent if path else None
+
+
+def on_lake(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this connection is on a DuckLake."""
+    (name,) = conn.execute("select current_database()").fetchone()
+    return name == lake.NAME and conn.execute("select getvariable('ipwatch_home')").fetchone()[0] is not None
+
+
+def cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new connection to the same database (for Great Expectations), on the lake as its parent is."""
+    child = conn.cursor()
+    if on_lake(conn):
+        lake.prepare(child)
+    return child
 
 
 def tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
@@ -135,7 +202,13 @@ def schema_version(conn: duckdb.DuckDBPyConnection) -> int | None:
 
 
 def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create or upgrade the schema and (re)create every view; safe to run on every start."""
+    """Create or upgrade the schema and (re)create every view, in one transaction; safe to run on every start, and
+    by several processes at once on a lake (the second to create a table conflicts, and finds it made)."""
+    atomic(conn, lambda: build_schema(conn))
+
+
+def build_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """What create_schema does."""
     found = schema_version(conn)
     if found is not None and found > SCHEMA_VERSION:
         raise SchemaError(f"数据仓库版本({found})高于本程序({SCHEMA_VERSION})，请升级 ipwatch (warehouse is newer)")
@@ -147,8 +220,15 @@ def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
                 "移开后运行 ipwatch init，再从 archive/ 重新报送 (warehouse predates upgrades: rebuild it)")
         conn.execute(upgrade.read_text("utf-8"))
     conn.execute(sql("schema_version"))
-    for name in TABLES + VIEWS:
-        conn.execute(sql(name))
+    on = on_lake(conn)
+    for name in TABLES:
+        conn.execute(lake.table_statement(sql(name)) if on else sql(name))
+    conn.execute(sql("seed_counters"))
+    for name in VIEWS:
+        if on and name in lake.MACROS:  # made for each connection instead
+            lake.make_macros(conn)
+        else:
+            conn.execute(sql(name))
     conn.execute(sql("set_schema_version"), {"version": SCHEMA_VERSION})
 
 

@@ -1,8 +1,7 @@
 -- Every file ever received, accepted or not: nothing is lost. 'received' is a file whose
 -- validation has not finished (a crashed run); the next run of the same file completes it.
-create sequence if not exists submission_ids start 1;
 create table if not exists submissions (
-    submission_id integer primary key default nextval('submission_ids'),
+    submission_id integer primary key,
     file_name varchar not null,
     sha256 varchar not null,
     office_code varchar not null,

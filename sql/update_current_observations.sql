@@ -1,35 +1,18 @@
--- The accepted rows of the submissions in `verdicts` become the values in force, unless a newer submission's
--- value for the same key already is (the order observations_all ranks versions by).
-insert into current_observations
-select
-    r.region_code,
-    r.period,
-    r.indicator_code,
-    r.value,
-    r.unit,
-    r.status,
-    r.note,
-    r.submission_id,
-    s.received_at
-from submission_rows as r
-inner join verdicts as v on r.submission_id = v.submission_id
-inner join submissions as s on r.submission_id = s.submission_id
-where v.status <> 'rejected'
-qualify
-    row_number() over (
-        partition by r.region_code, r.period, r.indicator_code
-        order by s.received_at desc, r.submission_id desc
-    ) = 1
-on conflict (region_code, period, indicator_code) do update set
-    value = excluded.value,
-    unit = excluded.unit,
-    status = excluded.status,
-    note = excluded.note,
-    submission_id = excluded.submission_id,
-    received_at = excluded.received_at
+-- The `decided` values (decided_values.sql) become the values in force, unless a newer submission's value for the
+-- same key already is: the older values they replace go, then every decided value whose key is now free comes in.
+-- A delete and an insert rather than INSERT ... ON CONFLICT, which needs a key a DuckLake cannot declare.
+delete from current_observations as c
+using decided as d
 where
-excluded.received_at > current_observations.received_at
-or (
-    excluded.received_at = current_observations.received_at
-    and excluded.submission_id > current_observations.submission_id
-);
+    c.region_code = d.region_code
+    and c.period = d.period
+    and c.indicator_code = d.indicator_code
+    and (
+        d.received_at > c.received_at
+        or (d.received_at = c.received_at and d.submission_id > c.submission_id)
+    );
+
+insert into current_observations
+select d.*
+from decided as d
+anti join current_observations using (region_code, period, indicator_code);

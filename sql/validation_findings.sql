@@ -1,9 +1,8 @@
 -- One row per failing cell found by a validation rule; finding_id is what auditors decide on (audit_log).
 -- indicator_code, fix and cell are what the office was told (ipwatch/explain.py), kept so that the same file sent
 -- again is answered with the same report.
-create sequence if not exists finding_ids start 1;
 create table if not exists validation_findings (
-    finding_id integer primary key default nextval('finding_ids'),
+    finding_id integer primary key,
     submission_id integer not null,
     rule varchar not null,
     severity varchar not null check (severity in ('error', 'warning')),

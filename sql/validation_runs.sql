@@ -1,8 +1,7 @@
 -- Every validation run: which submission, which version of the suite (a hash of its file), when, and how many
 -- rules failed. One row per run; a crashed ingest that validates again adds a second run.
-create sequence if not exists validation_run_ids start 1;
 create table if not exists validation_runs (
-    run_id integer primary key default nextval('validation_run_ids'),
+    run_id integer primary key,
     submission_id integer not null,
     suite_version varchar not null,
     started_at timestamp not null,

@@ -24,7 +24,7 @@ import polars as pl
 from ipwatch import catalogue as cat
 from ipwatch import config, data_docs, demo, reference, regions, validate, warehouse
 
-from . import bench_faults, bench_national
+from . import bench_faults, bench_national, bench_scale
 from .conftest import through
 
 SIZES = (100, 1_000, 10_000)
@@ -85,6 +85,7 @@ def main() -> None:
             province_quarter(conn, ws, Path(tmp))
         docs_build(ws, Path(tmp), per_run[1_000])
     bench_national.main()
+    bench_scale.main()
     bench_faults.main([])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -41,6 +42,30 @@ def ws(tmp_path: Path) -> config.Workspace:
 def conn(ws: config.Workspace):
     with warehouse.connect(ws.warehouse) as connection:
         yield connection
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL cluster of the session's own (tests/postgres.py), stopped at its end."""
+    from tests.postgres import Cluster
+
+    cluster = Cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+_lakes = itertools.count(1)
+
+
+@pytest.fixture
+def lake_ws(tmp_path: Path, postgres) -> config.Workspace:
+    """A fresh workspace on a DuckLake of its own (a new database of the session's cluster, its Parquet under
+    tmp_path), holding the shipped catalogue and regions."""
+    catalog = postgres.create_database(f"lake{next(_lakes)}")
+    workspace = config.Workspace(tmp_path / "lake-home", f"{config.LAKE_PREFIX}postgres:{catalog}",
+                                 f"{tmp_path / 'lake-data'}/")
+    reference.initialise(workspace)
+    return workspace
 
 
 @pytest.fixture(scope="module")

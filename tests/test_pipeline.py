@@ -146,6 +146,21 @@ def test_an_older_warehouse_gets_its_values_in_force_on_upgrade(ws, catalogue, t
         assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION
 
 
+def test_a_warehouse_from_before_counters_takes_its_next_ids_after_those_in_use(ws, catalogue, tmp_path):
+    rows = ["340102,2025Q3,pct_applications,1,件,", "340102,2025Q3,no_such_indicator,1,件,"]
+    with warehouse.connect(ws.warehouse) as conn:
+        process(conn, ws, catalogue, [(write_csv(tmp_path / "a.csv", rows[:1]), "340100"),
+                                      (write_csv(tmp_path / "b.csv", rows), "340100")])
+        used = conn.sql("select max(submission_id), max(finding_id) from findings").fetchone()
+        conn.execute("drop table counters")  # as a version-2 warehouse was
+        conn.execute("update schema_version set version = 2")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        process(conn, ws, catalogue, [(write_csv(tmp_path / "c.csv", rows[1:]), "340100")])
+        newest = conn.sql("select max(submission_id), max(finding_id) from findings").fetchone()
+    assert used == (2, 1) and newest == (3, 2)
+
+
 def test_a_file_that_breaks_a_stage_is_rejected_with_a_system_error_and_the_others_go_on(tmp_path, conn, ws):
     """An exception no rule foresaw (here a catalogue entry without a unit, which unit conversion cannot handle)
     becomes the outcome of the one file that met it: rejected, quarantined with its report; the others accepted."""
@@ -164,3 +179,31 @@ def test_a_file_that_breaks_a_stage_is_rejected_with_a_system_error_and_the_othe
     assert (error["rule"], error["value"]) == ("system", "AttributeError") and "已退回" in error["message"]
     [kept] = [p for p in ws.quarantine.iterdir() if p.name.endswith("poison.csv")]
     assert kept.read_bytes() == poison.read_bytes() and kept.with_name(kept.name + ".errors.html").exists()
+
+
+def in_parts(stage_fn: pipeline.Step, *args: object) -> pipeline.Batch:
+    """A stage run as `--runner dask` runs the file stages: on parts of the batch apart, then joined."""
+    if stage_fn not in pipeline.FILE_STAGES:
+        return stage_fn(*args)
+    (batch,) = args
+    return pipeline.joined(batch, [(positions, stage_fn(piece)) for positions, piece in pipeline.split(batch, 2)])
+
+
+def test_file_stages_run_on_parts_of_a_batch_decide_every_file_as_on_the_whole(tmp_path, catalogue):
+    rows = ["340102,2025Q3,pct_applications,1,件,", "340103,2025Q3,pct_applications,2,件,"]
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    files = [(write_csv(sent / "a.csv", rows), "340100"), (write_csv(sent / "b.csv", rows[1:]), "340100"),
+             (write_csv(sent / "c.csv", ["340102,2025Q3,no_such_indicator,1,件,"]), "340100"),
+             ((sent / "d.csv"), "340100"), (write_csv(sent / "e.csv", rows[:1]), "340100")]
+    (sent / "d.csv").write_bytes(b"\x00\x01binary")
+    outcomes = []
+    for name, step in (("whole", pipeline.call), ("parts", in_parts)):
+        ws = config.workspace(tmp_path / name)
+        reference.initialise(ws)
+        with warehouse.connect(ws.warehouse) as conn:
+            got = pipeline.process(conn, ws, [Incoming(p, o) for p, o in files], catalogue, step=step)
+            outcomes.append([{k: v for k, v in o.items() if k != "file"} for o in got])
+            outcomes.append(conn.sql("select * exclude (received_at) from observations_all order by all").fetchall())
+    assert outcomes[0] == outcomes[2] and outcomes[1] == outcomes[3]
+    assert [o["status"] for o in outcomes[0]] == ["accepted", "accepted", "rejected", "rejected", "accepted"]

@@ -1,2 +1,0 @@
--- A new validation batch's id.
-select nextval('validation_batch_ids') as batch_id;
