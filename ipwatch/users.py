@@ -121,7 +121,11 @@ def throttled(conn: duckdb.DuckDBPyConnection, user_name: str, client: str, now:
 
 def record(conn: duckdb.DuckDBPyConnection, user_name: str | None, action: str, outcome: str,
            detail: str | None = None, client: str | None = None) -> None:
-    """Append one event to the portal's log."""
-    conn.execute(warehouse.sql("record_portal_event"), {
-        "at": datetime.now(), "user_name": user_name, "action": action, "outcome": outcome, "detail": detail,
-        "client": client})
+    """Append one event to the portal's log, in a transaction of its own (its id is taken from counters)."""
+    def work() -> None:
+        (event_id,) = warehouse.take_ids(conn, "portal_event_ids", 1)
+        conn.execute(warehouse.sql("record_portal_event"), {
+            "event_id": event_id, "at": datetime.now(), "user_name": user_name, "action": action, "outcome": outcome,
+            "detail": detail, "client": client})
+
+    warehouse.atomic(conn, work)

@@ -34,3 +34,17 @@ def test_duckdb_works_within_the_memory_it_is_given(tmp_path, monkeypatch):
     monkeypatch.setenv("IPWATCH_DUCKDB_MEMORY", "lots")
     with pytest.raises(ValueError, match="IPWATCH_DUCKDB_MEMORY"), warehouse.connect(path):
         pass
+
+
+def test_portal_event_ids_continue_from_the_log_a_warehouse_already_holds(conn):
+    """A warehouse whose portal log was numbered before the counters knew portal events (by a sequence): the
+    counter starts from the largest id in the log, so no id is handed out twice."""
+    from ipwatch import users
+
+    conn.execute("insert into portal_events (event_id, happened_at, user_name, action, outcome) "
+                 "values (41, now(), 'admin', 'login', 'ok'), (42, now(), 'admin', 'logout', 'ok')")
+    conn.execute("delete from counters where name = 'portal_event_ids'")
+    warehouse.create_schema(conn)
+    users.record(conn, "clerk", "login", "ok")
+    assert conn.sql("select event_id, user_name from portal_events order by 1").fetchall() == [
+        (41, "admin"), (42, "admin"), (43, "clerk")]
