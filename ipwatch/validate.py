@@ -151,16 +151,19 @@ def batch_query(query: str, batch_id: int) -> str:
 
 
 def stage_batch(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> int:
-    """Put the submissions in a new validation batch, with the history its rules read; returns its id."""
+    """Put the submissions in a new validation batch, with the history its rules read; returns its id. The history
+    is staged in a transaction of its own: on a lake it is the connection's scratch (lake.SCRATCH), and a
+    transaction writes to one database only."""
     def work() -> int:
         (batch_id,) = warehouse.take_ids(conn, "validation_batch_ids", 1)
         warehouse.append_rows(conn, "validation_batches", pl.DataFrame(
             {"batch_id": [batch_id] * len(submission_ids), "submission_id": submission_ids},
             schema={"batch_id": pl.Int32, "submission_id": pl.Int32}))
-        conn.execute(warehouse.sql("stage_batch_history"), {"batch_id": batch_id})
         return batch_id
 
-    return warehouse.atomic(conn, work)
+    batch_id = warehouse.atomic(conn, work)
+    warehouse.atomic(conn, lambda: conn.execute(warehouse.sql("stage_batch_history"), {"batch_id": batch_id}))
+    return batch_id
 
 
 def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, started: datetime,
@@ -182,13 +185,13 @@ def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, st
             "batch_id": batch_id, "first_run_id": first_run_id, "suite_version": version, "started_at": started,
             "finished_at": finished})
         conn.execute(warehouse.sql("record_rule_outcomes"), {"batch_id": batch_id})
-        conn.execute(warehouse.sql("clear_batch_history"), {"batch_id": batch_id})
 
     conn.register("outcomes", outcomes)
     try:
         warehouse.atomic(conn, work)
     finally:
         conn.unregister("outcomes")
+    conn.execute(warehouse.sql("clear_batch_history"), {"batch_id": batch_id})
 
 
 def gx_context(results_dir: Path | None) -> EphemeralDataContext:

@@ -224,7 +224,10 @@ def build_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(sql("schema_version"))
     on = on_lake(conn)
     for name in TABLES:
-        conn.execute(lake.table_statement(sql(name)) if on else sql(name))
+        if on and name in lake.SCRATCH:  # each connection's own (lake.connect); a lake made before kept them
+            conn.execute(f"drop table if exists {lake.NAME}.main.{name}")
+        else:
+            conn.execute(lake.table_statement(sql(name)) if on else sql(name))
     conn.execute(sql("seed_counters"))
     for name in VIEWS:
         if on and name in lake.MACROS:  # made for each connection instead

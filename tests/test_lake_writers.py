@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -126,3 +127,43 @@ def test_two_offices_ingesting_at_once_into_one_lake_read_as_the_embedded_wareho
     assert expected["submissions"].height == 9
     for view, frame in expected.items():
         assert_frame_equal(got[view], frame, check_exact=False, rel_tol=1e-12)
+
+
+def test_portal_events_on_a_lake_are_numbered_by_the_counters_even_from_two_connections(lake_ws):
+    """A DuckLake has no sequences (a column's default is dropped there), so the portal's log takes its ids from
+    the counters as every other table does: two connections logging at once get distinct ids, none missing."""
+    from ipwatch import users
+
+    with warehouse.connect(lake_ws.warehouse) as one, warehouse.connect(lake_ws.warehouse) as two:
+        for n in range(3):
+            users.record(one, "clerk", "login", "ok", client="127.0.0.1")
+            users.record(two, "auditor", "login", "failed", detail=str(n), client="127.0.0.2")
+        ids = one.sql("select event_id from portal_events order by event_id").fetchall()
+        (last,) = one.sql("select last_id from counters where name = 'portal_event_ids'").fetchone()
+    assert [i for (i,) in ids] == [1, 2, 3, 4, 5, 6] and last == 6
+
+
+def test_a_batch_history_is_the_connections_own_scratch_never_the_lakes(lake_ws, catalogue, tmp_path):
+    """The history a batch's rules read is staged in the connection's in-memory database: a second writer on the
+    same lake neither sees it nor conflicts over it, and nothing of it reaches the Parquet. (As a lake table,
+    DuckDB planned change_outlier over it into 80 s and out of memory on a national quarter.)"""
+    from ipwatch import validate
+
+    files = [write_csv(tmp_path / f"{n}.csv", [r.replace(",1,", f",{n + 1},") for r in ROWS]) for n in range(3)]
+    with warehouse.connect(lake_ws.warehouse) as one, warehouse.connect(lake_ws.warehouse) as two:
+        process(one, lake_ws, catalogue, [(files.pop(), "340100")])  # the history both batches read
+        ids = [through(conn, lake_ws, path, "340100", "stage").submission_id
+               for conn, path in ((one, files[0]), (two, files[1]))]
+        staged = [validate.stage_batch(one, [ids[0]]), validate.stage_batch(two, [ids[1]])]
+        assert one.sql("select batch_id, count(*) from batch_history group by 1").fetchall() == [(staged[0], 2)]
+        assert two.sql("select batch_id, count(*) from batch_history group by 1").fetchall() == [(staged[1], 2)]
+        (in_lake,) = one.sql("select count(*) from duckdb_tables() where table_name = 'batch_history' "
+                             "and database_name = 'lake'").fetchone()
+        assert in_lake == 0
+        found = validate.run(two, [ids[1]])
+        # the run staged a batch of its own and cleared it once judged
+        assert two.sql("select batch_id, count(*) from batch_history group by 1").fetchall() == [(staged[1], 2)]
+    assert set(found) == {ids[1]}
+    data = Path(lake_ws.warehouse.data_path)
+    assert {p.relative_to(data).parts[1] for p in data.rglob("*.parquet")} & {"submission_rows", "batch_history"} == {
+        "submission_rows"}
