@@ -560,6 +560,8 @@ def audit_parser(sub: argparse._SubParsersAction) -> None:
 
 # Commands that run Prefect flows: a failure's traceback stays in Prefect's log, the console gets one line.
 FLOW_COMMANDS = {"ingest", "bulletin", "progress", "demo"}
+# Commands that validate files: they load Great Expectations while Prefect's server boots.
+VALIDATING = {"ingest", "demo"}
 
 
 def global_options_anywhere(p: argparse.ArgumentParser) -> None:
@@ -583,6 +585,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in FLOW_COMMANDS | {"serve"}:
             files.require_space(config.workspace(args.home).home)
+        if args.command in FLOW_COMMANDS:
+            server_ready = prefect_env.start_server_early()
+            if args.command in VALIDATING:
+                import great_expectations  # noqa: F401 - 3 s of imports, made while the server boots
+            server_ready()
         return args.run(args)
     except KeyboardInterrupt:
         return 130

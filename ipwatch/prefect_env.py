@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator, MutableMapping
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,6 +61,35 @@ def quiet_console() -> None:
 
 
 QUIET = ("prefect", "uvicorn", "fastapi")
+
+
+def start_server_early() -> Callable[[], None]:
+    """Start Prefect's ephemeral server now, in a thread, so that its process boots while the command loads what it
+    needs; returns `ready`, which waits until the server answers and raises what stopped it. A command's first flow
+    run waits for the server otherwise, and the boot was the largest fixed cost of `ingest` (about 7 s of its 24 s
+    for a quarter of the national quarter). Nothing is started when a server is chosen (PREFECT_API_URL, serve's
+    record). No flow may run before `ready()` returns: Prefect marks the server started before it answers."""
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            from prefect.server.api.server import SubprocessASGIServer
+            from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+            if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+                SubprocessASGIServer().start()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the command's own thread by ready()
+            failed.append(exc)
+
+    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+    thread.start()
+
+    def ready() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    return ready
 
 
 def not_prefect_error(record: logging.LogRecord) -> bool:

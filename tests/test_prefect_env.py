@@ -67,3 +67,36 @@ def test_the_record_names_this_process_while_serving_and_goes_after(tmp_path):
     with prefect_env.recorded(ws, "http://127.0.0.1:4321/api") as path:
         assert prefect_env.read_record(path) == ("http://127.0.0.1:4321/api", os.getpid())
     assert not path.exists()
+
+
+EARLY = """
+import sys
+from ipwatch import prefect_env
+from prefect.server.api.server import SubprocessASGIServer
+ready = prefect_env.start_server_early()
+ready()
+servers = [s for s in SubprocessASGIServer._instances.values() if s.running]
+if servers:
+    import httpx
+    print(httpx.get(servers[0].api_url + "/health", timeout=10).status_code)
+else:
+    print("none")
+"""
+
+
+def test_the_ephemeral_server_started_early_answers_once_ready(tmp_path):
+    """A flow command starts Prefect's ephemeral server as it begins; once `ready()` returns it answers, so the
+    first flow run finds it up (Prefect marks it started before it answers)."""
+    from .conftest import clean_env
+
+    done = subprocess.run([sys.executable, "-c", EARLY], env=clean_env(tmp_path), capture_output=True, text=True,
+                          timeout=300)
+    assert done.stdout.split()[-1:] == ["200"], done.stderr[-2000:]
+
+
+def test_nothing_is_started_early_when_a_server_is_chosen(tmp_path):
+    from .conftest import clean_env
+
+    env = {**clean_env(tmp_path), "PREFECT_API_URL": nobody_listening()}
+    done = subprocess.run([sys.executable, "-c", EARLY], env=env, capture_output=True, text=True, timeout=300)
+    assert done.stdout.split()[-1:] == ["none"], done.stderr[-2000:]
