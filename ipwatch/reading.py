@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -244,7 +245,9 @@ def first_table(path: Path, limits: Limits) -> RawTable:
                 grid = list(sheet_rows(sheet, limits))
                 found = find_header(grid)
                 if found is not None:
-                    return sheet_table(sheet.title, grid, formula_rows(path, sheet.title, limits), *found)
+                    # the second pass only when a value cell is blank: a third of reading a national quarter
+                    formulas = functools.cache(functools.partial(formula_rows, path, sheet.title, limits))
+                    return sheet_table(sheet.title, grid, formulas, *found)
         finally:
             values.close()
     raise ReadError("工作簿中找不到含“指标代码/指标名称”和“数值”列的表头 (no sheet has a recognisable header row)")
@@ -340,8 +343,10 @@ def table_end(grid: list[list], header: int) -> int:
     return len(grid)
 
 
-def sheet_table(title: str, grid: list[list], formulas: list[list], header: int, columns: list) -> RawTable:
-    """Rows under the header row; a form's region and period come from its header block."""
+def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[list]], header: int,
+                columns: list) -> RawTable:
+    """Rows under the header row; a form's region and period come from its header block. `formulas()` gives the
+    sheet's cells as typed, asked for only where a value cell is blank (it may be a formula never computed)."""
     from openpyxl.utils import get_column_letter
 
     is_form = "region_code" not in columns or "period" not in columns
@@ -358,7 +363,7 @@ def sheet_table(title: str, grid: list[list], formulas: list[list], header: int,
         if not any(v.strip() for v in cells.values()):
             continue
         if "value" in columns and not cells.get("value", "").strip():
-            formula = cell_at(formulas, index, columns.index("value"))
+            formula = cell_at(formulas(), index, columns.index("value"))
             if isinstance(formula, str) and formula.startswith("="):
                 cells["value"] = formula  # a formula Excel never computed: reported as not a number
         record = {f"{c}_raw": v for c, v in cells.items()}
