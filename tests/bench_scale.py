@@ -1,9 +1,10 @@
-"""`make bench`, part 3: the national quarter (tests/national.py) on the embedded warehouse, on a DuckLake (catalog
-in a PostgreSQL of its own, tests/postgres.py; Parquet in a folder) with one worker, and on a DuckLake with two
-workers at once: two `ipwatch ingest --inbox` processes, each with a workspace of its own and half of the offices,
-as two prefectures' intakes. Each starts from the same 20 quarters of history; the figure is the wall time from
-the start until every file is decided. `python -m tests.bench_scale --share 4` runs it on a quarter of the
-counties alone. Figures go to reports/bench/scale.json.
+"""`make bench`, part 3: the national quarter (tests/national.py) on the embedded warehouse (with Prefect's default
+task runner, and with `--runner dask`), on a DuckLake (catalog in a PostgreSQL of its own, tests/postgres.py;
+Parquet in a folder) with one worker, and on a DuckLake with two workers at once: two `ipwatch ingest --inbox`
+processes, each with a workspace of its own and half of the offices, as two prefectures' intakes. Each starts from
+the same 20 quarters of history; the figure is the wall time from the start until every file is decided.
+`python -m tests.bench_scale --share 4` runs it on a quarter of the counties alone.
+Figures go to reports/bench/scale.json.
 """
 
 from __future__ import annotations
@@ -51,13 +52,13 @@ def drop(files: list[national.File], home: Path) -> None:
         shutil.copy2(f.path, target)
 
 
-def ingest_at_once(homes: list[Path]) -> tuple[float, list[dict], int]:
+def ingest_at_once(homes: list[Path], runner: str = "default") -> tuple[float, list[dict], int]:
     """`ipwatch ingest --inbox` in every workspace at the same time: the wall time until the last is done, every
     file's outcome, and how many transactions lost to another's and were run again (warehouse.atomic's warning)."""
     said: list = []
     start = time.perf_counter()
-    runs = [threading.Thread(target=lambda home=home: said.append(ipwatch(home, "ingest", "--inbox", "--json")[1]))
-            for home in homes]
+    command = ("ingest", "--inbox", "--json", "--runner", runner)
+    runs = [threading.Thread(target=lambda home=home: said.append(ipwatch(home, *command)[1])) for home in homes]
     for run in runs:
         run.start()
     for run in runs:
@@ -67,9 +68,10 @@ def ingest_at_once(homes: list[Path]) -> tuple[float, list[dict], int]:
     return seconds, outcomes, sum(done.stderr.count("transaction lost to a concurrent one") for done in said)
 
 
-def measure(files: list[national.File], counties: list, workers: int, tmp: Path, catalog: str | None) -> dict:
+def measure(files: list[national.File], counties: list, workers: int, tmp: Path, catalog: str | None,
+            runner: str = "default") -> dict:
     """The quarter's files over `workers` workspaces (offices dealt out in turn) on the warehouse named (None: each
-    its embedded file; only one worker then), from the same history."""
+    its embedded file; only one worker then), from the same history, each run on the task runner named."""
     shutil.rmtree(tmp, ignore_errors=True)
     offices = sorted({f.office for f in files})
     share = {office: n % workers for n, office in enumerate(offices)}
@@ -80,7 +82,7 @@ def measure(files: list[national.File], counties: list, workers: int, tmp: Path,
         history_s = time.perf_counter() - start
         for n, home in enumerate(homes):
             drop([f for f in files if share[f.office] == n], home)
-        seconds, results, retried = ingest_at_once(homes)
+        seconds, results, retried = ingest_at_once(homes, runner)
     decided = {r["file"].rsplit("/", 1)[-1] for r in results if r["status"] in (
         "accepted", "accepted_with_warnings", "rejected")}
     return {"workers": workers, "files": len(files), "decided": len(decided), "ingest_s": round(seconds, 2),
@@ -97,6 +99,9 @@ def main(share: int = 1) -> dict:
     try:
         figures = {"embedded": measure(files, counties, 1, tmp / "embedded", None)}
         print(f"  embedded DuckDB file, 1 worker: {figures['embedded']['ingest_s']:>7.1f} s", flush=True)
+        figures["embedded_dask"] = measure(files, counties, 1, tmp / "embedded-dask", None, runner="dask")
+        print(f"  the same, --runner dask ({os.cpu_count()} Dask workers): "
+              f"{figures['embedded_dask']['ingest_s']:>7.1f} s", flush=True)
         for workers in (1, 2):
             catalog = cluster.create_database(f"lake{workers}")
             figures[f"lake_{workers}"] = measure(files, counties, workers, tmp / f"lake-{workers}", catalog)
