@@ -89,11 +89,11 @@ def converted(value: Decimal, ratio: Decimal) -> Decimal:
 
 
 def status(raw: str | None, available: bool) -> str | None:
-    """The 数据状态: empty means 正常, a missing value is always 缺失; None when the word is unknown."""
-    if not available:
-        return "缺失"
+    """The 数据状态: empty means 正常, a missing value is always 缺失; None when the word is unknown, with a value
+    or without one (a clerk who typed 大概 beside a blank cell meant something no rule may guess)."""
     word = text(raw).lower()
-    return "正常" if not word else STATUSES.get(word)
+    known = "正常" if not word else STATUSES.get(word)
+    return known if known is None or available else "缺失"
 
 
 def alias_index(catalogue: Catalogue) -> dict[str, set[str]]:

@@ -58,3 +58,8 @@ def test_status_words(raw, status):
 
 def test_missing_value_is_always_status_missing():
     assert normalise.status("正常", available=False) == "缺失"
+    assert normalise.status("", available=False) == "缺失"
+
+
+def test_an_unknown_status_beside_a_blank_value_is_not_taken_for_missing():
+    assert normalise.status("大概", available=False) is None

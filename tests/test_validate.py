@@ -92,6 +92,15 @@ def test_status_rules(conn, ws, catalogue, tmp_path, row, expected):
     assert findings(conn, ws, catalogue, path) == [expected]
 
 
+def test_a_blank_value_beside_a_status_nobody_knows_is_not_quietly_taken_for_missing(conn, ws, catalogue, tmp_path):
+    """大概 beside a blank cell: the status is reported as unknown, and the blank value asks for a number or 缺失,
+    where both used to pass as 缺失 without a word."""
+    path = write_csv(tmp_path / "s.csv", ["340102,2025Q3,pct_applications,,件,大概"],
+                     header="region_code,period,indicator_code,value,unit,status")
+    assert sorted(findings(conn, ws, catalogue, path)) == [("status_known", 2, "status", "大概"),
+                                                           ("value_numeric", 2, "value", "")]
+
+
 def test_each_run_is_kept_with_its_suite_version_and_rule_outcomes(conn, ws, catalogue, tmp_path):
     import hashlib
 
