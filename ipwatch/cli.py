@@ -240,7 +240,8 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the portal (联网直报) for offices, auditors and administrators on the workspace's warehouse."""
     from ipwatch import web
 
-    web.serve(config.workspace(args.home), host=args.host, port=args.port, secure_cookies=args.secure_cookies)
+    web.serve(config.workspace(args.home), host=args.host, port=args.port, secure_cookies=args.secure_cookies,
+              allowed_hosts=args.allowed_host)
     return 0
 
 
@@ -479,6 +480,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--secure-cookies", action="store_true",
                    help="mark the session cookie Secure (when a TLS proxy serves the portal over https)")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a host name the portal answers to (repeatable; besides --host and loopback; required "
+                        "with --host 0.0.0.0)")
     p.set_defaults(run=cmd_web)
     users_parser(sub)
     audit_parser(sub)

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -448,9 +449,11 @@ ROUTES = [
 ]
 
 
-def app(ws: config.Workspace, secure_cookies: bool = False) -> Starlette:
-    """The portal over the workspace's warehouse."""
+def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The portal over the workspace's warehouse; requests naming another host than `allowed_hosts` (any, when
+    None) are answered 400 before anything else (a forged Host header would otherwise reach the pages)."""
     middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
         Middleware(websecurity.Hardened, upload_limit=portal.limit_bytes(), upload_paths=UPLOAD_PATHS),
         Middleware(SessionMiddleware, secret_key=websecurity.secret_key(ws), session_cookie="ipwatch_session",
                    max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
@@ -461,12 +464,27 @@ def app(ws: config.Workspace, secure_cookies: bool = False) -> Starlette:
     return application
 
 
-def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = False) -> None:
+LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"]
+WILDCARDS = {"0.0.0.0", "::", ""}
+
+
+def host_names(host: str, allowed: list[str]) -> list[str]:
+    """The names the portal answers to: those allowed, the address it listens on, and loopback's. Listening on
+    every address asks for its names (a reverse proxy's, the office network's), as nothing else tells them."""
+    if host in WILDCARDS and not allowed:
+        raise ValueError("监听所有地址时须用 --allowed-host 指明门户的域名或地址 "
+                         "(listening on every address: name the portal's host with --allowed-host)")
+    return [*allowed, *([] if host in WILDCARDS else [host]), *LOOPBACK_NAMES]
+
+
+def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = False,
+          allowed_hosts: list[str] | None = None) -> None:
     """Serve the portal with uvicorn until stopped."""
     import uvicorn
 
     from ipwatch import reference
 
+    names = host_names(host, allowed_hosts or [])
     reference.initialise(ws)  # the warehouse exists and holds the catalogue before the first office logs in
-    uvicorn.run(app(ws, secure_cookies), host=host, port=port, server_header=False, proxy_headers=False,
+    uvicorn.run(app(ws, secure_cookies, names), host=host, port=port, server_header=False, proxy_headers=False,
                 log_level="info", timeout_graceful_shutdown=10)

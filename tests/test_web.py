@@ -455,3 +455,17 @@ def test_a_decided_finding_leads_to_the_next_open_one(home):
     auditor.post("/audit/findings/1/decision", data={"csrf": token(auditor, "/audit"), "decision": "override",
                                                      "reason": "口径调整"})
     assert 'href="/audit/findings/2"' in auditor.get("/audit/findings/1?decided").text
+
+
+def test_a_request_naming_another_host_is_refused_before_any_page(home):
+    """A forged Host header never reaches the pages (its links and redirects would name that host)."""
+    app = web.app(home, allowed_hosts=web.host_names("10.1.2.3", ["ipr.example.gov.cn"]))
+    for base, status in (("http://evil.example", 400), ("http://ipr.example.gov.cn", 200),
+                         ("http://10.1.2.3:8000", 200), ("http://localhost:8000", 200)):
+        assert TestClient(app, base_url=base).get("/login").status_code == status, base
+
+
+def test_listening_on_every_address_asks_for_the_portals_names(home, capsys):
+    assert cli.main(["--home", str(home.home), "web", "--host", "0.0.0.0", "--port", "0"]) == 2
+    assert "--allowed-host" in capsys.readouterr().err
+    assert web.host_names("0.0.0.0", ["ipr.example.gov.cn"]) == ["ipr.example.gov.cn", *web.LOOPBACK_NAMES]
