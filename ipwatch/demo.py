@@ -100,7 +100,13 @@ def value_at(s: Series, quarter: str, noise: random.Random) -> float:
         annual = s.start * (1 + s.growth) ** (year - s.base) if s.growth else s.start + s.slope * (year - s.base)
         return max(annual * q / 4 * noise.uniform(0.95, 1.05), 0.0)
     t = year - s.base - 1 + q / 4
-    level = s.start * (1 + s.growth) ** t if s.growth else s.start + s.slope * t
+    if s.growth:
+        level = s.start * (1 + s.growth) ** t
+    elif t < 0 < s.start:  # the base year's first quarters: back at the first year's pace, compounded, where a
+        # straight line back from a small start reaches zero (a fourfold jump each auditor would be shown)
+        level = s.start * (1 + s.slope / s.start) ** t
+    else:
+        level = s.start + s.slope * t
     return max(level * noise.uniform(0.99, 1.01), 0.0)
 
 
@@ -133,8 +139,9 @@ def region_values(plan: cat.Plan, catalogue: cat.Catalogue, region: dict, quarte
             denominator = catalogue.indicators[indicator.denominator]
             if denominator.code == "population":
                 values.setdefault("population", population(region, quarter))
-            else:
-                values.setdefault(denominator.code, bounded(denominator, denominator.bounds[1] * 0.01 * share))
+            else:  # a flow (GDP) as the year to date, as every flow is reported
+                so_far = periods.split(quarter)[1] / 4 if denominator.measure == "flow_ytd" else 1
+                values.setdefault(denominator.code, bounded(denominator, denominator.bounds[1] * 0.01 * share * so_far))
             part = values[code] * values[denominator.code] / (indicator.scale or 1)
             values[indicator.numerator] = float(round(part))
             values[code] = round(values[indicator.numerator] / values[denominator.code] * (indicator.scale or 1), 2)

@@ -96,13 +96,14 @@ def test_demo_hefei_targets_all_have_a_status_from_data(demo_run):
 
 
 @pytest.mark.slow
-def test_demo_only_warnings_held_for_audit_and_few(demo_run):
-    """Plausible data: nothing an office would be refused for, a few values an auditor should look at."""
+def test_demo_data_is_plausible_enough_to_hold_nothing_for_audit(demo_run):
+    """Plausible data: nothing an office would be refused for, and nothing an auditor need look at. A flow such as
+    GDP rises through each year (it is the year to date), and a level's first quarters are not a straight line back
+    towards zero; the demo once held 33 such warnings of its own making, each a false alarm in the queue."""
     home, _ = demo_run
     with warehouse.connect(config.workspace(home).warehouse) as conn:
         errors = conn.sql("""select count(*) from findings where severity = 'error'
                              and file_name not like '%draft%'""").fetchone()[0]
         warnings, rows = conn.sql("""select (select count(*) from findings where severity = 'warning'),
                                             (select count(*) from submission_rows)""").fetchone()
-    assert errors == 0
-    assert 0 < warnings < 0.02 * rows
+    assert (errors, warnings) == (0, 0) and rows > 0
