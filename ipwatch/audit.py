@@ -67,13 +67,19 @@ def connect(ws: config.Workspace, read_only: bool = True) -> Iterator[duckdb.Duc
 def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
              finding_id: int | None = None) -> pl.DataFrame:
     """Findings with their failing row and its one context (audit_findings.sql), open first; narrowed by the
-    filters or an id; each with its rule, severity, status and decision in Chinese."""
+    filters or an id; each with its rule, severity, status and decision in Chinese, and `outcome_name`: the
+    decision, or what stands in for one (待审核, or why a finding nobody decided is closed)."""
     rows = warehouse.query(conn, "audit_findings", **(filters or Filters()).params(), finding_id=finding_id)
+    decision_name = pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision"))
     return rows.with_columns(
         rule_name=pl.col("rule").map_elements(labels.rule, return_dtype=pl.String),
         severity_name=pl.col("severity").replace_strict(labels.SEVERITIES, default=pl.col("severity")),
         status_name=pl.col("audit_status").replace_strict(labels.STATUSES, default=pl.col("audit_status")),
-        decision_name=pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision")))
+        decision_name=decision_name,
+        outcome_name=pl.when(pl.col("decision").is_not_null()).then(decision_name)
+        .when(pl.col("audit_status") == "open").then(pl.lit(labels.STATUSES["open"]))
+        .when(pl.col("superseded")).then(pl.lit(labels.CLOSED_UNDECIDED["superseded"]))
+        .otherwise(pl.lit(labels.CLOSED_UNDECIDED["rejected"])))
 
 
 def list_findings(conn: duckdb.DuckDBPyConnection, status: str | None = None,

@@ -323,7 +323,7 @@ def finding_line(r: dict) -> str:
                  f"{exact(r['row_value'])} {r['unit'] or ''} · {context_text(r)}")
     return (f"#{r['finding_id']} {r['status_name']} {r['severity_name']} {r['rule_name']}({r['rule']}) · "
             f"{r['office_name'] or ''}({r['office_code']}) {r['file_name']} {where}{about} · "
-            f"{r['decision_name'] or '待审核'}")
+            f"{r['outcome_name']}")
 
 
 def context_text(r: dict) -> str:

@@ -21,6 +21,8 @@ RULES = {
 SEVERITIES = {"error": "错误", "warning": "警告"}
 DECISIONS = {"confirm": "确认", "correct-requested": "更正", "override": "认可"}
 STATUSES = {"open": "待审核", "closed": "已结"}
+# Why a finding nobody decided is closed (sql/findings.sql): its value was superseded, or its file rejected.
+CLOSED_UNDECIDED = {"superseded": "已被新报送值取代", "rejected": "文件已退回，无需审核"}
 
 
 def rule(code: str) -> str:

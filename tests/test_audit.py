@@ -83,8 +83,11 @@ def test_correction_request_stays_open_until_a_later_accepted_submission(conn, w
 
 
 def test_undecided_warning_closes_when_its_value_is_superseded(conn, ws, catalogue, tmp_path, missing):
+    assert audit.show(conn, missing)["outcome_name"] == "待审核"
     submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,12,件,补报"])
     assert (status(conn, missing), audit.show(conn, missing)["decision"]) == ("closed", None)
+    # the list says why it closed without a decision, never 待审核 beside 已结
+    assert audit.show(conn, missing)["outcome_name"] == "已被新报送值取代"
 
 
 def test_findings_of_a_rejected_file_are_closed(conn, ws, catalogue, tmp_path):
@@ -92,6 +95,7 @@ def test_findings_of_a_rejected_file_are_closed(conn, ws, catalogue, tmp_path):
     assert submit(conn, ws, catalogue, tmp_path, "340100", rows) == "rejected"
     found = audit.list_findings(conn)
     assert {(f["rule"], f["audit_status"]) for f in found} == {("value_missing", "closed"), ("region_known", "closed")}
+    assert {f["outcome_name"] for f in found} == {"文件已退回，无需审核"}
     assert conn.sql("from values_under_audit").fetchall() == []
 
 
