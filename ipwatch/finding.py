@@ -22,6 +22,16 @@ class Finding:
     fix: str | None = None  # what to do about this very row (ipwatch/explain.py), where one can be said
     cell: str | None = None  # the spreadsheet cell as the office finds it ('填报表!E13'), for files read from xlsx
 
+    @property
+    def typed(self) -> str | None:
+        """What the office typed in the failing cell, as its reports quote it; None where the finding is about a
+        row that is not there (required_indicator_reported's value is the key it misses, '340100 2025Q3 code')."""
+        return None if self.rule in ABSENT_ROW_RULES else self.value
+
+
+# Rules about a row the file lacks: their value names the missing key, not anything the office typed.
+ABSENT_ROW_RULES = {"required_indicator_reported"}
+
 
 def verdict(findings: list[Finding]) -> str:
     """A submission's status from its findings: any error rejects it whole; warnings are held for audit."""

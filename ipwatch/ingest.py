@@ -52,7 +52,7 @@ def result(entry: Entry, status: str, findings: list[Finding]) -> dict:
         return [{"line": f.line, "column": f.column, "column_name": column_name(f.column, entry.kind),
                  "cell": f.cell, "indicator": f.indicator,
                  "indicator_name": indicators[f.indicator].name_zh if f.indicator in indicators else None,
-                 "rule": f.rule, "value": f.value, "message": f.message, "fix": f.fix}
+                 "rule": f.rule, "value": f.typed, "message": f.message, "fix": f.fix}
                 for f in findings if f.severity == severity]
 
     summary = {"file": str(entry.path), "submission_id": entry.submission_id, "status": status,

@@ -157,6 +157,7 @@ def test_a_missing_required_indicator_is_named_with_what_to_add(conn, ws, catalo
     [result] = process(conn, ws, catalogue, [(path, "340100")])
     [found] = [e for e in result["warnings"] if e["rule"] == "required_indicator_reported"]
     assert (found["indicator"], found["indicator_name"], found["cell"]) == ("patent_attorneys", "专利代理师数量", None)
+    assert found["value"] is None  # nothing was typed: the row is missing (the finding keeps the key it misses)
     assert found["fix"] == ("本表缺少合肥市 2025Q3 的“专利代理师数量”（patent_attorneys）：请勿删除报表中的指标行；"
                             "请补报这一行（单位：人）；确无数据也请列出，本期数值留空，数据状态选“缺失”")
     [audited] = conn.sql("select indicator_code from findings where rule = 'required_indicator_reported'").fetchall()
