@@ -62,8 +62,8 @@ def connect(lake: config.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnec
         conn.execute("set variable ipwatch_home = $home", {"home": str(lake.home)})
         # beyond its memory limit an in-memory DuckDB spills to .tmp in the working folder: the workspace's instead
         conn.execute(f"set temp_directory = '{quoted(str(lake.home / 'lake.tmp'))}'")
+        conn.execute(f"use {SCRATCH_DATABASE}")  # prepare() then uses the lake
         for name in SCRATCH:
-            conn.execute(f"use {SCRATCH_DATABASE}")
             conn.execute((config.SQL_DIR / f"{name}.sql").read_text("utf-8"))
         prepare(conn)
     except BaseException:
