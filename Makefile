@@ -18,7 +18,7 @@ run: $(STAMP) fonts
 test: $(STAMP) fonts browser postgres
 	$(PY) -m pytest
 
-# Charts are drawn and measured with Noto Sans CJK SC (ipwatch/charts.py refuses to draw without it rather than
+# Charts are drawn and measured with Noto Sans CJK SC (ipwatch/bulletins/charts.py refuses to draw without it rather than
 # clip its labels): installed as root when missing, otherwise named, and `ipwatch bulletin` says the same.
 fonts:
 	@fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK SC" || dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
@@ -30,7 +30,7 @@ fonts:
 		echo "  as root run: apt-get install fonts-noto-cjk  (or run make as root)" >&2; \
 	fi
 
-# tests/test_browser.py and ipwatch/pdf.py drive Debian's chromium (the path ipwatch/pdf.py uses, or
+# tests/test_browser.py and ipwatch/bulletins/pdf.py drive Debian's chromium (the path ipwatch/bulletins/pdf.py uses, or
 # $IPWATCH_CHROMIUM); poppler-utils reads the PDFs. Installs only what is missing, and only as root; otherwise
 # says what is missing, and the browser tests fail with the same hint (they are never skipped). `make run`
 # needs none of it.
@@ -67,6 +67,7 @@ bench: $(STAMP) postgres
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/sqlfluff lint sql
 
 clean:

@@ -9,7 +9,10 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.runtime import flow_run
 
 from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
-from ipwatch import artifacts, bulletin, charts, config, pdf, periods, warehouse
+from ipwatch import config, warehouse
+from ipwatch.bulletins import bulletin, charts, pdf
+from ipwatch.domain import periods
+from ipwatch.ops import artifacts
 
 
 @task(**RETRY_WHEN_BUSY)

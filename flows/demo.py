@@ -9,9 +9,11 @@ from prefect import flow, task
 
 from flows.bulletin import bulletin_flow
 from flows.ingest import prepare, process, report
-from ipwatch import catalogue as cat
-from ipwatch import config, demo, periods
-from ipwatch.pipeline import Incoming
+from ipwatch import config
+from ipwatch.domain import catalogue as cat
+from ipwatch.domain import periods
+from ipwatch.intake.batch import Incoming
+from ipwatch.ops import demo
 
 
 @task

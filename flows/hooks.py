@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ipwatch import notify, warehouse
+from ipwatch import warehouse
+from ipwatch.ops import notify
 
 # Only waiting for the warehouse is worth another try; a rejected file is an outcome, and a bug stays a bug.
 RETRY_WHEN_BUSY: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 60}

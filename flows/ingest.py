@@ -1,4 +1,4 @@
-"""Ingest flows: submitted files through the intake pipeline (ipwatch/pipeline.py), each stage a Prefect task."""
+"""Ingest flows: submitted files through the intake pipeline (ipwatch/intake/pipeline.py), each stage a Prefect task."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from prefect.context import FlowRunContext
 from prefect.utilities.annotations import opaque
 
 from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
-from ipwatch import artifacts, config, files, inbox, notify, pipeline, reference, warehouse
-from ipwatch.pipeline import Incoming
+from ipwatch import config, files, warehouse
+from ipwatch.intake import inbox, pipeline
+from ipwatch.intake.batch import Batch, Incoming
+from ipwatch.ops import artifacts, notify
+from ipwatch.warehouse import reference
 
 RUNNERS = ("default", "dask")
 # One task per stage, named after it: the run's page in Prefect lists receive, read, normalise, stage, validate,
@@ -20,7 +23,7 @@ RUNNERS = ("default", "dask")
 STAGE_TASKS = {stage: task(stage, name=stage.__name__, cache_policy=NO_CACHE) for stage in pipeline.STAGES}
 
 
-def as_task(stage: pipeline.Step, *args: object) -> pipeline.Batch:
+def as_task(stage: pipeline.Step, *args: object) -> Batch:
     """Run a pipeline stage as its Prefect task. On a Dask runner a stage of the files alone (read, normalise,
     explain) runs as one task per part of the batch, a part per Dask thread, the parts at once. Its arguments
     are opaque to Prefect, which would otherwise walk every field of every file of the batch looking for futures,

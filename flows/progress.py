@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from ipwatch import config, progress
+from ipwatch import config
+from ipwatch.bulletins import progress
 
 
 @task

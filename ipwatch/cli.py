@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from ipwatch import config, files, labels, prefect_env
-from ipwatch.busy import working
+from ipwatch import config, files
+from ipwatch.domain import labels
+from ipwatch.ops import prefect_env
+from ipwatch.ops.busy import working
 
 
 def as_json(value: object) -> object:
@@ -33,7 +35,7 @@ def exact(value: Decimal | float | None) -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create or upgrade the warehouse and load the catalogue and regions."""
-    from ipwatch import reference
+    from ipwatch.warehouse import reference
 
     ws = config.workspace(args.home)
     reference.initialise(ws)
@@ -43,7 +45,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     """Print every plan target."""
-    from ipwatch import catalogue
+    from ipwatch.domain import catalogue
 
     cat = catalogue.default()
     records = [catalogue.described(t, cat) for t in cat.targets()]
@@ -87,7 +89,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 @contextmanager
 def outcome_only(verbose: bool) -> Iterator[None]:
     """The command prints each file's outcome itself: the rejection notice's log line would say it again."""
-    notice = logging.getLogger("ipwatch.notify")
+    notice = logging.getLogger("ipwatch.ops.notify")
     level = notice.level
     if not verbose:
         notice.setLevel(logging.ERROR)  # a notice that could not be sent is still shown
@@ -99,10 +101,10 @@ def outcome_only(verbose: bool) -> Iterator[None]:
 
 def outcome_text(result: dict) -> str:
     """A file's outcome for a person: the verdict in Chinese with English beside, then each fault with its fix."""
-    from ipwatch.artifacts import STATUS_ZH
+    from ipwatch.domain.labels import OUTCOMES
 
     status, errors, warnings = result["status"], len(result["errors"]), len(result["warnings"])
-    lines = [f"{Path(result['file']).name}：{STATUS_ZH.get(status, status)} ({status})，"
+    lines = [f"{Path(result['file']).name}：{OUTCOMES.get(status, status)} ({status})，"
              f"{result['rows']} 行数据 (rows)，{errors} 处错误 (errors)，{warnings} 处提示 (warnings)"]
     for severity, key in (("错误", "errors"), ("提示", "warnings")):
         lines += [f"  {severity} {fault_text(e)}" for e in result[key]]
@@ -120,7 +122,7 @@ def fault_text(e: dict) -> str:
 
 def regions_known(*codes: str) -> None:
     """Refuse a region code that is not in the region list."""
-    from ipwatch import regions
+    from ipwatch.domain import regions
 
     unknown = set(codes) - set(regions.load()["region_code"])
     if unknown:
@@ -130,7 +132,8 @@ def regions_known(*codes: str) -> None:
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Render the progress bulletins of a month."""
     from flows.bulletin import bulletin_flow
-    from ipwatch import charts, editions, pdf, periods
+    from ipwatch.bulletins import charts, editions, pdf
+    from ipwatch.domain import periods
 
     periods.within_plans(editions.parse(args.period).quarter)  # a bad period is a usage error, before any run
     if args.region:
@@ -148,7 +151,7 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
 
 def cmd_expectations(args: argparse.Namespace) -> int:
     """Regenerate the validation suite (expectations/submission_rows.yaml) from the catalogue and the rule files."""
-    from ipwatch import suite
+    from ipwatch.intake import suite
 
     path = suite.SUITE_FILE
     before = path.read_text("utf-8") if path.exists() else ""
@@ -159,7 +162,7 @@ def cmd_expectations(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write the Excel form an office fills in for one region and quarter."""
-    from ipwatch import template
+    from ipwatch.intake import template
 
     quarter = quarter_argument(args.period)
     regions_known(args.region)
@@ -170,7 +173,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Show every version of one indicator's values for a region, newest first, with its submission."""
-    from ipwatch import history
+    from ipwatch.audit import history
 
     rows = history.versions(config.workspace(args.home), region=args.region, indicator=args.indicator)
     if args.json:
@@ -201,7 +204,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def quarter_argument(text: str) -> str:
     """A --period that must be a quarter within the plans' years."""
-    from ipwatch import normalise, periods
+    from ipwatch.domain import periods
+    from ipwatch.intake import normalise
 
     quarter = normalise.period(text)
     if quarter is None:
@@ -228,7 +232,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the scheduled jobs of prefect.yaml (inbox, bulletins, audit report) until stopped, with a local
     Prefect server of the workspace's own unless PREFECT_API_URL names one."""
-    from ipwatch import reference, serving
+    from ipwatch.ops import serving
+    from ipwatch.warehouse import reference
 
     ws = config.workspace(args.home)
     reference.initialise(ws)  # the first scheduled run should not be the one to find no warehouse
@@ -238,7 +243,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the portal (联网直报) for offices, auditors and administrators on the workspace's warehouse."""
-    from ipwatch import web
+    from ipwatch.portal import web
 
     web.serve(config.workspace(args.home), host=args.host, port=args.port, secure_cookies=args.secure_cookies,
               allowed_hosts=args.allowed_host)
@@ -259,7 +264,9 @@ def new_password(from_stdin: bool) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     """Create a portal user: an office (with its region), an auditor or an administrator."""
-    from ipwatch import reference, users, warehouse
+    from ipwatch import warehouse
+    from ipwatch.portal import users
+    from ipwatch.warehouse import reference
 
     ws = config.workspace(args.home)
     users.checked_user(args.name, args.role, args.region)  # before asking for a password
@@ -276,7 +283,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 def cmd_users_password(args: argparse.Namespace) -> int:
     """Set a new password for a portal user (ends that user's sessions)."""
-    from ipwatch import users, warehouse
+    from ipwatch import warehouse
+    from ipwatch.portal import users
 
     password = new_password(args.password_stdin)
     with warehouse.connect(config.workspace(args.home).warehouse) as conn:
@@ -288,7 +296,8 @@ def cmd_users_password(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """List the portal's users: name, role, region, when created and by whom."""
-    from ipwatch import users, warehouse
+    from ipwatch import warehouse
+    from ipwatch.portal import users
 
     with warehouse.connect(config.workspace(args.home).warehouse, read_only=True) as conn:
         rows = users.listed(conn)
@@ -606,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line: its own message when it has one (ours are bilingual), else its kind."""
-    from ipwatch import pipeline
+    from ipwatch.intake import pipeline
 
     if pipeline.machine_fault(exc):
         exc = pipeline.SystemFault(pipeline.system_message(exc))

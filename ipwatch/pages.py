@@ -7,7 +7,8 @@ from functools import cache
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ipwatch import config, target_text
+from ipwatch import config
+from ipwatch.domain import target_text
 
 
 @cache

@@ -1,5 +1,5 @@
 -- Version 3:
--- * keeps what the office was told of each finding: its indicator, fix and cell (ipwatch/explain.py). Findings
+-- * keeps what the office was told of each finding: its indicator, fix and cell (ipwatch/intake/explain.py). Findings
 --   recorded before have no fix or cell; their indicator is their row's, where the row names one;
 -- * takes ids from the table counters (counters.sql, filled from the ids in use by seed_counters.sql), as a
 --   DuckLake must. The columns stop drawing on the sequences used before, so an insert without an id fails rather

@@ -21,8 +21,13 @@ from pathlib import Path
 
 import polars as pl
 
-from ipwatch import catalogue as cat
-from ipwatch import config, data_docs, demo, reference, regions, validate, warehouse
+from ipwatch import config, warehouse
+from ipwatch.audit import data_docs
+from ipwatch.domain import catalogue as cat
+from ipwatch.domain import regions
+from ipwatch.intake import validate
+from ipwatch.ops import demo
+from ipwatch.warehouse import reference
 
 from . import bench_faults, bench_national, bench_scale
 from .conftest import through

@@ -23,9 +23,14 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from ipwatch import catalogue as cat
-from ipwatch import config, demo, periods, pipeline, reference, validate, warehouse
-from ipwatch.suite import COUNT_UNITS
+from ipwatch import config, warehouse
+from ipwatch.domain import catalogue as cat
+from ipwatch.domain import periods
+from ipwatch.intake import pipeline, validate
+from ipwatch.intake.batch import Incoming
+from ipwatch.intake.suite import COUNT_UNITS
+from ipwatch.ops import demo
+from ipwatch.warehouse import reference
 
 # A second quarter (a whole-year value is twice the half-year's, a YTD reset half of it) when the plans of Liaoning,
 # Hefei and Shanwei are all in force, with their counties.
@@ -40,7 +45,7 @@ def ingest(ws: config.Workspace, files: list[tuple[Path, str]], suite: Path | No
         folder = warehouse.folder(conn)
         if suite is not None and folder not in validate._validators:  # noqa: SLF001 - the bench's own rule file
             validate._validators[folder] = validate.Validator(conn, suite, validate.results_dir(folder))  # noqa: SLF001
-        return pipeline.process(conn, ws, [pipeline.Incoming(p, o) for p, o in files])
+        return pipeline.process(conn, ws, [Incoming(p, o) for p, o in files])
 
 
 def quarter_of(path: Path) -> str:

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import polars as pl
 
-from ipwatch import catalogue as cat
-from ipwatch import config, normalise, periods, reading, validate, warehouse
+from ipwatch import config, warehouse
+from ipwatch.domain import catalogue as cat
+from ipwatch.domain import periods
+from ipwatch.intake import normalise, reading, validate
 
 from . import national
 

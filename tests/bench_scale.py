@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from ipwatch import catalogue as cat
 from ipwatch import config
+from ipwatch.domain import catalogue as cat
 
 from . import national
 from .bench_national import QUARTER, ipwatch

@@ -17,8 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ipwatch import catalogue as cat
-from ipwatch import config, reference, serving, warehouse
+from ipwatch import config, warehouse
+from ipwatch.domain import catalogue as cat
+from ipwatch.ops import serving
+from ipwatch.warehouse import reference
 
 GOLDEN = Path(__file__).parent / "golden"
 BIN = Path(sys.executable).parent
@@ -70,11 +72,11 @@ def lake_ws(tmp_path: Path, postgres) -> config.Workspace:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, started offline as ipwatch.pdf starts it; fails with the install hint when it is
+    """Debian's Chromium, started offline as ipwatch.bulletins.pdf starts it; fails with the install hint when it is
     missing (never skipped)."""
     from playwright.sync_api import sync_playwright
 
-    from ipwatch import pdf
+    from ipwatch.bulletins import pdf
 
     with sync_playwright() as playwright:
         browser = pdf.launch(playwright)
@@ -104,19 +106,21 @@ def submit(conn, ws: config.Workspace, catalogue: cat.Catalogue, path: Path, off
 
 def process(conn, ws: config.Workspace, catalogue: cat.Catalogue, files: list[tuple[Path, str]]) -> list[dict]:
     """Files (path, office) through the intake pipeline, as the flows take them; returns their outcomes."""
-    from ipwatch import pipeline
+    from ipwatch.intake import pipeline
+    from ipwatch.intake.batch import Incoming
 
-    return pipeline.process(conn, ws, [pipeline.Incoming(p, o) for p, o in files], catalogue)
+    return pipeline.process(conn, ws, [Incoming(p, o) for p, o in files], catalogue)
 
 
 def through(conn, ws: config.Workspace, path: Path, office: str, last: str, catalogue: cat.Catalogue | None = None):
     """A file through the intake pipeline's stages up to and including `last`, as a run that stopped there would
     leave it; returns its pipeline entry."""
-    from ipwatch import pipeline
+    from ipwatch.intake import pipeline
+    from ipwatch.intake.batch import Batch, Incoming
 
     names = [stage.__name__ for stage in pipeline.STAGES]
     stages = pipeline.STAGES[:names.index(last) + 1]
-    batch = pipeline.run(conn, ws, pipeline.Batch.of([pipeline.Incoming(path, office)], catalogue), stages=stages)
+    batch = pipeline.run(conn, ws, Batch.of([Incoming(path, office)], catalogue), stages=stages)
     return batch.entries[0]
 
 
@@ -226,7 +230,7 @@ def fill(path: Path, values: dict[str, object], statuses: dict[str, str] | None 
     table, the people and date in its foot."""
     from openpyxl import load_workbook
 
-    from ipwatch import template
+    from ipwatch.intake import template
 
     book = load_workbook(path)
     sheet = book[template.FORM_SHEET]

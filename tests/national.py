@@ -17,9 +17,11 @@ from pathlib import Path
 import polars as pl
 from openpyxl import Workbook, load_workbook
 
-from ipwatch import catalogue as cat
-from ipwatch import config, periods, regions, template, warehouse
-from ipwatch.suite import COUNT_UNITS
+from ipwatch import config, warehouse
+from ipwatch.domain import catalogue as cat
+from ipwatch.domain import periods, regions
+from ipwatch.intake import template
+from ipwatch.intake.suite import COUNT_UNITS
 
 # What a county office reports when no plan asks it for more: the core of the plans' indicator tables.
 CORE = ("population", "gdp", "market_entities", "patent_applications", "invention_patent_applications",
@@ -248,7 +250,7 @@ def found(file: File, result: dict) -> bool:
 
 def workspace(home: Path, catalogue: cat.Catalogue, chosen: list[County], quarter: str) -> config.Workspace:
     """A workspace whose warehouse holds the catalogue and the 20 quarters before `quarter`."""
-    from ipwatch import reference
+    from ipwatch.warehouse import reference
 
     ws = config.workspace(home)
     reference.initialise(ws)

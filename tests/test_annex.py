@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from ipwatch import annex, bulletin
+from ipwatch.bulletins import annex, bulletin
 
 from .conftest import submit, write_csv
 

@@ -8,7 +8,9 @@ import statistics
 
 import pytest
 
-from ipwatch import audit, cli, config, labels, validate, warehouse
+from ipwatch import audit, cli, config, warehouse
+from ipwatch.domain import labels
+from ipwatch.intake import validate
 
 from .conftest import submit as submit_file
 from .conftest import write_csv

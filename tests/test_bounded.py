@@ -17,10 +17,10 @@ PEAK_MB = 400
 READER = """
 import json, sys
 from pathlib import Path
-from ipwatch import intake
-from ipwatch.reading import ReadError
+from ipwatch.intake import submission
+from ipwatch.intake.reading import ReadError
 try:
-    outcome = f"read {intake.read(Path(sys.argv[1])).rows.height} rows"
+    outcome = f"read {submission.read(Path(sys.argv[1])).rows.height} rows"
 except ReadError as exc:
     outcome = str(exc)
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forked test process; VmHWM is this image's own

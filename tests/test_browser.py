@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect
 
-from ipwatch import bulletin, config, pdf, reference, warehouse
+from ipwatch import config, warehouse
+from ipwatch.bulletins import bulletin, pdf
+from ipwatch.warehouse import reference
 
 from .conftest import submit, write_csv
 

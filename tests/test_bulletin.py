@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flows.bulletin import bulletin_flow
-from ipwatch import bulletin, target_text
+from ipwatch.bulletins import bulletin
+from ipwatch.domain import target_text
 
 from .conftest import submit, write_csv
 
@@ -201,14 +202,15 @@ def test_two_counties_of_one_name_are_told_apart_and_keyed_by_code(conn, ws, cat
 def test_charts_refuse_to_draw_without_their_font(tmp_path):
     """Measured with a fallback font, CJK labels are clipped ("E常推进"): no font, no chart, and the message says
     how to install it."""
-    from ipwatch import charts
+    from ipwatch.bulletins import charts
 
     with pytest.raises(charts.FontMissing, match="fonts-noto-cjk"):
         charts.require_font((tmp_path,))
 
 
 def test_bulletin_command_without_the_font_says_so_in_one_line(tmp_path, capsys, monkeypatch):
-    from ipwatch import charts, cli
+    from ipwatch import cli
+    from ipwatch.bulletins import charts
 
     monkeypatch.setattr(charts, "FONT_DIRS", ())
     monkeypatch.setenv("IPWATCH_FONT_DIR", str(tmp_path))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ipwatch import bulletin
+from ipwatch.bulletins import bulletin
 
 from .conftest import submit, write_csv
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ipwatch import catalogue as cat
-from ipwatch.catalogue import TARGET_KINDS
+from ipwatch.domain import catalogue as cat
+from ipwatch.domain.catalogue import TARGET_KINDS
 
 from .conftest import GOLDEN
 
@@ -112,7 +112,7 @@ def test_indicators_are_complete_and_consistent(catalogue):
 
 
 def test_every_indicator_has_a_definition_and_a_known_frequency(catalogue):
-    from ipwatch.catalogue import FREQUENCIES
+    from ipwatch.domain.catalogue import FREQUENCIES
 
     for indicator in catalogue.indicators.values():
         assert len(indicator.definition) >= 10, indicator.code

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ipwatch import cli, config, serving, warehouse
+from ipwatch import cli, config, warehouse
+from ipwatch.ops import serving
 
 ROOT = config.ROOT
 README = (ROOT / "README.md").read_text("utf-8")
@@ -33,9 +38,14 @@ def test_every_readme_view_exists(conn, view):
     assert conn.execute(f"select * from {view} limit 0").description
 
 
+def code_files(root: Path = ROOT) -> list[Path]:
+    """Every Python module of the product, in whatever package it sits."""
+    return sorted([*root.glob("ipwatch/**/*.py"), *root.glob("flows/**/*.py")])
+
+
 def test_every_sql_name_used_in_code_is_a_file():
     used = set()
-    for path in [*ROOT.glob("ipwatch/*.py"), *ROOT.glob("flows/*.py")]:
+    for path in code_files():
         used |= set(re.findall(r"""(?:sql|query)\((?:conn, )?"(\w+)\"""", path.read_text("utf-8")))
     used |= set(warehouse.TABLES + warehouse.VIEWS)
     missing = [name for name in used if not (config.SQL_DIR / f"{name}.sql").exists()]
@@ -43,7 +53,7 @@ def test_every_sql_name_used_in_code_is_a_file():
 
 
 def test_every_sql_file_is_used():
-    code = "".join(p.read_text("utf-8") for p in [*ROOT.glob("ipwatch/*.py"), *ROOT.glob("flows/*.py")])
+    code = "".join(p.read_text("utf-8") for p in code_files())
     upgrades = {f"upgrade_to_{v}" for v in range(2, warehouse.SCHEMA_VERSION + 1)}  # found by their number
     unused = [p.stem for p in config.SQL_DIR.glob("*.sql")
               if f'"{p.stem}"' not in code and p.stem not in upgrades]
@@ -51,7 +61,7 @@ def test_every_sql_file_is_used():
 
 
 def test_init_is_idempotent(ws):
-    from ipwatch import reference
+    from ipwatch.warehouse import reference
 
     reference.initialise(ws)
     with warehouse.connect(ws.warehouse) as conn:
@@ -99,3 +109,35 @@ def test_prefect_yaml_schedules_run_in_the_offices_time_zone():
     assert quarterly["cron"] == f"0 8 {due_day + 1} 1,4,7,10 *"  # the day after each quarter's due date
     for spec in specs.values():
         assert serving.load_flow(spec["entrypoint"]).name  # every entrypoint is a flow
+
+
+def import_rules_hold(root: Path) -> subprocess.CompletedProcess:
+    """import-linter's contracts (pyproject.toml) checked over the packages under `root`."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
+                           "lint_imports_command()", "--no-cache"], cwd=root, env=env, capture_output=True, text=True)
+
+
+def house_copy(tmp_path: Path) -> Path:
+    for name in ("ipwatch", "flows"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def test_packages_import_downwards_only_and_in_no_circle():
+    checked = import_rules_hold(ROOT)
+    assert checked.returncode == 0, checked.stdout
+
+
+@pytest.mark.parametrize(("module", "planted", "broken"), [
+    ("domain/units.py", "from ipwatch.intake import pipeline", "is not allowed to import ipwatch.intake"),
+    ("warehouse/load.py", "from ipwatch.bulletins import bulletin", "is not allowed to import ipwatch.bulletins"),
+    ("intake/normalise.py", "from ipwatch.intake import explain", "No cycles are allowed in ipwatch.intake"),
+])
+def test_the_import_check_fails_on_a_planted_upward_import_or_circle(tmp_path, module, planted, broken):
+    root = house_copy(tmp_path)
+    path = root / "ipwatch" / module
+    path.write_text(path.read_text("utf-8") + f"\n{planted}  # noqa\n", "utf-8")
+    checked = import_rules_hold(root)
+    assert checked.returncode == 1 and broken in checked.stdout, checked.stdout

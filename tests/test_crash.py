@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ipwatch import config, reference, warehouse
+from ipwatch import config, warehouse
+from ipwatch.warehouse import reference
 
 from .conftest import write_csv
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flows.demo import demo_flow
-from ipwatch import catalogue as cat
-from ipwatch import config, demo, warehouse
+from ipwatch import config, warehouse
+from ipwatch.domain import catalogue as cat
+from ipwatch.ops import demo
 
 PLAN_REGIONS = {"liaoning-2017": "辽宁省", "shanwei-2016": "汕尾市", "hefei-2022": "合肥市",
                 "shandong-2015": "山东省", "jiangjin-2024": "江津区"}

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ipwatch import editions
+from ipwatch.bulletins import editions
 
 
 @pytest.mark.parametrize(("period", "start", "end", "covered"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from ipwatch import template
+from ipwatch.intake import template
 
 from .conftest import process
 from .test_template_intake import fill
@@ -190,7 +190,8 @@ def test_a_file_sent_again_is_told_the_same_indicators_cells_and_fixes(conn, ws,
 
 
 def test_an_older_warehouse_gets_its_findings_indicators_on_upgrade(ws, catalogue, tmp_path):
-    from ipwatch import reference, warehouse
+    from ipwatch import warehouse
+    from ipwatch.warehouse import reference
 
     from .conftest import write_csv
 

@@ -207,7 +207,7 @@ def test_a_full_disk_stops_the_run_in_one_line_and_leaves_the_files_in_the_inbox
 
     from prefect.settings import PREFECT_API_URL
 
-    from ipwatch import reference
+    from ipwatch.warehouse import reference
 
     reference.initialise(ws)
     path = dropped(ws, "340100", "a.csv", ["340102,2025Q3,pct_applications,5,件,,"])
@@ -228,7 +228,7 @@ def test_a_full_disk_stops_the_run_in_one_line_and_leaves_the_files_in_the_inbox
 
 def test_a_disk_too_full_to_finish_a_run_refuses_to_start_it(ws, monkeypatch, capsys):
     """Item 10, before any write: the real free space of the workspace's disk against a need no disk meets."""
-    from ipwatch import reference
+    from ipwatch.warehouse import reference
 
     reference.initialise(ws)
     path = dropped(ws, "340100", "a.csv", ["340102,2025Q3,pct_applications,5,件,,"])

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from flows.ingest import ingest_flow
-from ipwatch import cli, config, load, warehouse
-from ipwatch.finding import Finding
+from ipwatch import cli, config, warehouse
+from ipwatch.domain.finding import Finding
+from ipwatch.warehouse import load
 
 from .conftest import through, write_csv
 

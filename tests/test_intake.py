@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from ipwatch import intake
-from ipwatch.reading import ReadError
+from ipwatch.intake import submission
+from ipwatch.intake.reading import ReadError
 
 from .conftest import write_csv
 
@@ -17,7 +17,7 @@ HEADER_ZH = "行政区划代码,报告期,指标名称,数值,计量单位,数�
 
 
 def read(path, catalogue, **limits):
-    return intake.read_submission(path, catalogue, intake.Limits(**limits) if limits else None)
+    return submission.read_submission(path, catalogue, submission.Limits(**limits) if limits else None)
 
 
 def test_lines_are_the_file_own_lines_with_blank_lines_skipped(tmp_path, catalogue):
@@ -82,7 +82,7 @@ def test_not_available_is_missing_never_zero(tmp_path, catalogue, token):
 
 
 def test_ambiguous_name_lists_the_candidates(tmp_path, catalogue):
-    from ipwatch import catalogue as cat
+    from ipwatch.domain import catalogue as cat
 
     name = "发明专利"
     twin = cat.Indicator(code="twin", name_zh=name, name_en="t", category="创造", unit="件", measure="stock",

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from ipwatch import pipeline
-from ipwatch.pipeline import Incoming
+from ipwatch.intake import pipeline
+from ipwatch.intake.batch import Incoming
 
 from .conftest import process, write_csv
 

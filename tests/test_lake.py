@@ -10,7 +10,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ipwatch import bulletin, cli, config, demo, lake, reference, regions, warehouse
+from ipwatch import cli, config, warehouse
+from ipwatch.bulletins import bulletin
+from ipwatch.domain import regions
+from ipwatch.ops import demo
+from ipwatch.warehouse import lake, reference
 
 from .conftest import process, write_csv
 

@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ipwatch import config, load, reference, warehouse
+from ipwatch import config, warehouse
+from ipwatch.warehouse import load, reference
 
 from .conftest import BIN, clean_env, process, through, write_csv
 from .test_lake import public_views
@@ -132,7 +133,7 @@ def test_two_offices_ingesting_at_once_into_one_lake_read_as_the_embedded_wareho
 def test_portal_events_on_a_lake_are_numbered_by_the_counters_even_from_two_connections(lake_ws):
     """A DuckLake has no sequences (a column's default is dropped there), so the portal's log takes its ids from
     the counters as every other table does: two connections logging at once get distinct ids, none missing."""
-    from ipwatch import users
+    from ipwatch.portal import users
 
     with warehouse.connect(lake_ws.warehouse) as one, warehouse.connect(lake_ws.warehouse) as two:
         for n in range(3):
@@ -147,7 +148,7 @@ def test_a_batch_history_is_the_connections_own_scratch_never_the_lakes(lake_ws,
     """The history a batch's rules read is staged in the connection's in-memory database: a second writer on the
     same lake neither sees it nor conflicts over it, and nothing of it reaches the Parquet. (As a lake table,
     DuckDB planned change_outlier over it into 80 s and out of memory on a national quarter.)"""
-    from ipwatch import validate
+    from ipwatch.intake import validate
 
     files = [write_csv(tmp_path / f"{n}.csv", [r.replace(",1,", f",{n + 1},") for r in ROWS]) for n in range(3)]
     with warehouse.connect(lake_ws.warehouse) as one, warehouse.connect(lake_ws.warehouse) as two:

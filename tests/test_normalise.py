@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ipwatch import normalise
+from ipwatch.intake import normalise
 
 
 @pytest.mark.parametrize("raw", ["2025Q3", "2025-Q3", "2025q3", "2025 Q3", "2025年第三季度", "2025年第3季度",

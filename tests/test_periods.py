@@ -1,6 +1,6 @@
 import pytest
 
-from ipwatch import periods
+from ipwatch.domain import periods
 
 
 @pytest.mark.parametrize(("month", "quarter"), [

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ipwatch import config, pipeline, reference, warehouse
-from ipwatch.pipeline import Incoming
+from ipwatch import config, warehouse
+from ipwatch.intake import pipeline
+from ipwatch.intake.batch import Batch, Incoming
+from ipwatch.warehouse import reference
 
 from .conftest import process, write_csv
 
@@ -164,7 +166,7 @@ def test_a_warehouse_from_before_counters_takes_its_next_ids_after_those_in_use(
 def test_a_file_that_breaks_a_stage_is_rejected_with_a_system_error_and_the_others_go_on(tmp_path, conn, ws):
     """An exception no rule foresaw (here a catalogue entry without a unit, which unit conversion cannot handle)
     becomes the outcome of the one file that met it: rejected, quarantined with its report; the others accepted."""
-    from ipwatch import catalogue as cat
+    from ipwatch.domain import catalogue as cat
 
     shipped = cat.default()
     broken = cat.Indicator(code="broken", name_zh="坏指标", name_en="broken", category="创造", unit=None,
@@ -181,7 +183,7 @@ def test_a_file_that_breaks_a_stage_is_rejected_with_a_system_error_and_the_othe
     assert kept.read_bytes() == poison.read_bytes() and kept.with_name(kept.name + ".errors.html").exists()
 
 
-def in_parts(stage_fn: pipeline.Step, *args: object) -> pipeline.Batch:
+def in_parts(stage_fn: pipeline.Step, *args: object) -> Batch:
     """A stage run as `--runner dask` runs the file stages: on parts of the batch apart, then joined."""
     if stage_fn not in pipeline.FILE_STAGES:
         return stage_fn(*args)

@@ -1,4 +1,4 @@
-"""Which Prefect a command talks to when no server is up, or only a stale record of one (ipwatch.prefect_env).
+"""Which Prefect a command talks to when no server is up, or only a stale record of one (ipwatch.ops.prefect_env).
 
 With a live `ipwatch serve`, tests/test_serve_ui.py checks the rest: the record found, PREFECT_API_URL winning.
 """
@@ -10,7 +10,8 @@ import os
 import subprocess
 import sys
 
-from ipwatch import config, prefect_env, serving
+from ipwatch import config
+from ipwatch.ops import prefect_env, serving
 
 
 def write_record(ws: config.Workspace, url: str, pid: int) -> None:
@@ -71,7 +72,7 @@ def test_the_record_names_this_process_while_serving_and_goes_after(tmp_path):
 
 EARLY = """
 import sys
-from ipwatch import prefect_env
+from ipwatch.ops import prefect_env
 from prefect.server.api.server import SubprocessASGIServer
 ready = prefect_env.start_server_early()
 ready()

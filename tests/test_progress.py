@@ -251,7 +251,7 @@ def test_rank_among_the_counties_of_a_city(ws, catalogue, tmp_path):
     """A plan ranking Hefei's counties within the city (peer_scope prefecture): top 50% of 4 reporting."""
     from dataclasses import replace
 
-    from ipwatch import reference
+    from ipwatch.warehouse import reference
 
     hefei = catalogue.plans["hefei-2022"]
     rank = replace(hefei.targets[0], target_id="county-rank", kind="rank", target_value=50, unit="%",

@@ -1,7 +1,7 @@
 import polars as pl
 import pytest
 
-from ipwatch import regions
+from ipwatch.domain import regions
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ipwatch import audit, load
+from ipwatch import audit
+from ipwatch.warehouse import load
 
 from .conftest import checked, write_csv
 

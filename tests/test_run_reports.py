@@ -19,8 +19,9 @@ from flows import hooks
 from flows.audit import audit_report_flow, write_report
 from flows.bulletin import bulletin_flow, render
 from flows.ingest import ingest_flow, prepare, process
-from ipwatch import config, reference, warehouse
-from ipwatch.pipeline import Incoming
+from ipwatch import config, warehouse
+from ipwatch.intake.batch import Incoming
+from ipwatch.warehouse import reference
 
 from .conftest import submit, write_csv
 

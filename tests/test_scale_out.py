@@ -17,7 +17,10 @@ import httpx
 import pytest
 from polars.testing import assert_frame_equal
 
-from ipwatch import bulletin, config, lake, reference, serving, warehouse
+from ipwatch import config, warehouse
+from ipwatch.bulletins import bulletin
+from ipwatch.ops import serving
+from ipwatch.warehouse import lake, reference
 
 from .conftest import BIN, clean_env, deployments, process, write_csv
 from .test_lake import MOMENTS, hefei_files, public_views

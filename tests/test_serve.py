@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ipwatch import config, serving, warehouse
+from ipwatch import config, warehouse
+from ipwatch.ops import serving
 
 from .conftest import BIN, SERVED, api, clean_env, deployments, start_serve, write_csv
 

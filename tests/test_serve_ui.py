@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from ipwatch import config, prefect_env
+from ipwatch import config
+from ipwatch.ops import prefect_env
 
 from .conftest import BIN, Serve, api, clean_env, start_serve, write_csv
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ipwatch import suite, validate
+from ipwatch.intake import suite, validate
 
 from .conftest import checked, write_csv
 

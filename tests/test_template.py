@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ipwatch import regions as reg
-from ipwatch import template
-from ipwatch.catalogue import CATEGORIES, Catalogue
+from ipwatch.domain import regions as reg
+from ipwatch.domain.catalogue import CATEGORIES, Catalogue
+from ipwatch.intake import template
 
 
 @pytest.fixture(scope="module")

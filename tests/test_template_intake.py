@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from ipwatch import intake, template
+from ipwatch.intake import submission, template
 
 from .conftest import fill
 
@@ -15,7 +15,7 @@ def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalog
     path = template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3")
     fill(path, {"pct_applications": 700, "patent_attorneys": "1,200", "ip_pledge_financing_amount": 25.5},
          statuses={"patent_attorneys": "初步"})
-    submitted = intake.read_submission(path, catalogue)
+    submitted = submission.read_submission(path, catalogue)
     assert submitted.source.kind == "xlsx-form"
     assert submitted.source.form == {"region_code": "340100", "region_name": "合肥市", "period": "2025Q3",
                                      "reporting_unit": "合肥市统计局", "unit_head": "李四", "statistics_head": "王五",
@@ -34,14 +34,14 @@ def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalog
 
 def test_empty_form_rows_are_missing_not_zero(tmp_path, catalogue):
     path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
-    rows = intake.read_submission(path, catalogue).rows
+    rows = submission.read_submission(path, catalogue).rows
     assert rows.filter(rows["indicator_code"] == "patent_attorneys")["status"].to_list() == ["缺失"]
 
 
 def test_rows_inserted_above_the_table_move_the_lines(tmp_path, catalogue):
     path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700},
                 extra_blank_rows=2)
-    rows = intake.read_submission(path, catalogue).rows
+    rows = submission.read_submission(path, catalogue).rows
     assert rows["line"].min() == template.TABLE_HEADER_ROW + 3
 
 
@@ -71,7 +71,7 @@ def test_a_filled_form_reads_exactly_its_indicator_rows_not_its_foot(tmp_path, c
     foot = template.TABLE_HEADER_ROW + len(indicators) + 2
     sheet[f"A{foot + 3}"] = "注：本表数据来源于市统计局"  # a note under the foot, in column A
     book.save(path)
-    raw = intake.read(path)
+    raw = submission.read(path)
     assert raw.rows["line"].to_list() == list(range(template.TABLE_HEADER_ROW + 1, foot - 1))
     assert raw.rows["indicator_code_raw"].to_list() == indicators
     assert (raw.form_cells["reporter"], raw.form_cells["reported_on"]) == (f"F{foot}", f"D{foot + 1}")
@@ -85,7 +85,7 @@ def test_a_foot_typed_as_one_line_in_column_a_is_read_and_ends_the_table(tmp_pat
     sheet.delete_rows(foot, 2)
     sheet[f"A{foot - 1}"] = "填表人：赵六"  # straight under the last indicator row, no blank row between
     book.save(path)
-    submitted = intake.read_submission(path, catalogue)
+    submitted = submission.read_submission(path, catalogue)
     assert submitted.rows["line"].max() == foot - 2
     assert submitted.source.form["reporter"] == "赵六" and "unit_head" not in submitted.source.form
 
@@ -95,7 +95,7 @@ def test_a_blank_header_value_is_not_taken_from_the_form_number_beside_it(tmp_pa
     book = load_workbook(path)
     book[template.FORM_SHEET]["B4"] = None  # 表号：IPW-1表 sits to its right
     book.save(path)
-    raw = intake.read(path)
+    raw = submission.read(path)
     assert (raw.form["region_code"], raw.form_cells["region_code"]) == ("", "B4")
 
 
@@ -113,7 +113,7 @@ def test_a_form_of_the_layout_before_the_foot_still_reads_its_office_details(tmp
     sheet.append(["指标代码", "指标名称", "计量单位", "统计口径", "本期数值", "数据状态", "备注"])
     sheet.append(["pct_applications", "PCT国际专利申请量", "件", "1月至报告期末累计值", 700])
     book.save(tmp_path / "old.xlsx")
-    raw = intake.read(tmp_path / "old.xlsx")
+    raw = submission.read(tmp_path / "old.xlsx")
     assert (raw.form["reporter"], raw.form["phone"], raw.form["reported_on"]) == ("张三", "0551-1", "2025-10-08")
     assert raw.rows["indicator_code_raw"].to_list() == ["pct_applications"]
 
@@ -121,5 +121,5 @@ def test_a_form_of_the_layout_before_the_foot_still_reads_its_office_details(tmp
 def test_a_form_stored_without_its_extension_is_read_by_its_content(tmp_path, catalogue):
     filled = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
     stored = filled.rename(tmp_path / "0f3a9c")  # as the portal keeps an upload: under its hash, no extension
-    rows = intake.read_submission(stored, catalogue).rows
+    rows = submission.read_submission(stored, catalogue).rows
     assert rows.filter(rows["indicator_code"] == "pct_applications")["value"].to_list() == [700]

@@ -1,6 +1,6 @@
 import pytest
 
-from ipwatch.units import UnitError, convert
+from ipwatch.domain.units import UnitError, convert
 
 
 def test_wan_yuan_to_yi_yuan():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ipwatch import validate
+from ipwatch.intake import validate
 
 from .conftest import checked, write_csv
 
@@ -104,7 +104,7 @@ def test_a_blank_value_beside_a_status_nobody_knows_is_not_quietly_taken_for_mis
 def test_each_run_is_kept_with_its_suite_version_and_rule_outcomes(conn, ws, catalogue, tmp_path):
     import hashlib
 
-    from ipwatch import suite
+    from ipwatch.intake import suite
 
     findings(conn, ws, catalogue, write_csv(tmp_path / "bad.csv", [*CLEAN, "999999,2025Q3,pct_applications,1,件,"]))
     run = conn.sql("select submission_id, suite_version, rules, failed_rules, failing_rows from validation_runs"

@@ -39,7 +39,7 @@ def test_duckdb_works_within_the_memory_it_is_given(tmp_path, monkeypatch):
 def test_portal_event_ids_continue_from_the_log_a_warehouse_already_holds(conn):
     """A warehouse whose portal log was numbered before the counters knew portal events (by a sequence): the
     counter starts from the largest id in the log, so no id is handed out twice."""
-    from ipwatch import users
+    from ipwatch.portal import users
 
     conn.execute("insert into portal_events (event_id, happened_at, user_name, action, outcome) "
                  "values (41, now(), 'admin', 'login', 'ok'), (42, now(), 'admin', 'logout', 'ok')")

@@ -14,7 +14,9 @@ with warnings.catch_warnings():  # Starlette's TestClient would rather have http
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from ipwatch import cli, config, portal, reference, users, warehouse, web, websecurity
+from ipwatch import cli, config, warehouse
+from ipwatch.portal import security, users, views, web
+from ipwatch.warehouse import reference
 
 PASSWORD = "correct horse battery"
 GOOD_ROW = b"region_code,period,indicator_code,value,unit,note\n340100,2025Q3,pct_applications,12,\xe4\xbb\xb6,\n"
@@ -210,7 +212,7 @@ def test_the_content_decides_the_reading_not_the_declared_type(home):
 
 
 def test_an_upload_over_the_limit_is_refused_from_its_declared_length_before_reading(home, monkeypatch):
-    monkeypatch.setattr(portal, "limit_bytes", lambda: 10_000)
+    monkeypatch.setattr(views, "limit_bytes", lambda: 10_000)
     client = signed_in(home, "hefei")
     reply = upload(client, "340100", b"x" * 200_000)
     assert reply.status_code == 413
@@ -218,7 +220,7 @@ def test_an_upload_over_the_limit_is_refused_from_its_declared_length_before_rea
 
 
 def test_an_upload_without_a_length_is_cut_off_once_it_grows_past_the_limit(home, monkeypatch):
-    monkeypatch.setattr(portal, "limit_bytes", lambda: 10_000)
+    monkeypatch.setattr(views, "limit_bytes", lambda: 10_000)
     client = signed_in(home, "hefei")
     sent = []
 
@@ -234,7 +236,7 @@ def test_an_upload_without_a_length_is_cut_off_once_it_grows_past_the_limit(home
 
 
 def test_a_form_post_over_its_limit_is_refused(anon):
-    reply = anon.post("/login", data={"user_name": "x" * (websecurity.FORM_LIMIT + 1), "password": "y"})
+    reply = anon.post("/login", data={"user_name": "x" * (security.FORM_LIMIT + 1), "password": "y"})
     assert reply.status_code == 413
 
 
@@ -255,12 +257,13 @@ def test_a_receipt_is_refused_to_another_office(home):
 
 
 def test_a_file_rejected_through_the_cli_shows_its_rejection_report_as_receipt(home, tmp_path):
-    from ipwatch import pipeline
+    from ipwatch.intake import pipeline
+    from ipwatch.intake.batch import Incoming
 
     path = tmp_path / "cli.csv"
     path.write_bytes(GOOD_ROW + "340100,2025Q3,patent_grants,12a,件,\n".encode())
     with warehouse.connect(home.warehouse) as conn:
-        pipeline.process(conn, home, [pipeline.Incoming(path, "340100")])
+        pipeline.process(conn, home, [Incoming(path, "340100")])
     page = signed_in(home, "hefei").get("/regions/340100/submissions/1").text
     assert "已退回" in page and "12a" in page and "cli.csv" in page
 
@@ -349,13 +352,13 @@ def test_passwords_are_stored_as_argon2id_hashes(home):
 
 
 def test_a_client_name_keeps_its_last_part_only():
-    assert portal.client_name("C:\\Users\\x\\合肥 2025Q3.xlsx") == "合肥 2025Q3.xlsx"
-    assert portal.client_name("../../etc/passwd\x00") == "passwd"
-    assert portal.client_name("") == "upload"
+    assert views.client_name("C:\\Users\\x\\合肥 2025Q3.xlsx") == "合肥 2025Q3.xlsx"
+    assert views.client_name("../../etc/passwd\x00") == "passwd"
+    assert views.client_name("") == "upload"
 
 
 def test_a_document_csp_allows_its_own_inline_blocks_by_hash_only():
-    csp = websecurity.document_csp('<style>a{}</style><p style="color: red">x</p><script>go()</script>')
+    csp = security.document_csp('<style>a{}</style><p style="color: red">x</p><script>go()</script>')
     assert csp.count("'sha256-") == 3 and "'unsafe-hashes'" in csp and "unsafe-inline" not in csp
 
 
@@ -414,7 +417,7 @@ def test_the_queue_is_filtered_as_the_cli_filters(home):
 def test_a_page_goes_before_uploads_still_waiting_for_the_warehouse():
     import threading
 
-    turns, order, started = portal.Turns(), [], threading.Event()
+    turns, order, started = views.Turns(), [], threading.Event()
 
     def take(name: str, short: bool) -> None:
         with turns.turn(short):

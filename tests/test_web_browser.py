@@ -17,7 +17,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from ipwatch import template, users
+from ipwatch.intake import template
+from ipwatch.portal import users
 
 from .conftest import PORTAL_PASSWORD as PASSWORD
 from .conftest import fill
@@ -131,7 +132,8 @@ def test_an_office_uploads_a_faulty_form_and_sees_each_error_at_its_cell(page, d
 
 
 def test_an_office_reads_its_bulletin_with_its_own_styles_under_the_portals_csp(page, portal_folder):
-    from ipwatch import bulletin, config, warehouse
+    from ipwatch import config, warehouse
+    from ipwatch.bulletins import bulletin
 
     ws = config.workspace(portal_folder / "home")
     with warehouse.connect(ws.warehouse) as conn:  # the portal holds the warehouse only while it answers

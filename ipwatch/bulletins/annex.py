@@ -1,0 +1,233 @@
+"""The Excel annex of a progress bulletin (进展附表): one row per target per region, numbers as numbers."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ipwatch import files
+from ipwatch.domain.catalogue import QUANTITY_KINDS
+from ipwatch.domain.units import convert
+from ipwatch.intake.template import display_width, safe_text
+from ipwatch.warehouse import reference
+
+GUIDE_SHEET = "说明"
+TABLE_SHEET = "指标进展"
+TEXT, NUMBER, YEAR, PERCENT = "@", "General", "0", "0.0%"
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+# What a target value is in when it is not a quantity in the indicator's unit (README, "Progress").
+TARGET_UNITS = {"annual_growth": "%（年增长率）", "rank": "%（位次前列）"}
+# What 评价值 is for each kind of target: the figure compared with the target (README, "Progress").
+JUDGED = {"annual_growth": "年增长率(%)", "annual_flow": "本年累计值", "rank": "位次", "new": "基期以来新增",
+          "total": "累计值"}
+VALUE_STATUSES = "正常：正式统计数；初步：初步数，日后可能更正；估计：推算或估计的数；缺失：无数据。"
+STATUS_NOTES = {
+    "achieved": "已达到目标（按规划的比较方式判断）",
+    "regressing": "完成度为负，比基期倒退",
+    "missed": "目标年份已过，目标未实现",
+    "no_baseline": "有最新值，但缺少计算“新增”或“翻一番”所需的基期值",
+    "incomplete": "需由下级地区汇总，但尚有下级地区未报送",
+    "no_data": "无已接收的数据，不计为滞后",
+}
+
+
+def quantity(row: dict, value: float | None) -> float | None:
+    """A plan's target or baseline value in the indicator's unit (as progress compares it)."""
+    if row["kind"] not in QUANTITY_KINDS:
+        return value
+    return convert(value, row["target_unit"], row["unit"])
+
+
+def baseline(row: dict) -> float | None:
+    """基期值: progress's baseline, else the plan's own, in the indicator's unit."""
+    return row["baseline"] if row["baseline"] is not None else quantity(row, row["baseline_value"])
+
+
+def base_year(row: dict) -> int | None:
+    """基期年份: the plan's, else the year of the quarter progress took the baseline from."""
+    if row["baseline_year"] is not None:
+        return row["baseline_year"]
+    return int(row["baseline_period"][:4]) if row["baseline_period"] else None
+
+
+def target(row: dict) -> float | None:
+    """目标值: progress's target (a 翻一番 resolved against the baseline), else the plan's, converted."""
+    return row["target"] if row["target"] is not None else quantity(row, row["target_value"])
+
+
+def target_unit(row: dict) -> str:
+    """目标值单位: a growth rate or a rank percentile, otherwise the indicator's unit."""
+    return TARGET_UNITS.get(row["kind"], row["unit"])
+
+
+Column = tuple[str, Callable[[dict], Any], str]
+# The table, left to right: header, how a target row gives the cell, the cell's number format.
+COLUMNS: tuple[Column, ...] = (
+    ("地区代码", lambda r: r["region_code"], TEXT),
+    ("地区名称", lambda r: r["region_name"], TEXT),
+    ("类别", lambda r: r["category"], TEXT),
+    ("指标", lambda r: r["indicator_name"], TEXT),
+    ("指标代码", lambda r: r["indicator_code"], TEXT),
+    ("计量单位", lambda r: r["unit"], TEXT),
+    ("基期年份", base_year, YEAR),
+    ("基期值", baseline, NUMBER),
+    ("最新值", lambda r: r["actual"], NUMBER),
+    ("最新值报告期", lambda r: r["actual_period"], TEXT),
+    ("评价值", lambda r: r["rank"] if r["kind"] == "rank" else r["reached"], NUMBER),
+    ("评价口径", lambda r: JUDGED.get(r["kind"] if r["kind"] != "cumulative" else r["cumulative_basis"], "数值"), TEXT),
+    ("终期评价", lambda r: "是" if r["final"] else "否", TEXT),
+    ("数据状态", lambda r: r["value_status"], TEXT),
+    ("目标年份", lambda r: r["target_year"], YEAR),
+    ("目标值", target, NUMBER),
+    ("目标值上限", lambda r: quantity(r, r["target_value_high"]), NUMBER),
+    ("目标值单位", target_unit, TEXT),
+    ("完成度(%)", lambda r: r["completion"], PERCENT),
+    ("序时进度(%)", lambda r: r["expected"], PERCENT),
+    ("位次", lambda r: r["rank"], YEAR),
+    ("参评地区数", lambda r: r["peer_count"], YEAR),
+    ("状态", lambda r: r["status_label"], TEXT),
+    ("规划原文", lambda r: r["source"], TEXT),
+    ("备注", lambda r: r["note"], TEXT),
+)
+
+
+def cell_value(value: Any) -> Any:
+    """Text neutralised against formulas; numbers (DECIMAL included) as floats or ints; None stays empty."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if value is None or isinstance(value, int):
+        return value
+    return float(value)
+
+
+def target_rows(context: dict) -> Iterator[dict]:
+    """Every target row of the bulletin, region by region, category by category."""
+    for region in context["regions"]:
+        for group in region["categories"]:
+            yield from group["targets"]
+
+
+def write_table(ws: Worksheet, rows: Iterator[dict]) -> None:
+    """Row 1 the header, then one row per target: frozen header, autofilter, readable widths."""
+    for column, (header, _, _) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=column, value=safe_text(header))
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for number, row in enumerate(rows, start=2):
+        for column, (_, value, number_format) in enumerate(COLUMNS, start=1):
+            ws.cell(row=number, column=column, value=cell_value(value(row))).number_format = number_format
+    last = get_column_letter(len(COLUMNS))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{last}{ws.max_row}"
+    fit_widths(ws)
+
+
+def fit_widths(ws: Worksheet) -> None:
+    """Each column as wide as its longest text, CJK counted double, within 8 to 50 characters."""
+    for cells in ws.iter_cols():
+        widest = max(display_width(str(c.value)) for c in cells if c.value is not None)
+        ws.column_dimensions[cells[0].column_letter].width = min(max(widest + 4, 8), 50)
+
+
+def version_text(version: Any) -> str:
+    """The data version as the bulletin's footer gives it."""
+    if isinstance(version, dict):
+        return f"最新提交 {version.get('latest_submission', '—')} · 观测值哈希 {version.get('observations_hash', '—')}"
+    return str(version)
+
+
+def status_lines() -> list[str]:
+    """One line per progress status, in data/status.yaml's order, its threshold taken from there."""
+    lines = []
+    for level in reference.status_frame().iter_rows(named=True):
+        note = STATUS_NOTES.get(level["status"])
+        if level["min_pace"] is not None:
+            note = f"完成度÷序时进度不低于{level['min_pace']:g}"
+        lines.append(f"{level['label_zh']}：{note}。")
+    return lines
+
+
+def guide_rows(context: dict) -> list[tuple[str, str]]:
+    """The 说明 sheet as (label, text) pairs: what the annex is of, then how to read it."""
+    plan = context["plan"]
+    rows = [
+        ("标题", f"{plan['region_name']}{plan['title']}进展监测附表（{context['quarter_label']}）"),
+        ("规划", plan["title"]),
+        ("规划编号", plan["plan_id"]),
+        ("规划地区", f"{plan['region_name']}（{plan['region_code']}）"),
+        ("发布机关", plan.get("issuer") or "—"),
+        ("规划期", f"{plan['period_start']}—{plan['period_end']}年"),
+        ("报告期", f"{context['quarter_label']}（{context['quarter']}）"),
+    ]
+    if context.get("version"):
+        rows.append(("数据版本", version_text(context["version"])))
+    rows += [
+        ("计量单位", "基期值、最新值、目标值和目标值上限按“计量单位”列的指标单位列示，规划原文的单位已换算"
+                     "（如万元→亿元）；年增长类目标的目标值为年增长率(%)，排名类目标为位次前列百分比(%)，"
+                     "见“目标值单位”列；"
+                     "以基期倍数表述的目标（如翻一番）在缺少基期值时目标值留空，原意见“规划原文”列。"),
+        ("完成度、序时进度", "单元格存储比值，以百分比显示（0.5 即 50.0%）；计算方法见 ipwatch README “Progress”。"),
+        ("数据状态", VALUE_STATUSES),
+        *(("状态", line) for line in status_lines()),
+        ("生成", "由 ipwatch 生成。"),
+    ]
+    return rows
+
+
+def write_guide(ws: Worksheet, context: dict) -> None:
+    """The 说明 sheet: label in A, text in B."""
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 20, 100
+    for number, (label, text) in enumerate(guide_rows(context), start=1):
+        ws.cell(row=number, column=1, value=safe_text(label)).font = Font(bold=True)
+        cell = ws.cell(row=number, column=2, value=safe_text(text))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws["B1"].font = Font(bold=True, size=14)
+
+
+def write_annex(context: dict, path: Path) -> Path:
+    """Write the bulletin context (`bulletin.plan_context`) as an xlsx annex to `path`; returns the path."""
+    workbook = Workbook()
+    guide = workbook.active
+    guide.title = GUIDE_SHEET
+    write_guide(guide, context)
+    write_table(workbook.create_sheet(TABLE_SHEET), target_rows(context))
+    plan = context["plan"]
+    workbook.properties.title = safe_text(f"{plan['region_name']}{plan['title']} {context['quarter']}")
+    workbook.properties.subject = f"{plan['plan_id']} {context['quarter']}"
+    workbook.properties.creator = "ipwatch"
+    return files.publish(path, reproducible(workbook, data_time(context.get("version"))))
+
+
+def data_time(version: Any) -> datetime:
+    """When the data behind the annex last changed (its latest accepted submission); a fixed day if none."""
+    shown = version.get("latest_submission") if isinstance(version, dict) else None
+    try:
+        return datetime.strptime(shown, "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return datetime(2000, 1, 1)
+
+
+def reproducible(workbook: Workbook, stamp: datetime) -> bytes:
+    """The xlsx bytes, the same for the same data: openpyxl writes the moment of saving into docProps/core.xml
+    and into every zip entry, so a rerun over unchanged data would differ; both get `stamp` instead."""
+    saved = io.BytesIO()
+    workbook.save(saved)
+    out = io.BytesIO()
+    iso = stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()  # the stamp is local time
+    with ZipFile(saved) as source, ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m[1] + iso, data)
+            target.writestr(ZipInfo(item.filename, date_time=stamp.timetuple()[:6]), data, ZIP_DEFLATED)
+    return out.getvalue()

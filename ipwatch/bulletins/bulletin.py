@@ -1,0 +1,250 @@
+"""Progress bulletins (进度通报): the context is built here as plain data; reports/templates only lay it out."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ipwatch import config, files, pages, warehouse
+from ipwatch.bulletins import annex, charts, editions, figures, narrative
+from ipwatch.bulletins.editions import Edition
+from ipwatch.domain import target_text
+from ipwatch.domain.catalogue import CATEGORIES
+from ipwatch.domain.periods import previous_quarter, quarter_label
+
+
+def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
+    """The latest accepted submission time and a hash of every observation in force."""
+    frame = warehouse.query(conn, "data_version")
+    digest = hashlib.sha256(frame.drop("received_at").write_csv().encode()).hexdigest()[:16]
+    latest = frame["received_at"].max()
+    shown = latest.strftime("%Y-%m-%d %H:%M:%S") if latest is not None else "—"
+    return {"latest_submission": shown, "observations_hash": digest}
+
+
+def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
+    """Everything one plan's bulletin shows for one quarter."""
+    plan = warehouse.query(conn, "plan_header", plan_id=plan_id).row(0, named=True)
+    frame = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
+    rows = [target_text.describe(r) for r in frame.to_dicts()]
+    own = [r for r in rows if r["region_code"] == plan["region_code"]]
+    county_rows = [r for r in rows if r["region_code"] != plan["region_code"]]
+    changes = warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
+                              previous=previous_quarter(quarter)).to_dicts()
+    own_changes = [c for c in changes if c["region_code"] == plan["region_code"]]
+    county_changes = [c for c in changes if c["region_code"] != plan["region_code"]]
+    regions = [{"region_code": code, "region_name": group[0]["region_name"], "categories": by_category(group),
+                "headline": headline(group, quarter),
+                # one chart per region would be a hundred for a province's counties: those get the summary
+                "progress_figure": figures.progress_figure(pl.DataFrame(group)) if code == plan["region_code"]
+                else None}
+               for code, group in grouped(rows).items()]
+    quality = warehouse.query(conn, "quarter_quality", plan_id=plan_id, period=quarter)
+    return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
+            **lead(own, county_rows, own_changes, county_changes, quarter),
+            "status_figure": figures.status_figure(frame),
+            "county_summary": county_summary(plan, county_rows) if county_rows else None,
+            "key_figures": figures.key_figures(conn, plan, frame, quarter),
+            "changes": own_changes, "county_changes": changes_by_target(county_changes),
+            "value_states": quality.filter(pl.col("part") == "values").select("item", "n").to_dicts(),
+            "submissions": quality.filter(pl.col("part") == "submissions").drop("part").to_dicts(),
+            "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter).to_dicts(),
+            "corrections": warehouse.query(conn, "quarter_corrections", plan_id=plan_id, period=quarter).to_dicts(),
+            "sources": sources(conn, plan_id, quarter)}
+
+
+def lead(own: list[dict], counties: list[dict], own_changes: list[dict], county_changes: list[dict],
+         quarter: str) -> dict:
+    """The headline and the opening paragraph: the plan region's targets, then those binding every county (the
+    date said once, by whichever comes first)."""
+    county_quarter = "" if own else quarter
+    return {
+        "summary": (headline(own, quarter) if own else "")
+        + (county_headline(counties, county_quarter) if counties else ""),
+        "narrative": (narrative.paragraph(own, own_changes, quarter) if own else "")
+        + (narrative.county_paragraph(counties, county_changes, county_quarter) if counties else ""),
+    }
+
+
+def sources(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
+    """How many accepted files the plan's values up to the quarter come from, and the day the latest arrived."""
+    row = warehouse.query(conn, "plan_sources", plan_id=plan_id, period=quarter).row(0, named=True)
+    latest = row["latest_received_at"]
+    return {"files": row["files"], "latest_day": editions.chinese_date(latest) if latest is not None else "—"}
+
+
+def grouped(rows: list[dict]) -> dict[str, list[dict]]:
+    """Target rows by region code, in the order they come."""
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row["region_code"], []).append(row)
+    return out
+
+
+def by_category(rows: list[dict]) -> list[dict]:
+    """Target rows grouped by category, in the plans' customary order."""
+    present = {r["category"] for r in rows}
+    order = [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
+    return [{"category": c, "targets": [r for r in rows if r["category"] == c]} for c in order]
+
+
+def status_counts(rows: list[dict]) -> str:
+    """'已完成5项、正常推进4项' in the statuses' order."""
+    counts: dict[tuple[int, str], int] = {}
+    for row in rows:
+        key = (row["status_order"], row["status_label"])
+        counts[key] = counts.get(key, 0) + 1
+    return "、".join(f"{label}{n}项" for (_, label), n in sorted(counts.items()))
+
+
+def headline(rows: list[dict], quarter: str) -> str:
+    """'截至2025年第三季度，14项指标中已完成5项、正常推进4项…' from the status counts."""
+    return f"截至{quarter_label(quarter)}，{len(rows)}项指标中{status_counts(rows)}。"
+
+
+def county_headline(rows: list[dict], quarter: str) -> str:
+    """For targets binding every county: counted once, then the counties meeting them ('截至…' when `quarter`)."""
+    counties, by_target = grouped(rows), {}
+    for row in rows:
+        by_target.setdefault(row["target_id"], []).append(row)
+    done = [sum(r["status"] == "achieved" for r in group) for group in by_target.values()]
+    every, some = sum(d == len(counties) for d in done), sum(0 < d < len(counties) for d in done)
+    complete = sum(all(r["status"] == "achieved" for r in group) for group in counties.values())
+    none = len(done) - every - some
+    lead = f"截至{quarter_label(quarter)}，" if quarter else ""
+    return (f"{lead}规划对{len(counties)}个县（市、区）各设{len(by_target)}项指标："
+            f"{every}项指标各县（市、区）均已完成，{some}项部分县（市、区）已完成，{none}项尚无县（市、区）完成；"
+            f"全部指标均已完成的县（市、区）{complete}个。")
+
+
+def county_summary(plan: dict, rows: list[dict]) -> dict:
+    """One row per county: its targets achieved, and the status of each key target (a cell each)."""
+    keys = list(plan["key_targets"] or [])
+    heads = {r["target_id"]: r["wording"] for r in rows if r["target_id"] in keys}
+    table = []
+    for code, group in grouped(rows).items():
+        cells = {r["target_id"]: r for r in group}
+        table.append({"region_code": code, "region_name": group[0]["region_name"], "targets": len(group),
+                      "achieved": sum(r["status"] == "achieved" for r in group),
+                      "behind": sum(r["status"] in ("needs_acceleration", "lagging", "regressing", "missed")
+                                    for r in group),
+                      "key": [cells.get(k) for k in keys if k in heads]})
+    return {"keys": [heads[k] for k in keys if k in heads], "rows": table}
+
+
+def changes_by_target(changes: list[dict]) -> list[dict]:
+    """For targets binding every county: per target, how many counties changed status, and how many of them
+    now reach it (a hundred counties' changes are otherwise a hundred rows)."""
+    out: dict[str, dict] = {}
+    for c in changes:
+        entry = out.setdefault(c["wording"], {"wording": c["wording"], "changed": 0, "achieved": 0})
+        entry["changed"] += 1
+        entry["achieved"] += c["status_now"] == "achieved"
+    return sorted(out.values(), key=lambda e: -e["changed"])
+
+
+def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Edition) -> dict:
+    """The masthead of an edition: issuing office, 期号, issue date, and what it is called."""
+    due = conn.execute("select due_date(?)", [edition.quarter]).fetchone()[0]
+    number = editions.issue_number(edition, plan["period_start"], plan["period_end"])
+    return {"edition": edition, "edition_label": edition.label, "edition_name": edition.name,
+            "issue": f"{edition.period[:4]}年第{number}期" if number else f"{edition.quarter[:4]}年终期评估",
+            "issue_date": editions.chinese_date(editions.issue_date(edition, due)),
+            "office": plan.get("bulletin_office") or config.bulletin_office() or f"{plan['region_name']}知识产权局",
+            "quarterly": edition.kind == "quarterly"}
+
+
+def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: str | None = None) -> list[Path]:
+    """Write one HTML bulletin per plan in force (or of `region`): monthly for '2025-10', quarterly for '2025Q3';
+    a plan already ended gets its final evaluation (终期评估) instead."""
+    asked = editions.parse(period)
+    charts.require_font()  # refuse before any work rather than draw clipped labels
+    plans = warehouse.query(conn, "plan_list")
+    if region:
+        plans = plans.filter(pl.col("region_code") == region)
+    version = data_version(conn)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths, latest = [], []
+    chosen = [(plan, edition) for plan in plans.iter_rows(named=True)
+              if (edition := editions.covers(asked, plan["period_start"], plan["period_end"])) is not None]
+    # the quarters the pages read progress at: each edition's and the one before it (status changes)
+    quarters = sorted({q for _, e in chosen for q in (e.quarter, previous_quarter(e.quarter))})
+    # progress first, from every region's values (peers rank against peers); then the values the pages read
+    # themselves, of the plans' regions and those under them only: a national warehouse holds far more.
+    read = warehouse.query(conn, "bulletin_regions", plan_ids=[plan["plan_id"] for plan, _ in chosen])
+    with warehouse.snapshot(conn, "progress", period=quarters), \
+            warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
+        for plan, edition in chosen:
+            path, context = render_plan(conn, plan["plan_id"], edition, out_dir, version)
+            paths.append(path)
+            if edition == asked:
+                latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
+                               "title": context["plan"]["title"], "summary": context["summary"]})
+        render_index(conn, out_dir, asked, latest)
+    return paths
+
+
+def render_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, out_dir: Path,
+                version: dict) -> tuple[Path, dict]:
+    """One plan's page of an edition, its county pages and its Excel annex."""
+    context = plan_context(conn, plan_id, edition.quarter)
+    context.update(edition_context(conn, context["plan"], edition), version=version)
+    path = out_dir / f"{edition.period}-{plan_id}.html"
+    render_region_pages(context, path)
+    annex.write_annex(context, path.with_suffix(".xlsx"))
+    html = pages.environment().get_template("bulletin.html.j2").render(annex=path.with_suffix(".xlsx").name, **context)
+    return files.publish(path, html), context
+
+
+def render_region_pages(context: dict, plan_page: Path) -> list[Path]:
+    """A page for each county whose own targets the plan sets (as Liaoning's guidance does for each county).
+
+    Each region of the context gets the link to its page; pages go in a folder named after the plan's page.
+    The plan's page summarises the counties; a chart per county page would cost a second per ten.
+    """
+    template = pages.environment().get_template("region.html.j2")
+    folder = plan_page.with_suffix("")
+    written = []
+    for region in context["regions"]:
+        if region["region_code"] == context["plan"]["region_code"]:
+            continue
+        page = folder / f"{region['region_code']}.html"
+        region["page"] = f"{folder.name}/{page.name}"
+        folder.mkdir(exist_ok=True)
+        files.publish(page, template.render(region=region, back=f"../{plan_page.name}",
+                                            **{k: v for k, v in context.items() if k != "regions"}))
+        written.append(page)
+    if context["county_summary"]:
+        links = {r["region_code"]: r.get("page") for r in context["regions"]}
+        for row in context["county_summary"]["rows"]:
+            row["page"] = links.get(row["region_code"])
+    return written
+
+
+def index_entries(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
+    """Every bulletin in `out_dir`, monthly ('2025-10-…'), quarterly ('2025Q3-…') and final ('2020-final-…'),
+    newest first."""
+    names = warehouse.query(conn, "plan_list").rows_by_key("plan_id", named=True, unique=True)
+    entries = []
+    for path in [*out_dir.glob("????-??-*.html"), *out_dir.glob("????Q?-*.html"), *out_dir.glob("????-final-*.html")]:
+        period = path.stem[:10] if path.stem[5:10] == "final" else path.stem[:7] if path.stem[4] == "-" \
+            else path.stem[:6]
+        plan_id = path.stem[len(period) + 1:]
+        if plan_id in names:
+            edition = editions.final(int(period[:4])) if period.endswith("final") else editions.parse(period)
+            entries.append({"file": path.name, "month": period, "label": edition.title,
+                            "final": edition.kind == "final", "plan_id": plan_id, **names[plan_id]})
+    return sorted(entries, key=lambda e: (e["month"][:4], e["month"], e["region_code"]), reverse=True)
+
+
+def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path, edition: Edition, latest: list[dict]) -> Path:
+    """Write index.html: the edition just rendered, plan by plan; the final evaluations; every bulletin produced."""
+    path = out_dir / "index.html"
+    entries = index_entries(conn, out_dir)
+    html = pages.environment().get_template("index.html.j2").render(
+        edition_label=edition.title, latest=latest, entries=entries,
+        finals=[e for e in entries if e["final"]])
+    return files.publish(path, html)

@@ -1,0 +1,76 @@
+"""The figures of a bulletin as plain data: each an SVG and the table of numbers behind it."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from ipwatch import warehouse
+from ipwatch.bulletins import charts
+from ipwatch.domain import target_text
+from ipwatch.domain.periods import split
+
+RANKING_SHOWN = 30  # bars drawn; the table behind the chart lists every region
+
+
+def status_figure(rows: pl.DataFrame) -> dict:
+    """How many targets stand at each status."""
+    counts = (rows.group_by("status", "status_label", "status_order").len().sort("status_order")
+              .select("status", pl.col("status_label").alias("label"), pl.col("len").alias("n")).to_dicts())
+    return {"svg": charts.status_overview(counts), "table": counts}
+
+
+def progress_figure(rows: pl.DataFrame) -> dict:
+    """Each target's completion against 序时进度 (the table behind it is the bulletin's target table)."""
+    return {"svg": charts.progress_bars(rows.to_dicts())}
+
+
+def target_path(row: dict, points: list[dict]) -> list[dict]:
+    """The path the plan sets on the charted values (`points`: t, value; flows as yearly totals): a level from
+    its baseline to its target; a 新增 from the base-year stock to that plus what is to be added; a yearly amount
+    (annual, or a plan total spread evenly) flat over the plan's years; a growth rate compounding from the base
+    year's value. Empty where the plan sets no value to draw (a rank)."""
+    base_year = row["baseline_year"] or (int(row["baseline_period"][:4]) if row["baseline_period"] else None)
+    start, end = row["plan_start"] - 1, row["target_year"]
+    kind, target = row["kind"], row["target"]
+    if kind == "annual_flow" and target is not None:
+        return [{"t": float(start + 1), "value": target}, {"t": float(end), "value": target}]
+    if kind == "cumulative" and row["measure"] == "flow_ytd" and target is not None:
+        yearly = target / (end - start)
+        return [{"t": float(start + 1), "value": yearly}, {"t": float(end), "value": yearly}]
+    if kind == "annual_growth":
+        base = next((p["value"] for p in points if p["t"] == float(start)), None)
+        g = 1 + row["target_value"] / 100
+        return [] if base is None else [{"t": float(start + k), "value": base * g ** k} for k in range(end - start + 1)]
+    if kind == "cumulative" and row["cumulative_basis"] == "new" and row["baseline"] is not None:
+        target = row["baseline"] + target if target is not None else None
+    if row["baseline"] is None or target is None or base_year is None or kind == "rank":
+        return []
+    return [{"t": float(base_year), "value": row["baseline"]}, {"t": float(end), "value": target}]
+
+
+def key_figures(conn: duckdb.DuckDBPyConnection, plan: dict, rows: pl.DataFrame, quarter: str) -> list[dict]:
+    """For each key target of the plan: its trend in the plan region and the ranking of the region's counties."""
+    year, q = split(quarter)
+    figures = []
+    for target_id in plan["key_targets"] or []:
+        own = rows.filter((pl.col("target_id") == target_id) & (pl.col("region_code") == plan["region_code"]))
+        sample = rows.filter(pl.col("target_id") == target_id).row(0, named=True)
+        code, unit = sample["indicator_code"], sample["unit"]
+        points = warehouse.query(conn, "indicator_trend", region_code=plan["region_code"], indicator_code=code,
+                                 period_key=year * 4 + q - 1).to_dicts()
+        ranked = warehouse.query(conn, "children_ranking", region_code=plan["region_code"], indicator_code=code,
+                                 period=quarter).to_dicts()
+        path = target_path({**own.row(0, named=True), "plan_start": plan["period_start"]}, points) \
+            if own.height else []
+        if own.height:  # in the unit the plan states its target in, as the target table (0.39亿元 as 3,900万元)
+            row = own.row(0, named=True)
+            unit = target_text.shown_unit(row)
+            points, ranked, path = ([{**p, "value": target_text.in_unit(row, p["value"])} for p in part]
+                                    for part in (points, ranked, path))
+        figures.append({
+            "title": sample["indicator_name"], "unit": unit, "trend_table": points, "ranking_table": ranked,
+            "path": path, "trend_svg": charts.trend(points, path, unit) if points else None,
+            "ranking_svg": charts.ranking(ranked[:RANKING_SHOWN], unit) if ranked else None,
+        })
+    return figures

@@ -1,0 +1,66 @@
+"""The bulletin's opening paragraph, written from the data: which targets are ahead of 序时进度, which behind,
+and what changed since the last edition. Plain sentences from target rows (target_text.describe)."""
+
+from __future__ import annotations
+
+from ipwatch.domain.periods import quarter_label
+
+NAMES_SHOWN = 4  # a sentence names this many targets, then says how many more
+BEHIND = ("needs_acceleration", "lagging", "regressing")
+
+
+def names(rows: list[dict], detail: bool = False) -> str:
+    """'甲、乙、丙等5项', each with its completion against 序时进度 when `detail`."""
+    def one(r: dict) -> str:
+        if detail and r["completion"] is not None and r["expected"] is not None:
+            return f"{r['wording']}（完成{r['completion'] * 100:.0f}%，序时进度{r['expected'] * 100:.0f}%）"
+        return r["wording"]
+
+    shown = "、".join(one(r) for r in rows[:NAMES_SHOWN])
+    return shown + (f"等{len(rows)}项" if len(rows) > NAMES_SHOWN else "")
+
+
+def change_sentence(changes: list[dict], by_region: bool = False) -> str:
+    """What changed since the last edition's quarter."""
+    if not changes:
+        return "与上期相比，各项指标状态没有变化。"
+    if by_region:
+        regions = len({c["region_code"] for c in changes})
+        better = sum(c["status_now"] == "achieved" for c in changes)
+        return (f"与上期相比，{regions}个县（市、区）的{len(changes)}项指标状态发生变化，"
+                f"其中新完成{better}项。")
+    moves = "；".join(f"{c['wording']}由“{c['label_before']}”变为“{c['label_now']}”" for c in changes[:NAMES_SHOWN])
+    more = f"等{len(changes)}项" if len(changes) > NAMES_SHOWN else ""
+    return f"与上期相比，{moves}{more}。"
+
+
+def paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str:
+    """The paragraph for one region's targets."""
+    achieved = [r for r in rows if r["status"] == "achieved"]
+    ahead = [r for r in rows if r["status"] == "on_track"]
+    behind = sorted((r for r in rows if r["status"] in BEHIND), key=lambda r: r["pace"] if r["pace"] is not None
+                    else -1)
+    missed = [r for r in rows if r["status"] == "missed"]
+    unknown = [r for r in rows if r["status"] in ("no_data", "incomplete", "no_baseline")]
+    parts = [f"{len(achieved)}项已完成目标（{names(achieved)}）" if achieved else "",
+             f"{len(ahead)}项达到序时进度（{names(ahead)}）" if ahead else "",
+             f"{len(behind)}项落后于序时进度，需加快推进（{names(behind, detail=True)}）" if behind else "",
+             f"{len(missed)}项到期未完成（{names(missed)}）" if missed else "",
+             f"{len(unknown)}项尚无可评价的数据" if unknown else ""]
+    body = "；".join(p for p in parts if p)
+    return f"截至{quarter_label(quarter)}，纳入监测的{len(rows)}项指标中，{body}。{change_sentence(changes)}"
+
+
+def county_paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str:
+    """The paragraph for targets binding every county: each by how many counties meet it ('截至…' when `quarter`)."""
+    by_target: dict[str, list[dict]] = {}
+    for row in rows:
+        by_target.setdefault(row["wording"], []).append(row)
+    done = sorted(((sum(r["status"] == "achieved" for r in group), name, len(group))
+                   for name, group in by_target.items()), reverse=True)
+    best = "、".join(f"{name}（{n}个）" for n, name, _ in done[:2])
+    worst = "、".join(f"{name}（{n}个）" for n, name, _ in done[-2:][::-1])
+    counties = len({r["region_code"] for r in rows})
+    lead = f"截至{quarter_label(quarter)}，" if quarter else ""
+    return (f"{lead}在{counties}个县（市、区）中，完成县数最多的指标是{best}，"
+            f"最少的是{worst}。{change_sentence(changes, by_region=True)}")

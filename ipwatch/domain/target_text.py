@@ -1,0 +1,158 @@
+"""How one target row reads in a bulletin: the figure judged against the target, in the plan's own terms and unit.
+
+One row, one truth: a 新增 target shows what was added against what is to be added (the running total beside
+it), a 累计 target the running total, a growth target the growth rate against the rate required, a rank target
+the rank among its peers; value, baseline and target in the unit the plan states its target in.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ipwatch.domain.catalogue import QUANTITY_KINDS
+from ipwatch.domain.periods import quarter_label, split
+from ipwatch.domain.units import UnitError, convert, same_unit
+
+RATIO_UNITS = ("%", "‰")
+
+
+def format_number(value: float | None) -> str:
+    """A value as a bulletin prints it: up to 2 decimals, no trailing zeros; '—' when missing."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def shown_unit(row: dict) -> str:
+    """The unit a row is written in: the plan's own where it converts exactly, else the indicator's.
+
+    A plan's short form ("件" for 件/万人) names the indicator's unit, which is then written in full.
+    """
+    planned, own = row.get("target_unit"), row["unit"]
+    if row["kind"] not in QUANTITY_KINDS or not planned or same_unit(planned, own):
+        return own
+    try:
+        convert(1.0, own, planned)
+    except UnitError:
+        return own
+    return planned
+
+
+def in_unit(row: dict, value: float | None) -> float | None:
+    """A value of the indicator (in its stored unit) in the row's shown unit, converted exactly (Decimal)."""
+    unit = shown_unit(row)
+    return value if value is None or unit == row["unit"] else convert(value, row["unit"], unit)
+
+
+def amount(value: float | None, unit: str) -> str:
+    """'3,900 万元'; a percentage without a space ('75%')."""
+    if value is None:
+        return "—"
+    return f"{format_number(value)}{unit}" if unit in RATIO_UNITS else f"{format_number(value)} {unit}"
+
+
+def period_text(period: str | None, full_year: bool = False) -> str:
+    """'2026年第三季度', or '2025年' for a full year's flow (its fourth quarter's year-to-date)."""
+    if not period:
+        return "—"
+    year, q = split(period)
+    return f"{year}年" if full_year and q == 4 else quarter_label(period)
+
+
+def comparison_word(row: dict) -> str:
+    """The plan's comparison as it reads before a number: 超过 for '>', 不超过 for '<='."""
+    return {">": "超过", "<=": "不超过", "<": "低于"}.get(row["comparison"], "")
+
+
+def target_text(row: dict) -> str:
+    """目标值 in the plan's terms: '新增 221 家', '累计 150 亿元', '每年超过 5,000 万元', '年增长 20%', '前30%'."""
+    unit, word = shown_unit(row), comparison_word(row)
+    if row["kind"] == "rank":
+        scope = "全市" if row["peer_scope"] == "prefecture" else "全省"
+        places = math.ceil(row["target_value"] / 100 * row["peer_count"]) if row["peer_count"] else None
+        return f"{scope}前{format_number(row['target_value'])}%" + (f"（前{places}名）" if places else "")
+    if row["kind"] == "annual_growth":
+        return f"年增长{word}{format_number(row['target_value'])}%"
+    if row["relative_to_baseline"]:
+        resolved = f"，即 {amount(in_unit(row, row['target']), unit)}" if row["target"] is not None else ""
+        return f"基期的{format_number(row['relative_to_baseline'])}倍{resolved}"
+    value = in_unit(row, row["target"]) if row["target"] is not None else row["target_value"]
+    high = in_unit(row, convert(row["target_value_high"], row["target_unit"], row["unit"])) \
+        if row["target_value_high"] is not None and row["kind"] in QUANTITY_KINDS else row["target_value_high"]
+    text = amount(value, unit) if high is None else f"{format_number(value)}–{amount(high, unit)}"
+    prefix = {"annual_flow": "每年", "cumulative": "新增" if row["cumulative_basis"] == "new" else "累计"}
+    words = prefix.get(row["kind"], "") + word
+    return f"{words} {text}" if words else text
+
+
+def judged_text(row: dict) -> str:
+    """The figure the status is judged on, worded like the target: '新增 29 家', '增长 20%', '第3名（共10个）'."""
+    unit = shown_unit(row)
+    if row["kind"] == "rank":
+        return f"第{row['rank']}名（共{row['peer_count']}个）" if row["rank"] is not None else "无数据"
+    if row["kind"] == "annual_growth":
+        return f"增长{format_number(row['growth'])}%" if row["growth"] is not None else "无数据"
+    if row["kind"] == "cumulative":
+        word = "新增" if row["cumulative_basis"] == "new" else "累计"
+        return f"{word} {amount(in_unit(row, row['accumulated']), unit)}" if row["accumulated"] is not None \
+            else "无数据"
+    if row["actual"] is None:
+        return "无数据"
+    so_far = "本年累计 " if row["kind"] == "annual_flow" and not row["actual_period"].endswith("Q4") else ""
+    return so_far + amount(in_unit(row, row["actual"]), unit)
+
+
+def beside_text(row: dict) -> str:
+    """What stands beside the judged figure: the running total of a 新增, the year of a 累计 flow, the value a
+    growth is measured on, and after the target year the latest value (最新), which is shown, never judged."""
+    unit, parts = shown_unit(row), []
+    if row["actual"] is not None:
+        if row["kind"] == "cumulative" and row["cumulative_basis"] == "new":
+            parts.append(f"现有 {amount(in_unit(row, row['actual']), unit)}")
+        elif row["kind"] == "cumulative" and row["measure"] == "flow_ytd":
+            parts.append(f"其中{split(row['actual_period'])[0]}年 {amount(in_unit(row, row['actual']), unit)}")
+        elif row["kind"] == "annual_growth":
+            parts.append(amount(row["actual"], unit))
+    if row.get("final") and row.get("latest_actual") is not None and row["latest_period"] != row["actual_period"]:
+        latest = amount(in_unit(row, row["latest_actual"]), unit)
+        parts.append(f"最新 {latest}（{period_text(row['latest_period'])}，不计入终期评价）")
+    return "；".join(parts)
+
+
+def margin_text(row: dict) -> str:
+    """完成度 as a reader wants it: the share done, or for a target reached by how much it is beaten."""
+    if row["status"] != "achieved":
+        return "—" if row["completion"] is None else f"{row['completion'] * 100:.1f}%"
+    if row["kind"] == "rank":
+        return "已进入前列"
+    if row["kind"] == "annual_growth":
+        over, unit = row["growth"] - row["target_value"], "个百分点"
+    else:
+        reached = row["accumulated"] if row["kind"] == "cumulative" else row["actual"]
+        over = in_unit(row, reached) - in_unit(row, row["target"])
+        over, unit = (-over if row["direction"] == "down" else over), shown_unit(row)
+        unit = "个百分点" if unit in RATIO_UNITS else unit
+    if abs(over) < 0.005:
+        return "达到目标"
+    return f"超出目标 {format_number(over)}{'' if unit == '个百分点' else ' '}{unit}"
+
+
+def baseline_text(row: dict) -> str:
+    """基期值 with its year: the plan's own, or the value taken from the base year's end."""
+    if row["kind"] in ("annual_growth", "rank") or row["baseline"] is None:
+        return "—"
+    year = row["baseline_year"] or (int(row["baseline_period"][:4]) if row["baseline_period"] else None)
+    when = f"（{year}年）" if row["baseline_year"] else (f"（{year}年末）" if year else "")
+    return f"{amount(in_unit(row, row['baseline']), shown_unit(row))}{when}"
+
+
+def describe(row: dict) -> dict:
+    """The row with the texts a bulletin prints in each cell."""
+    full_year = row["measure"] == "flow_ytd" and row["kind"] in ("level", "share", "annual_growth", "cumulative")
+    judged_at = period_text(row["actual_period"], full_year)
+    if row.get("final") and row["actual_period"]:
+        judged_at += "（终期）"
+    return {**row, "shown_unit": shown_unit(row), "baseline_text": baseline_text(row),
+            "judged_text": judged_text(row), "beside_text": beside_text(row), "target_text": target_text(row),
+            "margin_text": margin_text(row), "judged_at": judged_at}

@@ -1,0 +1,128 @@
+"""Normalise raw text cells into typed values: periods, numbers, units, statuses, indicator codes.
+
+Each function takes one cell's text and returns the normal form or None; nothing is judged here (the rules in
+expectations/ do that, from what these leave as None).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation, localcontext
+
+import polars as pl
+
+from ipwatch.domain.catalogue import Catalogue, alias_index
+from ipwatch.domain.cells import text
+from ipwatch.domain.units import UnitError, factor
+from ipwatch.intake.reading import RawTable
+
+# Ways offices write "not available": a missing value, never a zero (compared after NFKC).
+NOT_AVAILABLE = {unicodedata.normalize("NFKC", w) for w in ("", "/", "—", "-", "…", "无", "不适用", "－", "／")}
+# 数据状态, in the spirit of SDMX OBS_STATUS (A normal, P provisional, E estimated, M missing).
+STATUSES = {
+    "正常": "正常", "normal": "正常", "a": "正常",
+    "初步": "初步", "provisional": "初步", "p": "初步",
+    "估计": "估计", "estimated": "估计", "e": "估计",
+    "缺失": "缺失", "missing": "缺失", "m": "缺失",
+}
+TEN_PLACES = Decimal("1E-10")
+# The largest magnitude kept: far beyond any statistic, and within the warehouse's DECIMAL(38, 10) after any unit
+# conversion. A larger value is kept as this, which every indicator's bounds reject (value_in_bounds), the office's
+# own text staying in value_raw; arithmetic never meets a number it cannot hold.
+LARGEST = Decimal("1E22")
+# Thousands separators only every three digits: "1,234,567.8"; "1,5" or "1,2,3" could mean several numbers.
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+CHINESE_QUARTER = {"一": "1", "二": "2", "三": "3", "四": "4"}
+PERIOD_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-.]?\s*q([1-4])$"),
+    re.compile(r"^(\d{4})年?\s*第?([1-4一二三四])季度?$"),
+)
+ROW_SCHEMA = {
+    "line": pl.Int32, "region_code": pl.String, "period": pl.String, "indicator_raw": pl.String,
+    "indicator_code": pl.String, "indicator_candidates": pl.String, "value_raw": pl.String,
+    "value": pl.Decimal(38, 10), "unit_raw": pl.String, "unit": pl.String, "status_raw": pl.String,
+    "status": pl.String, "note": pl.String, "row_shape": pl.String,
+}
+
+
+def period(raw: str | None) -> str | None:
+    """'2025Q3', '2025-Q3', '2025年第三季度', '2025年第3季度', '2025年3季度' -> '2025Q3'."""
+    cleaned = text(raw).lower()
+    for pattern in PERIOD_PATTERNS:
+        match = pattern.match(cleaned)
+        if match:
+            return f"{match[1]}Q{CHINESE_QUARTER.get(match[2], match[2])}"
+    return None
+
+
+def number(raw: str | None, percent_allowed: bool) -> Decimal | None:
+    """A number as offices write it (full-width, thousands separators, spaces, % on a percentage); exact. A comma
+    anywhere but between groups of three digits makes it not a number (rule value_separators asks which)."""
+    cleaned = text(raw).replace(" ", "")
+    if "," in cleaned:
+        if not GROUPED.fullmatch(cleaned.removesuffix("%")):
+            return None
+        cleaned = cleaned.replace(",", "")
+    if percent_allowed:
+        cleaned = cleaned.removesuffix("%")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return bounded(value) if value.is_finite() else None
+
+
+def bounded(value: Decimal) -> Decimal:
+    """`value`, or LARGEST with its sign when it is larger: checked before any arithmetic."""
+    return value if abs(value) <= LARGEST else LARGEST.copy_sign(value)
+
+
+def converted(value: Decimal, ratio: Decimal) -> Decimal:
+    """`value` times a unit's `ratio`, exact to ten places (precision enough for any bounded value)."""
+    with localcontext(prec=60):
+        return bounded(value * ratio).quantize(TEN_PLACES)
+
+
+def status(raw: str | None, available: bool) -> str | None:
+    """The 数据状态: empty means 正常, a missing value is always 缺失; None when the word is unknown, with a value
+    or without one (a clerk who typed 大概 beside a blank cell meant something no rule may guess)."""
+    word = text(raw).lower()
+    known = "正常" if not word else STATUSES.get(word)
+    return known if known is None or available else "缺失"
+
+
+def rows(raw: RawTable, catalogue: Catalogue, aliases: dict[str, set[str]] | None = None) -> pl.DataFrame:
+    """The submission's rows, normalised (ROW_SCHEMA); a batch passes the catalogue's `alias_index` made once."""
+    aliases = aliases if aliases is not None else alias_index(catalogue)
+    records = []
+    for row in raw.rows.iter_rows(named=True):
+        name = text(row["indicator_code_raw"]) or text(row["indicator_name_raw"])
+        codes = sorted(aliases.get(name, ()))
+        code = codes[0] if len(codes) == 1 else None
+        indicator = catalogue.indicators.get(code) if code else None
+        value_text = text(row["value_raw"])
+        available = value_text not in NOT_AVAILABLE
+        value = number(value_text, indicator is not None and indicator.unit == "%") if available else None
+        unit_raw = text(row["unit_raw"]) or None
+        unit = None
+        if indicator is not None:
+            try:
+                ratio = factor(unit_raw, indicator.unit)
+                value, unit = (None if value is None else converted(value, ratio)), indicator.unit
+            except UnitError:
+                value = None
+        records.append({
+            "line": row["line"], "region_code": text(row["region_code_raw"]),
+            "period": period(row["period_raw"]) or text(row["period_raw"]), "indicator_raw": name,
+            "indicator_code": code, "indicator_candidates": "、".join(codes) if len(codes) > 1 else None,
+            "value_raw": row["value_raw"], "value": value, "unit_raw": unit_raw, "unit": unit,
+            "status_raw": row["status_raw"], "status": status(row["status_raw"], available), "note": row["note_raw"],
+            "row_shape": row["row_shape"],
+        })
+    return pl.DataFrame(records, schema=ROW_SCHEMA)
+
+
+def empty() -> pl.DataFrame:
+    """A submission with no rows (an unreadable file, a duplicate)."""
+    return pl.DataFrame(schema=ROW_SCHEMA)

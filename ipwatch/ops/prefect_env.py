@@ -1,0 +1,153 @@
+"""Which Prefect a command talks to, chosen here and nowhere else.
+
+PREFECT_API_URL, when set, wins. Else, while `ipwatch serve` runs on the workspace, its server: serve records the
+API's address in <home>/prefect-server/serve.json, so that runs started by hand (`ipwatch ingest`, `bulletin`)
+show in the same UI beside the scheduled ones. Else Prefect's ephemeral mode, with its state under <home>/prefect/.
+How much of a run's log the console shows is set here too; Prefect keeps the whole log either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from ipwatch import config, files
+
+RECORD = "serve.json"
+HEALTH_SECONDS = 5
+
+
+def configure(ws: config.Workspace, env: MutableMapping[str, str] = os.environ, *, verbose: bool = False,
+              service: bool = False) -> str | None:
+    """Set up Prefect's environment for this process; returns the API it talks to (None: ephemeral)."""
+    # The UI gets each run's whole log; the console of an office running a command gets the outcome only.
+    # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
+    env.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    env.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose or service else "WARNING")
+    # The ephemeral server is a child process writing to our stderr: when it cannot start (a full disk) it would
+    # print a traceback a minute long, every retry. The command says why it stopped in one line instead.
+    env.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "INFO" if verbose or service else "CRITICAL")
+    # Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to
+    # bring up their ephemeral servers; waiting longer costs nothing when the server comes up sooner.
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if "PREFECT_HOME" not in env:
+        ws.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect cannot start when its home's parent is missing
+        env["PREFECT_HOME"] = str(ws.prefect_home)
+    if env.get("PREFECT_API_URL") or service:  # serve chooses its server itself (ipwatch.ops.serving)
+        return env.get("PREFECT_API_URL") or None
+    url = live_server(ws)
+    if url:
+        env["PREFECT_API_URL"] = url
+    return url
+
+
+def quiet_console() -> None:
+    """Keep failed runs' errors and tracebacks off the console of a command run by hand: the command says what
+    failed in one line (-v shows them); Prefect's API still receives the whole log."""
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()  # Prefect sets its handlers up at its first run otherwise, after this filter is placed
+    # Prefect's console handler hangs on the root logger (flow and task run records propagate to it) and on the
+    # server's uvicorn and fastapi loggers; the API handler, which keeps the whole log, is not touched.
+    for name in ("", "uvicorn", "fastapi"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.addFilter(not_prefect_error)
+
+
+QUIET = ("prefect", "uvicorn", "fastapi")
+
+
+def start_server_early() -> Callable[[], None]:
+    """Start Prefect's ephemeral server now, in a thread, so that its process boots while the command loads what it
+    needs; returns `ready`, which waits until the server answers and raises what stopped it. A command's first flow
+    run waits for the server otherwise, and the boot was the largest fixed cost of `ingest` (about 7 s of its 24 s
+    for a quarter of the national quarter). Nothing is started when a server is chosen (PREFECT_API_URL, serve's
+    record). No flow may run before `ready()` returns: Prefect marks the server started before it answers."""
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            from prefect.server.api.server import SubprocessASGIServer
+            from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+            if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+                SubprocessASGIServer().start()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the command's own thread by ready()
+            failed.append(exc)
+
+    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+    thread.start()
+
+    def ready() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    return ready
+
+
+def not_prefect_error(record: logging.LogRecord) -> bool:
+    """A console filter: Prefect's and its server's errors stay off; ours (a notice not sent) and warnings pass."""
+    return record.levelno < logging.ERROR or not record.name.startswith(QUIET)
+
+
+def live_server(ws: config.Workspace) -> str | None:
+    """The API address `ipwatch serve` recorded for the workspace, while that serve lives and the API answers."""
+    path = ws.prefect_server / RECORD
+    recorded = read_record(path)
+    if recorded is None:
+        return None
+    url, pid = recorded
+    if not alive(pid):
+        # serve ended without removing it (kill -9, a power cut): stale for good
+        path.unlink(missing_ok=True)
+        return None
+    # A serve that lives but whose API does not answer now (busy, stopping) keeps its record for the next command.
+    return url if answers(url) else None
+
+
+def read_record(path: Path) -> tuple[str, int] | None:
+    """The API address and serve's process id in a record; None when there is none or it cannot be read."""
+    try:
+        record = json.loads(path.read_text("utf-8"))
+        url, pid = record["api_url"], record["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (url, pid) if isinstance(url, str) and isinstance(pid, int) else None
+
+
+def alive(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 asks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def answers(url: str, timeout: float = HEALTH_SECONDS) -> bool:
+    """Whether a Prefect API answers at `url` (its /health)."""
+    import httpx  # here, not at the top: only a command that finds a record pays for the import
+
+    try:
+        return httpx.get(f"{url}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def recorded(ws: config.Workspace, url: str) -> Iterator[Path]:
+    """Record `url` as the workspace's live API (with this process's id) while the block runs."""
+    path = files.publish(ws.prefect_server / RECORD, json.dumps({"api_url": url, "pid": os.getpid()}))
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)

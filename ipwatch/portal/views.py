@@ -1,0 +1,229 @@
+"""What the portal's pages show and do, as plain functions over the warehouse (ipwatch/portal/web.py only routes).
+
+A submission through the portal goes the one way every submission goes: `pipeline.process`, as the CLI and the
+inbox flow call it. The upload is stored under its content hash; the office's own name for the file is metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+import duckdb
+import polars as pl
+
+from ipwatch import config, files, warehouse
+from ipwatch.domain import periods, regions
+from ipwatch.intake import pipeline
+from ipwatch.intake.reading import Limits
+from ipwatch.warehouse import load
+
+CALENDAR_QUARTERS = 8
+CHUNK = 1 << 20
+
+
+class Turns:
+    """One warehouse connection at a time in this process (DuckDB shares one database between a process's
+    connections, and the pipeline's transactions must not interleave with another request's); a short turn (a
+    page) goes before the long ones still waiting (uploads), so pages stay quick while uploads queue."""
+
+    def __init__(self) -> None:
+        self.changed, self.busy, self.short_waiting = threading.Condition(), False, 0
+
+    @contextmanager
+    def turn(self, short: bool = True) -> Iterator[None]:
+        with self.changed:
+            self.short_waiting += short
+            try:
+                self.changed.wait_for(lambda: not self.busy and (short or self.short_waiting == 0))
+            finally:
+                self.short_waiting -= short
+            self.busy = True
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.busy = False
+                self.changed.notify_all()
+
+
+TURNS = Turns()
+
+
+class Forbidden(PermissionError):
+    """The user may not see or do this (answered 403, with nothing of the data)."""
+
+
+class TooLarge(ValueError):
+    """An upload over the size limit (answered 413)."""
+
+
+@contextmanager
+def connect(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse for one request, briefly: this process's turn, then the file lock every ipwatch takes."""
+    with TURNS.turn(), warehouse.connect(ws.warehouse) as conn:
+        yield conn
+
+
+@cache
+def jurisdiction(region_code: str) -> frozenset[str]:
+    """An office's region and every region under it (the region list does not change while the portal runs)."""
+    table = regions.load()
+    return frozenset({region_code, *regions.descendants(table, region_code)["region_code"].to_list()})
+
+
+def allowed(user: dict, region_code: str) -> None:
+    """Refuse unless the user is an office whose jurisdiction holds the region."""
+    if user["role"] != "office" or region_code not in jurisdiction(user["region_code"]):
+        raise Forbidden(region_code)
+
+
+@cache
+def plan_regions(region_code: str) -> tuple[dict, ...]:
+    """The office's region and the regions under it that some plan asks to report (for its region list)."""
+    from ipwatch.domain import catalogue as cat
+    from ipwatch.intake import template
+
+    catalogue, table = cat.default(), regions.load()
+    codes = jurisdiction(region_code)
+    asked = table.filter(pl.col("region_code").is_in(list(codes)))
+    return tuple(r for r in asked.sort("region_code").to_dicts()
+                 if r["region_code"] == region_code or template.indicators_for_region(catalogue, table,
+                                                                                      r["region_code"]))
+
+
+def region_name(region_code: str) -> str:
+    """A region's name, or its code when unknown."""
+    found = regions.load().filter(pl.col("region_code") == region_code)
+    return found["name"][0] if found.height else region_code
+
+
+def calendar(conn: duckdb.DuckDBPyConnection, region_code: str, today: date | None = None) -> list[dict]:
+    """The region's last quarters, newest first: due date, when its values first arrived, and where it stands."""
+    today = today or date.today()
+    first = last = periods.latest_complete_quarter(today)
+    for _ in range(CALENDAR_QUARTERS - 1):
+        first = periods.previous_quarter(first)
+    rows = warehouse.query(conn, "reporting_calendar", region_code=region_code,
+                           quarters=periods.quarters(first, last)).to_dicts()
+    return [{**r, "state": state(r, today), "label": periods.quarter_label(r["period"])} for r in rows]
+
+
+def state(row: dict, today: date) -> str:
+    """Where a quarter stands for the office: on_time, late, due (not yet past its due date) or overdue."""
+    if row["timeliness"]:
+        return row["timeliness"]
+    return "due" if today <= row["due_date"] else "overdue"
+
+
+def submissions(conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]:
+    """The submissions of the office and the offices under it, newest first, with their findings' audit state."""
+    return warehouse.query(conn, "office_submissions", offices=sorted(jurisdiction(region_code))).to_dicts()
+
+
+def client_name(name: str | None) -> str:
+    """The sender's file name as metadata: its last part only, without control characters, at most 200 chars."""
+    last = PurePosixPath((name or "").replace("\\", "/")).name
+    clean = re.sub(r"[\x00-\x1f\x7f]", "", last).strip()
+    return clean[:200] or "upload"
+
+
+def limit_bytes() -> int:
+    """The largest file accepted: IPWATCH_MAX_FILE_MB, as intake enforces it."""
+    return Limits().max_bytes
+
+
+def store(ws: config.Workspace, upload: BinaryIO) -> Path:
+    """The uploaded bytes under <home>/uploads/<sha256>, streamed and counted (over the limit: TooLarge)."""
+    folder = ws.uploads
+    folder.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    fd, partial = tempfile.mkstemp(dir=folder, prefix=".upload.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := upload.read(CHUNK):
+                size += len(chunk)
+                if size > limit_bytes():
+                    raise TooLarge(size)
+                digest.update(chunk)
+                out.write(chunk)
+        stored = folder / digest.hexdigest()
+        os.replace(partial, stored)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return stored
+
+
+def submit(ws: config.Workspace, upload: BinaryIO, name: str | None, office: str, user_name: str,
+           client: str) -> dict:
+    """An uploaded file through the intake pipeline as `office`'s submission, logged as the user's upload in the
+    same turn at the warehouse; its outcome (the receipt)."""
+    from ipwatch.portal import users
+
+    name = client_name(name)
+    with TURNS.turn(short=False):
+        stored = store(ws, upload)
+        try:
+            with warehouse.connect(ws.warehouse) as conn:
+                (result,) = pipeline.process(conn, ws, [pipeline.Incoming(stored, office, name=name)])
+                users.record(conn, user_name, "upload", result["status"],
+                             f"#{result['submission_id']} {office} {name}", client)
+        finally:
+            stored.unlink(missing_ok=True)  # its bytes are in archive/ under the same hash
+    result = {**result, "file_name": name}
+    if result["submission_id"] is not None:  # kept as the office saw it, for its history
+        files.publish(ws.receipts / f"{result['submission_id']}.json", json.dumps(result, ensure_ascii=False))
+    return result
+
+
+def receipt(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: str, submission_id: int) -> dict:
+    """A submission's receipt, when the office of `region_code` may read it: as the portal showed it, else the
+    rejection report kept beside a quarantined file, else what the warehouse recorded (findings without fixes)."""
+    rows = warehouse.query(conn, "portal_submission", submission_id=submission_id).to_dicts()
+    if not rows or rows[0]["office_code"] not in jurisdiction(region_code):
+        raise Forbidden(str(submission_id))
+    row = rows[0]
+    kept = [ws.receipts / f"{submission_id}.json", *ws.quarantine.glob(f"{submission_id}-*.errors.json")]
+    for path in kept:
+        if path.is_file():
+            return {**json.loads(path.read_text("utf-8")), "file_name": row["file_name"]}
+    found = [vars(f) | {"cell": None, "column_name": None, "indicator_name": None}
+             for f in load.findings_of(conn, submission_id)]
+    return {"submission_id": submission_id, "file_name": row["file_name"], "status": row["status"],
+            "rows": row["row_count"], "errors": [f for f in found if f["severity"] == "error"],
+            "warnings": [f for f in found if f["severity"] == "warning"]}
+
+
+def bulletins(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]:
+    """The bulletins of the plans of the office's region and those under it, newest first."""
+    from ipwatch.bulletins import bulletin
+
+    if not ws.bulletins.exists():
+        return []
+    codes = jurisdiction(region_code)
+    return [e for e in bulletin.index_entries(conn, ws.bulletins) if e["region_code"] in codes]
+
+
+def bulletin_file(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: str, name: str) -> Path:
+    """A bulletin page, its annex or one of its county pages, when the office may read it; else Forbidden."""
+    parts = PurePosixPath(name).parts
+    listed = {Path(e["file"]).stem for e in bulletins(ws, conn, region_code)}
+    own_page = len(parts) == 2 and parts[1].removesuffix(".html") in jurisdiction(region_code)
+    top = parts[0].removesuffix(".html").removesuffix(".xlsx") if parts else ""
+    if not parts or ".." in parts or top not in listed or (len(parts) == 2 and not own_page) or len(parts) > 2:
+        raise Forbidden(name)
+    path = ws.bulletins.joinpath(*parts)
+    if path.suffix not in (".html", ".xlsx") or not path.is_file():
+        raise Forbidden(name)
+    return path

@@ -1,0 +1,492 @@
+"""The portal (联网直报): `ipwatch web`, a Starlette application served by uvicorn.
+
+Routes only: who may ask (checked on the server for every request), what to show (ipwatch/portal/views.py, audit.py,
+users.py), which template lays it out. Every form carries the session's CSRF token; every POST is refused
+without it. The warehouse is taken per request, briefly (views.connect), never held while idle.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ipwatch import audit, config, pages
+from ipwatch.domain import labels, periods
+from ipwatch.portal import security, users, views
+
+STATIC = {"style.css": config.TEMPLATES_DIR / "style.css", "portal.css": config.ROOT / "reports/static/portal.css",
+          "portal.js": config.ROOT / "reports/static/portal.js"}
+UPLOAD_PATHS = re.compile(r"/regions/[0-9]{6}/submissions")
+SESSION_SECONDS = 8 * 3600
+QUEUE_ROWS = 300
+STATES = {"on_time": "已按时报送", "late": "逾期报送", "due": "待报送", "overdue": "逾期未报"}
+EXPLANATIONS = {"confirm": "属实，按报送值", "override": "视为正常值", "correct-requested": "要求报送单位更正"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATES = pages.environment()
+
+
+def page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
+    """A portal page rendered with the signed-in user, the CSRF token and the Chinese labels."""
+    html = TEMPLATES.get_template(f"portal/{name}.html.j2").render(
+        csrf=security.csrf_token(request.session), roles=users.ROLES, statuses=labels.OUTCOMES,
+        **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def message(request: Request, status: int, title: str, text: str, user: dict | None = None) -> HTMLResponse:
+    """A page saying one thing (a refusal, an error) with its status code."""
+    return page(request, "message", status, title=title, message=text, user=user)
+
+
+def workspace(request: Request) -> config.Workspace:
+    return request.app.state.ws
+
+
+def client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def session_user(request: Request, conn) -> dict | None:
+    """The signed-in user, read from the warehouse on every request; a session of a user removed, or signed
+    before the password was reset, ends here."""
+    name = request.session.get("user")
+    found = users.user(conn, name) if name else None
+    if found is None or users.stamp(found) != request.session.get("stamp"):
+        if name:
+            request.session.clear()
+        return None
+    return {key: value for key, value in found.items() if key != "password_hash"}  # pages never need it
+
+
+async def guarded(request: Request, roles: set[str], work: Callable, region: str | None = None) -> tuple:
+    """(user, work(conn, user)) in one short turn at the warehouse, for a signed-in user of one of `roles` (and,
+    for an office, a region within its jurisdiction); (None, None) when nobody is signed in."""
+    def run() -> tuple:
+        with views.connect(workspace(request)) as conn:
+            user = session_user(request, conn)
+            if user is None:
+                return None, None
+            try:
+                if user["role"] not in roles:
+                    raise views.Forbidden(request.url.path)
+                if region is not None:
+                    views.allowed(user, region)
+                return user, work(conn, user)
+            except views.Forbidden as refusal:
+                refusal.user = user  # the refusal page keeps the user's own menu
+                raise
+    return await run_in_threadpool(run)
+
+
+async def posted(request: Request, **limits: int) -> FormData:
+    """A POSTed form, refused (403) unless it comes from this site and returns the session's CSRF token."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise HTTPException(403, "跨站请求被拒绝 (cross-site request refused)")
+    form = await request.form(**limits)
+    if not security.csrf_valid(request.session, form.get("csrf")):
+        raise HTTPException(403, "页面已过期或请求不是来自本站，请刷新页面后重试 (CSRF token missing or wrong)")
+    return form
+
+
+async def act(request: Request, roles: set[str], work: Callable, region: str | None = None,
+              **limits: int) -> tuple:
+    """A POST: who asks is checked before the body is read, the form's CSRF token next, then
+    `work(conn, user, form)` runs in one turn at the warehouse; (None, None) when nobody is signed in."""
+    user, _ = await guarded(request, roles, lambda conn, user: None, region=region)
+    if user is None:
+        return None, None
+    form = await posted(request, **limits)
+    return await guarded(request, roles, lambda conn, user: work(conn, user, form), region=region)
+
+
+def to_login() -> RedirectResponse:
+    return RedirectResponse("/login", 303)
+
+
+async def home(request: Request) -> Response:
+    """Each role's own first page."""
+    user, _ = await guarded(request, set(users.ROLES), lambda conn, user: None)
+    if user is None:
+        return to_login()
+    first = {"office": f"/regions/{user['region_code']}" if user["region_code"] else "/login",
+             "auditor": "/audit", "admin": "/admin/users"}
+    return RedirectResponse(first[user["role"]], 303)
+
+
+async def login_page(request: Request) -> Response:
+    return page(request, "login", user=None, throttle=users.THROTTLE_USER)
+
+
+async def login(request: Request) -> Response:
+    """Check a password, unless this name or address failed too often lately; every attempt is logged."""
+    form = await posted(request)
+    name, password = str(form.get("user_name", "")).strip()[:64], str(form.get("password", ""))
+    ws, address = workspace(request), client(request)
+
+    def prior() -> tuple[bool, dict | None]:
+        with views.connect(ws) as conn:
+            if users.throttled(conn, name, address):
+                users.record(conn, name, "login", "throttled", client=address)
+                return True, None
+            return False, users.user(conn, name)
+
+    throttled, found = await run_in_threadpool(prior)
+    if throttled:
+        return page(request, "login", 429, user=None, user_name=name, throttle=users.THROTTLE_USER,
+                    message="登录失败次数过多，请 15 分钟后再试或联系管理员 (too many failed logins)")
+    ok = await run_in_threadpool(users.verify, found, password)  # argon2: slow on purpose, outside the warehouse
+    await run_in_threadpool(record, ws, name, "login", "ok" if ok else "failed", None, address)
+    if not ok:
+        return page(request, "login", 401, user=None, user_name=name, throttle=users.THROTTLE_USER,
+                    message="用户名或密码错误 (wrong user name or password)")
+    request.session.clear()
+    request.session.update(user=found["user_name"], stamp=users.stamp(found))
+    security.csrf_token(request.session)  # a fresh token for the new session
+    return RedirectResponse("/", 303)
+
+
+def record(ws: config.Workspace, user_name: str | None, action: str, outcome: str, detail: str | None,
+           address: str) -> None:
+    """Append one event to the portal's log, in a turn of its own."""
+    with views.connect(ws) as conn:
+        users.record(conn, user_name, action, outcome, detail, address)
+
+
+async def logout(request: Request) -> Response:
+    await posted(request)
+    name = request.session.get("user")
+    request.session.clear()
+    if name:
+        await run_in_threadpool(record, workspace(request), name, "logout", "ok", None, client(request))
+    return to_login()
+
+
+async def region_home(request: Request) -> Response:
+    """An office's page for one region: its calendar, the form to download, the upload, recent submissions."""
+    code = request.path_params["code"]
+
+    def work(conn, user) -> dict:
+        return {"calendar": views.calendar(conn, code), "submissions": views.submissions(conn, code)[:10]}
+
+    user, found = await guarded(request, {"office"}, work, region=code)
+    if user is None:
+        return to_login()
+    return page(request, "region", user=user, region={"region_code": code, "name": views.region_name(code)},
+                regions=views.plan_regions(user["region_code"]), states=STATES, due_day=due_day(),
+                max_bytes=views.limit_bytes(), max_mb=views.limit_bytes() // 1048576, **found)
+
+
+def due_day() -> int:
+    import yaml
+
+    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
+
+
+async def template_download(request: Request) -> Response:
+    """The region's Excel form for a quarter (`ipwatch template`), as a download."""
+    from ipwatch.intake import normalise, template
+
+    code = request.path_params["code"]
+    user, _ = await guarded(request, {"office"}, lambda conn, user: None, region=code)
+    if user is None:
+        return to_login()
+    quarter = normalise.period(request.query_params.get("period", ""))
+    if quarter is None:
+        return message(request, 400, "报告期有误", "报告期应为季度，如 2025Q3", user)
+    periods.within_plans(quarter)
+    with tempfile.TemporaryDirectory() as folder:
+        path = await run_in_threadpool(template.write_template, Path(folder) / "form.xlsx", code, quarter)
+        content = path.read_bytes()
+    return Response(content, media_type=XLSX,
+                    headers={"content-disposition": f'attachment; filename="{code}-{quarter}.xlsx"'})
+
+
+async def upload(request: Request) -> Response:
+    """A file submitted for a region: through the intake pipeline at once, then to its receipt (303: a reload
+    shows the receipt again rather than sending the file twice)."""
+    code = request.path_params["code"]
+    user, _ = await guarded(request, {"office"}, lambda conn, user: None, region=code)
+    if user is None:
+        return to_login()
+    form = await posted(request, max_files=1, max_fields=4)
+    sent = form.get("file")
+    if not isinstance(sent, UploadFile) or not sent.filename:
+        return message(request, 400, "未选择文件", "请先选择要上传的报表文件", user)
+    ws = workspace(request)
+    try:
+        result = await run_in_threadpool(views.submit, ws, sent.file, sent.filename, code, user["user_name"],
+                                         client(request))
+    except views.TooLarge:
+        return message(request, 413, "文件过大", f"文件超过 {views.limit_bytes() // 1048576} MB，未接收", user)
+    finally:
+        await sent.close()
+    if result["submission_id"] is None:  # not even copied in: nothing to come back to
+        return page(request, "receipt", user=user, result=result,
+                    region={"region_code": code, "name": views.region_name(code)})
+    return RedirectResponse(f"/regions/{code}/submissions/{result['submission_id']}", 303)
+
+
+async def office_page(request: Request, name: str, key: str, work: Callable) -> Response:
+    """An office's page about the region in its path: what `work(conn, user)` finds, laid out by `name` as `key`."""
+    code = request.path_params["code"]
+    user, found = await guarded(request, {"office"}, work, region=code)
+    if user is None:
+        return to_login()
+    return page(request, name, user=user, region={"region_code": code, "name": views.region_name(code)},
+                **{key: found})
+
+
+async def receipt(request: Request) -> Response:
+    """A submission's receipt, at its own address: where an upload lands, and what the history links to."""
+    code, submission_id = request.path_params["code"], request.path_params["submission_id"]
+    return await office_page(request, "receipt", "result",
+                             lambda conn, user: views.receipt(workspace(request), conn, code, submission_id))
+
+
+async def submissions(request: Request) -> Response:
+    """The submission history of an office's region and those under it, with their audit state."""
+    code = request.path_params["code"]
+    return await office_page(request, "submissions", "submissions", lambda conn, user: views.submissions(conn, code))
+
+
+async def bulletin_list(request: Request) -> Response:
+    """The bulletins of the plans of an office's region and those under it."""
+    code = request.path_params["code"]
+    return await office_page(request, "bulletins", "entries",
+                             lambda conn, user: views.bulletins(workspace(request), conn, code))
+
+
+async def bulletin_file(request: Request) -> Response:
+    """One bulletin (or its annex or a county page), served with a CSP that allows its own inline CSS and
+    script by hash and nothing else."""
+    code, name = request.path_params["code"], request.path_params["name"]
+    ws = workspace(request)
+    user, path = await guarded(request, {"office"}, lambda conn, user: views.bulletin_file(ws, conn, code, name),
+                               region=code)
+    if user is None:
+        return to_login()
+    if path.suffix == ".xlsx":
+        return FileResponse(path, media_type=XLSX, filename=path.name)
+    html = path.read_text("utf-8")
+    return HTMLResponse(html, headers={"content-security-policy": security.document_csp(html)})
+
+
+def audit_filters(request: Request) -> audit.Filters:
+    """The queue's filters from the query string; status defaults to open, an empty field means all."""
+    query = request.query_params
+    values = {name: (query.get(name) or "").strip() or None for name in audit.FILTERS}
+    if "status" not in query:
+        values["status"] = "open"
+    return audit.Filters(**values)
+
+
+async def queue(request: Request) -> Response:
+    """The auditor's queue: findings with their context, filtered, open first."""
+    filters = audit_filters(request)
+    user, rows = await guarded(request, {"auditor"}, lambda conn, user: audit.list_findings(conn, filters=filters))
+    if user is None:
+        return to_login()
+    return page(request, "queue", user=user, filters=filters, total=len(rows), shown=rows[:QUEUE_ROWS],
+                severities=labels.SEVERITIES, rules=labels.RULES)
+
+
+def finding_context(conn, finding_id: int) -> dict:
+    """One finding with its decisions, and its region's values of the indicator over the quarters."""
+    from ipwatch import warehouse
+
+    found = audit.show(conn, finding_id)
+    history = []
+    if found["region_code"] and found["indicator_code"]:
+        history = warehouse.query(conn, "indicator_history", region_code=found["region_code"],
+                                  indicator_code=found["indicator_code"]).head(12).to_dicts()
+    following = warehouse.query(conn, "next_open_finding", finding_id=finding_id)["finding_id"].to_list()
+    return {"f": found, "history_rows": history, "next_id": following[0] if following else None}
+
+
+async def finding(request: Request) -> Response:
+    finding_id = request.path_params["finding_id"]
+    user, found = await guarded(request, {"auditor"}, lambda conn, user: finding_context(conn, finding_id))
+    if user is None:
+        return to_login()
+    return page(request, "finding", user=user, decisions=labels.DECISIONS, explanations=EXPLANATIONS,
+                decided="decided" in request.query_params, **found)
+
+
+async def decide(request: Request) -> Response:
+    """An auditor's decision on a finding, appended to the audit log under the auditor's own name."""
+    finding_id = request.path_params["finding_id"]
+
+    def work(conn, user: dict, form: FormData) -> dict:
+        decision, reason = str(form.get("decision", "")), str(form.get("reason", ""))
+        row = audit.decide(conn, finding_id, decision, reason, user["user_name"])
+        users.record(conn, user["user_name"], "decide", row["decision"], f"#{finding_id} {reason.strip()[:200]}",
+                     client(request))
+        return row
+
+    user, _ = await act(request, {"auditor"}, work)
+    return to_login() if user is None else RedirectResponse(f"/audit/findings/{finding_id}?decided", 303)
+
+
+async def audit_report(request: Request) -> Response:
+    """The auditor's report (`ipwatch audit report`), rendered now, with the queue's filters."""
+    filters = audit_filters(request)
+    user, html = await guarded(request, {"auditor"}, lambda conn, user: audit.report_html(conn, filters))
+    if user is None:
+        return to_login()
+    return HTMLResponse(html, headers={"content-security-policy": security.document_csp(html)})
+
+
+async def user_admin(request: Request, note: str | None = None, status: int = 200) -> Response:
+    user, rows = await guarded(request, {"admin"}, lambda conn, user: users.listed(conn))
+    if user is None:
+        return to_login()
+    return page(request, "users", status, user=user, users=rows, message=note, min_password=users.MIN_PASSWORD)
+
+
+async def user_add(request: Request) -> Response:
+    """An administrator creates a user."""
+    def work(conn, user: dict, form: FormData) -> dict:
+        fields = {k: str(form.get(k, "")).strip() for k in ("user_name", "role", "region_code")}
+        made = users.add(conn, fields["user_name"], fields["role"], fields["region_code"] or None,
+                         str(form.get("password", "")), by=user["user_name"])
+        users.record(conn, user["user_name"], "user_add", "ok", f"{made['user_name']} {made['role']} "
+                     f"{made['region_code'] or ''}", client(request))
+        return made
+
+    admin, made = await act(request, {"admin"}, work)
+    return to_login() if admin is None else await user_admin(request, f"已开设用户 {made['user_name']}", 201)
+
+
+async def user_password(request: Request) -> Response:
+    """An administrator sets a user's new password (which ends that user's sessions)."""
+    name = request.path_params["name"]
+
+    def work(conn, user: dict, form: FormData) -> None:
+        users.set_password(conn, name, str(form.get("password", "")))
+        users.record(conn, user["user_name"], "password_reset", "ok", name, client(request))
+
+    admin, _ = await act(request, {"admin"}, work)
+    return to_login() if admin is None else await user_admin(request, f"已重置 {name} 的密码")
+
+
+async def user_assignment(request: Request) -> Response:
+    """An administrator assigns a user another role or region (not their own: an administrator cannot lock
+    themselves out)."""
+    name = request.path_params["name"]
+
+    def work(conn, user: dict, form: FormData) -> dict:
+        if name == user["user_name"]:
+            raise ValueError("不能更改自己的角色或地区 (you cannot reassign yourself)")
+        made = users.assign(conn, name, str(form.get("role", "")), str(form.get("region_code", "")).strip() or None)
+        users.record(conn, user["user_name"], "user_assign", "ok", f"{name} {made['role']} {made['region_code'] or ''}",
+                     client(request))
+        return made
+
+    admin, made = await act(request, {"admin"}, work)
+    return to_login() if admin is None else await user_admin(request, f"已将 {name} 改为{users.ROLES[made['role']]}")
+
+
+async def static(request: Request) -> Response:
+    path = STATIC.get(request.path_params["name"])
+    if path is None:
+        raise HTTPException(404)
+    media = "text/css" if path.suffix == ".css" else "text/javascript"
+    return FileResponse(path, media_type=f"{media}; charset=utf-8",
+                        headers={"cache-control": "no-cache"})
+
+
+async def forbidden(request: Request, exc: Exception) -> Response:
+    """403 with nothing of the data; the attempt is logged (someone trying other regions' addresses shows)."""
+    user = getattr(exc, "user", None)
+    await run_in_threadpool(record, workspace(request), user and user["user_name"], "forbidden", "refused",
+                            f"{request.method} {request.url.path}"[:300], client(request))
+    return message(request, 403, "无权访问", "您的账号无权查看或操作此项内容。", user)
+
+
+async def refused(request: Request, exc: ValueError) -> Response:
+    return message(request, 400, "未能办理", str(exc))
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    titles = {403: "请求被拒绝", 404: "页面不存在", 405: "请求方式不对", 413: "文件过大"}
+    return message(request, exc.status_code, titles.get(exc.status_code, "请求有误"), exc.detail)
+
+
+ROUTES = [
+    Route("/", home),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/regions/{code:str}", region_home),
+    Route("/regions/{code:str}/template", template_download),
+    Route("/regions/{code:str}/submissions", upload, methods=["POST"]),
+    Route("/regions/{code:str}/submissions", submissions, methods=["GET"]),
+    Route("/regions/{code:str}/submissions/{submission_id:int}", receipt),
+    Route("/regions/{code:str}/bulletins", bulletin_list),
+    Route("/regions/{code:str}/bulletins/{name:path}", bulletin_file),
+    Route("/audit", queue),
+    Route("/audit/report", audit_report),
+    Route("/audit/findings/{finding_id:int}", finding),
+    Route("/audit/findings/{finding_id:int}/decision", decide, methods=["POST"]),
+    Route("/admin/users", user_admin, methods=["GET"]),
+    Route("/admin/users", user_add, methods=["POST"]),
+    Route("/admin/users/{name:str}/password", user_password, methods=["POST"]),
+    Route("/admin/users/{name:str}/assignment", user_assignment, methods=["POST"]),
+    Route("/static/{name:str}", static),
+]
+
+
+def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The portal over the workspace's warehouse; requests naming another host than `allowed_hosts` (any, when
+    None) are answered 400 before anything else (a forged Host header would otherwise reach the pages)."""
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
+        Middleware(security.Hardened, upload_limit=views.limit_bytes(), upload_paths=UPLOAD_PATHS),
+        Middleware(SessionMiddleware, secret_key=security.secret_key(ws), session_cookie="ipwatch_session",
+                   max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
+    ]
+    handlers = {views.Forbidden: forbidden, ValueError: refused, HTTPException: http_error}
+    application = Starlette(routes=ROUTES, middleware=middleware, exception_handlers=handlers)
+    application.state.ws = ws
+    return application
+
+
+LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"]
+WILDCARDS = {"0.0.0.0", "::", ""}
+
+
+def host_names(host: str, allowed: list[str]) -> list[str]:
+    """The names the portal answers to: those allowed, the address it listens on, and loopback's. Listening on
+    every address asks for its names (a reverse proxy's, the office network's), as nothing else tells them."""
+    if host in WILDCARDS and not allowed:
+        raise ValueError("监听所有地址时须用 --allowed-host 指明门户的域名或地址 "
+                         "(listening on every address: name the portal's host with --allowed-host)")
+    return [*allowed, *([] if host in WILDCARDS else [host]), *LOOPBACK_NAMES]
+
+
+def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = False,
+          allowed_hosts: list[str] | None = None) -> None:
+    """Serve the portal with uvicorn until stopped."""
+    import uvicorn
+
+    from ipwatch.warehouse import reference
+
+    names = host_names(host, allowed_hosts or [])
+    reference.initialise(ws)  # the warehouse exists and holds the catalogue before the first office logs in
+    uvicorn.run(app(ws, secure_cookies, names), host=host, port=port, server_header=False, proxy_headers=False,
+                log_level="info", timeout_graceful_shutdown=10)

@@ -1,0 +1,285 @@
+"""The DuckDB warehouse: schema from sql/, connections, and loading frames into tables."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import polars as pl
+
+from ipwatch import config
+from ipwatch.warehouse import lake
+
+T = TypeVar("T")
+
+# The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
+SCHEMA_VERSION = 3
+# Tables first, then the views built on them; each name is a file in sql/. The reference tables (regions to
+# status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
+TABLES = (
+    "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
+    "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
+    "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history", "counters",
+    "portal_users", "portal_events",
+)
+# DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
+# this bound it spills to <warehouse>.tmp instead (IPWATCH_DUCKDB_MEMORY, DuckDB's units). Measured on the national
+# quarter: at 2GB its bulletins peak at 1.8 GB (4.5 GB unbounded); at 1GB its intake spent a third more CPU
+# evicting and re-reading what it still needed, for no smaller peak (1.4 GB either way).
+MEMORY_LIMIT = "2GB"
+VIEWS = ("batch_rows", "region_names", "observations_all", "observations", "findings", "values_under_audit",
+         "target_regions", "required_indicators", "region_values", "observed", "peer_ranks", "progress", "due_date",
+         "timeliness")
+
+
+def sql(name: str) -> str:
+    """The text of sql/<name>.sql."""
+    return (config.SQL_DIR / f"{name}.sql").read_text("utf-8")
+
+
+# Locks this process holds on warehouses: path -> [open lock file, depth]; see `turn`.
+_turns: dict[Path, list] = {}
+
+
+class WarehouseBusy(TimeoutError):
+    """Another process kept the warehouse longer than IPWATCH_LOCK_WAIT_SECONDS; nothing was done, try again."""
+
+
+@contextmanager
+def turn(path: Path) -> Iterator[None]:
+    """This process's turn at the warehouse. DuckDB lets one process open a file at a time; a second `ipwatch`
+    (the scheduler and an office's manual ingest) waits here for its turn instead of failing with a lock error.
+    Re-entrant within a process, where DuckDB itself shares one database between connections."""
+    key = path.resolve()
+    if key not in _turns:
+        handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115 - held across the yield
+        deadline = time.monotonic() + float(os.environ.get("IPWATCH_LOCK_WAIT_SECONDS", "900"))
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    handle.close()
+                    raise WarehouseBusy(f"数据仓库正被另一进程使用，等待超时 (warehouse busy: {path})") from None
+                time.sleep(0.2)
+        _turns[key] = [handle, 0]
+    _turns[key][1] += 1
+    try:
+        yield
+    finally:
+        _turns[key][1] -= 1
+        if _turns[key][1] == 0:
+            handle = _turns.pop(key)[0]
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+@contextmanager
+def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file, in this process's turn, closed on exit; reading a missing one fails.
+    On a lake there are no turns: any number of processes read and write it, and its transactions keep them apart
+    (see `atomic`)."""
+    if isinstance(path, config.Lake):
+        with closing(lake.connect(path, read_only=read_only)) as conn:
+            conn.execute(f"set memory_limit = '{memory_limit()}'")
+            yield conn
+        return
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at {path})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with turn(path):
+        conn = duckdb.connect(str(path), read_only=read_only)
+        try:
+            conn.execute(f"set memory_limit = '{memory_limit()}'")
+            yield conn
+        finally:
+            conn.close()
+
+
+def memory_limit() -> str:
+    """The memory DuckDB may use, as IPWATCH_DUCKDB_MEMORY or MEMORY_LIMIT says ('1GB', '512MB')."""
+    chosen = os.environ.get("IPWATCH_DUCKDB_MEMORY") or MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", chosen.strip(), re.IGNORECASE):
+        raise ValueError(f"IPWATCH_DUCKDB_MEMORY 应形如 1GB、512MB (should be like 1GB): {chosen!r}")
+    return chosen.strip()
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: the warehouse never holds half a change."""
+    conn.begin()
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def conflicted(exc: BaseException) -> bool:
+    """A transaction that lost to a concurrent one (on a lake: both changed the same rows, or one the other's
+    table); it changed nothing and can be tried again on the warehouse as it now is."""
+    return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+
+
+def atomic(conn: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """`work` in one transaction, run again from the start when it lost to a concurrent transaction (up to
+    $IPWATCH_CONFLICT_RETRIES times, after a growing random pause): all or nothing, never half a submission. A
+    lake's writers meet here; the embedded warehouse has one process at a time and never conflicts."""
+    for attempt in range(lake.retries() + 1):
+        conn.begin()
+        try:
+            result = work()
+            conn.commit()
+            return result
+        except BaseException as exc:
+            with suppress(duckdb.TransactionException):  # a failed commit has already ended it
+                conn.rollback()
+            if not conflicted(exc) or attempt == lake.retries():
+                raise
+            logging.getLogger("ipwatch.warehouse").warning(
+                "事务与另一写入冲突，重做 (transaction lost to a concurrent one, run again: %d): %s", attempt + 1, exc)
+        time.sleep(random.uniform(0, min(2.0, 0.05 * 2 ** attempt)))
+    raise AssertionError("unreachable")
+
+
+def take_ids(conn: duckdb.DuckDBPyConnection, name: str, n: int) -> list[int]:
+    """`n` new ids of a kind (counters.sql), inside the caller's transaction. The counter's row is updated, so
+    two transactions taking ids of one kind conflict and one is retried: ids are never handed out twice."""
+    if n == 0:
+        return []
+    conn.execute(sql("take_ids"), {"name": name, "n": n})
+    (last,) = conn.execute(sql("last_id"), {"name": name}).fetchone()
+    return list(range(last - n + 1, last + 1))
+
+
+class SchemaError(ValueError):
+    """The warehouse was made by a version of ipwatch this one cannot upgrade."""
+
+
+def folder(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """The workspace of this connection: the folder of its warehouse file, or the one its lake was opened for;
+    None in memory."""
+    (home,) = conn.execute("select getvariable('ipwatch_home')").fetchone()
+    if home:
+        return Path(home)
+    (path,) = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    return Path(path).resolve().parent if path else None
+
+
+def on_lake(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this connection is on a DuckLake."""
+    (name,) = conn.execute("select current_database()").fetchone()
+    return name == lake.NAME and conn.execute("select getvariable('ipwatch_home')").fetchone()[0] is not None
+
+
+def cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new connection to the same database (for Great Expectations), on the lake as its parent is."""
+    child = conn.cursor()
+    if on_lake(conn):
+        lake.prepare(child)
+    return child
+
+
+def tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The names of the tables the warehouse holds."""
+    return {name for (name,) in conn.execute(sql("warehouse_tables")).fetchall()}
+
+
+def schema_version(conn: duckdb.DuckDBPyConnection) -> int | None:
+    """The warehouse's schema version: None when it is new, 0 when it predates versioning."""
+    present = tables(conn)
+    if "schema_version" in present:
+        return conn.execute(sql("current_schema_version")).fetchone()[0] or 0
+    return 0 if "submissions" in present else None
+
+
+def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create or upgrade the schema and (re)create every view, in one transaction; safe to run on every start, and
+    by several processes at once on a lake (the second to create a table conflicts, and finds it made)."""
+    atomic(conn, lambda: build_schema(conn))
+
+
+def build_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """What create_schema does."""
+    found = schema_version(conn)
+    if found is not None and found > SCHEMA_VERSION:
+        raise SchemaError(f"数据仓库版本({found})高于本程序({SCHEMA_VERSION})，请升级 ipwatch (warehouse is newer)")
+    for version in range(SCHEMA_VERSION if found is None else found, SCHEMA_VERSION):
+        upgrade = config.SQL_DIR / f"upgrade_to_{version + 1}.sql"
+        if not upgrade.exists():
+            raise SchemaError(
+                f"数据仓库由早期版本创建，无法自动升级：请将 {conn.execute('pragma database_list').fetchone()[2]} "
+                "移开后运行 ipwatch init，再从 archive/ 重新报送 (warehouse predates upgrades: rebuild it)")
+        conn.execute(upgrade.read_text("utf-8"))
+    conn.execute(sql("schema_version"))
+    on = on_lake(conn)
+    for name in TABLES:
+        if on and name in lake.SCRATCH:  # each connection's own (lake.connect); a lake made before kept them
+            conn.execute(f"drop table if exists {lake.NAME}.main.{name}")
+        else:
+            conn.execute(lake.table_statement(sql(name)) if on else sql(name))
+    conn.execute(sql("seed_counters"))
+    for name in VIEWS:
+        if on and name in lake.MACROS:  # made for each connection instead
+            lake.make_macros(conn)
+        else:
+            conn.execute(sql(name))
+    conn.execute(sql("set_schema_version"), {"version": SCHEMA_VERSION})
+
+
+@contextmanager
+def snapshot(conn: duckdb.DuckDBPyConnection, view: str, **within: list) -> Iterator[None]:
+    """The view computed once, as a temporary table of the same name that this connection reads in its place until
+    the block ends, for a reader that queries a costly view many times (a bulletin reads progress a dozen times);
+    only its rows whose column `name` is in `within[name]`, when given."""
+    (database,) = conn.execute("select current_database()").fetchone()
+    rows = " and ".join(f"{name} in (select unnest(${name}))" for name in within) or "true"
+    conn.execute(f'create or replace temp table {view} as select * from "{database}".main.{view} where {rows}',
+                 within or None)
+    try:
+        yield
+    finally:
+        conn.execute(f"drop table if exists temp.main.{view}")
+
+
+def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Replace the whole content of a catalogue table with `frame` (columns matched by name)."""
+    conn.execute(f"delete from {table}")
+    append_rows(conn, table, frame)
+
+
+def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Insert `frame` into `table`, matching columns by name."""
+    if frame.height:
+        # one contiguous frame: DuckDB reads each Arrow chunk into buffers of its own, and a batch's rows arrive
+        # as a chunk a file (3,000 chunks took more than a gigabyte for five megabytes of rows)
+        conn.register("incoming_frame", frame.rechunk())
+        conn.execute(f"insert into {table} by name select * from incoming_frame")
+        conn.unregister("incoming_frame")
+
+
+def query(conn: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.DataFrame:
+    """Run sql/<name>.sql with named parameters and return the result as a polars frame."""
+    return conn.execute(sql(name), params or None).pl()
+
+
+def query_over(conn: duckdb.DuckDBPyConnection, name: str, **frames: pl.DataFrame) -> pl.DataFrame:
+    """Run sql/<name>.sql over polars frames registered under the given names."""
+    for key, frame in frames.items():
+        conn.register(key, frame)
+    try:
+        return conn.execute(sql(name)).pl()
+    finally:
+        for key in frames:
+            conn.unregister(key)

@@ -1,0 +1,99 @@
+"""Record submissions, their rows and findings, and accept their values: a whole batch at a time, each step one
+transaction, so the warehouse never holds half a submission or half a decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from ipwatch import warehouse
+from ipwatch.domain.finding import Finding, verdict
+
+SUBMISSION_DETAILS = ("kind", "encoding", "sheet", "column_letters", "reporting_unit", "reporter", "phone",
+                      "reported_on", "unit_head", "statistics_head")
+SUBMISSIONS_SCHEMA = {"submission_id": pl.Int32, "received_at": pl.Datetime("us"), "row_count": pl.Int32,
+                      **{k: pl.String for k in ("file_name", "sha256", "office_code", "stored_path", "status",
+                                                *SUBMISSION_DETAILS)}}
+FINDINGS_SCHEMA = {"submission_id": pl.Int32, "rule": pl.String, "severity": pl.String, "line": pl.Int32,
+                   "column": pl.String, "value": pl.String, "message": pl.String, "indicator_code": pl.String,
+                   "fix": pl.String, "cell": pl.String}
+
+
+def previous(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    """(sha256, office) -> (submission_id, status, kind) of the latest earlier submission of the same bytes by the
+    same office, for those that have one."""
+    keys = pl.DataFrame(files, schema={"sha256": pl.String, "office_code": pl.String}, orient="row")
+    found = warehouse.query_over(conn, "submissions_by_sha", keys=keys)
+    return {(sha, office): (sid, status, kind) for sha, office, sid, status, kind in found.iter_rows()}
+
+
+def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.DataFrame]) -> list[int]:
+    """Register received files (file_name, sha256, office_code, stored_path, status and SUBMISSION_DETAILS) with
+    their rows, in one transaction; returns their submission ids, in order."""
+    if not files:
+        return []
+    now = datetime.now()
+
+    def work() -> list[int]:
+        ids = warehouse.take_ids(conn, "submission_ids", len(files))
+        submissions = pl.DataFrame([{
+            "submission_id": sid, "received_at": now, "row_count": part.height,
+            **{k: f.get(k) for k in ("file_name", "sha256", "office_code", "stored_path", "status",
+                                     *SUBMISSION_DETAILS)},
+        } for sid, f, part in zip(ids, files, rows, strict=True)], schema=SUBMISSIONS_SCHEMA)
+        warehouse.append_rows(conn, "submissions", submissions)
+        parts = [part.with_columns(submission_id=pl.lit(sid, pl.Int32)) for sid, part in zip(ids, rows, strict=True)]
+        warehouse.append_rows(conn, "submission_rows", pl.concat(parts, how="diagonal_relaxed"))
+        return ids
+
+    return warehouse.atomic(conn, work)
+
+
+def decide(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) -> dict[int, str]:
+    """Store each submission's findings and verdict; accepted rows become current. Returns each status.
+
+    Only a submission still `received` is decided: if another run (an overlapping manual ingest of the same
+    bytes) decided it first, its verdict stands and is returned, and nothing is written twice.
+    """
+    if not findings:
+        return {}
+    return warehouse.atomic(conn, lambda: record_decisions(conn, findings))
+
+
+def record_decisions(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[Finding]]) -> dict[int, str]:
+    """What `decide` does inside its transaction (run again whole when it lost to a concurrent one)."""
+    verdicts = pl.DataFrame([(sid, verdict(found)) for sid, found in findings.items()],
+                            schema={"submission_id": pl.Int32, "status": pl.String}, orient="row")
+    # Every decision takes a number, so two at once on a lake conflict and one is decided again after the other:
+    # each reads the values in force (current_observations) before replacing them.
+    warehouse.take_ids(conn, "decisions", 1)
+    current = dict(warehouse.query_over(conn, "submission_statuses", verdicts=verdicts).iter_rows())
+    open_ids = [sid for sid in findings if current[sid] == "received"]
+    todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
+    # What the rule found, and what the office was told of it (ipwatch/intake/explain.py): a resend gets the same.
+    found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
+                         schema=FINDINGS_SCHEMA)
+    found = found.insert_column(0, pl.Series("finding_id", warehouse.take_ids(conn, "finding_ids", found.height),
+                                             pl.Int32))
+    warehouse.query_over(conn, "clear_findings", verdicts=todo)
+    warehouse.append_rows(conn, "validation_findings", found)
+    warehouse.query_over(conn, "accept_submissions", verdicts=todo)
+    decided = warehouse.query_over(conn, "decided_values", verdicts=todo)
+    warehouse.query_over(conn, "update_current_observations", decided=decided)
+    warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
+    statuses = dict(todo.iter_rows())
+    return {sid: statuses.get(sid, current[sid]) for sid in findings}
+
+
+def stored(finding: Finding) -> dict:
+    """The fields of a finding the warehouse keeps (the indicator's code under its SQL name)."""
+    fields = {k: getattr(finding, k, None) for k in FINDINGS_SCHEMA if k != "submission_id"}
+    return {**fields, "indicator_code": finding.indicator}
+
+
+def findings_of(conn: duckdb.DuckDBPyConnection, submission_id: int) -> list[Finding]:
+    """The findings recorded for a submission."""
+    rows = conn.execute(warehouse.sql("submission_findings"), {"submission_id": submission_id}).fetchall()
+    return [Finding(*row) for row in rows]

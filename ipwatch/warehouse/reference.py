@@ -1,0 +1,82 @@
+"""Load the reference data (catalogue, regions, status levels) into the warehouse: `ipwatch init`."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import yaml
+
+from ipwatch import config, warehouse
+from ipwatch.domain import catalogue as cat
+from ipwatch.domain import periods, regions
+
+
+def indicator_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
+    """The indicators table."""
+    return pl.DataFrame([
+        {"indicator_code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "category": i.category,
+         "unit": i.unit, "measure": i.measure, "direction": i.direction, "min_value": i.bounds[0],
+         "max_value": i.bounds[1], "numerator": i.numerator, "denominator": i.denominator, "scale": i.scale,
+         "additive": i.additive, "frequency": i.frequency}
+        for i in catalogue.indicators.values()
+    ], infer_schema_length=None)
+
+
+def alias_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
+    """The indicator_aliases table, from the same index intake resolves names with."""
+    return pl.DataFrame(
+        [{"alias": a, "indicator_code": c} for a, codes in cat.alias_index(catalogue).items() for c in sorted(codes)]
+    )
+
+
+def plan_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
+    """The plans table."""
+    return pl.DataFrame([
+        {"plan_id": p.plan_id, "title": p.title, "issuer": p.issuer, "document_number": p.document_number,
+         "region_code": p.region_code, "period_start": p.period_start, "period_end": p.period_end,
+         "applies_to": p.applies_to, "seed": p.seed, "key_targets": list(p.key_targets),
+         "bulletin_office": p.bulletin_office}
+        for p in catalogue.plans.values()
+    ], infer_schema_length=None)
+
+
+def target_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
+    """The targets table."""
+    records = [cat.target_record(t, catalogue) for t in catalogue.targets()]
+    frame = pl.DataFrame(records, infer_schema_length=None)
+    return frame.drop("plan_region_code", "indicator_name_zh", "indicator_name_en", "indicator_unit")
+
+
+def status_frame() -> pl.DataFrame:
+    """The status_levels table, from data/status.yaml."""
+    levels = yaml.safe_load(config.STATUS_FILE.read_text("utf-8"))
+    return pl.DataFrame([{**level, "sort_order": n} for n, level in enumerate(levels)], infer_schema_length=None)
+
+
+def settings_frame() -> pl.DataFrame:
+    """The settings table, from data/validation.yaml."""
+    values = {**yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8")),
+              "earliest_year": periods.earliest_year()}  # rule period_not_before
+    return pl.DataFrame({"name": list(values), "value": [float(v) for v in values.values()]})
+
+
+def load_reference(conn: duckdb.DuckDBPyConnection, catalogue: cat.Catalogue | None = None) -> None:
+    """Replace the reference tables with the catalogue and region list shipped in data/."""
+    catalogue = catalogue or cat.default()
+    frames = {"regions": regions.load(), "indicators": indicator_frame(catalogue),
+              "indicator_aliases": alias_frame(catalogue), "plans": plan_frame(catalogue),
+              "targets": target_frame(catalogue), "status_levels": status_frame(), "settings": settings_frame()}
+
+    def work() -> None:
+        for table, frame in frames.items():
+            warehouse.replace_rows(conn, table, frame)
+
+    warehouse.atomic(conn, work)
+
+
+def initialise(ws: config.Workspace, catalogue: cat.Catalogue | None = None) -> None:
+    """Create or upgrade the warehouse and load the reference data; idempotent."""
+    ws.ensure()
+    with warehouse.connect(ws.warehouse) as conn:
+        warehouse.create_schema(conn)
+        load_reference(conn, catalogue)
