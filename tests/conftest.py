@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import polars as pl
 import pytest
 
 from ipwatch import config, warehouse
 from ipwatch.domain import catalogue as cat
+from ipwatch.intake import normalise, submission
+from ipwatch.intake.reading import Limits, RawTable
 from ipwatch.ops import serving
 from ipwatch.warehouse import reference
 
@@ -249,3 +252,17 @@ def fill(path: Path, values: dict[str, object], statuses: dict[str, str] | None 
         sheet.insert_rows(template.TABLE_HEADER_ROW, extra_blank_rows)  # WPS users add rows above the table
     book.save(path)
     return path
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A file read and normalised as the pipeline's read and normalise stages do it, for tests of those stages."""
+
+    rows: pl.DataFrame
+    source: RawTable
+
+
+def read_normalised(path: Path, catalogue: cat.Catalogue, limits: Limits | None = None) -> Submitted:
+    """Read and normalise a submitted file, or raise ReadError saying why it cannot be read."""
+    raw = submission.read(path, limits)
+    return Submitted(rows=normalise.rows(raw, catalogue), source=raw)

@@ -9,6 +9,7 @@ import statistics
 import pytest
 
 from ipwatch import audit, cli, config, warehouse
+from ipwatch.cli import audit as audit_cli
 from ipwatch.domain import labels
 from ipwatch.intake import validate
 
@@ -393,7 +394,7 @@ def test_list_show_and_report_give_one_context(queue_home, queue, capsys):
     assert (context["previous_value"], context["previous_period"]) == (20, "2025Q2")
     assert (context["peer_median"], context["peer_count"]) == (24, 5)
     assert (round(context["change"], 2), round(context["peer_change"], 2), context["z_score"]) == (2.5, 1.0, None)
-    words = cli.context_text(context)
+    words = audit_cli.context_text(context)
     assert words == "上期 20（2025Q2） · 变化 ×2.50，同级变化中位数 ×1.00 · 同级 5 个地区中位数 24"
     assert cli.main(["--home", queue_home, "audit", "--rule", "change_outlier"]) == 0
     assert words in capsys.readouterr().out

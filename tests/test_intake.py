@@ -8,16 +8,15 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from ipwatch.intake import submission
-from ipwatch.intake.reading import ReadError
+from ipwatch.intake.reading import Limits, ReadError
 
-from .conftest import write_csv
+from .conftest import read_normalised, write_csv
 
 HEADER_ZH = "行政区划代码,报告期,指标名称,数值,计量单位,数据状态,备注"
 
 
 def read(path, catalogue, **limits):
-    return submission.read_submission(path, catalogue, submission.Limits(**limits) if limits else None)
+    return read_normalised(path, catalogue, Limits(**limits) if limits else None)
 
 
 def test_lines_are_the_file_own_lines_with_blank_lines_skipped(tmp_path, catalogue):

@@ -8,14 +8,14 @@ from openpyxl import load_workbook
 
 from ipwatch.intake import submission, template
 
-from .conftest import fill
+from .conftest import fill, read_normalised
 
 
 def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalogue):
     path = template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3")
     fill(path, {"pct_applications": 700, "patent_attorneys": "1,200", "ip_pledge_financing_amount": 25.5},
          statuses={"patent_attorneys": "初步"})
-    submitted = submission.read_submission(path, catalogue)
+    submitted = read_normalised(path, catalogue)
     assert submitted.source.kind == "xlsx-form"
     assert submitted.source.form == {"region_code": "340100", "region_name": "合肥市", "period": "2025Q3",
                                      "reporting_unit": "合肥市统计局", "unit_head": "李四", "statistics_head": "王五",
@@ -34,14 +34,14 @@ def test_filled_form_is_read_with_region_period_and_sheet_rows(tmp_path, catalog
 
 def test_empty_form_rows_are_missing_not_zero(tmp_path, catalogue):
     path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
-    rows = submission.read_submission(path, catalogue).rows
+    rows = read_normalised(path, catalogue).rows
     assert rows.filter(rows["indicator_code"] == "patent_attorneys")["status"].to_list() == ["缺失"]
 
 
 def test_rows_inserted_above_the_table_move_the_lines(tmp_path, catalogue):
     path = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700},
                 extra_blank_rows=2)
-    rows = submission.read_submission(path, catalogue).rows
+    rows = read_normalised(path, catalogue).rows
     assert rows["line"].min() == template.TABLE_HEADER_ROW + 3
 
 
@@ -85,7 +85,7 @@ def test_a_foot_typed_as_one_line_in_column_a_is_read_and_ends_the_table(tmp_pat
     sheet.delete_rows(foot, 2)
     sheet[f"A{foot - 1}"] = "填表人：赵六"  # straight under the last indicator row, no blank row between
     book.save(path)
-    submitted = submission.read_submission(path, catalogue)
+    submitted = read_normalised(path, catalogue)
     assert submitted.rows["line"].max() == foot - 2
     assert submitted.source.form["reporter"] == "赵六" and "unit_head" not in submitted.source.form
 
@@ -121,5 +121,5 @@ def test_a_form_of_the_layout_before_the_foot_still_reads_its_office_details(tmp
 def test_a_form_stored_without_its_extension_is_read_by_its_content(tmp_path, catalogue):
     filled = fill(template.write_template(tmp_path / "hefei.xlsx", "340100", "2025Q3"), {"pct_applications": 700})
     stored = filled.rename(tmp_path / "0f3a9c")  # as the portal keeps an upload: under its hash, no extension
-    rows = submission.read_submission(stored, catalogue).rows
+    rows = read_normalised(stored, catalogue).rows
     assert rows.filter(rows["indicator_code"] == "pct_applications")["value"].to_list() == [700]

@@ -1,28 +1,11 @@
-"""A submitted file in: its identity (sha256), its limits checked, its rows read and normalised."""
+"""A submitted file in: its identity (sha256), its limits checked, its cells read (ipwatch/intake/reading.py)."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-
-from ipwatch.domain.catalogue import Catalogue
-from ipwatch.intake import normalise
 from ipwatch.intake.reading import Limits, RawTable, ReadError, read_table
-
-__all__ = ["Limits", "Submitted", "read", "read_submission", "sha256"]
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """A file as received: its rows normalised, and the raw table it was read as (kind, encoding, sheet...)."""
-
-    path: Path
-    sha256: str
-    rows: pl.DataFrame
-    source: RawTable
 
 
 def sha256(path: Path) -> str:
@@ -55,14 +38,3 @@ def read(path: Path, limits: Limits | None = None) -> RawTable:
     raw = read_table(path, limits)
     check_rows(raw, limits)
     return raw
-
-
-def read_submission(path: Path, catalogue: Catalogue, limits: Limits | None = None) -> Submitted:
-    """Read and normalise a submitted file, or raise ReadError saying why it cannot be read."""
-    raw = read(path, limits)
-    return Submitted(path=path, sha256=sha256(path), rows=normalise.rows(raw, catalogue), source=raw)
-
-
-def empty_rows() -> pl.DataFrame:
-    """A submission with no rows (an unreadable file, a duplicate)."""
-    return normalise.empty()

@@ -1,0 +1,87 @@
+"""The `ipwatch` command line: the parser and the one way a command ends (one line and exit 2 on an error).
+
+Each stage's commands, with their texts, are in the module named after it (reference, intake, bulletins, audit,
+portal, ops); their imports stay inside the commands so `--help` and `catalogue` start fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from ipwatch import config, files
+from ipwatch.cli import audit, bulletins, intake, ops, portal, reference
+from ipwatch.ops import prefect_env
+
+# The commands in the order `--help` lists them, each module adding its own.
+COMMANDS = (reference, intake, bulletins, audit, ops, portal)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, one sub-command per job."""
+    top = argparse.ArgumentParser(prog="ipwatch", description="知识产权强市/强县建设 监测：数据质量与进展简报")
+    top.add_argument("--home", help="workspace folder (default: $IPWATCH_HOME or ./data)")
+    top.add_argument("-v", "--verbose", action="store_true", help="show Prefect's flow and task logs")
+    sub = top.add_subparsers(dest="command", required=True)
+    for commands in COMMANDS:
+        commands.add_commands(sub)
+    global_options_anywhere(top)
+    return top
+
+
+# Commands that run Prefect flows: a failure's traceback stays in Prefect's log, the console gets one line.
+FLOW_COMMANDS = {"ingest", "bulletin", "progress", "demo"}
+
+
+# Commands that validate files: they load Great Expectations while Prefect's server boots.
+VALIDATING = {"ingest", "demo"}
+
+
+def global_options_anywhere(p: argparse.ArgumentParser) -> None:
+    """Accept the global options after a sub-command too (`ipwatch audit --home X`), as users type them: each
+    sub-parser knows them without a default of its own, so the top parser's value stands unless given later."""
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                child.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                child.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                   help=argparse.SUPPRESS)
+                global_options_anywhere(child)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = parser().parse_args(argv)
+    prefect_env.configure(config.workspace(args.home), verbose=args.verbose, service=args.command == "serve")
+    if args.command in FLOW_COMMANDS and not args.verbose:
+        prefect_env.quiet_console()
+    try:
+        if args.command in FLOW_COMMANDS | {"serve"}:
+            files.require_space(config.workspace(args.home).home)
+        if args.command in FLOW_COMMANDS:
+            server_ready = prefect_env.start_server_early()
+            if args.command in VALIDATING:
+                import great_expectations  # noqa: F401 - 3 s of imports, made while the server boots
+            server_ready()
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a user sees one line and exit 2; -v shows the traceback
+        if args.verbose:
+            traceback.print_exc()
+        print(f"ipwatch: 错误 (error): {one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its own message when it has one (ours are bilingual), else its kind."""
+    from ipwatch.intake import pipeline
+
+    if pipeline.machine_fault(exc):
+        exc = pipeline.SystemFault(pipeline.system_message(exc))
+    text = " ".join(str(exc).split())
+    if "ephemeral Prefect API server" in text:  # its message goes on with the server's whole stderr
+        return ("Prefect 本地服务未能启动，请检查工作区所在磁盘是否已满或只读 (Prefect's local server did not start:"
+                " is the workspace's disk full or read-only?)")
+    known = isinstance(exc, OSError | ValueError | RuntimeError)
+    return text if known and text else f"{type(exc).__name__}: {text[:300]}"

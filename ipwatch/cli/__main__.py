@@ -1,0 +1,7 @@
+"""`python -m ipwatch.cli`."""
+
+import sys
+
+from ipwatch.cli import main
+
+sys.exit(main())
