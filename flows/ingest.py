@@ -57,7 +57,7 @@ def on_runner(chosen: Flow, runner: str) -> Flow:
         raise ValueError(f"--runner 应为 {' 或 '.join(RUNNERS)} (runner must be one of {', '.join(RUNNERS)})")
     from prefect_dask import DaskTaskRunner
 
-    address = config.dask_address()
+    address = config.settings().dask_address
     return chosen.with_options(task_runner=DaskTaskRunner(address=address) if address else DaskTaskRunner(
         cluster_kwargs={"threads_per_worker": 1, "host": "127.0.0.1", "dashboard_address": None}))
 

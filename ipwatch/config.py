@@ -1,12 +1,15 @@
-"""Every path and default setting in one place."""
+"""Every path and setting in one place: the one module that reads (and writes) the environment."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 # Government networks are often closed: nothing may phone home. Set before GX or Prefect import.
@@ -28,20 +31,142 @@ PREFECT_YAML = ROOT / "prefect.yaml"
 TIMEZONE = "Asia/Shanghai"
 
 
-def dask_address() -> str | None:
-    """The Dask scheduler `--runner dask` sends work to: $IPWATCH_DASK_ADDRESS (tcp://host:8786); else a
-    LocalCluster is started for the run."""
-    return os.environ.get("IPWATCH_DASK_ADDRESS") or None
-
-
-def bulletin_office() -> str | None:
-    """The office that issues the bulletins where a plan names none: $IPWATCH_BULLETIN_OFFICE."""
-    return os.environ.get("IPWATCH_BULLETIN_OFFICE") or None
-
-
 def local_date(moment: datetime) -> date:
     """The calendar day a moment falls on where the offices are."""
     return moment.astimezone(ZoneInfo(TIMEZONE)).date()
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value ipwatch cannot use; the message names it, in Chinese and English."""
+
+
+def whole(raw: str) -> int:
+    """A count or a year: digits only."""
+    if not raw.isdecimal():
+        raise ValueError("应为非负整数 (should be a whole number, 0 or more)")
+    return int(raw)
+
+
+def amount(raw: str) -> float:
+    """A size or a wait: a finite number, 0 or more."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError("应为非负数 (should be a number, 0 or more)")
+    return value
+
+
+def memory(raw: str) -> str:
+    """A memory size in DuckDB's units ('2GB', '512MB'), checked here since DuckDB's own error names no variable."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", raw, re.IGNORECASE):
+        raise ValueError("应形如 1GB、512MB (should be like 1GB)")
+    return raw
+
+
+def variable(name: str, default: object, parse: Callable[[str], object], meaning: str, *, secret: bool = False) -> Any:
+    """A field of Settings read from $`name` by `parse` (unset or blank: `default`); `meaning` is its README line."""
+    return field(default=default, repr=not secret, metadata={"variable": name, "parse": parse, "meaning": meaning})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every environment variable ipwatch reads, typed, with its default and meaning (README: Settings)."""
+
+    home: Path = variable("IPWATCH_HOME", Path("data"), Path,
+                          "the workspace folder (a relative one is under the working directory); `--home` wins")
+    warehouse: str = variable("IPWATCH_WAREHOUSE", "", str,
+                              "unset: the DuckDB file `<home>/warehouse.duckdb`; `ducklake:<catalog>`: a DuckLake")
+    lake_data: str = variable("IPWATCH_LAKE_DATA", "", str,
+                              "where a DuckLake keeps its Parquet files (a folder or a URL); unset: `<home>/lake/`")
+    lock_wait_seconds: float = variable("IPWATCH_LOCK_WAIT_SECONDS", 900.0, amount,
+                                        "how long a process waits for its turn at the DuckDB file before it gives up")
+    # DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
+    # this bound it spills to <warehouse>.tmp instead. Measured on the national quarter: at 2GB its bulletins peak at
+    # 1.8 GB (4.5 GB unbounded); at 1GB its intake spent a third more CPU evicting and re-reading what it still
+    # needed, for no smaller peak (1.4 GB either way).
+    duckdb_memory: str = variable("IPWATCH_DUCKDB_MEMORY", "2GB", memory,
+                                  "the memory DuckDB may use before it spills to disk (`1GB`, `512MB`)")
+    conflict_retries: int = variable("IPWATCH_CONFLICT_RETRIES", 20, whole,
+                                     "how often a lake transaction that lost to a concurrent one is run again")
+    # A run needs room for its archive copies, the warehouse's write-ahead log and Prefect's own database; below this
+    # a run is not started, rather than failing halfway in a library's traceback.
+    min_free_mb: float = variable("IPWATCH_MIN_FREE_MB", 100.0, amount,
+                                  "the free space (MB) a run needs on the workspace's disk to start")
+    max_file_mb: float = variable("IPWATCH_MAX_FILE_MB", 50.0, amount,
+                                  "the largest file accepted (MB), by the intake and the portal")
+    max_rows: int = variable("IPWATCH_MAX_ROWS", 200_000, whole,
+                             "the most data rows a file may hold")
+    max_columns: int = variable("IPWATCH_MAX_COLUMNS", 64, whole,
+                                "how many of a sheet's columns are read, from the first")
+    max_unzipped_mb: float = variable("IPWATCH_MAX_UNZIPPED_MB", 200.0, amount,
+                                      "the most an xlsx may unzip to (MB), as its package declares")
+    earliest_year: int | None = variable("IPWATCH_EARLIEST_YEAR", None, whole,
+                                         "the first year a period may be in; unset: the earliest plan's base year")
+    bulletin_office: str | None = variable("IPWATCH_BULLETIN_OFFICE", None, str,
+                                           "the office that issues the bulletins where a plan names none")
+    font_dir: Path | None = variable("IPWATCH_FONT_DIR", None, Path,
+                                     "a folder searched first for the charts' font (Noto Sans CJK SC)")
+    chromium: str = variable("IPWATCH_CHROMIUM", "/usr/bin/chromium", str,
+                             "the Chromium that prints PDFs")
+    dask_address: str | None = variable("IPWATCH_DASK_ADDRESS", None, str,
+                                        "the Dask scheduler of `--runner dask` (`tcp://host:8786`); unset: a "
+                                        "LocalCluster for the run")
+    notify_block: str | None = variable("IPWATCH_NOTIFY_BLOCK", None, str,
+                                        "the Prefect block notices are sent through (`<block type slug>/<name>`); "
+                                        "unset: only logged")
+    web_secret: str | None = variable("IPWATCH_WEB_SECRET", None, str,
+                                      "the key signing the portal's session cookies; unset: one made and kept in "
+                                      "`<home>/portal/secret.key`", secret=True)
+    prefect_api_url: str | None = variable("PREFECT_API_URL", None, str,
+                                           "Prefect's own, read by ipwatch too: the server commands and `serve` "
+                                           "use; unset: `serve`'s while it runs, else Prefect's ephemeral one")
+
+
+def settings(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings as the environment (or `env`) holds them now: read at each call, never kept from an earlier one;
+    a value that cannot be used is a SettingError naming its variable."""
+    given = os.environ if env is None else env
+    values = {}
+    for each in fields(Settings):
+        raw = given.get(each.metadata["variable"], "").strip()
+        if raw:
+            values[each.name] = parsed(each.metadata["variable"], raw, each.metadata["parse"])
+    return Settings(**values)
+
+
+def parsed(name: str, raw: str, parse: Callable[[str], object]) -> object:
+    """`raw` as its setting's type, or SettingError saying which variable holds what."""
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise SettingError(f"环境变量 {name} {exc}: {raw!r}") from None
+
+
+def set_defaults(values: Mapping[str, str], env: MutableMapping[str, str] | None = None) -> list[str]:
+    """Give each variable its value where the environment (or `env`) has none, for Prefect and the subprocesses
+    that read it; returns the names set."""
+    target = os.environ if env is None else env
+    missing = [name for name in values if not target.get(name)]
+    target.update({name: values[name] for name in missing})
+    return missing
+
+
+def export(values: Mapping[str, str]) -> None:
+    """Set variables in this process's environment, which the subprocesses it starts inherit."""
+    os.environ.update(values)
+
+
+def environment(changes: Mapping[str, str | None]) -> dict[str, str]:
+    """This process's environment with `changes` made (None removes a variable): what a subprocess starts with."""
+    env = dict(os.environ)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 # The warehouse is the embedded DuckDB file unless $IPWATCH_WAREHOUSE names a DuckLake: ducklake:<catalog>, the
@@ -139,6 +264,5 @@ class Workspace:
 
 def workspace(home: str | Path | None = None) -> Workspace:
     """The workspace at --home, else $IPWATCH_HOME, else ./data, on the warehouse the settings name."""
-    chosen = home or os.environ.get("IPWATCH_HOME") or "data"
-    return Workspace(Path(chosen).resolve(), os.environ.get("IPWATCH_WAREHOUSE", ""),
-                     os.environ.get("IPWATCH_LAKE_DATA", ""))
+    given = settings()
+    return Workspace(Path(home or given.home).resolve(), given.warehouse, given.lake_data)

@@ -16,12 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from ipwatch import config
+
 # File names are at most 255 bytes; a stored name leaves room for the report suffix (".errors.html") and the
 # hidden temporary name `publish` writes first (".<name>.<random>.part").
 NAME_BYTES = 200
-# A run needs room for its archive copies, the warehouse's write-ahead log and Prefect's own database; below this
-# a run is not started (IPWATCH_MIN_FREE_MB), rather than failing halfway in a library's traceback.
-MIN_FREE_MB = "100"
 
 
 def publish(path: Path, content: str | bytes) -> Path:
@@ -107,7 +106,7 @@ def sweep(folder: Path, older_than_seconds: float = 3600) -> list[Path]:
 def require_space(home: Path) -> None:
     """Refuse to start a run when the workspace's disk is (nearly) full: one clear line instead of a failure
     halfway, in the warehouse or in Prefect's ephemeral server, which retries its start for minutes."""
-    need = float(os.environ.get("IPWATCH_MIN_FREE_MB") or MIN_FREE_MB)
+    need = config.settings().min_free_mb
     existing = next(p for p in (home, *home.resolve().parents) if p.exists())
     free = shutil.disk_usage(existing).free / 1024**2
     if free < need:

@@ -150,10 +150,11 @@ def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Editio
     """The masthead of an edition: issuing office, 期号, issue date, and what it is called."""
     due = conn.execute("select due_date(?)", [edition.quarter]).fetchone()[0]
     number = editions.issue_number(edition, plan["period_start"], plan["period_end"])
+    office = plan.get("bulletin_office") or config.settings().bulletin_office or f"{plan['region_name']}知识产权局"
     return {"edition": edition, "edition_label": edition.label, "edition_name": edition.name,
             "issue": f"{edition.period[:4]}年第{number}期" if number else f"{edition.quarter[:4]}年终期评估",
             "issue_date": editions.chinese_date(editions.issue_date(edition, due)),
-            "office": plan.get("bulletin_office") or config.bulletin_office() or f"{plan['region_name']}知识产权局",
+            "office": office,
             "quarterly": edition.kind == "quarterly"}
 
 

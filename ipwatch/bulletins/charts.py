@@ -7,12 +7,13 @@ puts a table of the same data beside it.
 from __future__ import annotations
 
 import math
-import os
 from functools import cache
 from pathlib import Path
 
 import altair as alt
 import polars as pl
+
+from ipwatch import config
 
 # The one font charts are drawn and measured with: the page's own (reports/templates/base.html.j2). vl-convert
 # measures every label with the fonts it finds; without this one it measures a fallback and clips the CJK text.
@@ -35,8 +36,8 @@ class FontMissing(FileNotFoundError):
 
 def font_dirs() -> list[Path]:
     """Where fonts are looked for: $IPWATCH_FONT_DIR first, then the system's and the user's font folders."""
-    extra = [os.environ["IPWATCH_FONT_DIR"]] if os.environ.get("IPWATCH_FONT_DIR") else []
-    return [Path(d).expanduser() for d in (*extra, *FONT_DIRS)]
+    given = config.settings().font_dir
+    return [Path(d).expanduser() for d in ((given, *FONT_DIRS) if given else FONT_DIRS)]
 
 
 def find_font(dirs: list[Path]) -> Path | None:

@@ -13,12 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ipwatch import files
+from ipwatch import config, files
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # Offline: without these Chromium calls Google hosts (sync, component updates, QUIC probes), which closed
 # government networks refuse. Playwright gives each launch an empty profile (--user-data-dir) of its own.
 # /dev/shm is small in containers; Chromium crashes when it fills, so shared memory goes to /tmp.
@@ -32,14 +31,9 @@ class ChromiumMissing(FileNotFoundError):
     """Chromium, or playwright which drives it, is not installed."""
 
 
-def chromium_path() -> str:
-    """The Chromium executable: $IPWATCH_CHROMIUM, else Debian's /usr/bin/chromium."""
-    return os.environ.get("IPWATCH_CHROMIUM") or DEFAULT_CHROMIUM
-
-
 def require_chromium() -> str:
-    """The Chromium executable, or ChromiumMissing saying how to install it."""
-    path = chromium_path()
+    """The Chromium executable ($IPWATCH_CHROMIUM, else Debian's), or ChromiumMissing saying how to install it."""
+    path = config.settings().chromium
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise ChromiumMissing(f"未找到 Chromium 浏览器（{path}），无法生成 PDF：请以 root 运行 make browser 或 "
                               f"{INSTALL}，或用 IPWATCH_CHROMIUM 指明其路径 (Chromium not found at {path}: "

@@ -52,10 +52,11 @@ def global_options_anywhere(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = parser().parse_args(argv)
-    prefect_env.configure(config.workspace(args.home), verbose=args.verbose, service=args.command == "serve")
-    if args.command in FLOW_COMMANDS and not args.verbose:
-        prefect_env.quiet_console()
     try:
+        # inside: a setting that cannot be used (IPWATCH_MAX_ROWS=abc) is told in one line, as any other error
+        prefect_env.configure(config.workspace(args.home), verbose=args.verbose, service=args.command == "serve")
+        if args.command in FLOW_COMMANDS and not args.verbose:
+            prefect_env.quiet_console()
         if args.command in FLOW_COMMANDS | {"serve"}:
             files.require_space(config.workspace(args.home).home)
         if args.command in FLOW_COMMANDS:

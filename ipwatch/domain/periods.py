@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
+
+from ipwatch import config
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 QUARTER_ZH = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -21,8 +22,9 @@ def quarter_of_month(month: str) -> str:
 
 def earliest_year() -> int:
     """The first year a period may be in: IPWATCH_EARLIEST_YEAR, else the earliest plan's base year."""
-    if os.environ.get("IPWATCH_EARLIEST_YEAR"):
-        return int(os.environ["IPWATCH_EARLIEST_YEAR"])
+    given = config.settings().earliest_year
+    if given is not None:
+        return given
     from ipwatch.domain import catalogue
 
     return catalogue.default().base_year()

@@ -37,7 +37,7 @@ from ipwatch.intake import explain as explaining
 from ipwatch.intake import normalise as normalising
 from ipwatch.intake import validate as validating
 from ipwatch.intake.batch import Batch, Entry, Incoming
-from ipwatch.intake.reading import RawTable, ReadError
+from ipwatch.intake.reading import Limits, RawTable, ReadError
 from ipwatch.warehouse import load
 
 # Failures of the machine rather than of a file: they stop the run instead of becoming a file's outcome.
@@ -126,16 +126,17 @@ def read(batch: Batch) -> Batch:
     """Read each archived file as a table of text cells, within the limits; a file that cannot be read gets one
     finding saying why, and is rejected."""
     entries = list(batch.entries)
+    limits = Limits()  # here, not per file: a setting that cannot be used stops the run, rejecting nothing
     for i in batch.open():
-        got = attempt(lambda e=entries[i]: read_one(e))
+        got = attempt(lambda e=entries[i]: read_one(e, limits))
         entries[i] = failed(entries[i], got) if isinstance(got, Finding) else got
     return batch.with_entries(entries)
 
 
-def read_one(entry: Entry) -> Entry:
+def read_one(entry: Entry, limits: Limits) -> Entry:
     """One file read, or its one finding saying why it cannot be."""
     try:
-        return replace(entry, source=submission.read(entry.stored))
+        return replace(entry, source=submission.read(entry.stored, limits))
     except ReadError as exc:
         return replace(entry, findings=(Finding("file_readable", "error", exc.line, exc.column, None, str(exc)),))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
-import os
 import re
 import unicodedata
 import zipfile
@@ -20,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+
+from ipwatch import config
 
 # Header words (after NFKC, lower case, spaces removed) -> logical column.
 HEADER_WORDS = {
@@ -50,20 +51,15 @@ HEADER_ROWS = 100
 MAX_PARTS = 1000
 
 
-def setting(name: str, default: str) -> float:
-    """A numeric limit from the environment."""
-    return float(os.environ.get(name, default))
-
-
 @dataclass(frozen=True)
 class Limits:
-    """What one file may hold, enforced while it is read (IPWATCH_MAX_FILE_MB, IPWATCH_MAX_ROWS,
-    IPWATCH_MAX_COLUMNS and IPWATCH_MAX_UNZIPPED_MB override the defaults)."""
+    """What one file may hold, enforced while it is read; what is not given is as the settings say when the Limits
+    are made (IPWATCH_MAX_FILE_MB, IPWATCH_MAX_ROWS, IPWATCH_MAX_COLUMNS, IPWATCH_MAX_UNZIPPED_MB)."""
 
-    max_bytes: int = int(setting("IPWATCH_MAX_FILE_MB", "50") * MB)
-    max_rows: int = int(setting("IPWATCH_MAX_ROWS", "200000"))
-    max_columns: int = int(setting("IPWATCH_MAX_COLUMNS", "64"))
-    max_unzipped_bytes: int = int(setting("IPWATCH_MAX_UNZIPPED_MB", "200") * MB)
+    max_bytes: int = field(default_factory=lambda: int(config.settings().max_file_mb * MB))
+    max_rows: int = field(default_factory=lambda: config.settings().max_rows)
+    max_columns: int = field(default_factory=lambda: config.settings().max_columns)
+    max_unzipped_bytes: int = field(default_factory=lambda: int(config.settings().max_unzipped_mb * MB))
 
 
 class ReadError(ValueError):

@@ -8,15 +8,11 @@ in Prefect's UI or with `prefect block register`/`create`), it is also sent thro
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
+from ipwatch import config
+
 logger = logging.getLogger("ipwatch.ops.notify")
-
-
-def block_name() -> str | None:
-    """The configured notification block, or None when notifications are off."""
-    return os.environ.get("IPWATCH_NOTIFY_BLOCK", "").strip() or None
 
 
 def send(subject: str, body: str) -> bool:
@@ -25,7 +21,7 @@ def send(subject: str, body: str) -> bool:
     A notification that cannot be sent is logged, never raised: the ingest it reports on has already happened.
     """
     logger.warning("%s\n%s", subject, body)
-    name = block_name()
+    name = config.settings().notify_block
     if name is None:
         return False
     try:

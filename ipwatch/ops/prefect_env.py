@@ -22,27 +22,30 @@ RECORD = "serve.json"
 HEALTH_SECONDS = 5
 
 
-def configure(ws: config.Workspace, env: MutableMapping[str, str] = os.environ, *, verbose: bool = False,
+def configure(ws: config.Workspace, env: MutableMapping[str, str] | None = None, *, verbose: bool = False,
               service: bool = False) -> str | None:
-    """Set up Prefect's environment for this process; returns the API it talks to (None: ephemeral)."""
-    # The UI gets each run's whole log; the console of an office running a command gets the outcome only.
-    # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
-    env.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    env.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose or service else "WARNING")
-    # The ephemeral server is a child process writing to our stderr: when it cannot start (a full disk) it would
-    # print a traceback a minute long, every retry. The command says why it stopped in one line instead.
-    env.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "INFO" if verbose or service else "CRITICAL")
-    # Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to
-    # bring up their ephemeral servers; waiting longer costs nothing when the server comes up sooner.
-    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    if "PREFECT_HOME" not in env:
+    """Set up Prefect's environment for this process (or in `env`); returns the API it talks to (None: ephemeral)."""
+    set_here = config.set_defaults({
+        # The UI gets each run's whole log; the console of an office running a command gets the outcome only.
+        # A service is the exception: `serve` logs what its runs do, as any daemon's log would.
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO" if verbose or service else "WARNING",
+        # The ephemeral server is a child process writing to our stderr: when it cannot start (a full disk) it
+        # would print a traceback a minute long, every retry. The command says why it stopped in one line instead.
+        "PREFECT_SERVER_LOGGING_LEVEL": "INFO" if verbose or service else "CRITICAL",
+        # Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to
+        # bring up their ephemeral servers; waiting longer costs nothing when the server comes up sooner.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_HOME": str(ws.prefect_home),
+    }, env)
+    if "PREFECT_HOME" in set_here:
         ws.prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect cannot start when its home's parent is missing
-        env["PREFECT_HOME"] = str(ws.prefect_home)
-    if env.get("PREFECT_API_URL") or service:  # serve chooses its server itself (ipwatch.ops.serving)
-        return env.get("PREFECT_API_URL") or None
+    given = config.settings(env).prefect_api_url
+    if given or service:  # serve chooses its server itself (ipwatch.ops.serving)
+        return given
     url = live_server(ws)
     if url:
-        env["PREFECT_API_URL"] = url
+        config.set_defaults({"PREFECT_API_URL": url}, env)
     return url
 
 

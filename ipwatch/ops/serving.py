@@ -80,10 +80,11 @@ def local_server(prefect_home: Path, port: int = 4200) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/api"
     # `prefect server start --port` binds the port but leaves the UI's API address at its default (port 4200,
     # from PREFECT_SERVER_API_PORT): the UI would call a port nobody listens on. It is told the real one.
-    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_UI_API_URL": url}
-    env.pop("PREFECT_API_URL", None)
-    env.pop("PREFECT_UI_API_URL", None)  # the older name of the same setting
+    env = config.environment({
+        "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_API_URL": url, "PREFECT_API_URL": None,
+        "PREFECT_UI_API_URL": None,  # the older name of the same setting
+    })
     with open(prefect_home / "server.log", "ab") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -153,13 +154,13 @@ def serve(ws: config.Workspace, port: int = 4200, specs: list[dict] | None = Non
     warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
     ws.ensure()
     refuse_if_served(ws)
-    os.environ["IPWATCH_HOME"] = str(ws.home)  # the runs' subprocesses find the workspace through it
+    config.export({"IPWATCH_HOME": str(ws.home)})  # the runs' subprocesses find the workspace through it
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGHUP, interrupt)  # the terminal closed: stop the server too
-    given = os.environ.get("PREFECT_API_URL")
+    given = config.settings().prefect_api_url
     with nullcontext(given) if given else local_server(ws.prefect_server, port) as url, \
             prefect_env.recorded(ws, url):
-        os.environ["PREFECT_API_URL"] = url
+        config.export({"PREFECT_API_URL": url})
         print(f"Prefect API: {url}  (界面 UI: {url.removesuffix('/api')})", flush=True)
         for spec in specs:
             when = "; ".join(f"{s['cron']} {s['timezone']}" for s in spec.get("schedules") or [])

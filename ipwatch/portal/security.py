@@ -105,8 +105,9 @@ def csrf_valid(session: dict, sent: object) -> bool:
 def secret_key(ws: config.Workspace) -> str:
     """The key that signs session cookies: $IPWATCH_WEB_SECRET, else one made once and kept in the workspace
     (readable by its owner only), so sessions outlive a restart."""
-    if os.environ.get("IPWATCH_WEB_SECRET"):
-        return os.environ["IPWATCH_WEB_SECRET"]
+    given = config.settings().web_secret
+    if given:
+        return given
     path: Path = ws.home / "portal" / "secret.key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():

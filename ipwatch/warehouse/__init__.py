@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import random
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
@@ -31,11 +29,6 @@ TABLES = (
     "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history", "counters",
     "portal_users", "portal_events",
 )
-# DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
-# this bound it spills to <warehouse>.tmp instead (IPWATCH_DUCKDB_MEMORY, DuckDB's units). Measured on the national
-# quarter: at 2GB its bulletins peak at 1.8 GB (4.5 GB unbounded); at 1GB its intake spent a third more CPU
-# evicting and re-reading what it still needed, for no smaller peak (1.4 GB either way).
-MEMORY_LIMIT = "2GB"
 VIEWS = ("batch_rows", "region_names", "observations_all", "observations", "findings", "values_under_audit",
          "target_regions", "required_indicators", "region_values", "observed", "peer_ranks", "progress", "due_date",
          "timeliness")
@@ -62,7 +55,7 @@ def turn(path: Path) -> Iterator[None]:
     key = path.resolve()
     if key not in _turns:
         handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115 - held across the yield
-        deadline = time.monotonic() + float(os.environ.get("IPWATCH_LOCK_WAIT_SECONDS", "900"))
+        deadline = time.monotonic() + config.settings().lock_wait_seconds
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -91,7 +84,7 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     (see `atomic`)."""
     if isinstance(path, config.Lake):
         with closing(lake.connect(path, read_only=read_only)) as conn:
-            conn.execute(f"set memory_limit = '{memory_limit()}'")
+            conn.execute(f"set memory_limit = '{config.settings().duckdb_memory}'")
             yield conn
         return
     if read_only and not path.exists():
@@ -100,18 +93,10 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     with turn(path):
         conn = duckdb.connect(str(path), read_only=read_only)
         try:
-            conn.execute(f"set memory_limit = '{memory_limit()}'")
+            conn.execute(f"set memory_limit = '{config.settings().duckdb_memory}'")
             yield conn
         finally:
             conn.close()
-
-
-def memory_limit() -> str:
-    """The memory DuckDB may use, as IPWATCH_DUCKDB_MEMORY or MEMORY_LIMIT says ('1GB', '512MB')."""
-    chosen = os.environ.get("IPWATCH_DUCKDB_MEMORY") or MEMORY_LIMIT
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", chosen.strip(), re.IGNORECASE):
-        raise ValueError(f"IPWATCH_DUCKDB_MEMORY 应形如 1GB、512MB (should be like 1GB): {chosen!r}")
-    return chosen.strip()
 
 
 @contextmanager
@@ -136,7 +121,8 @@ def atomic(conn: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
     """`work` in one transaction, run again from the start when it lost to a concurrent transaction (up to
     $IPWATCH_CONFLICT_RETRIES times, after a growing random pause): all or nothing, never half a submission. A
     lake's writers meet here; the embedded warehouse has one process at a time and never conflicts."""
-    for attempt in range(lake.retries() + 1):
+    retries = config.settings().conflict_retries
+    for attempt in range(retries + 1):
         conn.begin()
         try:
             result = work()
@@ -145,7 +131,7 @@ def atomic(conn: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
         except BaseException as exc:
             with suppress(duckdb.TransactionException):  # a failed commit has already ended it
                 conn.rollback()
-            if not conflicted(exc) or attempt == lake.retries():
+            if not conflicted(exc) or attempt == retries:
                 raise
             logging.getLogger("ipwatch.warehouse").warning(
                 "事务与另一写入冲突，重做 (transaction lost to a concurrent one, run again: %d): %s", attempt + 1, exc)

@@ -11,7 +11,6 @@ file: nothing is downloaded at run time.
 from __future__ import annotations
 
 import importlib
-import os
 from pathlib import Path
 
 import duckdb
@@ -111,8 +110,3 @@ def table_statement(text: str) -> str:
                             for _, column, kind, nullable in columns)
     verb = "create or replace table" if "create or replace table" in text.lower() else "create table if not exists"
     return f"{verb} {table} (\n    {listed}\n);"
-
-
-def retries() -> int:
-    """How often a transaction that met a conflicting one is tried again: $IPWATCH_CONFLICT_RETRIES (20)."""
-    return int(os.environ.get("IPWATCH_CONFLICT_RETRIES", "20"))
