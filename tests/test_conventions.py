@@ -141,3 +141,77 @@ def test_the_import_check_fails_on_a_planted_upward_import_or_circle(tmp_path, m
     path.write_text(path.read_text("utf-8") + f"\n{planted}  # noqa\n", "utf-8")
     checked = import_rules_hold(root)
     assert checked.returncode == 1 and broken in checked.stdout, checked.stdout
+
+
+# One place for the environment (#24): only ipwatch/config.py touches it, and the README's table lists what it reads.
+ENVIRONMENT = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+
+
+def environment_uses(path: Path) -> list[int]:
+    """The lines where a module touches the environment itself (os.environ, os.getenv, from os import environ...)."""
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"))
+    names = {"os"} | {a.asname for node in ast.walk(tree) if isinstance(node, ast.Import)
+                      for a in node.names if a.name == "os" and a.asname}
+    return sorted(node.lineno for node in ast.walk(tree)
+                  if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                      and node.value.id in names and node.attr in ENVIRONMENT)
+                  or (isinstance(node, ast.ImportFrom) and node.module == "os"
+                      and any(a.name in ENVIRONMENT for a in node.names)))
+
+
+def environment_outside_config(root: Path = ROOT) -> list[str]:
+    """Every place in ipwatch/ and flows/ but ipwatch/config.py that touches the environment, as path:line."""
+    return [f"{path.relative_to(root)}:{line}" for path in code_files(root) if path != root / "ipwatch" / "config.py"
+            for line in environment_uses(path)]
+
+
+def test_only_config_reads_the_environment():
+    assert environment_outside_config() == []
+
+
+@pytest.mark.parametrize(("planted", "found"), [
+    ('import os\nos.environ.get("X")\n', True),
+    ('import os as system\nsystem.getenv("X")\n', True),
+    ("from os import environ\n", True),
+    ('# os.environ.get("X") in a comment is not a read\n', False),
+])
+def test_the_environment_check_finds_a_planted_read(tmp_path, planted, found):
+    for module in ("domain/units.py", "config.py"):
+        (tmp_path / "ipwatch" / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "ipwatch" / module, tmp_path / "ipwatch" / module)
+    path = tmp_path / "ipwatch" / "domain" / "units.py"
+    path.write_text(path.read_text("utf-8") + planted, "utf-8")
+    reported = environment_outside_config(tmp_path)
+    assert reported == ([f"ipwatch/domain/units.py:{len(path.read_text('utf-8').splitlines())}"] if found else [])
+
+
+def readme_settings() -> dict[str, tuple[str, str]]:
+    """The README's table of settings: variable -> (default, meaning)."""
+    section = README.split("\n### Settings\n")[1].split("\n#")[0]
+    return {name: (default, meaning)
+            for name, default, meaning in re.findall(r"^\| `(\w+)` \| (.+?) \| (.+) \|$", section, re.M)}
+
+
+def shown(default: object) -> str:
+    """A default as the README's table shows it: '—' for none, numbers without a needless '.0'."""
+    if default is None or default == "":
+        return "—"
+    if isinstance(default, float) and default.is_integer():
+        default = int(default)
+    return f"`{default}`"
+
+
+def test_every_setting_is_in_the_readme_table_with_its_default_and_meaning():
+    from dataclasses import fields
+
+    assert readme_settings() == {f.metadata["variable"]: (shown(f.default), f.metadata["meaning"])
+                                 for f in fields(config.Settings)}
+
+
+def test_every_ipwatch_variable_the_readme_names_is_a_setting():
+    from dataclasses import fields
+
+    named = set(re.findall(r"\bIPWATCH_[A-Z_]+\b", README))
+    assert named and named <= {f.metadata["variable"] for f in fields(config.Settings)}
