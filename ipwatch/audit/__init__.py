@@ -1,7 +1,7 @@
 """The auditor's side of findings: list them, weigh one against its context, decide, report.
 
 Decisions are appended to audit_log and never changed; the latest one is in force. What makes a finding open
-or closed is the `findings` view (sql/findings.sql).
+or closed is the `findings` view (sql/views/findings.sql).
 """
 
 from __future__ import annotations
