@@ -182,7 +182,7 @@ def test_views_that_read_each_other_in_a_circle_are_refused(tmp_path):
 def test_every_view_is_made_after_what_it_reads():
     order = sql_files.built()
     assert set(order) == set(sql_files.views() + sql_files.macros())
-    assert order.index("observed") < order.index("peer_ranks") < order.index("progress")
+    assert order.index("period_key") < order.index("observed") < order.index("peer_ranks") < order.index("progress")
     assert order.index("due_date") < order.index("timeliness")
 
 
