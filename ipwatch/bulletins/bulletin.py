@@ -148,7 +148,7 @@ def changes_by_target(changes: list[dict]) -> list[dict]:
 
 def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Edition) -> dict:
     """The masthead of an edition: issuing office, 期号, issue date, and what it is called."""
-    due = conn.execute("select due_date(?)", [edition.quarter]).fetchone()[0]
+    (due,) = conn.execute(warehouse.sql("quarter_due_date"), {"period": edition.quarter}).fetchone()
     number = editions.issue_number(edition, plan["period_start"], plan["period_end"])
     return {"edition": edition, "edition_label": edition.label, "edition_name": edition.name,
             "issue": f"{edition.period[:4]}年第{number}期" if number else f"{edition.quarter[:4]}年终期评估",
