@@ -100,6 +100,12 @@ def show(conn: duckdb.DuckDBPyConnection, finding_id: int) -> dict:
     return {**rows[0], "history": history}
 
 
+def next_open(conn: duckdb.DuckDBPyConnection, finding_id: int) -> int | None:
+    """The open finding an auditor meets after `finding_id`: the next by id, else the first still open."""
+    following = warehouse.query(conn, "next_open_finding", finding_id=finding_id)["finding_id"].to_list()
+    return following[0] if following else None
+
+
 def checked_decision(decision: str, reason: str, by: str) -> str:
     """The decision's code (确认, 更正, 认可 or the codes), refused without a reason or an auditor's name."""
     code = labels.code_of(decision, labels.DECISIONS)
