@@ -57,7 +57,8 @@ def submission(path: Path, rows: int) -> Path:
 def plain_sql(conn, submission_id: int) -> int:
     """The same rule queries over the same staged batch, run directly by DuckDB: the baseline."""
     batch_id = validate.stage_batch(conn, [submission_id])
-    return sum(len(conn.execute(validate.batch_query(rule.query, batch_id)).fetchall()) for rule in validate.rules())
+    return sum(len(conn.execute(validate.batch_query(rule.query), {"batch_id": batch_id}).fetchall())
+               for rule in validate.rules())
 
 
 def median_ms(fn, repeats: int = REPEATS) -> float:

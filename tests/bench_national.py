@@ -148,7 +148,7 @@ def run_c(base: Path, files: list[national.File], catalogue: cat.Catalogue, tmp:
         warehouse.append_rows(conn, "submission_rows", rows)
         batch_id = validate.stage_batch(conn, list(range(len(files))))
         for rule in validate.rules():
-            conn.execute(validate.batch_query(rule.query, batch_id)).fetchall()
+            conn.execute(validate.batch_query(rule.query), {"batch_id": batch_id}).fetchall()
     return time.perf_counter() - start
 
 

@@ -228,7 +228,7 @@ def test_no_code_path_updates_or_deletes_the_audit_log():
     actions = next(a for a in cli.parser()._actions if a.dest == "command").choices["audit"]
     sub = next(a for a in actions._actions if a.dest == "action")
     assert set(sub.choices) == {"show", "decide", "report"}
-    code = [p.read_text("utf-8") for p in [*config.SQL_DIR.glob("*.sql"), *config.ROOT.glob("ipwatch/*.py")]]
+    code = [p.read_text("utf-8") for p in [*config.SQL_DIR.rglob("*.sql"), *config.ROOT.glob("ipwatch/**/*.py")]]
     changes = re.compile(r"(update|delete\s+from|truncate|drop\s+table)\s+audit_log", re.I)
     assert [c for c in code if changes.search(c)] == []
 

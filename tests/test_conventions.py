@@ -14,6 +14,7 @@ import yaml
 
 from ipwatch import cli, config, warehouse
 from ipwatch.ops import serving
+from ipwatch.warehouse import sql_files
 
 ROOT = config.ROOT
 README = (ROOT / "README.md").read_text("utf-8")
@@ -34,7 +35,7 @@ def test_every_command_has_help_and_a_readme_entry(name):
 
 @pytest.mark.parametrize("view", re.findall(r"^\| `(\w+)` \|", README.split("## SQL views")[1].split("\n## ")[0], re.M))
 def test_every_readme_view_exists(conn, view):
-    assert view in warehouse.VIEWS
+    assert view in sql_files.views()
     assert conn.execute(f"select * from {view} limit 0").description
 
 
@@ -43,21 +44,146 @@ def code_files(root: Path = ROOT) -> list[Path]:
     return sorted([*root.glob("ipwatch/**/*.py"), *root.glob("flows/**/*.py")])
 
 
+# What the statements of each folder of sql/ begin with (after their comments): a file sits where what it does is.
+SQL_BEGINNINGS = {"tables": r"create (or replace )?table", "macros": r"create or replace macro",
+                  "views": r"create or replace view", "upgrades": r"", "queries": r"(select|with|from)\b",
+                  "writes": r"(insert|update|delete)\b"}
+
+
+def sql_names_in_code(root: Path = ROOT) -> set[str]:
+    """The SQL files the code asks for by name: warehouse.sql("x"), query(conn, "x"), query_over(conn, "x")."""
+    asked = re.compile(r"""(?:sql|query|query_over)\((?:conn, )?"(\w+)\"""")
+    return {name for path in code_files(root) for name in asked.findall(path.read_text("utf-8"))}
+
+
+def upgrades_needed() -> set[str]:
+    """The upgrades create_schema runs, found by their number up to the schema version."""
+    return {f"upgrade_to_{v}" for v in range(2, warehouse.SCHEMA_VERSION + 1)}
+
+
+def sql_names_without_a_file(root: Path = ROOT) -> list[str]:
+    """Names the code asks for, and upgrades the schema version needs, that no file under root/sql has."""
+    return sorted((sql_names_in_code(root) | upgrades_needed()) - set(sql_files.index(root / "sql")))
+
+
+def unused_sql_files(root: Path = ROOT) -> list[str]:
+    """Queries and writes no code names, and upgrades past the schema version (tables, macros and views are all
+    made, by their folder)."""
+    code = "".join(p.read_text("utf-8") for p in code_files(root))
+    sql = root / "sql"
+    named = [*sql_files.names("queries", sql), *sql_files.names("writes", sql)]
+    return sorted([n for n in named if f'"{n}"' not in code]
+                  + [n for n in sql_files.names("upgrades", sql) if n not in upgrades_needed()])
+
+
+def misplaced_sql_files(root: Path = ROOT) -> list[str]:
+    """Files at sql/'s root or in no folder of sql_files.FOLDERS, or whose statement is not what their folder
+    holds (an upgrade's name is upgrade_to_<N>)."""
+    sql = root / "sql"
+    wrong = []
+    for path in sorted(sql.rglob("*.sql")):
+        folder = path.parent.relative_to(sql).as_posix()
+        statement = sql_files.NOT_CODE.sub("", path.read_text("utf-8")).strip().lower()
+        if folder not in sql_files.FOLDERS or not re.match(SQL_BEGINNINGS[folder], statement) or (
+                folder == "upgrades" and not re.fullmatch(r"upgrade_to_\d+", path.stem)):
+            wrong.append(path.relative_to(sql).as_posix())
+    return wrong
+
+
 def test_every_sql_name_used_in_code_is_a_file():
-    used = set()
-    for path in code_files():
-        used |= set(re.findall(r"""(?:sql|query)\((?:conn, )?"(\w+)\"""", path.read_text("utf-8")))
-    used |= set(warehouse.TABLES + warehouse.VIEWS)
-    missing = [name for name in used if not (config.SQL_DIR / f"{name}.sql").exists()]
-    assert used and missing == []
+    assert sql_names_in_code() and sql_names_without_a_file() == []
 
 
 def test_every_sql_file_is_used():
-    code = "".join(p.read_text("utf-8") for p in code_files())
-    upgrades = {f"upgrade_to_{v}" for v in range(2, warehouse.SCHEMA_VERSION + 1)}  # found by their number
-    unused = [p.stem for p in config.SQL_DIR.glob("*.sql")
-              if f'"{p.stem}"' not in code and p.stem not in upgrades]
-    assert unused == []
+    assert unused_sql_files() == []
+
+
+def test_every_sql_file_sits_in_the_folder_of_what_it_does():
+    assert sql_files.index() and misplaced_sql_files() == []
+
+
+def sql_copy(tmp_path: Path) -> Path:
+    """The product's code and sql/ copied under `tmp_path`, for planting a violation."""
+    for name in ("ipwatch", "flows", "sql"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def plant(root: Path, path: str, text: str) -> None:
+    """Write `text` at `path` under `root` (appended to a file that exists)."""
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((target.read_text("utf-8") if target.exists() else "") + text, "utf-8")
+    sql_files.index.cache_clear()  # the loader indexes a folder once per process
+
+
+@pytest.mark.parametrize(("check", "path", "text", "found"), [
+    (sql_names_without_a_file, "ipwatch/audit/history.py", '\nwarehouse.query(conn, "no_such_file")\n',
+     ["no_such_file"]),
+    (unused_sql_files, "sql/queries/nobody_reads.sql", "select 1;\n", ["nobody_reads"]),
+    (unused_sql_files, "sql/upgrades/upgrade_to_99.sql", "select 1;\n", ["upgrade_to_99"]),
+    (misplaced_sql_files, "sql/stray.sql", "select 1;\n", ["stray.sql"]),
+    (misplaced_sql_files, "sql/writes/peek.sql", "select 1;\n", ["writes/peek.sql"]),
+    (misplaced_sql_files, "sql/views/sub/deep.sql", "create or replace view deep as select 1;\n",
+     ["views/sub/deep.sql"]),
+])
+def test_the_sql_checks_fail_on_a_planted_violation(tmp_path, check, path, text, found):
+    root = sql_copy(tmp_path)
+    assert check(root) == []
+    plant(root, path, text)
+    assert check(root) == found
+
+
+def test_an_upgrade_the_schema_version_needs_is_missed_without_its_file(tmp_path):
+    root = sql_copy(tmp_path)
+    (root / "sql" / "upgrades" / f"upgrade_to_{warehouse.SCHEMA_VERSION}.sql").unlink()
+    assert sql_names_without_a_file(root) == [f"upgrade_to_{warehouse.SCHEMA_VERSION}"]
+
+
+def sql_folder(root: Path, files: dict[str, str]) -> Path:
+    """A sql/ folder of the given files (path under it: text)."""
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, "utf-8")
+    return root
+
+
+def test_the_sql_loader_refuses_two_files_of_one_name(tmp_path):
+    sql = sql_folder(tmp_path, {"views/twice.sql": "create or replace view twice as select 1;",
+                                "queries/twice.sql": "select 1;"})
+    with pytest.raises(sql_files.SqlFileError, match=r"queries/twice\.sql and .*views/twice\.sql"):
+        sql_files.text("twice", sql)
+
+
+def test_views_are_made_after_the_views_and_macros_they_read(tmp_path):
+    import duckdb
+
+    sql = sql_folder(tmp_path, {
+        "views/a_reader.sql": "-- before b_base by name, after it by what it reads\n"
+                              "create or replace view a_reader as select twice(one) as two from b_base;",
+        "views/b_base.sql": "create or replace view b_base as select 1 as one, 'a_reader' as not_a_dependency;",
+        "macros/twice.sql": "create or replace macro twice(x) as x * 2;",
+    })
+    order = sql_files.built(sql)
+    assert order.index("b_base") < order.index("a_reader") and order.index("twice") < order.index("a_reader")
+    with duckdb.connect() as conn:
+        for name in order:
+            conn.execute(sql_files.text(name, sql))
+        assert conn.sql("from a_reader").fetchall() == [(2,)]
+
+
+def test_views_that_read_each_other_in_a_circle_are_refused(tmp_path):
+    sql = sql_folder(tmp_path, {"views/egg.sql": "create or replace view egg as select * from hen;",
+                                "views/hen.sql": "create or replace view hen as select * from egg;"})
+    with pytest.raises(sql_files.SqlFileError, match="circle"):
+        sql_files.built(sql)
+
+
+def test_every_view_is_made_after_what_it_reads():
+    order = sql_files.built()
+    assert set(order) == set(sql_files.views() + sql_files.macros())
+    assert order.index("period_key") < order.index("observed") < order.index("peer_ranks") < order.index("progress")
+    assert order.index("due_date") < order.index("timeliness")
 
 
 def test_init_is_idempotent(ws):

@@ -1,7 +1,7 @@
 """The auditor's side of findings: list them, weigh one against its context, decide, report.
 
 Decisions are appended to audit_log and never changed; the latest one is in force. What makes a finding open
-or closed is the `findings` view (sql/findings.sql).
+or closed is the `findings` view (sql/views/findings.sql).
 """
 
 from __future__ import annotations
@@ -98,6 +98,12 @@ def show(conn: duckdb.DuckDBPyConnection, finding_id: int) -> dict:
     history = warehouse.query(conn, "audit_history", finding_id=finding_id).with_columns(
         decision_name=pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision"))).to_dicts()
     return {**rows[0], "history": history}
+
+
+def next_open(conn: duckdb.DuckDBPyConnection, finding_id: int) -> int | None:
+    """The open finding an auditor meets after `finding_id`: the next by id, else the first still open."""
+    following = warehouse.query(conn, "next_open_finding", finding_id=finding_id)["finding_id"].to_list()
+    return following[0] if following else None
 
 
 def checked_decision(decision: str, reason: str, by: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+
 from ipwatch import config, warehouse
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain.cells import text
@@ -19,5 +21,9 @@ def indicator_code(name: str) -> str:
 def versions(ws: config.Workspace, region: str, indicator: str) -> list[dict]:
     """Every version of `indicator` for `region`, newest period and newest submission first."""
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
-        frame = warehouse.query(conn, "indicator_history", region_code=region, indicator_code=indicator_code(indicator))
-    return frame.to_dicts()
+        return chain(conn, region, indicator_code(indicator))
+
+
+def chain(conn: duckdb.DuckDBPyConnection, region: str, code: str) -> list[dict]:
+    """Every version of the indicator `code` for `region`, as `versions` lists them (the portal's finding page)."""
+    return warehouse.query(conn, "indicator_history", region_code=region, indicator_code=code).to_dicts()

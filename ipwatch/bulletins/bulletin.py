@@ -148,7 +148,7 @@ def changes_by_target(changes: list[dict]) -> list[dict]:
 
 def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Edition) -> dict:
     """The masthead of an edition: issuing office, 期号, issue date, and what it is called."""
-    due = conn.execute("select due_date(?)", [edition.quarter]).fetchone()[0]
+    (due,) = conn.execute(warehouse.sql("quarter_due_date"), {"period": edition.quarter}).fetchone()
     number = editions.issue_number(edition, plan["period_start"], plan["period_end"])
     office = plan.get("bulletin_office") or config.settings().bulletin_office or f"{plan['region_name']}知识产权局"
     return {"edition": edition, "edition_label": edition.label, "edition_name": edition.name,

@@ -1,4 +1,4 @@
-"""Read the progress view (the computing is in sql/progress.sql)."""
+"""Read the progress view (the computing is in sql/views/progress.sql)."""
 
 from __future__ import annotations
 

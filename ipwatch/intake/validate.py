@@ -139,14 +139,14 @@ class Validator:
             return []
         rows = outcome.result["details"]["unexpected_rows"]
         if outcome.result["observed_value"] > len(rows):  # the same query, read whole
-            frame = conn.execute(batch_query(self.rules[rule_id].query, batch_id)).pl()
+            frame = conn.execute(batch_query(self.rules[rule_id].query), {"batch_id": batch_id}).pl()
             rows = frame.to_dicts()
         return rows
 
 
-def batch_query(query: str, batch_id: int) -> str:
-    """A rule's query with `{batch}` as GX substitutes it: the rows of one batch."""
-    batch = f"(select * from batch_rows where batch_id = {int(batch_id)})"
+def batch_query(query: str) -> str:
+    """A rule's query with `{batch}` as GX substitutes it: the rows of one batch, `$batch_id` (rule_batch.sql)."""
+    batch = "(\n" + warehouse.sql("rule_batch") + ")"  # on a line of its own: the file opens with comments
     return query.replace("{batch}", batch).replace("{{", "{").replace("}}", "}")
 
 

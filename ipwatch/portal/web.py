@@ -307,15 +307,13 @@ async def queue(request: Request) -> Response:
 
 def finding_context(conn, finding_id: int) -> dict:
     """One finding with its decisions, and its region's values of the indicator over the quarters."""
-    from ipwatch import warehouse
+    from ipwatch.audit import history
 
     found = audit.show(conn, finding_id)
-    history = []
+    versions = []
     if found["region_code"] and found["indicator_code"]:
-        history = warehouse.query(conn, "indicator_history", region_code=found["region_code"],
-                                  indicator_code=found["indicator_code"]).head(12).to_dicts()
-    following = warehouse.query(conn, "next_open_finding", finding_id=finding_id)["finding_id"].to_list()
-    return {"f": found, "history_rows": history, "next_id": following[0] if following else None}
+        versions = history.chain(conn, found["region_code"], found["indicator_code"])[:12]
+    return {"f": found, "history_rows": versions, "next_id": audit.next_open(conn, finding_id)}
 
 
 async def finding(request: Request) -> Response:

@@ -15,28 +15,17 @@ import duckdb
 import polars as pl
 
 from ipwatch import config
-from ipwatch.warehouse import lake
+from ipwatch.warehouse import lake, sql_files
 
 T = TypeVar("T")
 
-# The schema's version. An upgrade from version N is sql/upgrade_to_<N+1>.sql, applied by create_schema.
+# The schema's version. An upgrade from version N is sql/upgrades/upgrade_to_<N+1>.sql, applied by create_schema.
 SCHEMA_VERSION = 3
-# Tables first, then the views built on them; each name is a file in sql/. The reference tables (regions to
-# status_levels) are recreated on every init, since they are reloaded whole from data/; the rest are kept.
-TABLES = (
-    "regions", "indicators", "indicator_aliases", "plans", "targets", "status_levels", "settings",
-    "submissions", "submission_rows", "observation_versions", "current_observations", "validation_findings",
-    "audit_log", "validation_runs", "validation_rule_outcomes", "validation_batches", "batch_history", "counters",
-    "portal_users", "portal_events",
-)
-VIEWS = ("batch_rows", "region_names", "observations_all", "observations", "findings", "values_under_audit",
-         "target_regions", "required_indicators", "region_values", "observed", "peer_ranks", "progress", "due_date",
-         "timeliness")
 
 
 def sql(name: str) -> str:
-    """The text of sql/<name>.sql."""
-    return (config.SQL_DIR / f"{name}.sql").read_text("utf-8")
+    """The text of the SQL file named `name`, in whichever folder of sql/ it sits."""
+    return sql_files.text(name)
 
 
 # Locks this process holds on warehouses: path -> [open lock file, depth]; see `turn`.
@@ -202,25 +191,22 @@ def build_schema(conn: duckdb.DuckDBPyConnection) -> None:
     if found is not None and found > SCHEMA_VERSION:
         raise SchemaError(f"数据仓库版本({found})高于本程序({SCHEMA_VERSION})，请升级 ipwatch (warehouse is newer)")
     for version in range(SCHEMA_VERSION if found is None else found, SCHEMA_VERSION):
-        upgrade = config.SQL_DIR / f"upgrade_to_{version + 1}.sql"
-        if not upgrade.exists():
+        upgrade = f"upgrade_to_{version + 1}"
+        if upgrade not in sql_files.index():
             raise SchemaError(
                 f"数据仓库由早期版本创建，无法自动升级：请将 {conn.execute('pragma database_list').fetchone()[2]} "
                 "移开后运行 ipwatch init，再从 archive/ 重新报送 (warehouse predates upgrades: rebuild it)")
-        conn.execute(upgrade.read_text("utf-8"))
-    conn.execute(sql("schema_version"))
+        conn.execute(sql(upgrade))
     on = on_lake(conn)
-    for name in TABLES:
+    # a reference table's file says `create or replace`: init reloads it whole from data/; the others are kept
+    for name in sql_files.tables():
         if on and name in lake.SCRATCH:  # each connection's own (lake.connect); a lake made before kept them
             conn.execute(f"drop table if exists {lake.NAME}.main.{name}")
         else:
             conn.execute(lake.table_statement(sql(name)) if on else sql(name))
     conn.execute(sql("seed_counters"))
-    for name in VIEWS:
-        if on and name in lake.MACROS:  # made for each connection instead
-            lake.make_macros(conn)
-        else:
-            conn.execute(sql(name))
+    for name in sql_files.built():
+        conn.execute(lake.macro_statement(sql(name)) if on and name in sql_files.macros() else sql(name))
     conn.execute(sql("set_schema_version"), {"version": SCHEMA_VERSION})
 
 
@@ -256,12 +242,12 @@ def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 
 
 def query(conn: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.DataFrame:
-    """Run sql/<name>.sql with named parameters and return the result as a polars frame."""
+    """Run the SQL file named `name` with named parameters and return the result as a polars frame."""
     return conn.execute(sql(name), params or None).pl()
 
 
 def query_over(conn: duckdb.DuckDBPyConnection, name: str, **frames: pl.DataFrame) -> pl.DataFrame:
-    """Run sql/<name>.sql over polars frames registered under the given names."""
+    """Run the SQL file named `name` over polars frames registered under the given names."""
     for key, frame in frames.items():
         conn.register(key, frame)
     try:

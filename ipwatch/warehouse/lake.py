@@ -3,7 +3,7 @@ in-memory DuckDB as `lake`.
 
 The schema is the embedded warehouse's own, from the same sql/ files: DuckLake keeps NOT NULL but no primary
 keys, unique or check constraints, sequences or macros, so `table_statement` reads each table as DuckDB builds
-it from its file and writes it again without them, and the macros (`MACROS`) are made for each connection.
+it from its file and writes it again without them, and the macros (sql/macros/) are made for each connection.
 Extensions come from their Python packages (duckdb-extension-ducklake, -postgres), installed from the package's
 file: nothing is downloaded at run time.
 """
@@ -16,13 +16,12 @@ from pathlib import Path
 import duckdb
 
 from ipwatch import config
+from ipwatch.warehouse import sql_files
 
 # The DuckDB extensions a lake needs, each shipped as the Python package duckdb_extension_<name>.
 EXTENSIONS = ("postgres", "ducklake")
 # The name the lake is attached under; every connection's queries read it by default (USE).
 NAME = "lake"
-# Macros, which DuckLake cannot store: made as temporary macros of each connection instead (sql/<name>.sql).
-MACROS = ("due_date",)
 # A process's scratch tables, never shared: a batch's history is staged for its rules to read and cleared after.
 # They live in the connection's own in-memory database (SCRATCH_DATABASE), which its cursors (Great Expectations)
 # share and its queries find by the search path. In the lake, DuckDB knew nothing of their size: on a national
@@ -63,7 +62,7 @@ def connect(lake: config.Lake, read_only: bool = False) -> duckdb.DuckDBPyConnec
         conn.execute(f"set temp_directory = '{quoted(str(lake.home / 'lake.tmp'))}'")
         conn.execute(f"use {SCRATCH_DATABASE}")  # prepare() then uses the lake
         for name in SCRATCH:
-            conn.execute((config.SQL_DIR / f"{name}.sql").read_text("utf-8"))
+            conn.execute(sql_files.text(name))
         prepare(conn)
     except BaseException:
         conn.close()
@@ -83,10 +82,15 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def make_macros(conn: duckdb.DuckDBPyConnection) -> None:
-    """sql/<name>.sql's macros, made temporary: DuckLake cannot store them."""
-    for name in MACROS:
-        text = (config.SQL_DIR / f"{name}.sql").read_text("utf-8")
-        conn.execute(text.replace("create or replace macro", "create or replace temp macro", 1))
+    """Every macro of sql/macros/, each after those it uses, as this connection's own (`macro_statement`)."""
+    for name in sql_files.built():
+        if name in sql_files.macros():
+            conn.execute(macro_statement(sql_files.text(name)))
+
+
+def macro_statement(text: str) -> str:
+    """A sql/macros/ file's macro, made temporary: DuckLake cannot store macros."""
+    return text.replace("create or replace macro", "create or replace temp macro", 1)
 
 
 def quoted(text: str) -> str:

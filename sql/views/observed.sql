@@ -1,5 +1,5 @@
 -- The values progress is measured on (region_values: submitted, or derived from children or from a ratio's
--- parts), with their place in time: period_key orders quarters (year * 4 + quarter - 1).
+-- parts), with their place in time: period_key orders quarters (period_key.sql).
 create or replace view observed as
 select
     v.region_code,
@@ -13,7 +13,7 @@ select
     case when v.derived then '推算' else o.status end as value_status,
     cast(left(v.period, 4) as integer) as year,
     cast(right(v.period, 1) as integer) as quarter,
-    cast(left(v.period, 4) as integer) * 4 + cast(right(v.period, 1) as integer) - 1 as period_key
+    period_key(cast(left(v.period, 4) as integer), cast(right(v.period, 1) as integer)) as period_key
 from region_values as v
 left join observations as o
     on

@@ -42,9 +42,9 @@ subjects as (
         pr.year,
         pr.quarter,
         pr.period_key,
-        least(pr.period_key, t.target_year * 4 + 3) as judged_key,
+        least(pr.period_key, period_key(t.target_year, 4)) as judged_key,
         -- the target year's last quarter brings its year-end value: from then on the judgement is final
-        pr.period_key >= t.target_year * 4 + 3 as final,
+        pr.period_key >= period_key(t.target_year, 4) as final,
         coalesce(t.baseline_year, p.period_start - 1) as base_year
     from targets as t
     inner join plans as p using (plan_id)
@@ -162,7 +162,7 @@ with_baseline as (
         on
             w.region_code = base_stock.region_code
             and w.indicator_code = base_stock.indicator_code
-            and w.base_year * 4 + 3 >= base_stock.period_key
+            and period_key(w.base_year, 4) >= base_stock.period_key
     left join year_ends as base_total
         on
             w.region_code = base_total.region_code
