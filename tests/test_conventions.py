@@ -33,10 +33,21 @@ def test_every_command_has_help_and_a_readme_entry(name):
     assert f"`ipwatch {name}" in README
 
 
-@pytest.mark.parametrize("view", re.findall(r"^\| `(\w+)` \|", README.split("## SQL views")[1].split("\n## ")[0], re.M))
+def readme_names(heading: str) -> list[str]:
+    """The names in the first column of the README table whose header row is `heading`."""
+    return re.findall(r"^\| `(\w+)` \|", README.split(heading)[1].split("\n\n")[0], re.M)
+
+
+@pytest.mark.parametrize("view", readme_names("| view | columns |"))
 def test_every_readme_view_exists(conn, view):
     assert view in sql_files.views()
     assert conn.execute(f"select * from {view} limit 0").description
+
+
+@pytest.mark.parametrize("table", readme_names("| table | rows |"))
+def test_every_readme_reference_table_exists_and_is_filled_by_init(conn, table):
+    assert table in sql_files.tables()
+    assert conn.execute(f"select count(*) from {table}").fetchone()[0] > 0
 
 
 def code_files(root: Path = ROOT) -> list[Path]:

@@ -43,9 +43,32 @@ def test_province_county_counts(table):
 
 def test_laiwu_merged_into_jinan(table):
     assert "371200" not in set(table["region_code"])
-    assert regions.is_within(table, "370116", "370100")
+    assert "370116" in regions.jurisdiction(table, "370100")
 
 
 def test_jiangjin_is_a_county_of_chongqing(table):
     row = table.filter(pl.col("region_code") == "500116").row(0, named=True)
     assert (row["level"], row["parent_code"]) == ("county", "500000")
+
+
+def test_a_jurisdiction_is_the_region_and_everything_under_it_at_any_depth(table):
+    liaoning = regions.jurisdiction(table, "210000")
+    assert {"210000", "210100", "210102"} <= liaoning  # itself, a city, a district of that city
+    assert "340100" not in liaoning
+    assert regions.jurisdiction(table, "500116") == {"500116"}  # a county answers for itself alone
+
+
+def test_the_warehouse_rows_of_jurisdiction_pair_each_region_with_itself_and_each_ancestor(table):
+    parent = dict(zip(table["region_code"], table["parent_code"], strict=True))
+
+    def chain(code: str) -> list[str]:  # walked by hand, one parent at a time
+        found = [code]
+        while parent[found[-1]] is not None:
+            found.append(parent[found[-1]])
+        return found
+
+    expected = {(office, code) for code in parent for office in chain(code)}
+    rows = regions.jurisdictions(table)
+    assert set(rows.iter_rows()) == expected and rows.height == len(expected)
+    for office in ("210000", "441500", "110000"):
+        assert set(rows.filter(pl.col("office_code") == office)["region_code"]) == regions.jurisdiction(table, office)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipwatch import warehouse
+from ipwatch.warehouse import reference
 
 from .conftest import process, write_csv
 
@@ -48,3 +49,16 @@ def test_portal_event_ids_continue_from_the_log_a_warehouse_already_holds(conn):
     users.record(conn, "clerk", "login", "ok")
     assert conn.sql("select event_id, user_name from portal_events order by 1").fetchall() == [
         (41, "admin"), (42, "admin"), (43, "clerk")]
+
+
+def test_a_warehouse_that_kept_target_regions_as_a_view_gets_the_tables_on_init(ws):
+    with warehouse.connect(ws.warehouse) as conn:
+        conn.execute("drop table target_regions; drop table required_indicators")
+        conn.execute("create view target_regions as select plan_id, target_id, '340100' as region_code from targets")
+        conn.execute("create view required_indicators as select region_code, indicator_code from observations")
+    reference.initialise(ws)
+    with warehouse.connect(ws.warehouse) as conn:
+        kinds = dict(conn.execute("select table_name, table_type from information_schema.tables "
+                                  "where table_name in ('target_regions', 'required_indicators')").fetchall())
+        assert kinds == {"target_regions": "BASE TABLE", "required_indicators": "BASE TABLE"}
+        assert conn.execute("select count(distinct region_code) from target_regions").fetchone()[0] > 100

@@ -22,8 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipwatch.domain import catalogue as cat
+from ipwatch.domain import obligations, units
 from ipwatch.domain import regions as reg
-from ipwatch.domain import units
 from ipwatch.domain.catalogue import CATEGORIES, Catalogue, Indicator, Plan, Target
 
 # The reader of filled forms finds things by these labels, not by position: change them together with it.
@@ -78,30 +78,6 @@ def region_row(regions: pl.DataFrame, region_code: str) -> dict:
     return found.row(0, named=True)
 
 
-def binding_targets(catalogue: Catalogue, regions: pl.DataFrame, region: dict) -> list[Target]:
-    """The targets that plans bind to the region (see sql/target_regions.sql)."""
-    code, is_county = region["region_code"], region["level"] == "county"
-    bound = []
-    for plan in catalogue.plans.values():
-        own = plan.region_code == code
-        # A county is bound by its ancestors' each_county targets, never by its own plan's (as in the SQL view).
-        under = is_county and not own and reg.is_within(regions, code, plan.region_code)
-        bound += [t for t in plan.targets
-                  if (own and t.applies_to == "plan_region") or (under and t.applies_to == "each_county")]
-    return bound
-
-
-def asked_codes(catalogue: Catalogue, regions: pl.DataFrame, region: dict) -> set[str]:
-    """Codes of the indicators that plans' targets bind to the region."""
-    return {t.indicator for t in binding_targets(catalogue, regions, region)}
-
-
-def with_ratio_parts(catalogue: Catalogue, codes: set[str]) -> set[str]:
-    """The codes plus the numerator and denominator of each ratio among them: progress needs the parts."""
-    parts = {p for c in codes for p in (catalogue.indicators[c].numerator, catalogue.indicators[c].denominator)}
-    return codes | (parts - {None})
-
-
 def form_order(indicator: Indicator) -> tuple[int, str]:
     """Sort key: category in the plans' order (创造 … 基础), then code."""
     return CATEGORIES.index(indicator.category), indicator.code
@@ -111,8 +87,8 @@ def indicators_for_region(catalogue: Catalogue, regions: pl.DataFrame, region_co
                           period: str | None = None) -> list[Indicator]:
     """The indicators the region's plans ask of it, with ratios' parts, in form order; for a `period`, only those
     its quarter asks for (an annual indicator in the fourth quarter only)."""
-    codes = with_ratio_parts(catalogue, asked_codes(catalogue, regions, region_row(regions, region_code)))
-    chosen = (catalogue.indicators[c] for c in codes)
+    region_row(regions, region_code)  # an unknown code is an error, not a form without rows
+    chosen = (catalogue.indicators[c] for c in obligations.required_codes(catalogue, regions, region_code))
     return sorted((i for i in chosen if period is None or i.asked_in(period)), key=form_order)
 
 
@@ -357,7 +333,7 @@ def write_template(path: Path, region_code: str, period: str, catalogue: Catalog
     catalogue = catalogue or cat.default()
     regions = regions if regions is not None else reg.load()
     region = region_row(regions, region_code)
-    targets = binding_targets(catalogue, regions, region)
+    targets = obligations.binding_targets(catalogue, regions, region_code)
     indicators = indicators_for_region(catalogue, regions, region_code, period)
     later = [i for i in indicators_for_region(catalogue, regions, region_code) if not i.asked_in(period)]
     if not indicators:

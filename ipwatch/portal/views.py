@@ -78,8 +78,7 @@ def connect(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
 @cache
 def jurisdiction(region_code: str) -> frozenset[str]:
     """An office's region and every region under it (the region list does not change while the portal runs)."""
-    table = regions.load()
-    return frozenset({region_code, *regions.descendants(table, region_code)["region_code"].to_list()})
+    return regions.jurisdiction(regions.load(), region_code)
 
 
 def allowed(user: dict, region_code: str) -> None:

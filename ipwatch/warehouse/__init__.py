@@ -198,6 +198,10 @@ def build_schema(conn: duckdb.DuckDBPyConnection) -> None:
                 "移开后运行 ipwatch init，再从 archive/ 重新报送 (warehouse predates upgrades: rebuild it)")
         conn.execute(sql(upgrade))
     on = on_lake(conn)
+    # target_regions and required_indicators were views until init filled them from ipwatch/domain/obligations.py
+    for (name,) in conn.execute(sql("view_names")).fetchall():
+        if name in sql_files.tables():
+            conn.execute(f"drop view {name}")
     # a reference table's file says `create or replace`: init reloads it whole from data/; the others are kept
     for name in sql_files.tables():
         if on and name in lake.SCRATCH:  # each connection's own (lake.connect); a lake made before kept them

@@ -1,4 +1,5 @@
-"""Load the reference data (catalogue, regions, status levels) into the warehouse: `ipwatch init`."""
+"""Load the reference data (catalogue, regions and what follows from them, status levels) into the warehouse:
+`ipwatch init`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import yaml
 
 from ipwatch import config, warehouse
 from ipwatch.domain import catalogue as cat
-from ipwatch.domain import periods, regions
+from ipwatch.domain import obligations, periods, regions
 
 
 def indicator_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
@@ -63,9 +64,12 @@ def settings_frame() -> pl.DataFrame:
 def load_reference(conn: duckdb.DuckDBPyConnection, catalogue: cat.Catalogue | None = None) -> None:
     """Replace the reference tables with the catalogue and region list shipped in data/."""
     catalogue = catalogue or cat.default()
-    frames = {"regions": regions.load(), "indicators": indicator_frame(catalogue),
+    table = regions.load()
+    bound = obligations.target_regions(catalogue, table)
+    frames = {"regions": table, "jurisdiction": regions.jurisdictions(table), "indicators": indicator_frame(catalogue),
               "indicator_aliases": alias_frame(catalogue), "plans": plan_frame(catalogue),
-              "targets": target_frame(catalogue), "status_levels": status_frame(), "settings": settings_frame()}
+              "targets": target_frame(catalogue), "status_levels": status_frame(), "settings": settings_frame(),
+              "target_regions": bound, "required_indicators": obligations.required_indicators(catalogue, bound)}
 
     def work() -> None:
         for table, frame in frames.items():

@@ -3,19 +3,24 @@
 -- region's last accepted value of the indicator before that quarter, the median of its peers (the other regions
 -- of the same level under the same parent) for the same indicator and quarter, and the change since the last
 -- value against the peers' changes over the same quarters, with its modified z-score.
--- Filters (null: all): $status ('open', 'closed'), $finding_id, $office, $region (the region or its children),
--- $rule, $indicator (code or Chinese name), $period (a quarter, or a year for its four), $severity.
+-- Filters (null: all): $status ('open', 'closed'), $finding_id, $office, $region (the region and every region
+-- within it, its jurisdiction), $rule, $indicator (code or Chinese name), $period (a quarter, or a year for its
+-- four), $severity.
 -- Open findings come first.
 with chosen as (
     select f.*
     from findings as f
     left join indicators as i on f.indicator_code = i.indicator_code
-    left join regions as r on f.region_code = r.region_code
     where
         ($status is null or f.audit_status = $status)
         and ($finding_id is null or f.finding_id = $finding_id)
         and ($office is null or f.office_code = $office)
-        and ($region is null or f.region_code = $region or r.parent_code = $region)
+        and (
+            $region is null or f.region_code in (
+                select j.region_code from jurisdiction as j
+                where j.office_code = $region
+            )
+        )
         and ($rule is null or f.rule = $rule)
         and ($indicator is null or f.indicator_code = $indicator or i.name_zh = $indicator)
         and ($period is null or f.period = $period or left(f.period, 4) = $period)

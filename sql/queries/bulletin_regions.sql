@@ -1,18 +1,7 @@
--- The regions a bulletin's pages read values of: those its plans' targets bind and the regions under them, two
--- levels down (the ranking of a province's or a city's counties).
-with bound as (
-    select distinct region_code
-    from target_regions
-    where plan_id in (select unnest($plan_ids))
-)
-
-select region_code
-from bound
-union
-select r.region_code
-from regions as r
-left join regions as parent on r.parent_code = parent.region_code
-where
-    r.parent_code in (select region_code from bound)
-    or parent.parent_code in (select region_code from bound)
-order by region_code;
+-- The regions a bulletin's pages read values of: those its plans' targets bind and every region within them (the
+-- ranking of a province's or a city's counties).
+select distinct j.region_code
+from target_regions as t
+inner join jurisdiction as j on t.region_code = j.office_code
+where t.plan_id in (select unnest($plan_ids))
+order by j.region_code;
