@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ipwatch import config, files
-from ipwatch.domain import labels
+from ipwatch.domain import labels, periods
 from ipwatch.ops import prefect_env
 from ipwatch.ops.busy import working
 
@@ -133,7 +133,6 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     """Render the progress bulletins of a month."""
     from flows.bulletin import bulletin_flow
     from ipwatch.bulletins import charts, editions, pdf
-    from ipwatch.domain import periods
 
     periods.within_plans(editions.parse(args.period).quarter)  # a bad period is a usage error, before any run
     if args.region:
@@ -164,7 +163,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     """Write the Excel form an office fills in for one region and quarter."""
     from ipwatch.intake import template
 
-    quarter = quarter_argument(args.period)
+    quarter = periods.quarter_argument(args.period)
     regions_known(args.region)
     path = args.output or Path(f"{args.region}-{quarter}.xlsx")
     print(template.write_template(path, args.region, quarter))
@@ -190,7 +189,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
     """Print the progress view for a region and quarter."""
     from flows.progress import progress_flow
 
-    quarter = quarter_argument(args.period)
+    quarter = periods.quarter_argument(args.period)
     if not config.workspace(args.home).warehouse.exists():
         raise FileNotFoundError("数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse yet)")
     rows = progress_flow(args.region, quarter, home=args.home)
@@ -200,17 +199,6 @@ def cmd_progress(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{r['region_code']} {r['period']} {r['indicator_code']:<44} {r['status']}")
     return 0
-
-
-def quarter_argument(text: str) -> str:
-    """A --period that must be a quarter within the plans' years."""
-    from ipwatch.domain import periods
-    from ipwatch.intake import normalise
-
-    quarter = normalise.period(text)
-    if quarter is None:
-        raise ValueError(f"报告期应为季度，如 2025Q3 (period must be a quarter such as 2025Q3): {text!r}")
-    return periods.within_plans(quarter)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

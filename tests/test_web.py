@@ -171,6 +171,15 @@ def test_the_office_downloads_its_form(home):
     assert '340100-2025Q3.xlsx' in reply.headers["content-disposition"]
 
 
+def test_the_form_s_period_is_read_and_checked_as_the_cli_reads_it(home):
+    client = signed_in(home, "hefei")
+    reply = client.get("/regions/340100/template?period=2025年第三季度")
+    assert reply.status_code == 200 and '340100-2025Q3.xlsx' in reply.headers["content-disposition"]
+    for bad, says in (("2025Q9", "报告期应为季度"), ("1999Q4", "报告期早于最早规划的基期")):
+        reply = client.get(f"/regions/340100/template?period={bad}")
+        assert reply.status_code == 400 and "报告期有误" in reply.text and says in reply.text
+
+
 def test_an_upload_is_processed_by_the_pipeline_and_answered_with_its_receipt(home):
     client = signed_in(home, "hefei")
     reply = upload(client, "340100", GOOD_ROW)

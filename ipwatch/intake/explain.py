@@ -17,6 +17,7 @@ from functools import cache
 import polars as pl
 
 from ipwatch.domain import catalogue as cat
+from ipwatch.domain import periods
 from ipwatch.domain import regions as reg
 from ipwatch.domain.cells import text
 from ipwatch.domain.finding import Finding
@@ -210,7 +211,7 @@ def row_fix(finding: Finding, row: dict, ind: cat.Indicator, f: Facts) -> str | 
         "status_consistent": lambda: (f"已选“缺失”却填了数值 {typed}：有数据请把“数据状态”改为“正常”"
                                       f"（或初步、估计）；确无数据请清空本期数值"),
         "ytd_not_falling": lambda: (f"{ind.name_zh}是1月至本季末累计数，不应小于上季度的累计数（{found}）："
-                                    f"请填1—{quarter_month(row['period'])}月累计数，而不是本季度单季数；"
+                                    f"请填1—{periods.last_month(row['period'])}月累计数，而不是本季度单季数；"
                                     f"如是上季度的数有误，请更正后重报上季度"),
         "children_within_parent": lambda: (f"{ind.name_zh}的本级数应包括所辖各地区，现小于所辖地区合计"
                                            f"（{found}）：请核对本级数是否漏计，或所辖地区的数是否有误"),
@@ -240,11 +241,6 @@ def general_fix(finding: Finding, row: dict | None, f: Facts) -> str | None:
         "required_indicator_reported": lambda: not_reported(finding, f),
     }
     return by_rule[finding.rule]() if finding.rule in by_rule else None
-
-
-def quarter_month(period: str) -> int:
-    """The last month of a quarter: 2025Q3 -> 9."""
-    return int(period[-1]) * 3 if period and period[-1] in "1234" else 12
 
 
 @dataclass(frozen=True)

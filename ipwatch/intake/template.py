@@ -9,7 +9,6 @@ which months, and for an annual indicator that it is filled in the fourth quarte
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipwatch.domain import catalogue as cat
+from ipwatch.domain import periods, units
 from ipwatch.domain import regions as reg
-from ipwatch.domain import units
 from ipwatch.domain.catalogue import CATEGORIES, Catalogue, Indicator, Plan, Target
 
 # The reader of filled forms finds things by these labels, not by position: change them together with it.
@@ -43,7 +42,6 @@ TABLE_HEADER_ROW = 12
 COLUMNS = ("指标代码", "指标名称", "计量单位", "统计口径", "本期数值", "数据状态", "备注", "指标解释")
 INPUT_COLUMNS = ("本期数值", "数据状态", "备注")
 STATUSES = ("正常", "初步", "估计", "缺失")
-PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 # Spreadsheet apps run text beginning with these as a formula (OWASP "CSV injection"; tab and CR included).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,13 +59,6 @@ INPUT_WIDTHS = {"本期数值": 16, "数据状态": 12, "备注": 30, "指标解
 def safe_text(value: str) -> str:
     """Text that no spreadsheet app will run as a formula: a leading = + - @ gets an apostrophe before it."""
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def check_period(period: str) -> str:
-    """The period itself when it is a quarter like 2025Q3; ValueError otherwise."""
-    if not PERIOD.match(period):
-        raise ValueError(f"报告期格式应为 YYYYQn，如 2025Q3 (period must look like 2025Q3): {period!r}")
-    return period
 
 
 def region_row(regions: pl.DataFrame, region_code: str) -> dict:
@@ -119,7 +110,7 @@ def indicators_for_region(catalogue: Catalogue, regions: pl.DataFrame, region_co
 def scope(indicator: Indicator, period: str) -> str:
     """统计口径 for the quarter: 累计 (from January) for flows, 期末 (at the quarter's end) for the rest, each with
     its months; an annual indicator's says it is the year's and filled in the fourth quarter only."""
-    year, month = period[:4], int(period[-1]) * 3
+    year, month = periods.split(period)[0], periods.last_month(period)
     if indicator.annual:
         kind = {"flow_ytd": f"累计数：{year}年全年", "stock": f"期末数：{year}年末"}.get(indicator.measure,
                                                                                    f"年度数：{year}年度")
@@ -299,9 +290,9 @@ def fit_rows(ws: Worksheet, first: int, last: int) -> None:
 def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[tuple[str, bool]]:
     """The instructions sheet's lines, each with whether it is a heading; `later` are the annual indicators this
     quarter's form leaves for the fourth quarter's."""
-    month = int(period[-1]) * 3
-    annual = ("、".join(i.name_zh for i in later) + "是年报指标，本季度报表不列，在第4季度报表中填报。") if later else \
-        "年报指标（如常住人口）只在第4季度报表中列出，填全年数或年末数。"
+    month = periods.last_month(period)
+    annual = ("、".join(i.name_zh for i in later) + "是年报指标，本季度报表不列，在第4季度报表中填报。"
+              if later else "年报指标（如常住人口）只在第4季度报表中列出，填全年数或年末数。")
     return [
         ("填报说明", True),
         ("一、填写范围", True),
@@ -353,7 +344,7 @@ def write_guide(ws: Worksheet, region_code: str, period: str, later: list[Indica
 def write_template(path: Path, region_code: str, period: str, catalogue: Catalogue | None = None,
                    regions: pl.DataFrame | None = None) -> Path:
     """Write the region's quarterly form for `period` to `path` and return the path."""
-    check_period(period)
+    periods.well_formed(period)
     catalogue = catalogue or cat.default()
     regions = regions if regions is not None else reg.load()
     region = region_row(regions, region_code)

@@ -199,16 +199,16 @@ def due_day() -> int:
 
 async def template_download(request: Request) -> Response:
     """The region's Excel form for a quarter (`ipwatch template`), as a download."""
-    from ipwatch.intake import normalise, template
+    from ipwatch.intake import template
 
     code = request.path_params["code"]
     user, _ = await guarded(request, {"office"}, lambda conn, user: None, region=code)
     if user is None:
         return to_login()
-    quarter = normalise.period(request.query_params.get("period", ""))
-    if quarter is None:
-        return message(request, 400, "报告期有误", "报告期应为季度，如 2025Q3", user)
-    periods.within_plans(quarter)
+    try:
+        quarter = periods.quarter_argument(request.query_params.get("period", ""))
+    except ValueError as exc:
+        return message(request, 400, "报告期有误", str(exc), user)
     with tempfile.TemporaryDirectory() as folder:
         path = await run_in_threadpool(template.write_template, Path(folder) / "form.xlsx", code, quarter)
         content = path.read_bytes()
