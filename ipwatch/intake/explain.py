@@ -230,7 +230,7 @@ def general_fix(finding: Finding, row: dict | None, f: Facts) -> str | None:
         "row_shape": lambda: (f"本行与表头的列数不同（{typed}）：补齐缺少的单元格；数字里的千位逗号请去掉"
                               f"（写 1234567），或把整个单元格用英文双引号括起来"),
         "region_known": lambda: unknown_region(typed, f),
-        "period_format": lambda: f"报告期“{typed}”无法识别：请写作 2025Q3 或 2025年第3季度",
+        "period_format": lambda: f"报告期“{typed}”无法识别：请写作 2025Q3 或 2025年第三季度",
         "period_not_before": lambda: f"报告期 {typed} 早于最早规划的基期：请核对年份",
         "status_known": lambda: (f"数据状态“{text((row or {}).get('status_raw'))}”无法识别：请从下拉列表选"
                                  f"“正常、初步、估计、缺失”之一，或留空（即正常）"),

@@ -114,7 +114,7 @@ def scope(indicator: Indicator, period: str) -> str:
     if indicator.annual:
         kind = {"flow_ytd": f"累计数：{year}年全年", "stock": f"期末数：{year}年末"}.get(indicator.measure,
                                                                                    f"年度数：{year}年度")
-        return f"{kind}（年报指标，只在第4季度填报）"
+        return f"{kind}（年报指标，只在第四季度填报）"
     if indicator.measure == "flow_ytd":
         return f"累计数：{year}年1—{month}月"
     return f"期末数：{year}年{month}月末"
@@ -157,15 +157,10 @@ def put(ws: Worksheet, row: int, column: int, value: str | None, *, locked: bool
     return cell
 
 
-def quarter_words(period: str) -> str:
-    """2025Q3 -> '2025年第3季度', as the form's subtitle reads."""
-    return f"{period[:4]}年第{period[-1]}季度"
-
-
 def write_title(ws: Worksheet, period: str) -> None:
     """Rows 1-2: the title and the quarter, each merged across the table's width."""
     last = get_column_letter(len(COLUMNS))
-    ws["A1"], ws["A2"] = safe_text(TITLE), quarter_words(period)
+    ws["A1"], ws["A2"] = safe_text(TITLE), periods.quarter_label(period)
     ws["A1"].font, ws["A2"].font = Font(bold=True, size=16), Font(size=12)
     for cell in (ws["A1"], ws["A2"]):
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -197,7 +192,7 @@ def note(later: list[Indicator]) -> str:
     """The note above the table; before the fourth quarter, which annual indicators wait for its form."""
     if not later:
         return NOTE
-    return NOTE + "、".join(i.name_zh for i in later) + "为年报指标，本季度不填，在第4季度报表中填报。"
+    return NOTE + "、".join(i.name_zh for i in later) + "为年报指标，本季度不填，在第四季度报表中填报。"
 
 
 def write_header_block(ws: Worksheet, region_code: str, region_name: str, period: str,
@@ -291,8 +286,8 @@ def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[t
     """The instructions sheet's lines, each with whether it is a heading; `later` are the annual indicators this
     quarter's form leaves for the fourth quarter's."""
     month = periods.last_month(period)
-    annual = ("、".join(i.name_zh for i in later) + "是年报指标，本季度报表不列，在第4季度报表中填报。"
-              if later else "年报指标（如常住人口）只在第4季度报表中列出，填全年数或年末数。")
+    annual = ("、".join(i.name_zh for i in later) + "是年报指标，本季度报表不列，在第四季度报表中填报。"
+              if later else "年报指标（如常住人口）只在第四季度报表中列出，填全年数或年末数。")
     return [
         ("填报说明", True),
         ("一、填写范围", True),
@@ -305,7 +300,7 @@ def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[t
          "比率类指标（如每万人口发明专利拥有量）同时列出其分子、分母指标。", False),
         ("计量单位：本期数值必须按此单位填写（例如单位为“亿元”时，5000万元填 0.5），"
          "不要在数值中写单位、不要换算到其他单位。规划以其他单位表述的，见“指标解释”列的换算说明。", False),
-        (f"统计口径：“累计数”填自当年1月1日至本季末的累计数，本期（{quarter_words(period)}）填1—{month}月累计数，"
+        (f"统计口径：“累计数”填自当年1月1日至本季末的累计数，本期（{periods.quarter_label(period)}）填1—{month}月累计数，"
          f"而不是本季度单季数；“期末数”填本季末（{month}月末）的存量或水平值。{annual}"
          "年报数据在报送时尚未公布的，可先填初步数或估计数并在数据状态中注明，正式数公布后更正报送。", False),
         ("指标解释：指标的统计范围和计算方法。", False),
