@@ -73,6 +73,13 @@ def test_an_office_lands_on_its_region_with_its_calendar(home):
     assert "报送日历" in page.text and "上传报表" in page.text and "合肥市" in page.text
 
 
+def test_the_calendar_states_the_due_day_the_warehouse_keeps(home):
+    with warehouse.connect(home.warehouse) as conn:
+        conn.execute("update settings set value = 20 where name = 'due_day'")
+    page = signed_in(home, "hefei").get("/regions/340100")
+    assert "下一季度首月 20 日前报送" in page.text and re.search(r"<td>\d{4}-\d{2}-20</td>", page.text)
+
+
 def test_each_role_lands_on_its_own_first_page(home):
     assert signed_in(home, "shen").get("/").headers["location"] == "/audit"
     assert signed_in(home, "root").get("/").headers["location"] == "/admin/users"

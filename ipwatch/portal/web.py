@@ -181,20 +181,16 @@ async def region_home(request: Request) -> Response:
     code = request.path_params["code"]
 
     def work(conn, user) -> dict:
-        return {"calendar": views.calendar(conn, code), "submissions": views.submissions(conn, code)[:10]}
+        calendar = views.calendar(conn, code)
+        return {"calendar": calendar, "due_day": views.due_day(calendar),
+                "submissions": views.submissions(conn, code)[:10]}
 
     user, found = await guarded(request, {"office"}, work, region=code)
     if user is None:
         return to_login()
     return page(request, "region", user=user, region={"region_code": code, "name": views.region_name(code)},
-                regions=views.plan_regions(user["region_code"]), states=STATES, due_day=due_day(),
+                regions=views.plan_regions(user["region_code"]), states=STATES,
                 max_bytes=views.limit_bytes(), max_mb=views.limit_bytes() // 1048576, **found)
-
-
-def due_day() -> int:
-    import yaml
-
-    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
 
 
 async def template_download(request: Request) -> Response:
