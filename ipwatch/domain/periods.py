@@ -10,6 +10,9 @@ import os
 import re
 from datetime import date
 
+import yaml
+
+from ipwatch import config
 from ipwatch.domain.cells import text
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -125,6 +128,12 @@ def previous_quarter(quarter: str) -> str:
     """The quarter before: '2025Q1' -> '2024Q4'."""
     year, q = split(quarter)
     return f"{year}Q{q - 1}" if q > 1 else f"{year - 1}Q4"
+
+
+def due_day() -> int:
+    """The day of the month after a quarter by which its values are due (data/validation.yaml). The warehouse's
+    settings keep it (ipwatch init) for sql's due_date, which every due date shown is read from."""
+    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
 
 
 def due(edition: str, day: date) -> str:
