@@ -21,11 +21,10 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from ipwatch import config, warehouse
 from ipwatch.domain import catalogue as cat
-from ipwatch.domain import periods
+from ipwatch.domain import periods, rules
 from ipwatch.intake import pipeline, validate
 from ipwatch.intake.batch import Incoming
 from ipwatch.intake.suite import COUNT_UNITS
@@ -61,7 +60,7 @@ def candidates(frame: pl.DataFrame, catalogue: cat.Catalogue, paced: set[tuple[s
     """The rows of a file a fault may change, by position: a county's value with a pace of its own (`paced`: a year
     of accepted quarters, outlier_min_history) and, for a count, at least outlier_min_count (2 -> 4 件 is noise,
     not a fault an auditor should chase)."""
-    least = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["outlier_min_count"]
+    least = rules.index()["change_outlier"].thresholds["outlier_min_count"]
     return [(i, r) for i, r in enumerate(frame.to_dicts())
             if (r["region_code"], r["indicator_code"]) in paced and float(r["value"] or 0) > 0
             and catalogue.indicators[r["indicator_code"]].numerator is None

@@ -1,21 +1,10 @@
-"""Cell-level normalisation: periods, numbers, statuses."""
+"""Cell-level normalisation: numbers, statuses (periods: test_periods.py)."""
 
 from decimal import Decimal
 
 import pytest
 
 from ipwatch.intake import normalise
-
-
-@pytest.mark.parametrize("raw", ["2025Q3", "2025-Q3", "2025q3", "2025 Q3", "2025年第三季度", "2025年第3季度",
-                                 "2025年3季度", "２０２５年第三季度", " 2025Q3 "])
-def test_every_way_of_writing_a_quarter(raw):
-    assert normalise.period(raw) == "2025Q3"
-
-
-@pytest.mark.parametrize("raw", ["2025Q5", "Q3-2025", "2025年", "2025-09", "", None])
-def test_not_a_quarter(raw):
-    assert normalise.period(raw) is None
 
 
 @pytest.mark.parametrize(("raw", "value"), [

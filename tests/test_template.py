@@ -85,7 +85,7 @@ def test_header_block_rows_four_to_seven(form):
 
 def test_title_period_and_note_merged_across_table(form):
     assert (form["A1"].value, form["A1"].font.b) == ("知识产权强市（县）建设监测指标季度报表", True)
-    assert form["A2"].value == "2025年第3季度"
+    assert form["A2"].value == "2025年第三季度"
     assert form["A9"].value.startswith("请在白色单元格填写")
     assert {"A1:H1", "A2:H2", "A9:H10"} <= {str(r) for r in form.merged_cells.ranges}
 
@@ -118,12 +118,12 @@ def test_hefei_rows_are_its_plan_indicators_and_ratio_parts(form, catalogue):
 
 def test_annual_indicators_wait_for_the_fourth_quarter_and_the_note_says_so(form, tmp_path, catalogue, regions):
     assert "population" not in {row["指标代码"] for row in table(form)}
-    later = "知识产权使用费年进出口额、知识产权保护社会满意度、常住人口为年报指标，本季度不填，在第4季度报表中填报。"
+    later = "知识产权使用费年进出口额、知识产权保护社会满意度、常住人口为年报指标，本季度不填，在第四季度报表中填报。"
     assert form["A9"].value.endswith(later)
     q4 = openpyxl.load_workbook(template.write_template(tmp_path / "q4.xlsx", "340100", "2025Q4", catalogue,
                                                        regions))[template.FORM_SHEET]
     [population] = [row for row in table(q4) if row["指标代码"] == "population"]
-    assert population["统计口径"] == "期末数：2025年末（年报指标，只在第4季度填报）"
+    assert population["统计口径"] == "期末数：2025年末（年报指标，只在第四季度填报）"
 
 
 def test_rows_ordered_by_category_then_code(form, catalogue):

@@ -73,6 +73,13 @@ def test_an_office_lands_on_its_region_with_its_calendar(home):
     assert "报送日历" in page.text and "上传报表" in page.text and "合肥市" in page.text
 
 
+def test_the_calendar_states_the_due_day_the_warehouse_keeps(home):
+    with warehouse.connect(home.warehouse) as conn:
+        conn.execute("update settings set value = 20 where name = 'due_day'")
+    page = signed_in(home, "hefei").get("/regions/340100")
+    assert "下一季度首月 20 日前报送" in page.text and re.search(r"<td>\d{4}-\d{2}-20</td>", page.text)
+
+
 def test_each_role_lands_on_its_own_first_page(home):
     assert signed_in(home, "shen").get("/").headers["location"] == "/audit"
     assert signed_in(home, "root").get("/").headers["location"] == "/admin/users"
@@ -169,6 +176,15 @@ def test_the_office_downloads_its_form(home):
     reply = signed_in(home, "hefei").get("/regions/340100/template?period=2025Q3")
     assert reply.status_code == 200 and reply.content[:2] == b"PK"
     assert '340100-2025Q3.xlsx' in reply.headers["content-disposition"]
+
+
+def test_the_form_s_period_is_read_and_checked_as_the_cli_reads_it(home):
+    client = signed_in(home, "hefei")
+    reply = client.get("/regions/340100/template?period=2025年第三季度")
+    assert reply.status_code == 200 and '340100-2025Q3.xlsx' in reply.headers["content-disposition"]
+    for bad, says in (("2025Q9", "报告期应为季度"), ("1999Q4", "报告期早于最早规划的基期")):
+        reply = client.get(f"/regions/340100/template?period={bad}")
+        assert reply.status_code == 400 and "报告期有误" in reply.text and says in reply.text
 
 
 def test_an_upload_is_processed_by_the_pipeline_and_answered_with_its_receipt(home):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ipwatch.domain import periods
 from ipwatch.domain.periods import MONTH, quarter_label, quarter_of_month, quarters, split
-from ipwatch.intake import normalise
 
 MONTHLY_ISSUE_DAY = 5  # the monthly edition's day, as prefect.yaml schedules it
 
@@ -48,7 +48,7 @@ def parse(period: str) -> Edition:
     """The edition of a bulletin period: a month '2025-10' or a quarter '2025Q3'."""
     if MONTH.match(period):
         return Edition(period, quarter_of_month(period), "monthly")
-    quarter = normalise.period(period)
+    quarter = periods.parse(period)
     if quarter is None:
         raise ValueError(f"简报期应为月份（2025-10）或季度（2025Q3） (period must be YYYY-MM or a quarter): {period!r}")
     return Edition(quarter, quarter, "quarterly")

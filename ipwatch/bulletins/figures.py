@@ -8,7 +8,7 @@ import polars as pl
 from ipwatch import warehouse
 from ipwatch.bulletins import charts
 from ipwatch.domain import target_text
-from ipwatch.domain.periods import split
+from ipwatch.domain.periods import index
 
 RANKING_SHOWN = 30  # bars drawn; the table behind the chart lists every region
 
@@ -51,14 +51,13 @@ def target_path(row: dict, points: list[dict]) -> list[dict]:
 
 def key_figures(conn: duckdb.DuckDBPyConnection, plan: dict, rows: pl.DataFrame, quarter: str) -> list[dict]:
     """For each key target of the plan: its trend in the plan region and the ranking of the region's counties."""
-    year, q = split(quarter)
     figures = []
     for target_id in plan["key_targets"] or []:
         own = rows.filter((pl.col("target_id") == target_id) & (pl.col("region_code") == plan["region_code"]))
         sample = rows.filter(pl.col("target_id") == target_id).row(0, named=True)
         code, unit = sample["indicator_code"], sample["unit"]
         points = warehouse.query(conn, "indicator_trend", region_code=plan["region_code"], indicator_code=code,
-                                 period_key=year * 4 + q - 1).to_dicts()
+                                 period_key=index(quarter)).to_dicts()
         ranked = warehouse.query(conn, "children_ranking", region_code=plan["region_code"], indicator_code=code,
                                  period=quarter).to_dicts()
         path = target_path({**own.row(0, named=True), "plan_start": plan["period_start"]}, points) \

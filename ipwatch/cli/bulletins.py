@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from ipwatch import config
-from ipwatch.cli.common import as_json, quarter_argument, regions_known
+from ipwatch.cli.common import as_json, regions_known
+from ipwatch.domain import periods
 from ipwatch.ops.busy import working
 
 
@@ -15,7 +16,6 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     """Render the progress bulletins of a month."""
     from flows.bulletin import bulletin_flow
     from ipwatch.bulletins import charts, editions, pdf
-    from ipwatch.domain import periods
 
     periods.within_plans(editions.parse(args.period).quarter)  # a bad period is a usage error, before any run
     if args.region:
@@ -35,7 +35,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
     """Print the progress view for a region and quarter."""
     from flows.progress import progress_flow
 
-    quarter = quarter_argument(args.period)
+    quarter = periods.quarter_argument(args.period)
     if not config.workspace(args.home).warehouse.exists():
         raise FileNotFoundError("数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse yet)")
     rows = progress_flow(args.region, quarter, home=args.home)

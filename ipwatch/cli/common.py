@@ -27,14 +27,3 @@ def regions_known(*codes: str) -> None:
     unknown = set(codes) - set(regions.load()["region_code"])
     if unknown:
         raise ValueError(f"行政区划代码不存在 (unknown region code): {', '.join(sorted(unknown))}")
-
-
-def quarter_argument(text: str) -> str:
-    """A --period that must be a quarter within the plans' years."""
-    from ipwatch.domain import periods
-    from ipwatch.intake import normalise
-
-    quarter = normalise.period(text)
-    if quarter is None:
-        raise ValueError(f"报告期应为季度，如 2025Q3 (period must be a quarter such as 2025Q3): {text!r}")
-    return periods.within_plans(quarter)

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ipwatch.cli.common import quarter_argument, regions_known
+from ipwatch.cli.common import regions_known
+from ipwatch.domain import periods
 from ipwatch.ops.busy import working
 
 
@@ -76,7 +77,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     """Write the Excel form an office fills in for one region and quarter."""
     from ipwatch.intake import template
 
-    quarter = quarter_argument(args.period)
+    quarter = periods.quarter_argument(args.period)
     regions_known(args.region)
     path = args.output or Path(f"{args.region}-{quarter}.xlsx")
     print(template.write_template(path, args.region, quarter))

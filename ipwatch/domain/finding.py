@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SEVERITIES = ("error", "warning")
+from ipwatch.domain import rules
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,8 @@ class Finding:
     @property
     def typed(self) -> str | None:
         """What the office typed in the failing cell, as its reports quote it; None where the finding is about a
-        row that is not there (required_indicator_reported's value is the key it misses, '340100 2025Q3 code')."""
-        return None if self.rule in ABSENT_ROW_RULES else self.value
-
-
-# Rules about a row the file lacks: their value names the missing key, not anything the office typed.
-ABSENT_ROW_RULES = {"required_indicator_reported"}
+        row that is not there (its rule's `absent_row`: the value is the key it misses, '340100 2025Q3 code')."""
+        return None if rules.absent_row(self.rule) else self.value
 
 
 def verdict(findings: list[Finding]) -> str:

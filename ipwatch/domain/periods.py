@@ -1,14 +1,55 @@
-"""Reporting periods: quarters ('2025Q3') and bulletin months ('2025-10')."""
+"""Reporting periods, in one place: quarters ('2025Q3') as offices write them, in order, in Chinese and as an
+argument, and bulletin months ('2025-10') with the quarter each reports.
+
+The normal form of a quarter is '2025Q3'; everything else is read (`parse`) or shown (`quarter_label`) here.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
+import yaml
+
 from ipwatch import config
+from ipwatch.domain.cells import text
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 QUARTER_ZH = {1: "一", 2: "二", 3: "三", 4: "四"}
+# How offices write a quarter, compared lower-cased after NFKC (so ２０２５Ｑ３ too): 2025Q3, 2025-Q3, 2025 q3;
+# 2025年第三季度, 2025年第3季度, 2025年3季度.
+WRITTEN = (
+    re.compile(r"^(\d{4})\s*[-.]?\s*q([1-4])$"),
+    re.compile(r"^(\d{4})年?\s*第?([1-4一二三四])季度?$"),
+)
+NUMBER_OF = {zh: str(q) for q, zh in QUARTER_ZH.items()}
+
+
+def parse(written: str | None) -> str | None:
+    """A quarter as offices write it, in the normal form: '2025年第三季度' -> '2025Q3'; None when it is none."""
+    cleaned = text(written).lower()
+    for pattern in WRITTEN:
+        match = pattern.match(cleaned)
+        if match:
+            return f"{match[1]}Q{NUMBER_OF.get(match[2], match[2])}"
+    return None
+
+
+def well_formed(quarter: str) -> str:
+    """`quarter` itself when it is in the normal form '2025Q3'; ValueError otherwise."""
+    if not QUARTER.match(quarter):
+        raise ValueError(f"报告期格式应为 YYYYQn，如 2025Q3 (period must look like 2025Q3): {quarter!r}")
+    return quarter
+
+
+def quarter_argument(written: str) -> str:
+    """A period given by a user (a command's --period, the portal's ?period=) that must be a quarter within the
+    plans' years, in the normal form; ValueError saying what is wrong otherwise."""
+    quarter = parse(written)
+    if quarter is None:
+        raise ValueError(f"报告期应为季度，如 2025Q3 (period must be a quarter such as 2025Q3): {written!r}")
+    return within_plans(quarter)
 
 
 def quarter_of_month(month: str) -> str:
@@ -54,6 +95,18 @@ def split(quarter: str) -> tuple[int, int]:
     return int(quarter[:4]), int(quarter[5])
 
 
+def index(quarter: str) -> int:
+    """The quarters' order as a number, consecutive quarters one apart: '2025Q3' -> 8102 (the SQL's period_key)."""
+    year, q = split(quarter)
+    return year * 4 + q - 1
+
+
+def last_month(period: str) -> int:
+    """The month a quarter ends with: '2025Q3' -> 9; 12 for a period that names no quarter (a file's own text)."""
+    quarter = parse(period)
+    return 3 * split(quarter)[1] if quarter else 12
+
+
 def latest_complete_quarter(today: date) -> str:
     """The last quarter that has ended by `today`."""
     return quarter_of_month(f"{today.year}-{today.month:02d}")
@@ -75,6 +128,12 @@ def previous_quarter(quarter: str) -> str:
     """The quarter before: '2025Q1' -> '2024Q4'."""
     year, q = split(quarter)
     return f"{year}Q{q - 1}" if q > 1 else f"{year - 1}Q4"
+
+
+def due_day() -> int:
+    """The day of the month after a quarter by which its values are due (data/validation.yaml). The warehouse's
+    settings keep it (ipwatch init) for sql's due_date, which every due date shown is read from."""
+    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
 
 
 def due(edition: str, day: date) -> str:

@@ -1,4 +1,5 @@
-"""Normalise raw text cells into typed values: periods, numbers, units, statuses, indicator codes.
+"""Normalise raw text cells into typed values: periods (as ipwatch/domain/periods.py reads them), numbers, units,
+statuses, indicator codes.
 
 Each function takes one cell's text and returns the normal form or None; nothing is judged here (the rules in
 expectations/ do that, from what these leave as None).
@@ -12,6 +13,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 import polars as pl
 
+from ipwatch.domain import periods
 from ipwatch.domain.catalogue import Catalogue, alias_index
 from ipwatch.domain.cells import text
 from ipwatch.domain.units import UnitError, factor
@@ -33,27 +35,12 @@ TEN_PLACES = Decimal("1E-10")
 LARGEST = Decimal("1E22")
 # Thousands separators only every three digits: "1,234,567.8"; "1,5" or "1,2,3" could mean several numbers.
 GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
-CHINESE_QUARTER = {"一": "1", "二": "2", "三": "3", "四": "4"}
-PERIOD_PATTERNS = (
-    re.compile(r"^(\d{4})\s*[-.]?\s*q([1-4])$"),
-    re.compile(r"^(\d{4})年?\s*第?([1-4一二三四])季度?$"),
-)
 ROW_SCHEMA = {
     "line": pl.Int32, "region_code": pl.String, "period": pl.String, "indicator_raw": pl.String,
     "indicator_code": pl.String, "indicator_candidates": pl.String, "value_raw": pl.String,
     "value": pl.Decimal(38, 10), "unit_raw": pl.String, "unit": pl.String, "status_raw": pl.String,
     "status": pl.String, "note": pl.String, "row_shape": pl.String,
 }
-
-
-def period(raw: str | None) -> str | None:
-    """'2025Q3', '2025-Q3', '2025年第三季度', '2025年第3季度', '2025年3季度' -> '2025Q3'."""
-    cleaned = text(raw).lower()
-    for pattern in PERIOD_PATTERNS:
-        match = pattern.match(cleaned)
-        if match:
-            return f"{match[1]}Q{CHINESE_QUARTER.get(match[2], match[2])}"
-    return None
 
 
 def number(raw: str | None, percent_allowed: bool) -> Decimal | None:
@@ -114,7 +101,7 @@ def rows(raw: RawTable, catalogue: Catalogue, aliases: dict[str, set[str]] | Non
                 value = None
         records.append({
             "line": row["line"], "region_code": text(row["region_code_raw"]),
-            "period": period(row["period_raw"]) or text(row["period_raw"]), "indicator_raw": name,
+            "period": periods.parse(row["period_raw"]) or text(row["period_raw"]), "indicator_raw": name,
             "indicator_code": code, "indicator_candidates": "、".join(codes) if len(codes) > 1 else None,
             "value_raw": row["value_raw"], "value": value, "unit_raw": unit_raw, "unit": unit,
             "status_raw": row["status_raw"], "status": status(row["status_raw"], available), "note": row["note_raw"],

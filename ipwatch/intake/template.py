@@ -9,7 +9,6 @@ which months, and for an annual indicator that it is filled in the fourth quarte
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipwatch.domain import catalogue as cat
-from ipwatch.domain import obligations, units
+from ipwatch.domain import obligations, periods, units
 from ipwatch.domain import regions as reg
 from ipwatch.domain.catalogue import CATEGORIES, Catalogue, Indicator, Plan, Target
 
@@ -43,7 +42,6 @@ TABLE_HEADER_ROW = 12
 COLUMNS = ("指标代码", "指标名称", "计量单位", "统计口径", "本期数值", "数据状态", "备注", "指标解释")
 INPUT_COLUMNS = ("本期数值", "数据状态", "备注")
 STATUSES = ("正常", "初步", "估计", "缺失")
-PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 # Spreadsheet apps run text beginning with these as a formula (OWASP "CSV injection"; tab and CR included).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,13 +59,6 @@ INPUT_WIDTHS = {"本期数值": 16, "数据状态": 12, "备注": 30, "指标解
 def safe_text(value: str) -> str:
     """Text that no spreadsheet app will run as a formula: a leading = + - @ gets an apostrophe before it."""
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def check_period(period: str) -> str:
-    """The period itself when it is a quarter like 2025Q3; ValueError otherwise."""
-    if not PERIOD.match(period):
-        raise ValueError(f"报告期格式应为 YYYYQn，如 2025Q3 (period must look like 2025Q3): {period!r}")
-    return period
 
 
 def region_row(regions: pl.DataFrame, region_code: str) -> dict:
@@ -95,11 +86,11 @@ def indicators_for_region(catalogue: Catalogue, regions: pl.DataFrame, region_co
 def scope(indicator: Indicator, period: str) -> str:
     """统计口径 for the quarter: 累计 (from January) for flows, 期末 (at the quarter's end) for the rest, each with
     its months; an annual indicator's says it is the year's and filled in the fourth quarter only."""
-    year, month = period[:4], int(period[-1]) * 3
+    year, month = periods.split(period)[0], periods.last_month(period)
     if indicator.annual:
         kind = {"flow_ytd": f"累计数：{year}年全年", "stock": f"期末数：{year}年末"}.get(indicator.measure,
                                                                                    f"年度数：{year}年度")
-        return f"{kind}（年报指标，只在第4季度填报）"
+        return f"{kind}（年报指标，只在第四季度填报）"
     if indicator.measure == "flow_ytd":
         return f"累计数：{year}年1—{month}月"
     return f"期末数：{year}年{month}月末"
@@ -142,15 +133,10 @@ def put(ws: Worksheet, row: int, column: int, value: str | None, *, locked: bool
     return cell
 
 
-def quarter_words(period: str) -> str:
-    """2025Q3 -> '2025年第3季度', as the form's subtitle reads."""
-    return f"{period[:4]}年第{period[-1]}季度"
-
-
 def write_title(ws: Worksheet, period: str) -> None:
     """Rows 1-2: the title and the quarter, each merged across the table's width."""
     last = get_column_letter(len(COLUMNS))
-    ws["A1"], ws["A2"] = safe_text(TITLE), quarter_words(period)
+    ws["A1"], ws["A2"] = safe_text(TITLE), periods.quarter_label(period)
     ws["A1"].font, ws["A2"].font = Font(bold=True, size=16), Font(size=12)
     for cell in (ws["A1"], ws["A2"]):
         cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -182,7 +168,7 @@ def note(later: list[Indicator]) -> str:
     """The note above the table; before the fourth quarter, which annual indicators wait for its form."""
     if not later:
         return NOTE
-    return NOTE + "、".join(i.name_zh for i in later) + "为年报指标，本季度不填，在第4季度报表中填报。"
+    return NOTE + "、".join(i.name_zh for i in later) + "为年报指标，本季度不填，在第四季度报表中填报。"
 
 
 def write_header_block(ws: Worksheet, region_code: str, region_name: str, period: str,
@@ -275,9 +261,9 @@ def fit_rows(ws: Worksheet, first: int, last: int) -> None:
 def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[tuple[str, bool]]:
     """The instructions sheet's lines, each with whether it is a heading; `later` are the annual indicators this
     quarter's form leaves for the fourth quarter's."""
-    month = int(period[-1]) * 3
-    annual = ("、".join(i.name_zh for i in later) + "是年报指标，本季度报表不列，在第4季度报表中填报。") if later else \
-        "年报指标（如常住人口）只在第4季度报表中列出，填全年数或年末数。"
+    month = periods.last_month(period)
+    annual = ("、".join(i.name_zh for i in later) + "是年报指标，本季度报表不列，在第四季度报表中填报。"
+              if later else "年报指标（如常住人口）只在第四季度报表中列出，填全年数或年末数。")
     return [
         ("填报说明", True),
         ("一、填写范围", True),
@@ -290,7 +276,7 @@ def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[t
          "比率类指标（如每万人口发明专利拥有量）同时列出其分子、分母指标。", False),
         ("计量单位：本期数值必须按此单位填写（例如单位为“亿元”时，5000万元填 0.5），"
          "不要在数值中写单位、不要换算到其他单位。规划以其他单位表述的，见“指标解释”列的换算说明。", False),
-        (f"统计口径：“累计数”填自当年1月1日至本季末的累计数，本期（{quarter_words(period)}）填1—{month}月累计数，"
+        (f"统计口径：“累计数”填自当年1月1日至本季末的累计数，本期（{periods.quarter_label(period)}）填1—{month}月累计数，"
          f"而不是本季度单季数；“期末数”填本季末（{month}月末）的存量或水平值。{annual}"
          "年报数据在报送时尚未公布的，可先填初步数或估计数并在数据状态中注明，正式数公布后更正报送。", False),
         ("指标解释：指标的统计范围和计算方法。", False),
@@ -329,7 +315,7 @@ def write_guide(ws: Worksheet, region_code: str, period: str, later: list[Indica
 def write_template(path: Path, region_code: str, period: str, catalogue: Catalogue | None = None,
                    regions: pl.DataFrame | None = None) -> Path:
     """Write the region's quarterly form for `period` to `path` and return the path."""
-    check_period(period)
+    periods.well_formed(period)
     catalogue = catalogue or cat.default()
     regions = regions if regions is not None else reg.load()
     region = region_row(regions, region_code)

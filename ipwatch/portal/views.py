@@ -118,6 +118,12 @@ def calendar(conn: duckdb.DuckDBPyConnection, region_code: str, today: date | No
     return [{**r, "state": state(r, today), "label": periods.quarter_label(r["period"])} for r in rows]
 
 
+def due_day(calendar: list[dict]) -> int:
+    """The day of the month after a quarter by which its values are due, as the calendar's due dates (the
+    warehouse's due_date, from its settings) have it."""
+    return calendar[0]["due_date"].day
+
+
 def state(row: dict, today: date) -> str:
     """Where a quarter stands for the office: on_time, late, due (not yet past its due date) or overdue."""
     if row["timeliness"]:

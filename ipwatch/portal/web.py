@@ -181,34 +181,30 @@ async def region_home(request: Request) -> Response:
     code = request.path_params["code"]
 
     def work(conn, user) -> dict:
-        return {"calendar": views.calendar(conn, code), "submissions": views.submissions(conn, code)[:10]}
+        calendar = views.calendar(conn, code)
+        return {"calendar": calendar, "due_day": views.due_day(calendar),
+                "submissions": views.submissions(conn, code)[:10]}
 
     user, found = await guarded(request, {"office"}, work, region=code)
     if user is None:
         return to_login()
     return page(request, "region", user=user, region={"region_code": code, "name": views.region_name(code)},
-                regions=views.plan_regions(user["region_code"]), states=STATES, due_day=due_day(),
+                regions=views.plan_regions(user["region_code"]), states=STATES,
                 max_bytes=views.limit_bytes(), max_mb=views.limit_bytes() // 1048576, **found)
-
-
-def due_day() -> int:
-    import yaml
-
-    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
 
 
 async def template_download(request: Request) -> Response:
     """The region's Excel form for a quarter (`ipwatch template`), as a download."""
-    from ipwatch.intake import normalise, template
+    from ipwatch.intake import template
 
     code = request.path_params["code"]
     user, _ = await guarded(request, {"office"}, lambda conn, user: None, region=code)
     if user is None:
         return to_login()
-    quarter = normalise.period(request.query_params.get("period", ""))
-    if quarter is None:
-        return message(request, 400, "报告期有误", "报告期应为季度，如 2025Q3", user)
-    periods.within_plans(quarter)
+    try:
+        quarter = periods.quarter_argument(request.query_params.get("period", ""))
+    except ValueError as exc:
+        return message(request, 400, "报告期有误", str(exc), user)
     with tempfile.TemporaryDirectory() as folder:
         path = await run_in_threadpool(template.write_template, Path(folder) / "form.xlsx", code, quarter)
         content = path.read_bytes()

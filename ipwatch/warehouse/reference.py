@@ -9,7 +9,7 @@ import yaml
 
 from ipwatch import config, warehouse
 from ipwatch.domain import catalogue as cat
-from ipwatch.domain import obligations, periods, regions
+from ipwatch.domain import obligations, periods, regions, rules
 
 
 def indicator_frame(catalogue: cat.Catalogue) -> pl.DataFrame:
@@ -55,8 +55,8 @@ def status_frame() -> pl.DataFrame:
 
 
 def settings_frame() -> pl.DataFrame:
-    """The settings table, from data/validation.yaml."""
-    values = {**yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8")),
+    """The settings table: the rules' thresholds (expectations/rules/), the due day and the earliest year."""
+    values = {**rules.thresholds(), "due_day": periods.due_day(),
               "earliest_year": periods.earliest_year()}  # rule period_not_before
     return pl.DataFrame({"name": list(values), "value": [float(v) for v in values.values()]})
 
