@@ -352,3 +352,36 @@ def test_every_ipwatch_variable_the_readme_names_is_a_setting():
 
     named = set(re.findall(r"\bIPWATCH_[A-Z_]+\b", README))
     assert named and named <= {f.metadata["variable"] for f in fields(config.Settings)}
+
+
+def map_rows() -> list[tuple[str, str]]:
+    """The README's Map: each row's package (as the table names it) and what lives there."""
+    table = README.split("### Map")[1].split("| --- | --- | --- |\n")[1].split("\n\n")[0]
+    return [(cells[1].strip(" `"), cells[2]) for cells in (line.split("|") for line in table.splitlines())]
+
+
+def map_place(name: str) -> Path:
+    return ROOT / name.rstrip("/") if name.startswith("flows") else ROOT / "ipwatch" / name.rstrip("/")
+
+
+def test_the_readme_map_names_every_package_and_module_and_only_those():
+    rows = map_rows()
+    packages = {p.name + "/" for p in (ROOT / "ipwatch").iterdir() if (p / "__init__.py").exists()}
+    modules = {p.name for p in (ROOT / "ipwatch").glob("*.py") if p.name != "__init__.py"}
+    assert {name for name, _ in rows} == packages | modules | {"flows/"}
+    for name, text in rows:
+        if not name.endswith("/"):
+            continue
+        inside = {p.stem for p in map_place(name).glob("*.py") if not p.stem.startswith("__")}
+        named = set(re.findall(r"`(\w+)`", text))
+        assert inside <= named, f"{name} in the README's Map lacks {sorted(inside - named)}"
+
+
+def test_the_readme_map_is_in_the_order_of_the_import_layers():
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["importlinter"]["contracts"]
+    [layers] = [c["layers"] for c in contracts if c["type"] == "layers"]
+    as_layer = {name: ("flows" if name == "flows/" else "ipwatch." + name.removesuffix("/").removesuffix(".py"))
+                for name, _ in map_rows()}
+    assert [as_layer[name] for name, _ in map_rows()] == layers
