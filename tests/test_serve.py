@@ -118,7 +118,7 @@ def test_a_killed_parent_takes_its_prefect_server_with_it(tmp_path):
     parent = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from ipwatch import serving\n"
+        "from ipwatch.ops import serving\n"
         f"with serving.local_server(Path({str(tmp_path / 'server')!r}), port=0) as url:\n"
         "    print(url, flush=True)\n"
         "    time.sleep(600)\n")], env=clean_env(tmp_path), stdout=subprocess.PIPE, text=True)
