@@ -1,7 +1,8 @@
-"""Scheduled runs on a real Prefect server on loopback: `ipwatch serve`, and prefect.yaml with a worker.
+"""Scheduled runs on a real Prefect server on loopback: `ipwatch serve` starts one of its own, and a killed serve
+takes it along. (prefect.yaml deployed to a server and run by process workers: tests/test_scale_out.py.)
 
-Both start real processes (a Prefect server, `ipwatch serve`, a process worker) with their own PREFECT_HOME,
-trigger the inbox deployment, and read the outcome from the server's REST API and from the warehouse.
+The serve test starts real processes (a Prefect server, `ipwatch serve`) with their own PREFECT_HOME, triggers the
+inbox deployment, and reads the outcome from the server's REST API and from the warehouse.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import httpx
 import pytest
 
 from ipwatch import config, warehouse
-from ipwatch.ops import serving
 
-from .conftest import BIN, SERVED, api, clean_env, deployments, start_serve, write_csv
+from .conftest import BIN, api, clean_env, deployments, start_serve, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -84,33 +84,6 @@ def test_ipwatch_serve_schedules_the_deployments_and_runs_the_inbox(tmp_path):
         httpx.get(f"{url}/health", timeout=5)
     # and the workspace no longer names it: commands run by hand go back to Prefect's ephemeral mode
     assert not (home / "prefect-server" / "serve.json").exists()
-
-
-def test_prefect_yaml_deploys_to_a_server_and_a_process_worker_runs_it(tmp_path):
-    home = tmp_path / "home"
-    env = clean_env(tmp_path)
-    with serving.local_server(tmp_path / "server", port=0) as url:
-        client_env = {**env, "PREFECT_API_URL": url}
-
-        def prefect(*args: str) -> str:
-            done = subprocess.run([str(BIN / "prefect"), *args], env=client_env, cwd=config.ROOT,
-                                  capture_output=True, text=True, timeout=180)
-            assert done.returncode == 0, done.stdout + done.stderr
-            return done.stdout
-
-        prefect("work-pool", "create", "ipwatch", "--type", "process")
-        prefect("--no-prompt", "deploy", "--all")
-        assert set(deployments(url)) == SERVED
-        worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "ipwatch"],
-                                  env={**client_env, "IPWATCH_HOME": str(home)}, cwd=config.ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            drop_submission(home, tmp_path)
-            run_inbox(url, env)
-            assert decided(home) == [("340100", "2025Q3.csv", "accepted")]
-            assert summaries_naming(url, "2025Q3.csv") == {"inbox-summary", "ingest-summary"}
-        finally:
-            serving.stop(worker)
 
 
 def test_a_killed_parent_takes_its_prefect_server_with_it(tmp_path):
