@@ -15,8 +15,9 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP) fonts
 	$(VENV)/bin/ipwatch demo
 
+# Each test file whole on one worker, as many workers as cores (pytest-xdist; README, Development).
 test: $(STAMP) fonts browser postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # Charts are drawn and measured with Noto Sans CJK SC (ipwatch/bulletins/charts.py refuses to draw without it rather than
 # clip its labels): installed as root when missing, otherwise named, and `ipwatch bulletin` says the same.

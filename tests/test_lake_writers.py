@@ -168,3 +168,22 @@ def test_a_batch_history_is_the_connections_own_scratch_never_the_lakes(lake_ws,
     data = Path(lake_ws.warehouse.data_path)
     assert {p.relative_to(data).parts[1] for p in data.rglob("*.parquet")} & {"submission_rows", "batch_history"} == {
         "submission_rows"}
+
+
+def test_another_process_never_sees_a_reference_table_empty_while_init_reloads_it(lake_ws, monkeypatch):
+    """`ipwatch init` (which every ingest begins with) makes the reference tables anew and fills them in one
+    transaction: another writer of the lake, validating meanwhile, reads the old rows or the new, never none (with
+    none it would find every region unknown and no indicator required)."""
+    seen = []
+    fill = warehouse.replace_rows
+
+    def watched(conn, table: str, frame: pl.DataFrame) -> None:
+        if not seen:  # halfway through init: the schema is made, nothing is filled yet
+            with warehouse.connect(lake_ws.warehouse, read_only=True) as other:
+                seen.extend(other.execute(f"select count(*) from {name}").fetchone()[0]
+                            for name in ("regions", "jurisdiction", "targets", "target_regions", "required_indicators"))
+        fill(conn, table, frame)
+
+    monkeypatch.setattr(warehouse, "replace_rows", watched)
+    reference.initialise(lake_ws)
+    assert len(seen) == 5 and 0 not in seen, seen

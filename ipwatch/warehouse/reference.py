@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import polars as pl
 import yaml
 
@@ -61,26 +60,28 @@ def settings_frame() -> pl.DataFrame:
     return pl.DataFrame({"name": list(values), "value": [float(v) for v in values.values()]})
 
 
-def load_reference(conn: duckdb.DuckDBPyConnection, catalogue: cat.Catalogue | None = None) -> None:
-    """Replace the reference tables with the catalogue and region list shipped in data/."""
+def reference_frames(catalogue: cat.Catalogue | None = None) -> dict[str, pl.DataFrame]:
+    """The reference tables' rows, from the catalogue and the region list shipped in data/."""
     catalogue = catalogue or cat.default()
     table = regions.load()
     bound = obligations.target_regions(catalogue, table)
-    frames = {"regions": table, "jurisdiction": regions.jurisdictions(table), "indicators": indicator_frame(catalogue),
-              "indicator_aliases": alias_frame(catalogue), "plans": plan_frame(catalogue),
-              "targets": target_frame(catalogue), "status_levels": status_frame(), "settings": settings_frame(),
-              "target_regions": bound, "required_indicators": obligations.required_indicators(catalogue, bound)}
-
-    def work() -> None:
-        for table, frame in frames.items():
-            warehouse.replace_rows(conn, table, frame)
-
-    warehouse.atomic(conn, work)
+    return {"regions": table, "jurisdiction": regions.jurisdictions(table), "indicators": indicator_frame(catalogue),
+            "indicator_aliases": alias_frame(catalogue), "plans": plan_frame(catalogue),
+            "targets": target_frame(catalogue), "status_levels": status_frame(), "settings": settings_frame(),
+            "target_regions": bound, "required_indicators": obligations.required_indicators(catalogue, bound)}
 
 
 def initialise(ws: config.Workspace, catalogue: cat.Catalogue | None = None) -> None:
-    """Create or upgrade the warehouse and load the reference data; idempotent."""
+    """Create or upgrade the warehouse and load the reference data; idempotent. One transaction for both: a
+    reference table is made anew (empty) by the schema and filled here, and on a lake another process's
+    validation must never read it in between (it would find no region known and no indicator required)."""
     ws.ensure()
+    frames = reference_frames(catalogue)
+
     with warehouse.connect(ws.warehouse) as conn:
-        warehouse.create_schema(conn)
-        load_reference(conn, catalogue)
+        def work() -> None:
+            warehouse.build_schema(conn)
+            for name, frame in frames.items():
+                warehouse.replace_rows(conn, name, frame)
+
+        warehouse.atomic(conn, work)

@@ -1,0 +1,25 @@
+"""What a flow run shows in Prefect's UI, from outcomes written by hand."""
+
+from __future__ import annotations
+
+from ipwatch.ops import artifacts
+
+FINDING = {"line": 3, "column": "value", "cell": "E3", "rule": "value_numeric", "value": "12a", "message": "数值非数字"}
+RESULTS = [
+    {"office": "340100", "file": "/inbox/340100/a.csv", "status": "accepted", "rows": 20, "errors": [],
+     "warnings": []},
+    {"office": "340100", "file": "/inbox/340100/b.csv", "status": "rejected", "rows": 2, "errors": [FINDING],
+     "warnings": [{**FINDING, "rule": "value_missing"}]},
+]
+
+
+def test_the_ingest_summary_counts_outcomes_and_faults_and_lists_each_file():
+    text = artifacts.ingest_markdown(RESULTS)
+    assert "共 2 个文件：已接收 1，退回 1；错误 1 处，警告 1 处。" in text
+    assert "| 340100 | b.csv | 退回 | 2 | 1 | 1 |" in text
+
+
+def test_the_findings_table_has_one_row_per_error_and_warning_with_its_severity():
+    rows = artifacts.findings_table(RESULTS)
+    assert [(r["file"], r["severity"], r["rule"]) for r in rows] == [("b.csv", "error", "value_numeric"),
+                                                                      ("b.csv", "warning", "value_missing")]
