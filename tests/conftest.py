@@ -31,6 +31,13 @@ BIN = Path(sys.executable).parent
 SERVED = {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}  # the deployments of prefect.yaml
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow tests first, each file's tests kept together: `make test`'s workers take whole files in this
+    order, and a long file begun last would leave one worker finishing it while the other waits."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> cat.Catalogue:
     return cat.default()
