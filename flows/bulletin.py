@@ -41,7 +41,7 @@ def bulletin_flow(period: str | None = None, region: str | None = None, out_dir:
     if as_pdf:             # at once, not after the HTML is written
         pdf.require_chromium()
     period = period or periods.due(edition, config.local_date(flow_run.scheduled_start_time))
-    out_dir = out_dir or ws.bulletins
+    out_dir = Path(out_dir).resolve() if out_dir else ws.bulletins  # the index's link is an absolute file URI
     pages = render(ws, period, region, out_dir)
     create_markdown_artifact(artifacts.bulletin_markdown(period, pages), key="bulletin-pages")
     create_link_artifact((out_dir / "index.html").as_uri(), link_text=f"{period} 进展简报目录 (index.html)",

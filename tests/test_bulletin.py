@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flows.bulletin import bulletin_flow
@@ -76,6 +78,13 @@ def test_bulletin_flow_writes_one_file_per_plan(ws, tmp_path):
     assert sorted(p.name for p in paths) == ["2015-final-shandong-2015.html", "2020-final-liaoning-2017.html",
                                              "2020-final-shanwei-2016.html", "2024-07-hefei-2022.html",
                                              "2024-07-jiangjin-2024.html"]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_bulletin_flow_takes_an_output_folder_relative_to_where_it_runs(ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    paths = bulletin_flow("2024-07", region="340100", out_dir=Path("out"), home=str(ws.home))
+    assert [p.parent for p in paths] == [tmp_path / "out"] and (tmp_path / "out" / "index.html").exists()
 
 
 def test_figures_carry_svg_and_the_numbers_behind_them(hefei, ws, catalogue, tmp_path):
