@@ -41,10 +41,18 @@ class SettingError(ValueError):
 
 
 def whole(raw: str) -> int:
-    """A count or a year: digits only."""
-    if not raw.isdecimal():
+    """A count or a year: a whole number, 0 or more (200000, and as before also 2e5 or 200000.0)."""
+    value = amount(raw)
+    if not value.is_integer():
         raise ValueError("应为非负整数 (should be a whole number, 0 or more)")
-    return int(raw)
+    return int(value)
+
+
+def store(raw: str) -> str:
+    """Where the warehouse is: `ducklake:<catalog>` (empty, the default, is the DuckDB file)."""
+    if not raw.startswith(LAKE_PREFIX):
+        raise ValueError("应为 ducklake:<catalog> (should be ducklake:<catalog>, or unset for the DuckDB file)")
+    return raw
 
 
 def amount(raw: str) -> float:
@@ -67,7 +75,8 @@ def memory(raw: str) -> str:
 
 def variable(name: str, default: object, parse: Callable[[str], object], meaning: str, *, secret: bool = False) -> Any:
     """A field of Settings read from $`name` by `parse` (unset or blank: `default`); `meaning` is its README line."""
-    return field(default=default, repr=not secret, metadata={"variable": name, "parse": parse, "meaning": meaning})
+    return field(default=default, repr=not secret, metadata={"variable": name, "parse": parse, "meaning": meaning,
+                                                             "secret": secret})
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class Settings:
 
     home: Path = variable("IPWATCH_HOME", Path("data"), Path,
                           "the workspace folder (a relative one is under the working directory); `--home` wins")
-    warehouse: str = variable("IPWATCH_WAREHOUSE", "", str,
+    warehouse: str = variable("IPWATCH_WAREHOUSE", "", store,
                               "unset: the DuckDB file `<home>/warehouse.duckdb`; `ducklake:<catalog>`: a DuckLake")
     lake_data: str = variable("IPWATCH_LAKE_DATA", "", str,
                               "where a DuckLake keeps its Parquet files (a folder or a URL); unset: `<home>/lake/`")
@@ -130,8 +139,9 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
     given = os.environ if env is None else env
     values = {}
     for each in fields(Settings):
-        raw = given.get(each.metadata["variable"], "").strip()
-        if raw:
+        raw = given.get(each.metadata["variable"], "")
+        raw = raw if each.metadata["secret"] else raw.strip()  # a secret is used exactly as given, as before
+        if raw.strip():
             values[each.name] = parsed(each.metadata["variable"], raw, each.metadata["parse"])
     return Settings(**values)
 

@@ -33,6 +33,7 @@ def test_values_are_typed():
     ("IPWATCH_MAX_ROWS", "abc"), ("IPWATCH_MAX_COLUMNS", "6.5"), ("IPWATCH_CONFLICT_RETRIES", "-1"),
     ("IPWATCH_EARLIEST_YEAR", "二〇二一年"), ("IPWATCH_LOCK_WAIT_SECONDS", "-5"), ("IPWATCH_MIN_FREE_MB", "nan"),
     ("IPWATCH_MAX_FILE_MB", "50MB"), ("IPWATCH_DUCKDB_MEMORY", "lots"),
+    ("IPWATCH_WAREHOUSE", "postgres:dbname=ipwatch"),
 ])
 def test_a_value_that_cannot_be_used_is_refused_naming_its_variable(name, value):
     with pytest.raises(config.SettingError, match=name) as refused:
@@ -45,6 +46,15 @@ def test_a_setting_that_cannot_be_used_stops_a_command_in_one_line(tmp_path, mon
     assert cli.main(["--home", str(tmp_path), "catalogue"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "IPWATCH_MAX_ROWS" in err and "环境变量" in err
+
+
+def test_a_count_written_as_a_float_that_is_whole_is_taken_as_before():
+    given = config.settings({"IPWATCH_MAX_ROWS": "2e5", "IPWATCH_MAX_COLUMNS": "64.0"})
+    assert (given.max_rows, given.max_columns) == (200000, 64)
+
+
+def test_the_portal_secret_is_used_exactly_as_given():
+    assert config.settings({"IPWATCH_WEB_SECRET": " key with blanks "}).web_secret == " key with blanks "
 
 
 def test_the_portal_secret_stays_out_of_the_settings_repr():

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ipwatch import config
 from ipwatch.cli.common import as_json, exact
-from ipwatch.domain import labels
 from ipwatch.ops.busy import working
 
 
@@ -106,6 +105,7 @@ def cmd_audit_decide(args: argparse.Namespace) -> int:
     """Record a decision on a finding, or on every open finding the filters pick (a count first, --yes to record);
     each is one row appended to the audit log, and the latest decision is in force."""
     from ipwatch import audit
+    from ipwatch.domain import labels
 
     filters = audit_filters(args)
     if (args.id is None) == (not filters.any):
@@ -157,7 +157,6 @@ def filter_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--indicator", metavar="CODE|名称", help="an indicator's code or Chinese name")
     g.add_argument("--period", metavar="2025Q3|2025", help="a quarter, or a year for its four quarters")
     g.add_argument("--severity", metavar="错误|警告", help="error (错误) or warning (警告)")
-
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -47,7 +47,6 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """bulletin, progress."""
     p = sub.add_parser("bulletin", help=cmd_bulletin.__doc__)

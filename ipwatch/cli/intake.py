@@ -84,7 +84,6 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """ingest, template."""
     p = sub.add_parser("ingest", help=cmd_ingest.__doc__)

@@ -36,7 +36,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """demo, serve."""
     sub.add_parser("demo", help=cmd_demo.__doc__).set_defaults(run=cmd_demo)

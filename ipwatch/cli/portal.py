@@ -82,7 +82,6 @@ def getpass_user() -> str:
     return getpass.getuser()
 
 
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """web, and users with its actions add and password."""
     p = sub.add_parser("web", help=cmd_web.__doc__, description=cmd_web.__doc__)

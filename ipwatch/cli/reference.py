@@ -48,7 +48,6 @@ def cmd_expectations(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """init, catalogue, expectations."""
     sub.add_parser("init", help=cmd_init.__doc__).set_defaults(run=cmd_init)

@@ -1,4 +1,5 @@
--- Numeric settings from data/validation.yaml (thresholds, the due day), for views that need them.
+-- Numeric settings for the views and rules that need them (ipwatch/warehouse/reference.py: the due day from
+-- data/validation.yaml, the rules' thresholds from expectations/rules/, the plans' earliest year).
 create or replace table settings (
     name varchar primary key,
     value double not null
