@@ -93,16 +93,18 @@ def test_figures_carry_svg_and_the_numbers_behind_them(hefei, ws, catalogue, tmp
                                                  "340100,2022Q4,high_value_invention_patents_per_10k,14,,"])
     submit(hefei, ws, catalogue, path, "340100")
     context = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")
-    assert [(c["label"], c["n"]) for c in context["status_figure"]["table"]] == [("已完成", 1), ("正常推进", 1),
-                                                                                  ("无数据", 25)]
+    (status,) = context["status_figures"]  # Hefei's targets are all the city's own: one figure, its 27 targets
+    assert [(c["label"], c["n"]) for c in status["table"]] == [("已完成", 1), ("正常推进", 1), ("无数据", 25)]
+    assert status["caption"] == "图1 合肥市各状态指标数（共27项）"
     key = context["key_figures"][0]
     assert key["title"] == "每万人口高价值发明专利拥有量"
     assert [(p["period"], p["value"]) for p in key["trend_table"]] == [("2022Q4", 14.0), ("2023Q2", 15.33)]
-    assert [(r["name"], r["value"]) for r in key["ranking_table"]] == [("合肥市庐阳区", 12.0), ("合肥市瑶海区", 9.0)]
-    for svg in (key["trend_svg"], key["ranking_svg"], context["status_figure"]["svg"],
+    assert [(r["name"], r["value"], r["rank"]) for r in key["ranking_table"]] == [("合肥市庐阳区", 12.0, 1),
+                                                                                  ("合肥市瑶海区", 9.0, 2)]
+    for svg in (key["trend_svg"], key["ranking_svg"], status["svg"],
                 context["regions"][0]["progress_figure"]["svg"]):
         assert svg.startswith("<svg") and "<script" not in svg
-    assert "庐阳区" in key["ranking_svg"] and "已完成" in context["status_figure"]["svg"]
+    assert "庐阳区" in key["ranking_svg"] and "已完成" in status["svg"]
 
 
 def test_changes_since_last_quarter_and_the_state_of_the_data(hefei, ws, catalogue, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -29,11 +30,14 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
     """Everything one plan's bulletin shows for one quarter."""
     plan = warehouse.query(conn, "plan_header", plan_id=plan_id).row(0, named=True)
     frame = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
+    names = target_names(frame)
+    frame = frame.with_columns(pl.col("target_id").replace_strict(names).alias("wording"))
     rows = [target_text.describe(r) for r in frame.to_dicts()]
     own = [r for r in rows if r["region_code"] == plan["region_code"]]
     county_rows = [r for r in rows if r["region_code"] != plan["region_code"]]
-    changes = warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
-                              previous=previous_quarter(quarter)).to_dicts()
+    changes = [{**c, "wording": names[c["target_id"]]}
+               for c in warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
+                                        previous=previous_quarter(quarter)).to_dicts()]
     own_changes = [c for c in changes if c["region_code"] == plan["region_code"]]
     county_changes = [c for c in changes if c["region_code"] != plan["region_code"]]
     regions = [{"region_code": code, "region_name": group[0]["region_name"], "categories": by_category(group),
@@ -45,7 +49,7 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
     quality = warehouse.query(conn, "quarter_quality", plan_id=plan_id, period=quarter)
     return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
             **lead(own, county_rows, own_changes, county_changes, quarter),
-            "status_figure": figures.status_figure(frame),
+            "status_figures": status_figures(plan, frame),
             "county_summary": county_summary(plan, county_rows) if county_rows else None,
             "key_figures": figures.key_figures(conn, plan, frame, quarter),
             "changes": own_changes, "county_changes": changes_by_target(county_changes),
@@ -67,6 +71,41 @@ def lead(own: list[dict], counties: list[dict], own_changes: list[dict], county_
         "narrative": (narrative.paragraph(own, own_changes, quarter) if own else "")
         + (narrative.county_paragraph(counties, county_changes, county_quarter) if counties else ""),
     }
+
+
+# how a target is told from another of its plan with the same wording (专利授权量: its growth, its rank)
+QUALIFIERS = {"rank": "排名", "annual_growth": "增速", "annual_flow": "年度值", "cumulative": "累计", "level": "水平",
+              "share": "比重"}
+
+
+def target_names(frame: pl.DataFrame) -> dict[str, str]:
+    """The name each target of a plan goes by in an edition: its wording, and where another target of the plan
+    has the same wording, what it measures in brackets ('专利授权量（排名）'): one name per target, everywhere."""
+    targets = frame.unique("target_id", maintain_order=True).select("target_id", "wording", "kind",
+                                                                    "cumulative_basis").to_dicts()
+    shared = {w for w, n in Counter(t["wording"] for t in targets).items() if n > 1}
+    names = {}
+    for t in targets:
+        qualifier = "新增" if t["kind"] == "cumulative" and t["cumulative_basis"] == "new" else QUALIFIERS[t["kind"]]
+        names[t["target_id"]] = f"{t['wording']}（{qualifier}）" if t["wording"] in shared else t["wording"]
+    return names
+
+
+def status_figures(plan: dict, frame: pl.DataFrame) -> list[dict]:
+    """Targets by status: the plan region's own (its headline's counts), and apart from them, those binding each
+    county, counted once per county (the county headline's C counties × M targets)."""
+    own = frame.filter(pl.col("region_code") == plan["region_code"])
+    counties = frame.filter(pl.col("region_code") != plan["region_code"])
+    out = []
+    if own.height:
+        out.append({**figures.status_figure(own), "population": "own",
+                    "caption": f"图{len(out) + 1} {plan['region_name']}各状态指标数（共{own.height}项）"})
+    if counties.height:
+        c, m = counties["region_code"].n_unique(), counties["target_id"].n_unique()
+        per = f"{c}个县（市、区）×{m}项" if counties.height == c * m else f"{c}个县（市、区）"
+        out.append({**figures.status_figure(counties), "population": "counties",
+                    "caption": f"图{len(out) + 1} 各县（市、区）指标状态（按县计：{per}，共{counties.height}项次）"})
+    return out
 
 
 def sources(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
@@ -140,7 +179,7 @@ def changes_by_target(changes: list[dict]) -> list[dict]:
     now reach it (a hundred counties' changes are otherwise a hundred rows)."""
     out: dict[str, dict] = {}
     for c in changes:
-        entry = out.setdefault(c["wording"], {"wording": c["wording"], "changed": 0, "achieved": 0})
+        entry = out.setdefault(c["target_id"], {"wording": c["wording"], "changed": 0, "achieved": 0})
         entry["changed"] += 1
         entry["achieved"] += c["status_now"] == "achieved"
     return sorted(out.values(), key=lambda e: -e["changed"])

@@ -68,7 +68,9 @@ def key_figures(conn: duckdb.DuckDBPyConnection, plan: dict, rows: pl.DataFrame,
             points, ranked, path = ([{**p, "value": target_text.in_unit(row, p["value"])} for p in part]
                                     for part in (points, ranked, path))
         figures.append({
-            "title": sample["indicator_name"], "unit": unit, "trend_table": points, "ranking_table": ranked,
+            # the target's own name, as its row and the annex name it (one name per target in an edition)
+            "title": sample["wording"], "target_id": target_id, "unit": unit,
+            "trend_table": points, "ranking_table": ranked,
             "path": path, "trend_svg": charts.trend(points, path, unit) if points else None,
             "ranking_svg": charts.ranking(ranked[:RANKING_SHOWN], unit) if ranked else None,
         })

@@ -57,10 +57,22 @@ def county_paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str
     for row in rows:
         by_target.setdefault(row["wording"], []).append(row)
     done = sorted(((sum(r["status"] == "achieved" for r in group), name, len(group))
-                   for name, group in by_target.items()), reverse=True)
-    best = "、".join(f"{name}（{n}个）" for n, name, _ in done[:2])
-    worst = "、".join(f"{name}（{n}个）" for n, name, _ in done[-2:][::-1])
-    counties = len({r["region_code"] for r in rows})
+                   for name, group in by_target.items()), key=lambda d: -d[0])
     lead = f"截至{quarter_label(quarter)}，" if quarter else ""
-    return (f"{lead}在{counties}个县（市、区）中，完成县数最多的指标是{best}，"
-            f"最少的是{worst}。{change_sentence(changes, by_region=True)}")
+    counties = len({r["region_code"] for r in rows})
+    return f"{lead}在{counties}个县（市、区）中，{most_and_fewest(done)}{change_sentence(changes, by_region=True)}"
+
+
+def most_and_fewest(done: list[tuple[int, str, int]]) -> str:
+    """Which targets most and fewest counties meet (`done`: counties done, name, counties; most first), never
+    naming one target as both, nor calling equal counts most and fewest."""
+    if len(done) == 1 or done[0][0] == done[-1][0]:
+        each = "、".join(name for _, name, _ in done[:NAMES_SHOWN]) + (f"等{len(done)}项" if len(done) > NAMES_SHOWN
+                                                                      else "")
+        if done[0][0] == 0:
+            return f"尚无县（市、区）完成{each}。"
+        return f"{each}{'均' if len(done) > 1 else ''}已有{done[0][0]}个县（市、区）完成。"
+    shown = min(2, len(done) // 2)
+    best = "、".join(f"{name}（{n}个）" for n, name, _ in done[:shown])
+    worst = "、".join(f"{name}（{n}个）" for n, name, _ in done[-shown:][::-1])
+    return f"完成县数最多的指标是{best}，最少的是{worst}。"

@@ -1,9 +1,11 @@
--- The county-level regions under a region, with their values of one indicator at one quarter, best first.
+-- The county-level regions under a region, with their values of one indicator at one quarter, best first,
+-- ranked by competition ranking (1, 2, 2, 4: a tie shares the better place), the rule progress ranks by.
 select
     r.region_code,
     r.full_name as name,
     o.value,
-    o.derived
+    o.derived,
+    rank() over (order by case when i.direction = 'up' then -o.value else o.value end) as rank
 from region_names as r
 left join regions as parent on r.parent_code = parent.region_code
 inner join observed as o

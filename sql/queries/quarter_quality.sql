@@ -6,6 +6,8 @@ with plan_regions as (
     where plan_id = $plan_id
 ),
 
+-- every value of the quarter, a value the office reported as not available (缺失, no number) included:
+-- `observed` holds only numbers, and a state line without the blanks would read as if nothing were missing
 values_now as (
     select
         o.region_code,
@@ -13,6 +15,18 @@ values_now as (
     from observed as o
     inner join plan_regions using (region_code)
     where o.period = $period
+    union all
+    select
+        s.region_code,
+        s.status as value_status
+    from observations as s
+    inner join plan_regions using (region_code)
+    where
+        s.period = $period and s.value is null
+        and not exists (
+            select 1 from observed as o
+            where o.region_code = s.region_code and o.indicator_code = s.indicator_code and o.period = s.period
+        )
 ),
 
 warnings as (

@@ -20,6 +20,7 @@ before as (
 select
     now.region_code,
     r.full_name as region_name,
+    t.target_id,
     t.wording,
     before.status as status_before,
     sb.label_zh as label_before,
