@@ -126,7 +126,7 @@ def province_quarter(conn, ws: config.Workspace, tmp: Path) -> None:
     catalogue = cat.default()
     plan = catalogue.plans["liaoning-2017"]
     path = tmp / "liaoning-2025Q3.csv"
-    demo.submission(plan, catalogue, demo.plan_regions(plan, regions.load()), "2025Q3").write_csv(path)
+    demo.submission(plan, catalogue, demo.plan_regions(plan, regions.history(), "2025Q3"), "2025Q3").write_csv(path)
     sid = through(conn, ws, path, plan.region_code, "stage", catalogue).submission_id
     duck_ms = median_ms(lambda: validate.run(conn, [sid]), repeats=3)
     rows = conn.execute("select * from submission_rows where submission_id = ?", [sid]).pl().with_columns(

@@ -28,7 +28,7 @@ def hefei_files(catalogue, folder: Path) -> list[tuple[Path, str]]:
     """Hefei's office's files for the last four quarters of its plan, as the demo writes them; the third quarter's
     first sent as a flawed draft (rejected), and 2025Q2 sent again with one value changed (a correction)."""
     plan = catalogue.plans["hefei-2022"]
-    rows = demo.plan_regions(plan, regions.load())
+    rows = demo.plan_regions(plan, regions.history(), "2025Q4")
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for quarter in demo.plan_quarters(plan, "2025Q4", most=4):

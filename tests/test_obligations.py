@@ -14,7 +14,7 @@ def table() -> pl.DataFrame:
 
 
 def test_an_each_county_target_binds_every_county_within_the_plan_region(catalogue, table):
-    bound = obligations.target_regions(catalogue, table)
+    bound = obligations.target_regions(catalogue, regions.history())
     liaoning = bound.filter(pl.col("plan_id") == "liaoning-2017")
     county_targets = [t.target_id for t in catalogue.plans["liaoning-2017"].targets if t.applies_to == "each_county"]
     for target_id in county_targets:  # Liaoning has 100 county-level regions (test_regions)
@@ -24,7 +24,7 @@ def test_an_each_county_target_binds_every_county_within_the_plan_region(catalog
 
 
 def test_a_city_plan_binds_the_city_alone(catalogue, table):
-    bound = obligations.target_regions(catalogue, table).filter(pl.col("plan_id") == "hefei-2022")
+    bound = obligations.target_regions(catalogue, regions.history()).filter(pl.col("plan_id") == "hefei-2022")
     assert set(bound["region_code"]) == {"340100"}
     assert bound.height == len(catalogue.plans["hefei-2022"].targets)
 

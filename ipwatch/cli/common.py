@@ -21,9 +21,9 @@ def exact(value: Decimal | float | None) -> str:
 
 
 def regions_known(*codes: str) -> None:
-    """Refuse a region code that is not in the region list."""
+    """Refuse a region code that no region has had since 2010 (data/region_history.csv)."""
     from ipwatch.domain import regions
 
-    unknown = set(codes) - set(regions.load()["region_code"])
+    unknown = set(codes) - set(regions.history()["region_code"])  # a past quarter may name a past code
     if unknown:
         raise ValueError(f"行政区划代码不存在 (unknown region code): {', '.join(sorted(unknown))}")

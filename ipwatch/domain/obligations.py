@@ -1,19 +1,22 @@
 """What the plans ask of each region: the targets that bind it, and the indicators it reports.
 
 A target binds its plan's own region (applies_to plan_region), or each county-level region within the plan's
-region (each_county; where none lies under it, the plan's region itself). A region reports the indicators of the
-targets that bind it and, for each ratio among them, its numerator and denominator, so that the ratio can be
-checked and summed over regions. The one definition: the Excel form and the portal ask it here, and `ipwatch
-init` stores it in the warehouse (tables target_regions and required_indicators) for progress, the bulletins and
-the rule required_indicator_reported.
+region (each_county; where none lies under it, the plan's region itself), as the regions were on the last day of
+the plan's period, the day its final evaluation judges (山东 2015: 即墨市 370282, which became 即墨区 in 2017).
+A region reports the indicators of the targets that bind it and, for each ratio among them, its numerator and
+denominator, so that the ratio can be checked and summed over regions. The one definition: the Excel form and the
+portal ask it here, and `ipwatch init` stores it in the warehouse (tables target_regions and required_indicators)
+for progress, the bulletins and the rule required_indicator_reported.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from ipwatch.domain.catalogue import Catalogue, Plan, Target
-from ipwatch.domain.regions import jurisdiction
+from ipwatch.domain.regions import in_force, jurisdiction
 
 
 def bound_regions(plan: Plan, target: Target, regions: pl.DataFrame) -> list[str]:
@@ -25,11 +28,17 @@ def bound_regions(plan: Plan, target: Target, regions: pl.DataFrame) -> list[str
     return sorted(counties["region_code"]) or [plan.region_code]
 
 
-def target_regions(catalogue: Catalogue, regions: pl.DataFrame) -> pl.DataFrame:
-    """Which regions each target binds: (plan_id, target_id, region_code)."""
+def plan_day(plan: Plan) -> date:
+    """The day whose regions a plan binds: the last of its period."""
+    return date(plan.period_end, 12, 31)
+
+
+def target_regions(catalogue: Catalogue, versions: pl.DataFrame) -> pl.DataFrame:
+    """Which regions each target binds: (plan_id, target_id, region_code), from every version of the codes
+    (regions.history), each plan with the regions of its own day."""
     rows = [{"plan_id": plan.plan_id, "target_id": target.target_id, "region_code": code}
-            for plan in catalogue.plans.values() for target in plan.targets
-            for code in bound_regions(plan, target, regions)]
+            for plan in catalogue.plans.values() for regions in [in_force(versions, plan_day(plan))]
+            for target in plan.targets for code in bound_regions(plan, target, regions)]
     return pl.DataFrame(rows, schema={"plan_id": pl.String, "target_id": pl.String, "region_code": pl.String})
 
 

@@ -7,7 +7,7 @@ The normal form of a quarter is '2025Q3'; everything else is read (`parse`) or s
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import yaml
 
@@ -99,6 +99,13 @@ def index(quarter: str) -> int:
     """The quarters' order as a number, consecutive quarters one apart: '2025Q3' -> 8102 (the SQL's period_key)."""
     year, q = split(quarter)
     return year * 4 + q - 1
+
+
+def last_day(quarter: str) -> date:
+    """The day a quarter ends, the day its regions are those in force on: '2017Q3' -> 2017-09-30 (the SQL's
+    quarter_end)."""
+    year, q = split(quarter)
+    return date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
 
 
 def last_month(period: str) -> int:

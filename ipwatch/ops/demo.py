@@ -191,10 +191,12 @@ def submission(plan: cat.Plan, catalogue: cat.Catalogue, region_rows: list[dict]
     return pl.DataFrame(rows, schema=columns, orient="row")
 
 
-def plan_regions(plan: cat.Plan, all_regions: pl.DataFrame) -> list[dict]:
-    """The plan region and its county-level children, as region rows."""
-    own = all_regions.filter(pl.col("region_code") == plan.region_code)
-    counties = regions.descendants(all_regions, plan.region_code).filter(pl.col("level") == "county")
+def plan_regions(plan: cat.Plan, versions: pl.DataFrame, quarter: str) -> list[dict]:
+    """The plan region and its county-level children as they were at the quarter's end (an office reports a
+    quarter under the codes of its time: 即墨市 370282 until 2017, 即墨区 370215 after), as region rows."""
+    in_force = regions.in_force(versions, periods.last_day(quarter))
+    own = in_force.filter(pl.col("region_code") == plan.region_code)
+    counties = regions.descendants(in_force, plan.region_code).filter(pl.col("level") == "county")
     return pl.concat([own, counties]).to_dicts()
 
 
@@ -209,15 +211,14 @@ def plan_quarters(plan: cat.Plan, last_quarter: str, most: int | None = None) ->
 def write_submissions(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str,
                       most: int | None = None) -> list[tuple[Path, str]]:
     """Write every office's quarterly files; returns (file, submitting office) in the order to ingest."""
-    all_regions = regions.load()
+    versions = regions.history()
     files = []
     for plan in catalogue.plans.values():
-        region_rows = plan_regions(plan, all_regions)
         folder = out_dir / plan.region_code
         folder.mkdir(parents=True, exist_ok=True)
         for quarter in plan_quarters(plan, last_quarter, most):
             path = folder / f"{plan.region_code}-{quarter}.csv"
-            submission(plan, catalogue, region_rows, quarter).write_csv(path)
+            submission(plan, catalogue, plan_regions(plan, versions, quarter), quarter).write_csv(path)
             files.append((path, plan.region_code))
     return files
 

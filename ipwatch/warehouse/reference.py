@@ -63,9 +63,10 @@ def settings_frame() -> pl.DataFrame:
 def reference_frames(catalogue: cat.Catalogue | None = None) -> dict[str, pl.DataFrame]:
     """The reference tables' rows, from the catalogue and the region list shipped in data/."""
     catalogue = catalogue or cat.default()
-    table = regions.load()
-    bound = obligations.target_regions(catalogue, table)
-    return {"regions": table, "jurisdiction": regions.jurisdictions(table), "indicators": indicator_frame(catalogue),
+    versions = regions.history()
+    bound = obligations.target_regions(catalogue, versions)
+    return {"regions": regions.load(), "region_history": versions, "jurisdiction": regions.jurisdictions(versions),
+            "indicators": indicator_frame(catalogue),
             "indicator_aliases": alias_frame(catalogue), "plans": plan_frame(catalogue),
             "targets": target_frame(catalogue), "status_levels": status_frame(), "settings": settings_frame(),
             "target_regions": bound, "required_indicators": obligations.required_indicators(catalogue, bound)}

@@ -1,6 +1,7 @@
 -- Every target of a plan, for every region it binds, with its progress at one quarter (no_data when none),
 -- and the indicator's change on the previous quarter (stocks) and on the same quarter a year before: relative
 -- for counts and amounts, a difference (百分点, 分) for percentages and scores, where a relative change misleads.
+-- A region is named as it was on the quarter's last day (region_names: under its last name if it was none then).
 with at_period as (
     select *
     from progress
@@ -25,7 +26,7 @@ this_quarter as (
 
 select
     tr.region_code,
-    r.full_name as region_name,
+    coalesce(named.full_name, r.full_name) as region_name,
     t.target_id,
     t.indicator_code,
     i.name_zh as indicator_name,
@@ -83,6 +84,7 @@ from targets as t
 inner join target_regions as tr using (plan_id, target_id)
 inner join indicators as i using (indicator_code)
 inner join region_names as r on tr.region_code = r.region_code
+left join regions_on(quarter_end($period)) as named on tr.region_code = named.region_code
 left join at_period as p
     on t.plan_id = p.plan_id and t.target_id = p.target_id and tr.region_code = p.region_code
 inner join status_levels as s on coalesce(p.status, 'no_data') = s.status
