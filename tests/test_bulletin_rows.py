@@ -66,7 +66,7 @@ def test_the_annex_gives_the_figure_judged_and_what_it_is(jiangjin, tmp_path):
     table = load_workbook(page.with_suffix(".xlsx"))["指标进展"]
     header = [c.value for c in table[1]]
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in table.iter_rows(min_row=2)]
-    [firms] = [r for r in rows if r["指标"] == "国家知识产权优势示范企业数量"]
+    [firms] = [r for r in rows if r["目标编号"] == "new-national-ip-advantage-demo-enterprises"]
     assert (firms["最新值"], firms["评价值"], firms["评价口径"], firms["终期评价"]) == (5, 1, "基期以来新增", "否")
 
 

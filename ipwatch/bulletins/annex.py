@@ -1,4 +1,8 @@
-"""The Excel annex of a progress bulletin (进展附表): one row per target per region, numbers as numbers."""
+"""The Excel annex of a progress bulletin (进展附表): one row per target per region, numbers as numbers.
+
+Each row is the page's row: named by the target's wording, its numbers in the unit the page shows them in
+(`target_text.shown_unit`), so `read` gives back what a check compares with the page.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,19 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ipwatch import files
 from ipwatch.domain.catalogue import QUANTITY_KINDS
+from ipwatch.domain.target_text import in_unit, shown_unit
 from ipwatch.domain.units import convert
 from ipwatch.intake.template import display_width, safe_text
 from ipwatch.warehouse import reference
@@ -42,15 +48,17 @@ STATUS_NOTES = {
 
 
 def quantity(row: dict, value: float | None) -> float | None:
-    """A plan's target or baseline value in the indicator's unit (as progress compares it)."""
+    """A plan's target value in the indicator's unit (as progress compares it)."""
     if row["kind"] not in QUANTITY_KINDS:
         return value
     return convert(value, row["target_unit"], row["unit"])
 
 
 def baseline(row: dict) -> float | None:
-    """基期值: progress's baseline, else the plan's own, in the indicator's unit."""
-    return row["baseline"] if row["baseline"] is not None else quantity(row, row["baseline_value"])
+    """基期值 as the page gives it: progress's baseline in the row's unit; none for a growth or rank target."""
+    if row["kind"] in ("annual_growth", "rank"):
+        return None
+    return in_unit(row, row["baseline"])
 
 
 def base_year(row: dict) -> int | None:
@@ -60,14 +68,44 @@ def base_year(row: dict) -> int | None:
     return int(row["baseline_period"][:4]) if row["baseline_period"] else None
 
 
+def judged(row: dict) -> float | None:
+    """评价值: the figure the status is judged on (a rank, a growth rate, else a quantity in the row's unit)."""
+    return row["rank"] if row["kind"] == "rank" else in_unit(row, row["reached"])
+
+
 def target(row: dict) -> float | None:
-    """目标值: progress's target (a 翻一番 resolved against the baseline), else the plan's, converted."""
-    return row["target"] if row["target"] is not None else quantity(row, row["target_value"])
+    """目标值: progress's target (a 翻一番 resolved against the baseline), else the plan's, in the row's unit."""
+    return in_unit(row, row["target"] if row["target"] is not None else quantity(row, row["target_value"]))
 
 
 def target_unit(row: dict) -> str:
-    """目标值单位: a growth rate or a rank percentile, otherwise the indicator's unit."""
-    return TARGET_UNITS.get(row["kind"], row["unit"])
+    """目标值单位: a growth rate or a rank percentile, otherwise the row's unit."""
+    return TARGET_UNITS.get(row["kind"], shown_unit(row))
+
+
+# A row of a plan's table of indicators as its seed text has it: 指标(单位), the base year's value ("/" for none),
+# the target year's, then 预期性 or 约束性. The text taken from the PDF lost the space between cells at times
+# ("(家) 75150" is 75 then 150, "(家)620" is 6 then 20), and the catalogue keeps it verbatim (data/CATALOGUE.md).
+TABLE_ROW = re.compile(r"(?P<name>.+\([^()]*\))\s*(?P<cells>[/\d.\s]+?)(?P<more>以上|以下)?\s*"
+                       r"(?P<attribute>预期性|约束性)")
+
+
+def plain(value: float) -> str:
+    """A plan's number as its text writes it: no thousands separator, no trailing zeros ('22.08', '150')."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def source_text(row: dict) -> str:
+    """规划原文: the plan's sentence; a row of its table with the cells apart, when its digits are exactly the
+    catalogue's baseline and target run together (a row that is not is left as written)."""
+    match = TABLE_ROW.fullmatch(row["source"] or "")
+    if match is None or row["target_value"] is None:
+        return row["source"]
+    base, aim = "/" if row["baseline_value"] is None else plain(row["baseline_value"]), plain(row["target_value"])
+    if re.sub(r"\s", "", match["cells"]) != base + aim:
+        return row["source"]
+    since = f"{row['baseline_year']}年" if row["baseline_year"] else "基期"
+    return f"{match['name']}｜{since} {base}｜{row['target_year']}年 {aim}{match['more'] or ''}｜{match['attribute']}"
 
 
 Column = tuple[str, Callable[[dict], Any], str]
@@ -76,27 +114,30 @@ COLUMNS: tuple[Column, ...] = (
     ("地区代码", lambda r: r["region_code"], TEXT),
     ("地区名称", lambda r: r["region_name"], TEXT),
     ("类别", lambda r: r["category"], TEXT),
-    ("指标", lambda r: r["indicator_name"], TEXT),
+    ("指标", lambda r: r["wording"], TEXT),
+    ("目标编号", lambda r: r["target_id"], TEXT),
+    ("统计指标", lambda r: r["indicator_name"], TEXT),
     ("指标代码", lambda r: r["indicator_code"], TEXT),
-    ("计量单位", lambda r: r["unit"], TEXT),
+    ("计量单位", shown_unit, TEXT),
     ("基期年份", base_year, YEAR),
     ("基期值", baseline, NUMBER),
-    ("最新值", lambda r: r["actual"], NUMBER),
+    ("最新值", lambda r: in_unit(r, r["actual"]), NUMBER),
     ("最新值报告期", lambda r: r["actual_period"], TEXT),
-    ("评价值", lambda r: r["rank"] if r["kind"] == "rank" else r["reached"], NUMBER),
+    ("评价值", judged, NUMBER),
     ("评价口径", lambda r: JUDGED.get(r["kind"] if r["kind"] != "cumulative" else r["cumulative_basis"], "数值"), TEXT),
     ("终期评价", lambda r: "是" if r["final"] else "否", TEXT),
     ("数据状态", lambda r: r["value_status"], TEXT),
     ("目标年份", lambda r: r["target_year"], YEAR),
     ("目标值", target, NUMBER),
-    ("目标值上限", lambda r: quantity(r, r["target_value_high"]), NUMBER),
+    ("目标值上限", lambda r: in_unit(r, quantity(r, r["target_value_high"])), NUMBER),
     ("目标值单位", target_unit, TEXT),
+    ("目标表述", lambda r: r["target_text"], TEXT),
     ("完成度(%)", lambda r: r["completion"], PERCENT),
     ("序时进度(%)", lambda r: r["expected"], PERCENT),
     ("位次", lambda r: r["rank"], YEAR),
     ("参评地区数", lambda r: r["peer_count"], YEAR),
     ("状态", lambda r: r["status_label"], TEXT),
-    ("规划原文", lambda r: r["source"], TEXT),
+    ("规划原文", source_text, TEXT),
     ("备注", lambda r: r["note"], TEXT),
 )
 
@@ -157,11 +198,18 @@ def status_lines() -> list[str]:
     return lines
 
 
+def title(context: dict) -> str:
+    """The page's title with 附表: the region named once (a plan's title often begins with it: "江津区…方案")."""
+    edition = context.get("edition")
+    return (f"{context['plan']['region_name']}知识产权建设进度通报附表"
+            f"（{edition.title if edition is not None else context['quarter_label']}）")
+
+
 def guide_rows(context: dict) -> list[tuple[str, str]]:
     """The 说明 sheet as (label, text) pairs: what the annex is of, then how to read it."""
     plan = context["plan"]
     rows = [
-        ("标题", f"{plan['region_name']}{plan['title']}进展监测附表（{context['quarter_label']}）"),
+        ("标题", title(context)),
         ("规划", plan["title"]),
         ("规划编号", plan["plan_id"]),
         ("规划地区", f"{plan['region_name']}（{plan['region_code']}）"),
@@ -172,10 +220,15 @@ def guide_rows(context: dict) -> list[tuple[str, str]]:
     if context.get("version"):
         rows.append(("数据版本", version_text(context["version"])))
     rows += [
-        ("计量单位", "基期值、最新值、目标值和目标值上限按“计量单位”列的指标单位列示，规划原文的单位已换算"
-                     "（如万元→亿元）；年增长类目标的目标值为年增长率(%)，排名类目标为位次前列百分比(%)，"
+        ("指标", "各行以规划对目标的表述命名，与通报正文表格一致；“统计指标”列为其所统计的指标，"
+                 "同一统计指标可对应多个目标。"),
+        ("计量单位", "基期值、最新值、评价值、目标值和目标值上限按“计量单位”列的单位列示，与通报正文一致："
+                     "规划表述目标所用的单位（如万元），无法换算时为指标的统计单位；"
+                     "年增长类目标的评价值和目标值为年增长率(%)，排名类目标为位次和位次前列百分比(%)，"
                      "见“目标值单位”列；"
                      "以基期倍数表述的目标（如翻一番）在缺少基期值时目标值留空，原意见“规划原文”列。"),
+        ("规划原文", "规划文本的原句；出自规划指标表的，按单元格以“｜”分开：指标(单位)｜基期年份及数值｜"
+                     "目标年份及数值｜属性。"),
         ("完成度、序时进度", "单元格存储比值，以百分比显示（0.5 即 50.0%）；计算方法见 ipwatch README “Progress”。"),
         ("数据状态", VALUE_STATUSES),
         *(("状态", line) for line in status_lines()),
@@ -202,7 +255,7 @@ def write_annex(context: dict, path: Path) -> Path:
     write_guide(guide, context)
     write_table(workbook.create_sheet(TABLE_SHEET), target_rows(context))
     plan = context["plan"]
-    workbook.properties.title = safe_text(f"{plan['region_name']}{plan['title']} {context['quarter']}")
+    workbook.properties.title = safe_text(title(context))
     workbook.properties.subject = f"{plan['plan_id']} {context['quarter']}"
     workbook.properties.creator = "ipwatch"
     return files.publish(path, reproducible(workbook, data_time(context.get("version"))))
@@ -231,3 +284,21 @@ def reproducible(workbook: Workbook, stamp: datetime) -> bytes:
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m[1] + iso, data)
             target.writestr(ZipInfo(item.filename, date_time=stamp.timetuple()[:6]), data, ZIP_DEFLATED)
     return out.getvalue()
+
+
+# What `read` gives for each target row: key -> the header of the column it is read from.
+READ = {"region_code": "地区代码", "target_id": "目标编号", "name": "指标", "unit": "计量单位",
+        "baseline": "基期值", "latest": "最新值", "period": "最新值报告期", "value": "评价值", "target": "目标值",
+        "target_high": "目标值上限", "target_unit": "目标值单位", "target_text": "目标表述",
+        "completion": "完成度(%)", "expected": "序时进度(%)", "status_label": "状态"}
+
+
+def read(path: Path) -> list[dict]:
+    """Every target row of an annex as the page shows it (`READ`'s keys), for checks against the page."""
+    workbook = load_workbook(path, read_only=True)
+    try:
+        header, *rows = workbook[TABLE_SHEET].iter_rows(values_only=True)
+    finally:
+        workbook.close()
+    where = {key: header.index(name) for key, name in READ.items()}
+    return [{key: cells[i] for key, i in where.items()} for cells in rows]
