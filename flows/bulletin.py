@@ -16,10 +16,10 @@ from ipwatch.ops import artifacts
 
 
 @task(**RETRY_WHEN_BUSY)
-def render(ws: config.Workspace, period: str, region: str | None, out_dir: Path) -> list[Path]:
-    """Write the HTML bulletins and the index."""
+def render(ws: config.Workspace, period: str, region: str | None, out_dir: Path, force: bool) -> list[Path]:
+    """Write the HTML bulletins and the index, each page checked first (none when one is inconsistent)."""
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
-        return bulletin.render(conn, period, out_dir, region=region)
+        return bulletin.render(conn, period, out_dir, region=region, force=force)
 
 
 @task
@@ -30,7 +30,8 @@ def print_pdf(html: Path) -> Path:
 
 @flow(name="bulletin", **ON_FAILURE)
 def bulletin_flow(period: str | None = None, region: str | None = None, out_dir: Path | None = None,
-                  home: str | None = None, as_pdf: bool = False, edition: str = "monthly") -> list[Path]:
+                  home: str | None = None, as_pdf: bool = False, edition: str = "monthly",
+                  force: bool = False) -> list[Path]:
     """Render the bulletins of a month (YYYY-MM) or a quarter (2025Q3) for every plan, or for one region's plans.
 
     Without a period, the `edition` that falls due on the day the run was scheduled for (in config.TIMEZONE):
@@ -42,7 +43,7 @@ def bulletin_flow(period: str | None = None, region: str | None = None, out_dir:
         pdf.require_chromium()
     period = period or periods.due(edition, config.local_date(flow_run.scheduled_start_time))
     out_dir = Path(out_dir).resolve() if out_dir else ws.bulletins  # the index's link is an absolute file URI
-    pages = render(ws, period, region, out_dir)
+    pages = render(ws, period, region, out_dir, force)
     create_markdown_artifact(artifacts.bulletin_markdown(period, pages), key="bulletin-pages")
     create_link_artifact((out_dir / "index.html").as_uri(), link_text=f"{period} 进展简报目录 (index.html)",
                          key="bulletin")

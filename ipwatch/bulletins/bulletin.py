@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from ipwatch import config, files, pages, warehouse
-from ipwatch.bulletins import annex, charts, editions, figures, narrative
+from ipwatch.bulletins import annex, charts, editions, figures, invariants, narrative
 from ipwatch.bulletins.editions import Edition
-from ipwatch.domain import target_text
+from ipwatch.domain import periods, regions, target_text
 from ipwatch.domain.catalogue import CATEGORIES
 from ipwatch.domain.periods import previous_quarter, quarter_label
 
@@ -56,7 +59,8 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
             "value_states": quality.filter(pl.col("part") == "values").select("item", "n").to_dicts(),
             "submissions": quality.filter(pl.col("part") == "submissions").drop("part").to_dicts(),
             "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter).to_dicts(),
-            "corrections": warehouse.query(conn, "quarter_corrections", plan_id=plan_id, period=quarter).to_dicts(),
+            "corrections": named_by_target(rows, warehouse.query(conn, "quarter_corrections", plan_id=plan_id,
+                                                                  period=quarter).to_dicts()),
             "sources": sources(conn, plan_id, quarter)}
 
 
@@ -89,6 +93,16 @@ def target_names(frame: pl.DataFrame) -> dict[str, str]:
         qualifier = "新增" if t["kind"] == "cumulative" and t["cumulative_basis"] == "new" else QUALIFIERS[t["kind"]]
         names[t["target_id"]] = f"{t['wording']}（{qualifier}）" if t["wording"] in shared else t["wording"]
     return names
+
+
+def named_by_target(rows: list[dict], items: list[dict]) -> list[dict]:
+    """Items naming an indicator, named as the plan's one target on it is (每万人发明专利拥有量 where the indicator
+    is 每万人口…), so that one edition calls one thing by one name; by the indicator's name where targets differ."""
+    wordings: dict[str, set[str]] = {}
+    for row in rows:
+        wordings.setdefault(row["indicator_code"], set()).add(row["wording"])
+    return [{**item, "indicator_name": next(iter(wordings[item["indicator_code"]]))}
+            if len(wordings.get(item["indicator_code"], ())) == 1 else item for item in items]
 
 
 def status_figures(plan: dict, frame: pl.DataFrame) -> list[dict]:
@@ -197,9 +211,14 @@ def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Editio
             "quarterly": edition.kind == "quarterly"}
 
 
-def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: str | None = None) -> list[Path]:
+def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: str | None = None,
+           force: bool = False) -> list[Path]:
     """Write one HTML bulletin per plan in force (or of `region`): monthly for '2025-10', quarterly for '2025Q3';
-    a plan already ended gets its final evaluation (终期评估) instead."""
+    a plan already ended gets its final evaluation (终期评估) instead.
+
+    Every page is drafted and checked (invariants) before any is published: an edition with a breach raises
+    Inconsistent and writes nothing, unless `force`, which publishes it stamped with what failed.
+    """
     asked = editions.parse(period)
     charts.require_font()  # refuse before any work rather than draw clipped labels
     plans = warehouse.query(conn, "plan_list")
@@ -207,7 +226,6 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
         plans = plans.filter(pl.col("region_code") == region)
     version = data_version(conn)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths, latest = [], []
     chosen = [(plan, edition) for plan in plans.iter_rows(named=True)
               if (edition := editions.covers(asked, plan["period_start"], plan["period_end"])) is not None]
     # the quarters the pages read progress at: each edition's and the one before it (status changes)
@@ -215,52 +233,89 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
     # progress first, from every region's values (peers rank against peers); then the values the pages read
     # themselves, of the plans' regions and those under them only: a national warehouse holds far more.
     read = warehouse.query(conn, "bulletin_regions", plan_ids=[plan["plan_id"] for plan, _ in chosen])
-    with warehouse.snapshot(conn, "progress", period=quarters), \
-            warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
-        for plan, edition in chosen:
-            path, context = render_plan(conn, plan["plan_id"], edition, out_dir, version)
-            paths.append(path)
-            if edition == asked:
-                latest.append({"file": path.name, "region_name": context["plan"]["region_name"],
-                               "title": context["plan"]["title"], "summary": context["summary"]})
-        render_index(conn, out_dir, asked, latest)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".drafts-") as staging:
+        with warehouse.snapshot(conn, "progress", period=quarters), \
+                warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
+            drafts = [draft_plan(conn, plan["plan_id"], edition, Path(staging), version) for plan, edition in chosen]
+        broken = [d for d in drafts if d.breaches]
+        if broken and not force:
+            raise invariants.Inconsistent([(d.path.name, b) for d in broken for b in d.breaches])
+        paths = [publish_plan(draft, out_dir) for draft in drafts]
+    latest = [{"file": d.path.name, "region_name": d.context["plan"]["region_name"],
+               "title": d.context["plan"]["title"], "summary": d.context["summary"], "breaches": len(d.breaches)}
+              for d, (_, edition) in zip(drafts, chosen, strict=True) if edition == asked]
+    render_index(conn, out_dir, asked, latest)
     return paths
 
 
-def render_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, out_dir: Path,
-                version: dict) -> tuple[Path, dict]:
-    """One plan's page of an edition, its county pages and its Excel annex."""
+@dataclass
+class Draft:
+    """One plan's page of an edition, rendered and checked but not yet published; its annex in the staging
+    folder."""
+
+    path: Path
+    context: dict
+    html: str
+    annex: Path
+    breaches: list[invariants.Breach] = field(default_factory=list)
+
+
+def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, staging: Path,
+               version: dict) -> Draft:
+    """One plan's page of an edition and its Excel annex, and every invariant they break."""
     context = plan_context(conn, plan_id, edition.quarter)
     context.update(edition_context(conn, context["plan"], edition), version=version)
-    path = out_dir / f"{edition.period}-{plan_id}.html"
-    render_region_pages(context, path)
-    annex.write_annex(context, path.with_suffix(".xlsx"))
-    html = pages.environment().get_template("bulletin.html.j2").render(annex=path.with_suffix(".xlsx").name, **context)
-    return files.publish(path, html), context
+    name = f"{edition.period}-{plan_id}"
+    link_region_pages(context, f"{name}.html")
+    annex_path = annex.write_annex(context, staging / f"{name}.xlsx")
+    html = page_html(context, annex_path.name)
+    day = periods.last_day(edition.quarter)
+    published = invariants.Published(context, html, annex=annex.read(annex_path),
+                                     absent_regions=lambda codes: set(regions.missing_on(codes, day)))
+    return Draft(Path(f"{name}.html"), context, html, annex_path, invariants.check(published))
 
 
-def render_region_pages(context: dict, plan_page: Path) -> list[Path]:
-    """A page for each county whose own targets the plan sets (as Liaoning's guidance does for each county).
+STAMP = 'class="breaches"'  # the mark of a page published with --force (reports/templates/bulletin.html.j2)
 
-    Each region of the context gets the link to its page; pages go in a folder named after the plan's page.
-    The plan's page summarises the counties; a chart per county page would cost a second per ten.
-    """
-    template = pages.environment().get_template("region.html.j2")
-    folder = plan_page.with_suffix("")
-    written = []
+
+def page_html(context: dict, annex_name: str, breaches: list | None = None) -> str:
+    """A plan's page (stamped with the checks it failed when published anyway)."""
+    return pages.environment().get_template("bulletin.html.j2").render(annex=annex_name, breaches=breaches or [],
+                                                                       **context)
+
+
+def publish_plan(draft: Draft, out_dir: Path) -> Path:
+    """Move a checked draft into place: its annex, its county pages, then the page that links them."""
+    path = out_dir / draft.path
+    os.replace(draft.annex, path.with_suffix(".xlsx"))
+    render_region_pages(draft.context, path)
+    html = page_html(draft.context, draft.annex.name, [str(b) for b in draft.breaches]) if draft.breaches \
+        else draft.html
+    return files.publish(path, html)
+
+
+def link_region_pages(context: dict, plan_page: str) -> None:
+    """Give each county whose own targets the plan sets (as Liaoning's guidance does for each county) the link to
+    its page, in a folder named after the plan's page: `<page>/<county code>.html`."""
+    folder = Path(plan_page).stem
     for region in context["regions"]:
-        if region["region_code"] == context["plan"]["region_code"]:
-            continue
-        page = folder / f"{region['region_code']}.html"
-        region["page"] = f"{folder.name}/{page.name}"
-        folder.mkdir(exist_ok=True)
-        files.publish(page, template.render(region=region, back=f"../{plan_page.name}",
-                                            **{k: v for k, v in context.items() if k != "regions"}))
-        written.append(page)
+        if region["region_code"] != context["plan"]["region_code"]:
+            region["page"] = f"{folder}/{region['region_code']}.html"
     if context["county_summary"]:
         links = {r["region_code"]: r.get("page") for r in context["regions"]}
         for row in context["county_summary"]["rows"]:
             row["page"] = links.get(row["region_code"])
+
+
+def render_region_pages(context: dict, plan_page: Path) -> list[Path]:
+    """Write the county pages `link_region_pages` linked. The plan's page summarises the counties; a chart per
+    county page would cost a second per ten."""
+    template = pages.environment().get_template("region.html.j2")
+    written = []
+    for region in context["regions"]:
+        if region.get("page"):
+            written.append(files.publish(plan_page.parent / region["page"], template.render(
+                region=region, back=f"../{plan_page.name}", **{k: v for k, v in context.items() if k != "regions"})))
     return written
 
 
@@ -276,8 +331,14 @@ def index_entries(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
         if plan_id in names:
             edition = editions.final(int(period[:4])) if period.endswith("final") else editions.parse(period)
             entries.append({"file": path.name, "month": period, "label": edition.title,
-                            "final": edition.kind == "final", "plan_id": plan_id, **names[plan_id]})
+                            "final": edition.kind == "final", "plan_id": plan_id, "stamped": stamped(path),
+                            **names[plan_id]})
     return sorted(entries, key=lambda e: (e["month"][:4], e["month"], e["region_code"]), reverse=True)
+
+
+def stamped(page: Path) -> bool:
+    """Whether a page was published with --force despite breaches (its stamp, `page_html`)."""
+    return STAMP in page.read_text(encoding="utf-8")
 
 
 def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path, edition: Edition, latest: list[dict]) -> Path:

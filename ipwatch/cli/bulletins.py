@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from ipwatch import config
@@ -15,7 +16,7 @@ from ipwatch.ops.busy import working
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Render the progress bulletins of a month."""
     from flows.bulletin import bulletin_flow
-    from ipwatch.bulletins import charts, editions, pdf
+    from ipwatch.bulletins import charts, editions, invariants, pdf
 
     periods.within_plans(editions.parse(args.period).quarter)  # a bad period is a usage error, before any run
     if args.region:
@@ -24,8 +25,17 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     charts.require_font()
     if args.pdf:
         pdf.require_chromium()
-    with working(f"正在生成 {args.period} 的简报 (rendering bulletins)"):
-        paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home, as_pdf=args.pdf)
+    try:
+        with working(f"正在生成 {args.period} 的简报 (rendering bulletins)"):
+            paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home,
+                                  as_pdf=args.pdf, force=args.force)
+    except invariants.Inconsistent as exc:
+        print(f"ipwatch: 本期通报有{len(exc.breaches)}处数字前后不一致，未发布任何文件 "
+              f"(edition not published: {len(exc.breaches)} inconsistencies):", file=sys.stderr)
+        for page, breach in exc.breaches:
+            print(f"  {page} {breach}", file=sys.stderr)
+        print("确需发布请加 --force，通报与目录上将注明未通过检查 (--force publishes it, stamped)", file=sys.stderr)
+        return 2
     for path in paths:
         print(path)
     return 0
@@ -56,6 +66,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--region", help="only the plans of this region code")
     p.add_argument("-o", "--output", type=Path, help="folder for the HTML files (default: <home>/bulletins)")
     p.add_argument("--pdf", action="store_true", help="also print each bulletin to an A4 PDF (needs chromium)")
+    p.add_argument("--force", action="store_true",
+                   help="publish even an edition whose numbers disagree (stamped on the page and the index)")
     p.set_defaults(run=cmd_bulletin)
 
     p = sub.add_parser("progress", help=cmd_progress.__doc__)

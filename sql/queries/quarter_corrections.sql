@@ -16,6 +16,7 @@ versions as (
 select
     old.region_code,
     r.full_name as region_name,
+    old.indicator_code,
     i.name_zh as indicator_name,
     cast(old.value as double) as old_value,
     cast(now.value as double) as new_value,
