@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from flows.bulletin import bulletin_flow
+from ipwatch import warehouse
 from ipwatch.bulletins import bulletin
 from ipwatch.domain import target_text
+from ipwatch.warehouse import reference
 
 from .conftest import submit, write_csv
 
@@ -247,3 +249,15 @@ def test_pdf_without_a_browser_fails_at_once_in_one_line(tmp_path, capsys, monke
     assert time.monotonic() - started < 5
     assert len(err.strip().splitlines()) == 1 and "Chromium" in err
     assert not (tmp_path / "home" / "bulletins").exists()
+
+
+def test_a_warehouse_an_older_version_made_is_named_not_failed_on(ws, tmp_path):
+    # a reader opens read-only and cannot upgrade: a version-3 warehouse lacks region_history's macros
+    with warehouse.connect(ws.warehouse) as conn:
+        conn.execute("drop macro table regions_on; update schema_version set version = 3")
+    with warehouse.connect(ws.warehouse, read_only=True) as conn, \
+            pytest.raises(warehouse.SchemaError, match="版本 3，当前 4.*ipwatch init"):
+        bulletin.render(conn, "2025-10", tmp_path / "out")
+    reference.initialise(ws)  # what the message says to run
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        assert bulletin.render(conn, "2025-10", tmp_path / "out")

@@ -221,6 +221,7 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
     """
     asked = editions.parse(period)
     charts.require_font()  # refuse before any work rather than draw clipped labels
+    warehouse.require_current(conn)
     plans = warehouse.query(conn, "plan_list")
     if region:
         plans = plans.filter(pl.col("region_code") == region)

@@ -20,7 +20,7 @@ from ipwatch.warehouse import lake, sql_files
 T = TypeVar("T")
 
 # The schema's version. An upgrade from version N is sql/upgrades/upgrade_to_<N+1>.sql, applied by create_schema.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def sql(name: str) -> str:
@@ -177,6 +177,15 @@ def schema_version(conn: duckdb.DuckDBPyConnection) -> int | None:
     if "schema_version" in present:
         return conn.execute(sql("current_schema_version")).fetchone()[0] or 0
     return 0 if "submissions" in present else None
+
+
+def require_current(conn: duckdb.DuckDBPyConnection) -> None:
+    """Refuse, in one line, to read a warehouse an older ipwatch made and nothing has upgraded yet (a reader opens
+    it read-only and cannot upgrade it; its queries would fail on what the new version adds)."""
+    found = schema_version(conn)
+    if found is not None and found < SCHEMA_VERSION:
+        raise SchemaError(f"数据仓库由旧版本 ipwatch 创建（版本 {found}，当前 {SCHEMA_VERSION}），请先运行 ipwatch init 升级 "
+                          f"(the warehouse is at schema {found}: run ipwatch init to upgrade it)")
 
 
 def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
