@@ -16,13 +16,18 @@ import polars as pl
 import pytest
 
 from ipwatch import config, warehouse
-from ipwatch.bulletins import bulletin, editions
+from ipwatch.bulletins import bulletin, charts, editions
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain.periods import previous_quarter, quarters
 
-CASES = int(__import__("os").environ.get("CASES", 210))
-PLANS = ("hefei-2022", "jiangjin-2024", "shanwei-2016", "shandong-2015", "liaoning-2017")
-WEIGHTS = (3, 3, 3, 2, 1)  # Liaoning's hundred counties cost most: fewer of its editions
+CASES = 210
+PLANS = ("hefei-2022", "jiangjin-2024", "shanwei-2016", "shandong-2015")
+DRAWN = 10  # every tenth edition has its charts drawn; the checks read the numbers behind them, not the SVG
+
+
+def plan_of(seed: int) -> str:
+    """Every plan in turn; Liaoning's hundred counties cost seconds an edition: one edition in twenty-one."""
+    return "liaoning-2017" if seed % 21 == 20 else PLANS[seed % len(PLANS)]
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +115,14 @@ def store(conn, values: pl.DataFrame, office: str, r: random.Random) -> None:
 
 
 @pytest.mark.parametrize("chunk", range(3))
-def test_generated_editions_break_no_invariant(generated, catalogue, tmp_path: Path, chunk: int):
+def test_generated_editions_break_no_invariant(generated, catalogue, tmp_path: Path, chunk: int, monkeypatch):
+    drawn = charts.svg
     found = []
     for seed in range(chunk, CASES, 3):
+        # drawing is vl-convert's, a second an edition: most editions skip it (the demo's are all drawn)
+        monkeypatch.setattr(charts, "svg", drawn if seed % DRAWN == 0 else lambda chart: "<svg></svg>")
         r = random.Random(seed)
-        plan = catalogue.plans[r.choices(PLANS, WEIGHTS)[0]]
+        plan = catalogue.plans[plan_of(seed)]
         edition = edition_for(plan, r)
         store(generated, history(generated, catalogue, plan, edition.quarter, r), plan.region_code, r)
         version = bulletin.data_version(generated)
