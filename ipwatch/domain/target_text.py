@@ -171,12 +171,13 @@ def _beaten(row: dict) -> str:
 
 
 def baseline_text(row: dict) -> str:
-    """基期值 with its year: the plan's own, or the value taken from the base year's end."""
+    """基期值 with its year: the plan's own, or the value taken from the base year's end (a flow: its total)."""
     if row["kind"] == "rank" or (row["kind"] == "annual_growth" and row["per_year"] != "average") \
             or row["baseline"] is None:
         return "—"
     year = row["baseline_year"] or (int(row["baseline_period"][:4]) if row["baseline_period"] else None)
-    when = f"（{year}年）" if row["baseline_year"] else (f"（{year}年末）" if year else "")
+    stands = "年" if row["baseline_year"] or row["measure"] == "flow_ytd" else "年末"
+    when = f"（{year}{stands}）" if year else ""
     return f"{amount(in_unit(row, row['baseline']), shown_unit(row))}{when}"
 
 
