@@ -100,15 +100,16 @@ def test_rendered_rows_carry_one_unit_and_their_period(jiangjin, tmp_path):
 
 
 def test_a_growth_row_after_its_target_year_is_judged_on_that_year(conn, ws, catalogue, tmp_path):
-    # Hefei: deals to grow 30% a year to 2025. 2025 grew 20% on 2024 (missed, 20 / 30 = 66.7%); 2026Q3's 145 is
-    # shown beside it as 最新, never judged.
-    submit(conn, ws, catalogue, write_csv(tmp_path / "deals.csv", [
-        "340100,2024Q4,ip_pledge_financing_deals,100,笔,", "340100,2025Q4,ip_pledge_financing_deals,120,笔,",
-        "340100,2025Q3,ip_pledge_financing_deals,90,笔,", "340100,2026Q3,ip_pledge_financing_deals,145,笔,"]), "340100")
-    row = target_row(conn, "hefei-2022", "2026Q3", "ip-pledge-financing-deals-growth")
+    # Shandong: invention patent applications to grow 15% in 2015. 2015 grew 10% on 2014 (missed, 10 / 15 = 66.7%);
+    # 2016Q3's 145 is shown beside it as 最新, never judged.
+    submit(conn, ws, catalogue, write_csv(tmp_path / "apps.csv", [
+        "370000,2014Q4,invention_patent_applications,100,件,", "370000,2015Q4,invention_patent_applications,110,件,",
+        "370000,2015Q3,invention_patent_applications,90,件,", "370000,2016Q3,invention_patent_applications,145,件,"]),
+        "370000")
+    row = target_row(conn, "shandong-2015", "2016Q3", "invention-patent-applications-growth")
     assert (row["judged_text"], row["target_text"], row["judged_at"], row["margin_text"], row["status_label"]) == (
-        "增长20%", "年增长30%", "2025年（终期）", "66.7%", "到期未完成")
-    assert "最新 145 笔（2026年第三季度，不计入终期评价）" in row["beside_text"]
+        "增长10%", "年增长15%", "2015年（终期）", "66.7%", "到期未完成")
+    assert "最新 145 件（2016年第三季度，不计入终期评价）" in row["beside_text"]
 
 
 def test_a_final_evaluation_shows_the_year_end_judgement_not_the_latest(conn, ws, catalogue, tmp_path):

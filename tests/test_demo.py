@@ -108,3 +108,12 @@ def test_demo_data_is_plausible_enough_to_hold_nothing_for_audit(demo_run):
         warnings, rows = conn.sql("""select (select count(*) from findings where severity = 'warning'),
                                             (select count(*) from submission_rows)""").fetchone()
     assert (errors, warnings) == (0, 0) and rows > 0
+
+
+@pytest.mark.slow
+def test_demo_status_agrees_with_completion_and_comparison_on_every_row(demo_run):
+    # every progress row of every plan, region and quarter (README, "Progress"): none contradicts itself, and no
+    # top-N target has more regions meeting it than places
+    home, _ = demo_run
+    with warehouse.connect(config.workspace(home).warehouse) as conn:
+        assert conn.sql("from judgement_contradictions").fetchall() == []

@@ -60,15 +60,16 @@ def test_cumulative_target_counts_new_since_the_base_year(conn, ws, catalogue, t
 
 
 @pytest.mark.parametrize(("period", "before", "now", "growth", "status"), [
-    ("2019Q4", 100, 120, 20.0, "achieved"),             # Q4 growth 20% >= 15%
-    ("2019Q2", 50, 55, 10.0, "needs_acceleration"),     # 10 / 15 = 0.667
+    ("2015Q4", 100, 120, 20.0, "achieved"),             # the year's growth 20% >= 15%
+    ("2015Q2", 50, 55, 10.0, "needs_acceleration"),     # 10 / 15 = 0.667
 ])
 def test_annual_growth_compares_year_to_date_with_last_year(conn, ws, catalogue, tmp_path, period, before,
                                                             now, growth, status):
+    # Shandong 2015: invention patent applications to grow 15% in the plan's one year (per_year: target_year)
     last_year = f"{int(period[:4]) - 1}{period[4:]}"
-    submit(conn, ws, catalogue, tmp_path, "210000", [f"210102,{last_year},patent_applications,{before},件,",
-                                                     f"210102,{period},patent_applications,{now},件,"])
-    row = progress(conn, "liaoning-2017", "patent-applications-growth", "210102", period)
+    submit(conn, ws, catalogue, tmp_path, "370000", [f"370000,{last_year},invention_patent_applications,{before},件,",
+                                                     f"370000,{period},invention_patent_applications,{now},件,"])
+    row = progress(conn, "shandong-2015", "invention-patent-applications-growth", "370000", period)
     assert (row["growth"], row["status"]) == (pytest.approx(growth), status)
 
 
@@ -120,16 +121,16 @@ def test_after_the_target_year_a_target_is_judged_on_its_year_end(conn, ws, cata
 
 
 def test_a_growth_target_after_its_year_is_judged_on_the_target_year(conn, ws, catalogue, tmp_path):
-    # Hefei: pledge-financing deals to grow 30% a year (to 2025). 2024: 100 deals, 2025: 120 (+20%, missed);
-    # 2025Q3 100 -> 2026Q3 145 (+45%) is shown as the latest value but no longer judged. Growth 20 / 30 = 0.666667.
-    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2024Q4,ip_pledge_financing_deals,100,笔,",
-                                                     "340100,2025Q3,ip_pledge_financing_deals,100,笔,",
-                                                     "340100,2025Q4,ip_pledge_financing_deals,120,笔,",
-                                                     "340100,2026Q3,ip_pledge_financing_deals,145,笔,"])
+    # Hefei: pledge-financing deals to grow 30% a year on average (年均) from 2020 to 2025. 100 deals in 2020, 320 in
+    # 2025: 3.2 ^ (1 / 5) - 1 = 26.191469% a year, missed; completion 26.191469 / 30 = 0.873049. 2026's 1,000 deals
+    # by Q3 are no full year: judged on full years, the row's latest is 2025's too.
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340100,2020Q4,ip_pledge_financing_deals,100,笔,",
+                                                     "340100,2025Q4,ip_pledge_financing_deals,320,笔,",
+                                                     "340100,2026Q3,ip_pledge_financing_deals,1000,笔,"])
     row = progress(conn, "hefei-2022", "ip-pledge-financing-deals-growth", "340100", "2026Q3")
     assert (row["actual_period"], row["growth"], row["reached"], row["completion"], row["status"],
-            row["latest_actual"]) == ("2025Q4", pytest.approx(20.0), pytest.approx(20.0),
-                                      pytest.approx(2 / 3), "missed", 145)
+            row["latest_actual"]) == ("2025Q4", pytest.approx(26.191469, abs=1e-6), pytest.approx(26.191469, abs=1e-6),
+                                      pytest.approx(0.873049, abs=1e-6), "missed", 320)
 
 
 PLEDGE_YEARS = [f"340100,{year}Q4,ip_pledge_financing_amount,{value},亿元,"
@@ -176,16 +177,6 @@ def test_a_year_to_date_flow_is_only_judged_in_its_own_quarter(conn, ws, catalog
                                                      "500116,2025Q3,high_tech_enterprises,600,家,"])
     row = progress(conn, "jiangjin-2024", "ip-pledge-financing-annual", "500116", "2025Q3")
     assert (row["actual"], row["status"]) == (None, "no_data")
-
-
-def test_more_than_is_strict(conn, ws, catalogue, tmp_path):
-    # Jiangjin: 超过2家 institutions in the open-licence pilot by 2026; exactly 2 is on track, not achieved,
-    # and 3 is achieved.
-    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2026Q2,patent_open_license_pilot_institutions,2,家,",
-                                                     "500116,2026Q3,patent_open_license_pilot_institutions,3,家,"])
-    two = progress(conn, "jiangjin-2024", "open-license-pilot-institutions", "500116", "2026Q2")
-    three = progress(conn, "jiangjin-2024", "open-license-pilot-institutions", "500116", "2026Q3")
-    assert (two["completion"], two["status"], three["status"]) == (pytest.approx(1.0), "on_track", "achieved")
 
 
 SHANWEI_COUNTIES = ("441502", "441521", "441523", "441581")

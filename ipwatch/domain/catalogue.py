@@ -10,7 +10,7 @@ import yaml
 
 from ipwatch import config
 from ipwatch.domain.cells import text
-from ipwatch.domain.units import convert
+from ipwatch.domain.units import convert, counts_whole
 
 # Units of values that do not add up over regions (a share, a score, a duration).
 INTENSIVE_UNITS = ("%", "‰", "分", "个工作日")
@@ -21,6 +21,11 @@ FREQUENCIES = ("quarterly", "annual")
 TARGET_KINDS = ("level", "share", "annual_growth", "annual_flow", "cumulative", "rank")
 # Kinds whose target value is a measured quantity (converted to the indicator's unit); the others are %.
 QUANTITY_KINDS = ("level", "share", "annual_flow", "cumulative")
+# Kinds stated for a year, and which years an annual target binds (per_year, README "Progress"): each (每年: every
+# year of the plan, a missed year stays missed), average (年均: the average yearly growth since the base year), or
+# target_year (the target year's figure alone: 年度…达, 增长15% in a one-year plan).
+ANNUAL_KINDS = ("annual_growth", "annual_flow")
+PER_YEAR = ("each", "average", "target_year")
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Target:
     peer_scope: str | None = None
     basis: str = "total"
     read_as: str | None = None  # the unit the target is read in where the plan's names another measure (分 for %)
+    per_year: str | None = None  # annual kinds only: each | average | target_year (PER_YEAR)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,7 @@ def _target(plan: dict, raw: dict) -> Target:
         source=raw["source"], baseline_year=baseline.get("year"), baseline_value=baseline.get("value"),
         relative_to_baseline=raw.get("relative_to_baseline"), attribute=raw.get("attribute"),
         peer_scope=raw.get("peer_scope"), basis=raw.get("basis", "total"), read_as=raw.get("read_as"),
+        per_year=raw.get("per_year"),
     )
 
 
@@ -191,6 +198,9 @@ def target_record(target: Target, catalogue: Catalogue) -> dict:
         "cumulative_basis": target.basis if target.kind == "cumulative" else None,
         "unit": target.unit,
         "read_as": target.read_as,
+        "per_year": target.per_year if target.kind in ANNUAL_KINDS else None,
+        # a target in whole items (a growth or a rank target is in %, whatever its indicator counts)
+        "counts_whole": target.kind in QUANTITY_KINDS and counts_whole(indicator.unit),
         "indicator_unit": indicator.unit,
         "baseline_value_std": standard_value(target, catalogue.indicators, target.baseline_value),
         "target_value_std": standard_value(target, catalogue.indicators, target.target_value),

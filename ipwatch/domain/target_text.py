@@ -1,13 +1,12 @@
 """How one target row reads in a bulletin: the figure judged against the target, in the plan's own terms and unit.
 
 One row, one truth: a 新增 target shows what was added against what is to be added (the running total beside
-it), a 累计 target the running total, a growth target the growth rate against the rate required, a rank target
-the rank among its peers; value, baseline and target in the unit the plan states its target in.
+it), a 累计 target the running total, a growth target the growth rate against the rate required (年均: the average
+since the base year), a rank target the rank among its peers; value, baseline and target in the unit the plan
+states its target in. 完成度 follows `met`, as the status does (README, "Progress").
 """
 
 from __future__ import annotations
-
-import math
 
 from ipwatch.domain.catalogue import QUANTITY_KINDS
 from ipwatch.domain.periods import quarter_label, split
@@ -60,20 +59,25 @@ def period_text(period: str | None, full_year: bool = False) -> str:
     return f"{year}年" if full_year and q == 4 else quarter_label(period)
 
 
+# How a growth target reads, by the years it binds (per_year): every year, the average since the base year, the
+# target year's growth.
+GROWTH_WORDS = {"each": "每年增长", "average": "年均增长", "target_year": "年增长"}
+
+
 def comparison_word(row: dict) -> str:
     """The plan's comparison as it reads before a number: 超过 for '>', 不超过 for '<='."""
     return {">": "超过", "<=": "不超过", "<": "低于"}.get(row["comparison"], "")
 
 
 def target_text(row: dict) -> str:
-    """目标值 in the plan's terms: '新增 221 家', '累计 150 亿元', '每年超过 5,000 万元', '年增长 20%', '前30%'."""
+    """目标值 in the plan's terms: '新增 221 家', '累计 150 亿元', '每年超过 5,000 万元', '年均增长20%', '前30%'."""
     unit, word = shown_unit(row), comparison_word(row)
     if row["kind"] == "rank":
         scope = "全市" if row["peer_scope"] == "prefecture" else "全省"
-        places = math.ceil(row["target_value"] / 100 * row["peer_count"]) if row["peer_count"] else None
-        return f"{scope}前{format_number(row['target_value'])}%" + (f"（前{places}名）" if places else "")
+        places = f"（前{row['places']}名）" if row["places"] else ""
+        return f"{scope}前{format_number(row['target_value'])}%{places}"
     if row["kind"] == "annual_growth":
-        return f"年增长{word}{format_number(row['target_value'])}%"
+        return f"{GROWTH_WORDS[row['per_year']]}{word}{format_number(row['target_value'])}%"
     if row["relative_to_baseline"]:
         resolved = f"，即 {amount(in_unit(row, row['target']), unit)}" if row["target"] is not None else ""
         return f"基期的{format_number(row['relative_to_baseline'])}倍{resolved}"
@@ -81,18 +85,29 @@ def target_text(row: dict) -> str:
     high = in_unit(row, convert(row["target_value_high"], row["target_unit"], row["unit"])) \
         if row["target_value_high"] is not None and row["kind"] in QUANTITY_KINDS else row["target_value_high"]
     text = amount(value, unit) if high is None else f"{format_number(value)}–{amount(high, unit)}"
-    prefix = {"annual_flow": "每年", "cumulative": "新增" if row["cumulative_basis"] == "new" else "累计"}
+    prefix = {"annual_flow": "每年" if row["per_year"] == "each" else "年度",
+              "cumulative": "新增" if row["cumulative_basis"] == "new" else "累计"}
     words = prefix.get(row["kind"], "") + word
     return f"{words} {text}" if words else text
 
 
 def judged_text(row: dict) -> str:
-    """The figure the status is judged on, worded like the target: '新增 29 家', '增长 20%', '第3名（共10个）'."""
+    """The figure the status is judged on, worded like the target: '新增 29 家', '增长20%',
+    '年均增长9.6%（2016—2019年）', '第3名（共10个）', '并列第30名（24个并列，共100个）'."""
     unit = shown_unit(row)
     if row["kind"] == "rank":
-        return f"第{row['rank']}名（共{row['peer_count']}个）" if row["rank"] is not None else "无数据"
+        if row["rank"] is None:
+            return "无数据"
+        if row["tied"] > 1:
+            return f"并列第{row['rank']}名（{row['tied']}个并列，共{row['peer_count']}个）"
+        return f"第{row['rank']}名（共{row['peer_count']}个）"
     if row["kind"] == "annual_growth":
-        return f"增长{format_number(row['growth'])}%" if row["growth"] is not None else "无数据"
+        if row["growth"] is None:
+            return "无数据"
+        if row["per_year"] == "average":
+            since = row["baseline_year"] or split(row["baseline_period"])[0]
+            return f"年均增长{format_number(row['growth'])}%（{since}—{split(row['actual_period'])[0]}年）"
+        return f"增长{format_number(row['growth'])}%"
     if row["kind"] == "cumulative":
         word = "新增" if row["cumulative_basis"] == "new" else "累计"
         return f"{word} {amount(in_unit(row, row['accumulated']), unit)}" if row["accumulated"] is not None \
@@ -104,9 +119,14 @@ def judged_text(row: dict) -> str:
 
 
 def beside_text(row: dict) -> str:
-    """What stands beside the judged figure: the running total of a 新增, the year of a 累计 flow, the value a
-    growth is measured on, and after the target year the latest value (最新), which is shown, never judged."""
+    """What stands beside the judged figure: the years a 每年 target was missed, a tie straddling a top-N cut-off,
+    the running total of a 新增, the year of a 累计 flow, the value a growth is measured on, and after the target
+    year the latest value (最新), which is shown, never judged."""
     unit, parts = shown_unit(row), []
+    if row["missed_years"]:
+        parts.append("、".join(f"{year}年" for year in row["missed_years"]) + "未达到目标")
+    if straddles(row):
+        parts.append(f"并列名次跨过第{row['places']}名，不计为进入前{row['places']}名")
     if row["actual"] is not None:
         if row["kind"] == "cumulative" and row["cumulative_basis"] == "new":
             parts.append(f"现有 {amount(in_unit(row, row['actual']), unit)}")
@@ -120,12 +140,24 @@ def beside_text(row: dict) -> str:
     return "；".join(parts)
 
 
+def straddles(row: dict) -> bool:
+    """A rank's tie reaches past the places of a top-N target: none of it meets the target (README, "Progress")."""
+    return row["kind"] == "rank" and row["rank"] is not None and row["rank"] <= row["places"] < row["rank"] + row[
+        "tied"] - 1
+
+
 def margin_text(row: dict) -> str:
-    """完成度 as a reader wants it: the share done, or for a target reached by how much it is beaten."""
-    if row["status"] != "achieved":
+    """完成度 as a reader wants it: the share done, or for a figure meeting its target by how much it is beaten
+    ('本年…' where this year's figure meets a 每年 target that an earlier year missed)."""
+    if not row["met"]:
         return "—" if row["completion"] is None else f"{row['completion'] * 100:.1f}%"
     if row["kind"] == "rank":
         return "已进入前列"
+    return ("本年" if row["missed_years"] else "") + _beaten(row)
+
+
+def _beaten(row: dict) -> str:
+    """'达到目标', or '超出目标 4.82 分': by how much a figure meeting its target beats it."""
     if row["kind"] == "annual_growth":
         over, unit = row["growth"] - row["target_value"], "个百分点"
     else:
@@ -139,11 +171,13 @@ def margin_text(row: dict) -> str:
 
 
 def baseline_text(row: dict) -> str:
-    """基期值 with its year: the plan's own, or the value taken from the base year's end."""
-    if row["kind"] in ("annual_growth", "rank") or row["baseline"] is None:
+    """基期值 with its year: the plan's own, or the value taken from the base year's end (a flow: its total)."""
+    if row["kind"] == "rank" or (row["kind"] == "annual_growth" and row["per_year"] != "average") \
+            or row["baseline"] is None:
         return "—"
     year = row["baseline_year"] or (int(row["baseline_period"][:4]) if row["baseline_period"] else None)
-    when = f"（{year}年）" if row["baseline_year"] else (f"（{year}年末）" if year else "")
+    stands = "年" if row["baseline_year"] or row["measure"] == "flow_ytd" else "年末"
+    when = f"（{year}{stands}）" if year else ""
     return f"{amount(in_unit(row, row['baseline']), shown_unit(row))}{when}"
 
 

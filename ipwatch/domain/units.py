@@ -22,6 +22,12 @@ UNITS: dict[str, tuple[str, Decimal]] = {
 }
 
 
+def counts_whole(unit: str) -> bool:
+    """True for a unit of whole items (件, 家, 人): 超过 2 家 is first met at 3, not at 2.000001."""
+    dimension, size = UNITS.get(unit, ("", Decimal(0)))
+    return dimension in ("count", "people") and size == 1
+
+
 class UnitError(ValueError):
     """A value's unit cannot be converted to the indicator's unit."""
 

@@ -20,6 +20,11 @@ create or replace table targets (
     unit varchar,
     -- the unit the target is read in where the plan's unit names another measure (满意度 "90%" scored in 分)
     read_as varchar,
+    -- annual kinds: which years bind (each: 每年, every year; average: 年均, the average growth since the base year;
+    -- target_year: the target year's figure alone)
+    per_year varchar check (per_year in ('each', 'average', 'target_year')),
+    -- the target is a number of whole items (件, 家, 人): a strict comparison (超过 N) is first met at N + 1
+    counts_whole boolean not null,
     baseline_value_std double,
     target_value_std double,
     attribute varchar,

@@ -1,6 +1,8 @@
 -- Each region's rank on each indicator and quarter among the reporting regions of the same level,
 -- in its province and under its parent (best first, by the indicator's direction); for the indicators a target
 -- ranks (the only ones progress reads a rank of), since ranking every indicator of a country costs seconds.
+-- Competition ranking (1, 2, 2, 4): regions with equal values share the best place of their tie, and last_in_*
+-- is the last place the tie takes (2 for both of 1, 2, 2, 4), which a top-N target is judged on (README, Progress).
 create or replace view peer_ranks as
 with region_provinces as (
     select
@@ -28,6 +30,9 @@ select
     o.period_key,
     rank() over province_peers as rank_in_province,
     rank() over parent_peers as rank_in_parent,
+    -- with the window's order the frame runs to the last row of the current one's tie, so count(*) is that place
+    count(*) over province_peers as last_in_province,
+    count(*) over parent_peers as last_in_parent,
     -- counted over the whole group: with an order, count(*) would be a running count
     count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.province_code) as peers_in_province,
     count(*) over (partition by o.indicator_code, o.period_key, rp.level, rp.parent_code) as peers_in_parent

@@ -5,6 +5,8 @@
 -- every quarter repeats that judgement (final: reached, or missed), and latest_actual shows the newer value
 -- beside it, never mixed in.
 -- Completion, expected, pace and status all come from one observation (actual_period), timed at its quarter.
+-- One rule joins them: met (the figure meets the target by the plan's comparison) iff completion >= 1, and a row is
+-- achieved iff it is met and no year of a 每年 target was missed (missed_years).
 create or replace view progress as
 -- `observed` once: every step below reads it, and inlined it would be derived again for each
 with values_at as materialized (
@@ -32,6 +34,8 @@ subjects as (
         t.target_value_high,
         t.relative_to_baseline,
         t.cumulative_basis,
+        t.per_year,
+        t.counts_whole,
         t.peer_scope,
         t.baseline_value_std,
         t.target_value_std,
@@ -76,19 +80,21 @@ year_ends as (
 ),
 
 -- The value a target is judged on, at the judged quarter (the reporting one, or the end of the target year once
--- it has passed). A level or share on a flow (880 PCT applications a year): the latest full year. Any other use
--- of a flow: the year-to-date of that very quarter. A stock: the latest value so far. latest_key: the same
--- choice at the reporting quarter, for the newer value a final judgement shows beside it.
+-- it has passed). A level or share on a flow (880 PCT applications a year), or a 年均 growth of a flow: the latest
+-- full year. Any other use of a flow: the year-to-date of that very quarter. A stock: the latest value so far.
+-- latest_key: the same choice at the reporting quarter, for the newer value a final judgement shows beside it.
 with_choice as (
     select
         s.*,
         case
-            when s.measure = 'flow_ytd' and s.kind in ('level', 'share') then full_year.period_key
+            when s.measure = 'flow_ytd' and (s.kind in ('level', 'share') or s.per_year = 'average')
+                then full_year.period_key
             when s.measure = 'flow_ytd' then s.judged_key
             else latest.period_key
         end as actual_key,
         case
-            when s.measure = 'flow_ytd' and s.kind in ('level', 'share') then newest_year.period_key
+            when s.measure = 'flow_ytd' and (s.kind in ('level', 'share') or s.per_year = 'average')
+                then newest_year.period_key
             when s.measure = 'flow_ytd' then s.period_key
             else newest.period_key
         end as latest_key
@@ -209,13 +215,59 @@ with_totals as (
             and w.actual_key - 4 = last_year.period_key
 ),
 
+-- A 每年 target binds every year of its plan: each year-end figure (a flow's full year, a growth on the year
+-- before) from the plan's first year to the judged quarter is compared with the target; a year without a
+-- year-end value is not judged (never counted as missed).
+each_year as (
+    select
+        w.plan_id,
+        w.target_id,
+        w.region_code,
+        w.period,
+        coalesce(list(ye.year order by ye.year) filter (
+            where not meets(
+                case
+                    when w.kind = 'annual_growth' then 100.0 * (ye.value / nullif(before.value, 0) - 1)
+                    else ye.value
+                end,
+                w.comparison,
+                w.target
+            )
+        ), []) as missed_years
+    from with_totals as w
+    left join year_ends as ye
+        on
+            w.region_code = ye.region_code
+            and w.indicator_code = ye.indicator_code
+            and w.period_start <= ye.year
+            and w.judged_key >= ye.period_key
+    left join year_ends as before
+        on
+            ye.region_code = before.region_code
+            and ye.indicator_code = before.indicator_code
+            and ye.year - 1 = before.year
+    where w.per_year = 'each'
+    group by w.plan_id, w.target_id, w.region_code, w.period
+),
+
 measured as (
     select
         w.*,
+        ey.missed_years,
         case when w.peer_scope = 'province' then pk.rank_in_province else pk.rank_in_parent end as rank,
+        case when w.peer_scope = 'province' then pk.last_in_province else pk.last_in_parent end as rank_last,
         case when w.peer_scope = 'province' then pk.peers_in_province else pk.peers_in_parent end as peer_count,
         greatest(0.0, least(1.0, (w.t - w.base_year) / nullif(w.target_year - w.base_year, 0))) as plan_elapsed,
-        100.0 * (w.actual / nullif(w.same_period_last_year, 0) - 1) as growth,
+        case
+            -- 年均: the average yearly growth since the base year, (A / B) ^ (1 / (t - t0)) - 1
+            when w.per_year = 'average'
+                then
+                    case
+                        when w.baseline > 0 and w.actual >= 0 and w.t > w.base_year
+                            then 100.0 * (pow(w.actual / w.baseline, 1 / (w.t - w.base_year)) - 1)
+                    end
+            else 100.0 * (w.actual / nullif(w.same_period_last_year, 0) - 1)
+        end as growth,
         case
             when w.measure = 'flow_ytd' and w.full_years_found < w.full_years_wanted then null
             when w.measure = 'flow_ytd' then w.full_years_total + w.actual
@@ -223,6 +275,7 @@ measured as (
             else w.actual
         end as accumulated
     from with_totals as w
+    left join each_year as ey using (plan_id, target_id, region_code, period)
     left join peer_ranks as pk
         on
             w.region_code = pk.region_code
@@ -230,7 +283,9 @@ measured as (
             and (case when w.kind = 'rank' then w.judged_key end) = pk.period_key
 ),
 
--- the figure each kind compares with its target
+-- the figure each kind compares with its target; the places a top-N% target has (30% of 100: 30, integer
+-- arithmetic so that 30% of 100 is never 31); goal: the figure at which the target is first met, where
+-- completion is 1 (超过 N of whole items is first met at N + 1, 低于 N at N - 1)
 judged as (
     select
         *,
@@ -238,19 +293,47 @@ judged as (
             when 'annual_growth' then growth
             when 'cumulative' then accumulated
             else actual
-        end as reached
+        end as reached,
+        case when kind = 'rank' then cast(ceil(target * peer_count / 100.0) as integer) end as places,
+        case
+            when counts_whole and comparison = '>' then target + 1
+            when counts_whole and comparison = '<' then target - 1
+            else target
+        end as goal
     from measured
+),
+
+-- met: a top-N target counts a tie only when the whole tie is within the places (the last place it takes), so
+-- that the regions meeting it never outnumber the places; any other by the plan's comparison
+compared as (
+    select
+        *,
+        case
+            when kind = 'rank' then rank_last <= places
+            else meets(reached, comparison, target)
+        end as met,
+        case
+            when kind in ('annual_growth', 'annual_flow', 'cumulative') then reached / nullif(goal, 0)
+            when kind = 'rank' then null
+            -- from the baseline when the goal lies ahead of it; a baseline already past the goal measures nothing
+            when baseline is not null and (goal - baseline) * (case when direction = 'up' then 1 else -1 end) > 0
+                then (actual - baseline) / (goal - baseline)
+            when direction = 'up' then actual / nullif(goal, 0)
+            else goal / nullif(actual, 0)
+        end as ratio
+    from judged
 ),
 
 scored as (
     select
         *,
+        -- completion agrees with met: at least 1 when met; when not, at most 0.999, so that no figure short of
+        -- its target is ever shown as 100% (a display rounding to 0.1% would make 99.96% read 100.0%)
         case
-            when kind in ('annual_growth', 'annual_flow', 'cumulative') then reached / nullif(target, 0)
             when kind = 'rank' then null
-            when baseline is not null and target <> baseline then (actual - baseline) / (target - baseline)
-            when direction = 'up' then actual / nullif(target, 0)
-            else target / nullif(actual, 0)
+            when met then greatest(ratio, 1.0)
+            when ratio > 0.999 then 0.999
+            else ratio
         end as completion,
         case kind
             when 'annual_growth' then 1.0
@@ -258,15 +341,6 @@ scored as (
             when 'rank' then null
             else plan_elapsed
         end as expected,
-        case
-            when kind = 'rank' then rank <= ceil(target / 100.0 * peer_count)
-            when kind = 'annual_growth' and eval_quarter <> 4 then false
-            when comparison = '>' then reached > target
-            when comparison = '<' then reached < target
-            when comparison = '<=' then reached <= target
-            when comparison = '=' then reached = target
-            else reached >= target
-        end as achieved,
         case kind
             when 'rank' then rank is null
             when 'cumulative' then accumulated is null and (measure = 'flow_ytd' or actual is null)
@@ -275,8 +349,9 @@ scored as (
         target is null
         or (
             kind = 'cumulative' and cumulative_basis = 'new' and measure <> 'flow_ytd' and baseline is null
-        ) as without_baseline
-    from judged
+        )
+        or (per_year = 'average' and baseline is null) as without_baseline
+    from compared
 ),
 
 thresholds as (
@@ -332,6 +407,8 @@ select
     target_year,
     accumulated,
     reached,
+    met,
+    missed_years,
     completion,
     expected,
     pace,
@@ -340,12 +417,16 @@ select
     cagr / nullif(required_cagr, 0) as anticipated,
     growth,
     rank,
+    rank_last - rank + 1 as tied,
     peer_count,
+    places,
     case
+        -- a year of a 每年 target missed stays missed: 到期未完成, whatever this year brings (README, Progress)
+        when len(missed_years) > 0 then 'missed'
         when actual is null and incomplete then 'incomplete'
         when without_baseline and actual is not null then 'no_baseline'
         when missing or without_baseline then 'no_data'
-        when achieved then 'achieved'
+        when met then 'achieved'
         when final then 'missed'
         when kind = 'rank' then 'lagging'
         when pace is null then case when completion >= 0 then 'on_track' else 'regressing' end
