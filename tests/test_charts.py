@@ -49,13 +49,21 @@ def test_cjk_characters_measure_one_em_in_the_page_font():
 
 
 def test_a_long_label_wraps_between_the_items_it_lists():
-    # 25 × 10 px = 250 px > 220: 22 characters fit a line; the last 、 in its second half (the 12th) ends it
+    # 25 × 10 px = 250 px > 220: two lines; at 125 px and 130 px each the first ends at the 、 after 代理师 (the
+    # 12th character, in the line's second half), leaving 13 characters, 130 px, for the second
     assert charts.wrap(HEFEI_TALENT) == ["知识产权师、专利代理师、", "知识产权专员等各类人才数量"]
 
 
 def test_a_wrapped_line_never_starts_with_closing_punctuation():
-    # 10 ideographs fill 100 px; the 、 after them stays on their line rather than open the next
-    assert charts.wrap("一二三四五六七八九十、甲乙", width=100) == ["一二三四五六七八九十、", "甲乙"]
+    # 9 characters, 90 px, in two even lines of 45 px: the 、 after 四 stays on its line rather than open the next
+    assert charts.wrap("一二三四、五六七八", width=80) == ["一二三四、", "五六七八"]
+
+
+def test_wrapped_lines_are_even_not_one_character_left_over():
+    """Before: 汕尾's '高等院校、科研机构和国有企业知识产权实施转化' with '率' alone on a second line."""
+    # 23 characters, 230 px: lines of 115 px take three (11, 11, 1); of 120 px, two (12 and 11)
+    assert charts.wrap("高等院校、科研机构和国有企业知识产权实施转化率") == [
+        "高等院校、科研机构和国有", "企业知识产权实施转化率"]
 
 
 def test_a_number_or_a_latin_word_is_never_split_across_lines():
@@ -105,8 +113,8 @@ def test_a_year_so_far_is_a_marked_point_apart_from_the_full_years():
 
 
 def judged_points(context: dict) -> dict[str, list[dict]]:
-    """Per key figure, its trend points marked as the one its row is judged on."""
-    return {f["title"]: [p for p in f["trend_table"] if p["judged"]] for f in context["key_figures"]}
+    """Per key figure (by target), its trend points marked as the one its row is judged on."""
+    return {f["target_id"]: [p for p in f["trend_table"] if p["judged"]] for f in context["key_figures"]}
 
 
 def test_the_pledge_trend_holds_the_year_to_date_its_row_is_judged_on(conn, ws, catalogue, tmp_path):
@@ -115,7 +123,7 @@ def test_the_pledge_trend_holds_the_year_to_date_its_row_is_judged_on(conn, ws, 
         *JIANGJIN, "500116,2024Q4,ip_pledge_financing_amount,3300,万元,",
         "500116,2025Q4,ip_pledge_financing_amount,4400,万元,"]), "500116")
     context = bulletin.plan_context(conn, "jiangjin-2024", "2026Q3")
-    [pledge] = [f for f in context["key_figures"] if f["title"] == "知识产权质押融资额"]
+    [pledge] = [f for f in context["key_figures"] if f["target_id"] == "ip-pledge-financing-annual"]
     assert [(p["period"], p["value"], p["label"], p["year_to_date"], p["judged"]) for p in pledge["trend_table"]] == [
         ("2024Q4", 3300, "2024年", False, False), ("2025Q4", 4400, "2025年", False, False),
         ("2026Q3", 3900, "2026年（截至第三季度）", True, True)]
@@ -138,10 +146,10 @@ def test_every_key_trend_holds_the_observation_its_row_is_judged_on(conn, ws, ca
     assert len(judged) == len(plan["key_targets"]) == 3
     for target_id in plan["key_targets"]:
         row = rows[target_id]
-        assert [(p["period"], p["value"]) for p in judged[row["indicator_name"]]] == [
+        assert [(p["period"], p["value"]) for p in judged[target_id]] == [
             (row["actual_period"], target_text.in_unit(row, row["actual"]))], target_id
     # 每万人口发明专利拥有量 last reported in 2025Q2: judged there, and that is the point marked
-    assert [p["period"] for p in judged["每万人口发明专利拥有量"]] == ["2025Q2"]
+    assert [p["period"] for p in judged["invention-patents-per-10k"]] == ["2025Q2"]
 
 
 def test_a_trend_without_a_judged_row_marks_no_point(conn, ws, catalogue, tmp_path):
@@ -149,6 +157,6 @@ def test_a_trend_without_a_judged_row_marks_no_point(conn, ws, catalogue, tmp_pa
            "500116")
     context = bulletin.plan_context(conn, "jiangjin-2024", "2026Q3")
     # the pledge row has no value for 2026 so far: judged on nothing, and no year so far is drawn
-    assert judged_points(context)["知识产权质押融资额"] == []
-    [pledge] = [f for f in context["key_figures"] if f["title"] == "知识产权质押融资额"]
+    assert judged_points(context)["ip-pledge-financing-annual"] == []
+    [pledge] = [f for f in context["key_figures"] if f["target_id"] == "ip-pledge-financing-annual"]
     assert [p["period"] for p in pledge["trend_table"]] == ["2024Q4"] and index("2024Q4") < index("2026Q3")

@@ -123,8 +123,18 @@ def text_width(text: str, size: float = LABEL_SIZE) -> float:
 
 
 def wrap(text: str, width: float = LABEL_WIDTH, size: float = LABEL_SIZE) -> list[str]:
-    """`text` in lines no wider than `width` px: broken between CJK characters, never inside a Latin word or a
-    number, no line starting with closing punctuation or ending with opening punctuation."""
+    """`text` in as few lines as fit `width` px, of even length (no '…转化' / '率' with one character left over):
+    the narrowest width, from the even share up, that still takes no more lines."""
+    lines = greedy(text, width, size)
+    for narrower in range(math.ceil(text_width(text, size) / len(lines)) if lines else 0, math.ceil(width), 5):
+        if len(balanced := greedy(text, narrower, size)) == len(lines):
+            return balanced
+    return lines
+
+
+def greedy(text: str, width: float, size: float) -> list[str]:
+    """`text` in lines no wider than `width` px, each filled in turn: broken between CJK characters, never inside a
+    Latin word or a number, no line starting with closing punctuation or ending with opening punctuation."""
     tokens = re.findall(r"[A-Za-z0-9.,%+\-]+|\s+|.", text)
     lines: list[str] = [""]
     for token in tokens:
