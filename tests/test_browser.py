@@ -190,7 +190,7 @@ def test_bulletin_command_writes_pdfs_beside_the_pages(tmp_path, capsys, prefect
 
 
 # Three plans as a director reads them: Jiangjin in force, Hefei's final evaluation, Liaoning's hundred counties.
-A4_TEXT_WIDTH = 703  # 210 mm less the 2 × 12 mm margins of base.html.j2's @page, in CSS pixels (96 per inch)
+A4_TEXT_WIDTH = 718  # 210 mm less the 2 × 10 mm margins of style.css's @page, in CSS pixels (96 per inch)
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,8 @@ def three_plans(tmp_path_factory, catalogue) -> dict[str, Path]:
         pages = bulletin.render(conn, "2026-10", out, region="500116") + \
             bulletin.render(conn, "2026-10", out, region="340100") + \
             bulletin.render(conn, "2020-01", out, region="210000")
-    return {p.name.split("-")[-2]: p for p in pages}
+        [quarterly] = bulletin.render(conn, "2026Q3", out, region="500116")
+    return {**{p.name.split("-")[-2]: p for p in pages}, "quarterly": quarterly}
 
 
 @pytest.fixture(scope="module")
@@ -244,11 +245,26 @@ def shots(browser, three_plans) -> dict[str, dict]:
                 return (r.left < box.left - 1 || r.right > box.right + 1) ? t.textContent : null;
             }).filter(Boolean);
         })""")
+        cut = page.evaluate("""() => [...document.querySelectorAll('figure svg text')]
+            .map(t => t.textContent.trim()).filter(t => t.endsWith('…'))""")
         page.set_viewport_size({"width": A4_TEXT_WIDTH, "height": 900})
         page.emulate_media(media="print")
         seen[plan] = {"height": page.evaluate("document.documentElement.scrollHeight"), "outside": outside,
-                      "print_width": page.evaluate("document.documentElement.scrollWidth"), "page": page}
+                      "print_width": page.evaluate("document.documentElement.scrollWidth"), "page": page,
+                      "cut": cut, "printed": page.evaluate(PRINTED)}
     return seen
+
+
+# What the page is on paper (print media, A4's text width): cells whose text runs past their border, tables
+# reaching past the page's text (whose right border print clips), and figures' data tables left unprinted.
+PRINTED = """() => ({
+    overflowing: [...document.querySelectorAll('td, th')].filter(c => c.scrollWidth > c.clientWidth + 1)
+        .map(c => c.textContent.trim()),
+    past_edge: [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right
+        > document.documentElement.clientWidth - 0.5).length,
+    unprinted: [...document.querySelectorAll('figure details table')].filter(t => t.offsetHeight === 0).length,
+    data_tables: document.querySelectorAll('figure details table').length,
+})"""
 
 
 def test_liaoning_plan_page_summarises_its_counties(shots, three_plans):
@@ -260,20 +276,85 @@ def test_liaoning_plan_page_summarises_its_counties(shots, three_plans):
     assert shots["liaoning"]["height"] < 15_000
 
 
+PLANS = ("jiangjin", "hefei", "liaoning", "quarterly")
+
+
 def test_chart_labels_stay_inside_their_charts(shots):
     """A label measured with the wrong font runs past the chart's edge and is clipped ("E常推进")."""
-    assert {plan: seen["outside"] for plan, seen in shots.items()} == {"jiangjin": [], "hefei": [], "liaoning": []}
+    assert {plan: seen["outside"] for plan, seen in shots.items()} == {plan: [] for plan in PLANS}
+
+
+def test_no_chart_label_is_cut_short(shots):
+    """Before: '知识产权师、专利代理师、知识产权专员等各…' in Hefei's completion chart; a long label wraps."""
+    assert {plan: seen["cut"] for plan, seen in shots.items()} == {plan: [] for plan in PLANS}
 
 
 def test_every_page_fits_the_width_of_an_a4_page(shots):
-    assert {plan: seen["print_width"] for plan, seen in shots.items()} == {
-        "jiangjin": A4_TEXT_WIDTH, "hefei": A4_TEXT_WIDTH, "liaoning": A4_TEXT_WIDTH}
+    assert {plan: seen["print_width"] for plan, seen in shots.items()} == {plan: A4_TEXT_WIDTH for plan in PLANS}
+
+
+def test_every_table_and_cell_fits_its_printed_page(shots):
+    """Before: the county table ran past the right margin, its border cut; now every cell holds its text."""
+    assert {plan: (seen["printed"]["overflowing"], seen["printed"]["past_edge"]) for plan, seen in shots.items()} \
+        == {plan: ([], 0) for plan in PLANS}
+
+
+def test_every_chart_s_data_table_is_printed(shots):
+    """Before: 查看数据表 was hidden in print, so the line charts reached paper without their numbers."""
+    printed = {plan: seen["printed"] for plan, seen in shots.items()}
+    assert all(p["data_tables"] >= 2 and p["unprinted"] == 0 for p in printed.values()), printed
+
+
+@pytest.fixture(scope="module")
+def printed(three_plans, tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    """Each of the pages printed to PDF, with its text as pdf.text reads it."""
+    out = tmp_path_factory.mktemp("printed")
+    printed = {plan: pdf.to_pdf(path, out / f"{plan}.pdf") for plan, path in three_plans.items()}
+    return {plan: (path, pdf.text(path)) for plan, path in printed.items()}
+
+
+def test_pdf_text_holds_every_page_in_layout(printed):
+    path, text = printed["jiangjin"]
+    pages = int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", path))[1])
+    assert text.count("\f") == pages and "重庆市江津区知识产权建设进度通报" in text.split("\f")[0]
+
+
+def test_the_pdf_never_breaks_a_number_or_a_quarter(printed, three_plans):
+    """Each number and quarter of the target tables stands whole on one line of the PDF's text. Before: '91.7' and
+    '%' on two lines, '2026年第三季' and '度'."""
+    for plan, (_, text) in printed.items():
+        lines = text.splitlines()
+        cells = re.findall(r'<td class="(?:num[^"]*|period)">(.*?)</td>', three_plans[plan].read_text("utf-8"), re.S)
+        words = {w for cell in cells for w in re.findall(r"\d{4}年第[一二三四]季度|\d[\d,]*(?:\.\d+)?%?",
+                                                         re.sub(r"<[^>]+>", "", cell))}
+        assert len(words) > 20, plan
+        assert [w for w in sorted(words) if not any(w in line for line in lines)] == [], plan
+
+
+def test_the_pdf_keeps_the_numbers_of_the_line_charts(printed):
+    """江津 质押融资: the years' totals and the 3,900万元 of 2026 so far the row is judged on, as a table."""
+    _, text = printed["jiangjin"]
+    assert "查看数据表" not in text
+    for row in (r"2024年\s+4,000", r"2025年\s+4,500", r"2026年（截至第三季度）\s+评价值\s+3,900"):
+        assert re.search(row, text), row
+
+
+def test_the_pdf_names_the_annex_by_its_file(printed):
+    """A link is dead on paper: the annex is named by its file, on one line."""
+    _, text = printed["jiangjin"]
+    assert re.search(r"附表（Excel）：\s*2026-10-jiangjin-2024\.xlsx", text)
+
+
+def test_the_pdf_s_first_page_carries_the_status_table(printed):
+    """Before: page 1 ended half empty after Figure 1, its table hidden and the next figure pushed over."""
+    first = printed["jiangjin"][1].split("\f")[0]
+    assert re.search(r"图1 \S*各状态指标数", first) and re.search(r"状态\s+指标数（项）", first)
 
 
 def test_key_trends_draw_the_plan_s_path(three_plans):
     """高新技术企业 (新增221家) and 质押融资额 (5,000万元 a year) had no path; every key target with a value has one."""
     html = three_plans["jiangjin"].read_text("utf-8")
-    for title in ("高新技术企业数量", "知识产权质押融资额", "每万人口发明专利拥有量"):
+    for title in ("高新技术企业", "知识产权质押融资额", "每万人发明专利拥有量"):  # the targets' wordings
         assert f"{title}走势与规划路径" in html
 
 

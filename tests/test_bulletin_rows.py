@@ -145,11 +145,13 @@ def test_a_resubmitted_unchanged_value_is_no_correction(conn, ws, catalogue, tmp
 
 
 def test_key_trends_are_in_the_plan_s_unit_with_its_path(jiangjin, ws, catalogue, tmp_path):
-    # 5,000万元 a year: the path is flat at 5,000 over 2024-2026; the yearly totals 4,000 and 4,500万元, not 0.4亿元
+    # 5,000万元 a year: the path is flat at 5,000 over 2024-2026; the yearly totals 4,000 and 4,500万元, not 0.4亿元,
+    # and the 3,900万元 of 2026 so far that the row is judged on
     submit(jiangjin, ws, catalogue, write_csv(tmp_path / "years.csv", [
         "500116,2024Q4,ip_pledge_financing_amount,4000,万元,", "500116,2025Q4,ip_pledge_financing_amount,4500,万元,"]),
         "500116")
     [pledge] = [f for f in bulletin.plan_context(jiangjin, "jiangjin-2024", "2026Q3")["key_figures"]
                 if f["title"] == "知识产权质押融资额"]
     assert (pledge["unit"], [(p["period"], p["value"]) for p in pledge["trend_table"]], pledge["path"]) == (
-        "万元", [("2024Q4", 4000), ("2025Q4", 4500)], [{"t": 2024.0, "value": 5000}, {"t": 2026.0, "value": 5000}])
+        "万元", [("2024Q4", 4000), ("2025Q4", 4500), ("2026Q3", 3900)],
+        [{"t": 2024.0, "value": 5000}, {"t": 2026.0, "value": 5000}])

@@ -8,7 +8,7 @@ import polars as pl
 from ipwatch import warehouse
 from ipwatch.bulletins import charts
 from ipwatch.domain import target_text
-from ipwatch.domain.periods import index
+from ipwatch.domain.periods import QUARTER_ZH, index, split
 
 RANKING_SHOWN = 30  # bars drawn; the table behind the chart lists every region
 
@@ -49,6 +49,30 @@ def target_path(row: dict, points: list[dict]) -> list[dict]:
     return [{"t": float(base_year), "value": row["baseline"]}, {"t": float(end), "value": target}]
 
 
+def point_label(point: dict, flow: bool) -> str:
+    """How a trend point reads in its table and beside its mark: '2025年' for a flow's full year, '2026年（截至
+    第三季度）' for a year so far, '2026年第三季度' for a stock."""
+    if point["year_to_date"]:
+        return f"{split(point['period'])[0]}年（{mark(point)}）"
+    return target_text.period_text(point["period"], full_year=flow)
+
+
+def mark(point: dict) -> str:
+    """'截至第三季度': what a flow's year-to-date covers."""
+    return f"截至第{QUARTER_ZH[split(point['period'])[1]]}季度"
+
+
+def trend_points(conn: duckdb.DuckDBPyConnection, region: str, code: str, quarter: str, own: dict | None,
+                 measure: str) -> list[dict]:
+    """The indicator's trend in `region` up to `quarter`: each point's period, t, value and label, and which one
+    the region's row is judged on (`judged`), included even where it is a year so far among full years."""
+    judged = own["actual_period"] if own and own["actual_period"] else None
+    points = warehouse.query(conn, "indicator_trend", region_code=region, indicator_code=code,
+                             period_key=index(quarter), judged_key=index(judged) if judged else None).to_dicts()
+    return [{**p, "label": point_label(p, measure == "flow_ytd"), "mark": mark(p) if p["year_to_date"] else ""}
+            for p in points]
+
+
 def key_figures(conn: duckdb.DuckDBPyConnection, plan: dict, rows: pl.DataFrame, quarter: str) -> list[dict]:
     """For each key target of the plan: its trend in the plan region and the ranking of the region's counties."""
     figures = []
@@ -56,14 +80,12 @@ def key_figures(conn: duckdb.DuckDBPyConnection, plan: dict, rows: pl.DataFrame,
         own = rows.filter((pl.col("target_id") == target_id) & (pl.col("region_code") == plan["region_code"]))
         sample = rows.filter(pl.col("target_id") == target_id).row(0, named=True)
         code, unit = sample["indicator_code"], sample["unit"]
-        points = warehouse.query(conn, "indicator_trend", region_code=plan["region_code"], indicator_code=code,
-                                 period_key=index(quarter)).to_dicts()
+        row = own.row(0, named=True) if own.height else None
+        points = trend_points(conn, plan["region_code"], code, quarter, row, sample["measure"])
         ranked = warehouse.query(conn, "children_ranking", region_code=plan["region_code"], indicator_code=code,
                                  period=quarter).to_dicts()
-        path = target_path({**own.row(0, named=True), "plan_start": plan["period_start"]}, points) \
-            if own.height else []
-        if own.height:  # in the unit the plan states its target in, as the target table (0.39亿元 as 3,900万元)
-            row = own.row(0, named=True)
+        path = target_path({**row, "plan_start": plan["period_start"]}, points) if row else []
+        if row:  # in the unit the plan states its target in, as the target table (0.39亿元 as 3,900万元)
             unit = target_text.shown_unit(row)
             points, ranked, path = ([{**p, "value": target_text.in_unit(row, p["value"])} for p in part]
                                     for part in (points, ranked, path))

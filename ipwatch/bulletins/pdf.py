@@ -9,6 +9,8 @@ load event and fonts, and starts Chromium exactly as the browser tests do.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,10 +27,15 @@ CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage")
 INSTALL = "apt-get install chromium fonts-noto-cjk"
+INSTALL_POPPLER = "apt-get install poppler-utils"
 
 
 class ChromiumMissing(FileNotFoundError):
     """Chromium, or playwright which drives it, is not installed."""
+
+
+class PopplerMissing(FileNotFoundError):
+    """poppler's pdftotext, which reads a PDF's text back, is not installed."""
 
 
 def require_chromium() -> str:
@@ -70,8 +77,24 @@ def print_pdf(html: Path, pdf: Path) -> Path:
             page = browser.new_page()
             page.goto(html.resolve().as_uri())
             page.evaluate("document.fonts.ready.then(() => true)")  # fonts may finish after the load event
-            printed = page.pdf(format="A4", print_background=True)
+            # the stylesheet's @page (A4 portrait, its margins) rules; A4 where a page sets no size
+            printed = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
             browser.close()
     except Error as exc:
         raise OSError(f"Chromium 未能打印 {html.name} (Chromium could not print it): {exc.message}") from exc
     return files.publish(pdf, printed)
+
+
+def text(pdf: Path) -> str:
+    """The PDF's text as laid out on its pages (poppler's `pdftotext -layout`), pages parted by form feeds:
+    what a reader of the paper sees, for comparing its numbers with the page's."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise PopplerMissing(f"未找到 pdftotext，无法读取 PDF 文本：请以 root 运行 make browser 或 {INSTALL_POPPLER} "
+                             f"(pdftotext not found: run make browser as root, or {INSTALL_POPPLER})")
+    if not pdf.is_file():
+        raise FileNotFoundError(f"PDF 文件不存在 (no such file): {pdf}")
+    done = subprocess.run([tool, "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=False)
+    if done.returncode != 0:
+        raise OSError(f"pdftotext 未能读取 {pdf.name} (could not read it): {done.stderr.decode(errors='replace')}")
+    return done.stdout.decode("utf-8")
