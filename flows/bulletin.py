@@ -23,9 +23,10 @@ def render(ws: config.Workspace, period: str, region: str | None, out_dir: Path,
 
 
 @task
-def print_pdf(html: Path) -> Path:
-    """An A4 PDF of a bulletin, printed by headless Chromium with its CJK fonts embedded."""
-    return pdf.to_pdf(html, html.with_suffix(".pdf"))
+def print_pdf(html: Path, force: bool) -> Path:
+    """An A4 PDF of a bulletin, printed by headless Chromium with its CJK fonts embedded, published when every
+    number of the page is in it."""
+    return bulletin.publish_pdf(html, force)
 
 
 @flow(name="bulletin", **ON_FAILURE)
@@ -47,4 +48,4 @@ def bulletin_flow(period: str | None = None, region: str | None = None, out_dir:
     create_markdown_artifact(artifacts.bulletin_markdown(period, pages), key="bulletin-pages")
     create_link_artifact((out_dir / "index.html").as_uri(), link_text=f"{period} 进展简报目录 (index.html)",
                          key="bulletin")
-    return pages + [print_pdf(page) for page in pages] if as_pdf else pages
+    return pages + [print_pdf(page, force) for page in pages] if as_pdf else pages

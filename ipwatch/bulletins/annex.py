@@ -55,8 +55,9 @@ def quantity(row: dict, value: float | None) -> float | None:
 
 
 def baseline(row: dict) -> float | None:
-    """基期值 as the page gives it: progress's baseline in the row's unit; none for a growth or rank target."""
-    if row["kind"] in ("annual_growth", "rank"):
+    """基期值 as the page gives it (target_text.baseline_text decides whether it shows one: a 年均 growth's base
+    value, not a 每年 growth's nor a rank's): progress's baseline in the row's unit."""
+    if row["baseline_text"] == "—":
         return None
     return in_unit(row, row["baseline"])
 

@@ -295,6 +295,22 @@ def publish_plan(draft: Draft, out_dir: Path) -> Path:
     return files.publish(path, html)
 
 
+def publish_pdf(page: Path, force: bool = False) -> Path:
+    """Print a published page to an A4 PDF beside it, and publish the PDF only when every number of the page is
+    in it (Inconsistent otherwise, the page's PDF left as it was), unless `force`."""
+    from ipwatch.bulletins import pdf
+
+    target = page.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(dir=page.parent, prefix=".drafts-") as staging:
+        printed = pdf.to_pdf(page, Path(staging) / target.name)
+        breaches = invariants.pdf_breaches(invariants.PageText.of(page.read_text(encoding="utf-8")),
+                                           pdf.text(printed))
+        if breaches and not force:
+            raise invariants.Inconsistent([(target.name, b) for b in breaches])
+        os.replace(printed, target)
+    return target
+
+
 def link_region_pages(context: dict, plan_page: str) -> None:
     """Give each county whose own targets the plan sets (as Liaoning's guidance does for each county) the link to
     its page, in a folder named after the plan's page: `<page>/<county code>.html`."""

@@ -260,24 +260,27 @@ def ranks_agree(ed: Published) -> Iterator[Breach]:
         if t["kind"] == "rank" and t["peer_count"]:
             places.setdefault(t["target_id"], []).append(t)
     for group in places.values():
-        n = math.ceil(group[0]["target_value"] / 100 * group[0]["peer_count"])
+        n = group[0]["places"]
         achieved = sum(t["status"] == "achieved" for t in group)
         if achieved > n and len(group) == group[0]["peer_count"]:
             yield Breach("各县指标", group[0]["wording"], f"{achieved}个地区算作已进入前{n}名")
 
 
 def comparison_holds(row: dict) -> bool | None:
-    """Whether the figure judged meets the target by the plan's comparison (None: not a quantity judged so)."""
+    """Whether the figure judged meets the target by the plan's comparison (None: not a quantity judged so).
+    Figures within a billionth of the target are equal (a growth computed as 19.999999999999996 for 20)."""
     reached, target = row.get("reached"), row.get("target")
     if row["kind"] == "rank" or reached is None or target is None:
         return None
-    return {">": reached > target, "<": reached < target, "<=": reached <= target,
-            "=": reached == target}.get(row["comparison"], reached >= target)
+    equal = math.isclose(reached, target, rel_tol=1e-9, abs_tol=1e-12)
+    return {">": reached > target and not equal, "<": reached < target and not equal, "<=": reached <= target or equal,
+            "=": equal}.get(row["comparison"], reached >= target or equal)
 
 
 def status_agrees(ed: Published) -> Iterator[Breach]:
     """Status agrees with completion and the comparison: a row not achieved never shows 100% or more, an
-    achieved one never less; a quantity judged meets its target exactly when it is achieved."""
+    achieved one never less; a quantity is achieved exactly when its figure meets the target and (a 每年 target)
+    no year of the plan so far was missed."""
     for t in rows(ed.context):
         where = f"{t['region_name']} {t['wording']}"
         shown = re.fullmatch(r"(-?\d+(?:\.\d+)?)%", t["margin_text"])
@@ -286,10 +289,15 @@ def status_agrees(ed: Published) -> Iterator[Breach]:
         if t["status"] == "achieved" and shown and float(shown.group(1)) < 100:
             yield Breach("指标表", where, f"状态为已完成，完成情况却为{t['margin_text']}")
         holds = comparison_holds(t)
-        if holds is not None and t["kind"] in ("level", "share", "cumulative") and \
-                holds != (t["status"] == "achieved") and t["status"] not in ("no_data", "incomplete", "no_baseline"):
+        if holds is None or t["status"] in ("no_data", "incomplete", "no_baseline"):
+            continue
+        missed = t.get("missed_years") or []
+        if (holds and not missed) != (t["status"] == "achieved"):
+            years = f"，{'、'.join(map(str, missed))}年未达到" if missed else ""
             yield Breach("指标表", where, f"评价值{t['reached']:g}与目标{t['target']:g}（{t['comparison']}）"
-                                         f"{'相符' if holds else '不符'}，状态却为{t['status_label']}")
+                                         f"{'相符' if holds else '不符'}{years}，状态却为{t['status_label']}")
+        if missed and t["status"] != "missed":
+            yield Breach("指标表", where, f"{'、'.join(map(str, missed))}年未达到每年目标，状态却为{t['status_label']}")
 
 
 def one_unit(ed: Published) -> Iterator[Breach]:
@@ -400,12 +408,16 @@ def same(a: float | None, b: float | None) -> bool:
 
 def pdf_agrees(ed: Published) -> Iterator[Breach]:
     """Every number of the page's text is in the PDF (charts' and tables' alike): nothing dropped or broken."""
-    if ed.pdf_text is None:
-        return
-    page = Counter(NUMBER.findall(ed.page.text))
-    printed = Counter(NUMBER.findall(ed.pdf_text))
-    for number, n in sorted((page - printed).items()):
-        yield Breach("PDF", number, f"页面上出现{n + printed[number]}次，PDF中只有{printed[number]}次")
+    if ed.pdf_text is not None:
+        yield from pdf_breaches(ed.page, ed.pdf_text)
+
+
+def pdf_breaches(page: PageText, pdf_text: str) -> list[Breach]:
+    """The numbers of a page missing from its PDF's text (a table not printed, a number broken across lines)."""
+    shown = Counter(NUMBER.findall(page.text))
+    printed = Counter(NUMBER.findall(pdf_text))
+    return [Breach("PDF", number, f"页面上出现{n + printed[number]}次，PDF中只有{printed[number]}次")
+            for number, n in sorted((shown - printed).items())]
 
 
 def regions_existed(ed: Published) -> Iterator[Breach]:

@@ -184,8 +184,8 @@ def require_current(conn: duckdb.DuckDBPyConnection) -> None:
     it read-only and cannot upgrade it; its queries would fail on what the new version adds)."""
     found = schema_version(conn)
     if found is not None and found < SCHEMA_VERSION:
-        raise SchemaError(f"数据仓库由旧版本 ipwatch 创建（版本 {found}，当前 {SCHEMA_VERSION}），请先运行 ipwatch init 升级 "
-                          f"(the warehouse is at schema {found}: run ipwatch init to upgrade it)")
+        raise SchemaError(f"数据仓库由旧版本 ipwatch 创建（版本 {found}，当前 {SCHEMA_VERSION}），"
+                          f"请先运行 ipwatch init 升级 (the warehouse is at schema {found}: run ipwatch init)")
 
 
 def create_schema(conn: duckdb.DuckDBPyConnection) -> None:
