@@ -261,3 +261,27 @@ def test_a_warehouse_an_older_version_made_is_named_not_failed_on(ws, tmp_path):
     reference.initialise(ws)  # what the message says to run
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
         assert bulletin.render(conn, "2025-10", tmp_path / "out")
+
+
+def test_two_targets_worded_alike_get_one_name_each_and_county_changes_count_per_target(conn):
+    # 辽宁: 专利授权量 is both a growth target and a rank target; each binds the hundred counties. Counted by
+    # wording, the changes of both made "专利授权量 | 171" counties of 100.
+    frame = warehouse.query(conn, "bulletin_progress", plan_id="liaoning-2017", period="2020Q4")
+    names = bulletin.target_names(frame)
+    assert names["patent-grants-growth"] == "专利授权量（增速）" and names["patent-grants-rank"] == "专利授权量（排名）"
+    assert names["pct-applications-rank"] == "PCT国际专利申请量"  # alone in its wording: as the plan words it
+    changes = [{"target_id": t, "wording": names[t], "status_now": s} for t in ("patent-grants-growth",
+                                                                                "patent-grants-rank")
+               for s in ["achieved"] * 60 + ["missed"] * 10]
+    assert bulletin.changes_by_target(changes) == [
+        {"wording": "专利授权量（增速）", "changed": 70, "achieved": 60},
+        {"wording": "专利授权量（排名）", "changed": 70, "achieved": 60}]
+
+
+def test_the_data_state_counts_values_reported_as_not_available(conn, ws, catalogue, tmp_path):
+    # one value and one reported "/" (缺失, no number): the state line read "正常 1 个" and forgot the 缺失 one
+    path = write_csv(tmp_path / "hefei.csv", ["340100,2023Q2,high_value_invention_patents_per_10k,15.33,,",
+                                              "340100,2023Q2,patent_attorneys,/,人,"])
+    submit(conn, ws, catalogue, path, "340100")
+    context = bulletin.plan_context(conn, "hefei-2022", "2023Q2")
+    assert sorted((v["item"], v["n"]) for v in context["value_states"]) == [("正常", 1), ("缺失", 1)]

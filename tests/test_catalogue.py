@@ -171,3 +171,16 @@ def test_every_plan_names_key_targets_it_has(catalogue):
     for plan in catalogue.plans.values():
         ids = {t.target_id for t in plan.targets}
         assert plan.key_targets and set(plan.key_targets) <= ids, plan.plan_id
+
+
+def test_wordings_are_chinese_and_tell_targets_apart_with_their_kind(catalogue):
+    # 汕尾's wording copied the source's stray English "and" into every bulletin; a bulletin tells two targets of one
+    # wording apart by their kind (bulletin.target_names), so a plan may not have two of one wording and one kind
+    from ipwatch.bulletins import invariants
+
+    for target in catalogue.targets():
+        latin = set(invariants.LATIN_WORD.findall(target.wording)) - invariants.LATIN_ALLOWED
+        assert not latin, (target.target_id, latin)
+    for plan in catalogue.plans.values():
+        kinds = [(t.wording, t.kind, t.basis) for t in plan.targets]
+        assert len(kinds) == len(set(kinds)), plan.plan_id
