@@ -140,8 +140,9 @@ def test_a_resubmitted_unchanged_value_is_no_correction(conn, ws, catalogue, tmp
                        ("fix.csv", ["340100,2023Q2,ip_trusteeship_smes,12,家,"])):
         submit(conn, ws, catalogue, write_csv(tmp_path / name, rows), "340100")
     corrections = bulletin.plan_context(conn, "hefei-2022", "2023Q2")["corrections"]
+    # named as the plan's one target on the indicator is named in the table above it (one name per edition)
     assert [(c["indicator_name"], c["old_value"], c["new_value"]) for c in corrections] == [
-        ("知识产权托管服务覆盖中小企业数量", 10.0, 12.0)]
+        ("专业知识产权托管服务累计覆盖中小企业", 10.0, 12.0)]
 
 
 def test_key_trends_are_in_the_plan_s_unit_with_its_path(jiangjin, ws, catalogue, tmp_path):

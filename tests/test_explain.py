@@ -205,7 +205,7 @@ def test_an_older_warehouse_gets_its_findings_indicators_on_upgrade(ws, catalogu
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
         found = conn.sql("select rule, indicator_code, fix from validation_findings where line = 2").fetchall()
         assert found == [("value_numeric", "pct_applications", None)]
-        assert warehouse.schema_version(conn) == 3
+        assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION
 
 
 def test_a_fault_without_a_fix_is_not_said_twice_in_the_report(conn, ws, catalogue, tmp_path):

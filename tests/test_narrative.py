@@ -39,11 +39,14 @@ def test_the_county_paragraph_never_names_one_target_most_and_fewest_completed()
     # 汕尾: one target binding four counties, none completed; it read "最多的是甲（0个），最少的是甲（0个）"
     one = [row("甲", "missed", region=code) for code in ("441502", "441521", "441523", "441581")]
     assert narrative.county_paragraph(one, [], "2020Q4") == (
-        "截至2020年第四季度，在4个县（市、区）中，尚无县（市、区）完成甲。与上期相比，各项指标状态没有变化。")
+        "截至2020年第四季度，在4个县（市、区）中，尚无县（市、区）完成甲。与上期相比，各县（市、区）指标状态没有变化。")
     # three targets: 甲 done by 2 counties, 乙 by 1, 丙 by 0: one most, one fewest (not 乙 in both lists)
     rows = [row("甲", "achieved", region="1"), row("甲", "achieved", region="2"), row("乙", "achieved", region="1"),
             row("乙", "missed", region="2"), row("丙", "missed", region="1"), row("丙", "missed", region="2")]
     assert "完成县数最多的指标是甲（2个），最少的是丙（0个）。" in narrative.county_paragraph(rows, [], "")
+    # 辽宁: four targets done in all 100 counties were named as two ("最多（100个）"); a tie is named whole
+    tied = rows + [row("丁", "achieved", region="1"), row("丁", "achieved", region="2")]
+    assert "完成县数最多的指标是甲、丁（2个），最少的是丙（0个）。" in narrative.county_paragraph(tied, [], "")
     # equal counts are not "most" and "fewest"
     same = [row(w, "achieved", region=c) for w in "甲乙" for c in "12"]
     assert "甲、乙均已有2个县（市、区）完成。" in narrative.county_paragraph(same, [], "")

@@ -342,7 +342,11 @@ def one_name(ed: Published) -> Iterator[Breach]:
 
 def chinese_text(ed: Published) -> Iterator[Breach]:
     """No Latin words in the Chinese text, outside codes and units."""
-    for where, text in (("正文", CODES.sub(" ", ed.page.text)), ("图", CODES.sub(" ", ed.page.chart_text))):
+    quoted = {t["note"] for t in rows(ed.context) if t.get("note")}  # an office's own words, quoted as written
+    page = ed.page.text
+    for note in quoted:
+        page = page.replace(note, " ")
+    for where, text in (("正文", CODES.sub(" ", page)), ("图", CODES.sub(" ", ed.page.chart_text))):
         for word in sorted(set(LATIN_WORD.findall(text)) - LATIN_ALLOWED):
             at = text.find(word)
             yield Breach(where, word, f"中文中夹有英文：“…{text[max(0, at - 12):at + len(word) + 12].strip()}…”")
@@ -387,9 +391,8 @@ def annex_agrees(ed: Published) -> Iterator[Breach]:
             shown = shown_number(text)
             if not same(cell, shown):
                 yield Breach("附表", where, f"{column}为{cell}，页面为“{text}”")
-        percent = re.fullmatch(r"(-?\d+(?:\.\d+)?)%", t["margin_text"])
-        if percent and not same(round(a["completion"] * 100, 1) if a["completion"] is not None else None,
-                                float(percent.group(1))):
+        percent = re.fullmatch(r"-?\d+(?:\.\d+)?%", t["margin_text"])
+        if percent and (a["completion"] is None or f"{a['completion'] * 100:.1f}%" != t["margin_text"]):
             yield Breach("附表", where, f"完成度为{a['completion']}，页面为{t['margin_text']}")
         if a["status_label"] != t["status_label"]:
             yield Breach("附表", where, f"状态为{a['status_label']}，页面为{t['status_label']}")

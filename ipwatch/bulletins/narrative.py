@@ -21,9 +21,9 @@ def names(rows: list[dict], detail: bool = False) -> str:
 
 
 def change_sentence(changes: list[dict], by_region: bool = False) -> str:
-    """What changed since the last edition's quarter."""
+    """What changed since the last edition's quarter (`by_region`: of the targets binding each county)."""
     if not changes:
-        return "与上期相比，各项指标状态没有变化。"
+        return "与上期相比，各县（市、区）指标状态没有变化。" if by_region else "与上期相比，各项指标状态没有变化。"
     if by_region:
         regions = len({c["region_code"] for c in changes})
         better = sum(c["status_now"] == "achieved" for c in changes)
@@ -72,7 +72,12 @@ def most_and_fewest(done: list[tuple[int, str, int]]) -> str:
         if done[0][0] == 0:
             return f"尚无县（市、区）完成{each}。"
         return f"{each}{'均' if len(done) > 1 else ''}已有{done[0][0]}个县（市、区）完成。"
-    shown = min(2, len(done) // 2)
-    best = "、".join(f"{name}（{n}个）" for n, name, _ in done[:shown])
-    worst = "、".join(f"{name}（{n}个）" for n, name, _ in done[-shown:][::-1])
-    return f"完成县数最多的指标是{best}，最少的是{worst}。"
+    most, fewest = done[0][0], done[-1][0]
+    return (f"完成县数最多的指标是{named(done, most)}（{most}个），"
+            f"最少的是{named(done[::-1], fewest)}（{fewest}个）。")
+
+
+def named(done: list[tuple[int, str, int]], n: int) -> str:
+    """Every target `n` counties completed (a tie at the top is all named, not the first two of it)."""
+    tied = [name for k, name, _ in done if k == n]
+    return "、".join(tied[:NAMES_SHOWN]) + (f"等{len(tied)}项" if len(tied) > NAMES_SHOWN else "")
