@@ -34,7 +34,7 @@ def format_time(moment: object) -> str:
 
 def format_percent(value: float | None) -> str:
     """A ratio as a percentage with one decimal; '—' when missing."""
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return "—" if value is None else target_text.percent(value)
 
 
 def format_change(value: float | None, in_points: bool, unit: str = "%") -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from ipwatch import cli, pages
 from ipwatch.bulletins import bulletin, editions, invariants, narrative
-from ipwatch.domain import regions
+from ipwatch.domain import regions, target_text
 from tests.conftest import submit, write_csv
 
 # Shanwei 2020Q4: the city's own targets and one binding each of its four counties.
@@ -103,12 +103,16 @@ def test_names_latin_words_unfilled_values_and_regions_of_another_day(shanwei):
     ed = published(shanwei)
     wrong = copy.deepcopy(ed.context)
     wrong["key_figures"][0]["title"] = "每万人口发明专利拥有量（图）"
-    wrong["narrative"] += "高等院校、科研机构 and 国有企业。"
+    wrong["narrative"] += "高等院校、科研机构 and 国有企业。完成-0.0%，2026-01-15。"
     wrong["timeliness"][0]["office_name"] = None
     found = rechecked(ed, wrong, absent_regions=lambda codes: {"441502"})
     assert any("【重点指标】每万人口发明专利拥有量（图）：图题与指标表名称" in b for b in found)
     assert any("【正文】and：中文中夹有英文" in b for b in found)
     assert any("【正文】None：未填的值被印出" in b for b in found)
+    assert [b for b in found if "负零" in b] == [
+        "【正文】-0.0：印出了负零：“…科研机构 and 国有企业。完成-0.0%，20…”"]  # and the date is no negative zero
+    # a completion a hair below zero (a lower-is-better target not moved) prints as 0.0%, never -0.0%
+    assert target_text.percent(-0.00001) == "0.0%" and target_text.percent(-0.001) == "-0.1%"
     assert any("【地区】441502：2020年第四季度时不存在此区划代码" in b for b in found)
     # the registry itself: 即墨区 370215 was 即墨市 370282 until 2017
     assert regions.missing_on(["370215", "370282"], date(2015, 12, 31)) == ["370215"]

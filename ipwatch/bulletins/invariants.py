@@ -25,7 +25,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # file names (441500-2020Q3.csv) and hashes are codes, not words
 CODES = re.compile(r"[\w.-]+\.(?:csv|xlsx|xls|html|pdf)\b|\b[0-9a-f]{8,}\b", re.IGNORECASE)
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-RANK_TEXT = re.compile(r"第(\d+)名（共(\d+)个）")
+NEGATIVE_ZERO = re.compile(r"(?<![0-9A-Za-z])-0(?:\.0+)?(?![\d.])")  # "-0.0%": a rounding, not a regression
 
 
 @dataclass(frozen=True)
@@ -359,6 +359,9 @@ def nothing_unfilled(ed: Published) -> Iterator[Breach]:
             at = match.start()
             yield Breach("正文", word, f"未填的值被印出：“…{ed.page.text[max(0, at - 16):at + 8].strip()}…”")
             break
+    for match in NEGATIVE_ZERO.finditer(ed.page.text):
+        at = match.start()
+        yield Breach("正文", match.group(), f"印出了负零：“…{ed.page.text[max(0, at - 16):at + 8].strip()}…”")
 
 
 def shown_number(text: str) -> float | None:
@@ -392,7 +395,9 @@ def annex_agrees(ed: Published) -> Iterator[Breach]:
             if not same(cell, shown):
                 yield Breach("附表", where, f"{column}为{cell}，页面为“{text}”")
         percent = re.fullmatch(r"-?\d+(?:\.\d+)?%", t["margin_text"])
-        if percent and (a["completion"] is None or f"{a['completion'] * 100:.1f}%" != t["margin_text"]):
+        # the annex stores the ratio, the page prints it to one decimal: equal when it prints the same
+        if percent and (a["completion"] is None or abs(a["completion"] * 100 - float(t["margin_text"][:-1])) > 0.05
+                        + 1e-9):
             yield Breach("附表", where, f"完成度为{a['completion']}，页面为{t['margin_text']}")
         if a["status_label"] != t["status_label"]:
             yield Breach("附表", where, f"状态为{a['status_label']}，页面为{t['status_label']}")

@@ -146,11 +146,17 @@ def straddles(row: dict) -> bool:
         "tied"] - 1
 
 
+def percent(ratio: float) -> str:
+    """A ratio as a percentage with one decimal; never "-0.0%" (a completion of -0.0001 is no regression shown)."""
+    text = f"{ratio * 100:.1f}"
+    return ("0.0" if text == "-0.0" else text) + "%"
+
+
 def margin_text(row: dict) -> str:
     """完成度 as a reader wants it: the share done, or for a figure meeting its target by how much it is beaten
     ('本年…' where this year's figure meets a 每年 target that an earlier year missed)."""
     if not row["met"]:
-        return "—" if row["completion"] is None else f"{row['completion'] * 100:.1f}%"
+        return "—" if row["completion"] is None else percent(row["completion"])
     if row["kind"] == "rank":
         return "已进入前列"
     return ("本年" if row["missed_years"] else "") + _beaten(row)
