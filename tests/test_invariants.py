@@ -113,6 +113,7 @@ def test_names_latin_words_unfilled_values_and_regions_of_another_day(shanwei):
         "【正文】-0.0：印出了负零：“…科研机构 and 国有企业。完成-0.0%，20…”"]  # and the date is no negative zero
     # a completion a hair below zero (a lower-is-better target not moved) prints as 0.0%, never -0.0%
     assert target_text.percent(-0.00001) == "0.0%" and target_text.percent(-0.001) == "-0.1%"
+    assert target_text.percent(-0.004, 0) == "0%" and target_text.percent(0.936, 0) == "94%"
     assert any("【地区】441502：2020年第四季度时不存在此区划代码" in b for b in found)
     # the registry itself: 即墨区 370215 was 即墨市 370282 until 2017
     assert regions.missing_on(["370215", "370282"], date(2015, 12, 31)) == ["370215"]

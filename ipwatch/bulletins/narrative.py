@@ -4,6 +4,7 @@ and what changed since the last edition. Plain sentences from target rows (targe
 from __future__ import annotations
 
 from ipwatch.domain.periods import quarter_label
+from ipwatch.domain.target_text import percent
 
 NAMES_SHOWN = 4  # a sentence names this many targets, then says how many more
 BEHIND = ("needs_acceleration", "lagging", "regressing")
@@ -13,7 +14,7 @@ def names(rows: list[dict], detail: bool = False) -> str:
     """'甲、乙、丙等5项', each with its completion against 序时进度 when `detail`."""
     def one(r: dict) -> str:
         if detail and r["completion"] is not None and r["expected"] is not None:
-            return f"{r['wording']}（完成{r['completion'] * 100:.0f}%，序时进度{r['expected'] * 100:.0f}%）"
+            return f"{r['wording']}（完成{percent(r['completion'], 0)}，序时进度{percent(r['expected'], 0)}）"
         return r["wording"]
 
     shown = "、".join(one(r) for r in rows[:NAMES_SHOWN])

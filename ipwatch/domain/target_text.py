@@ -146,10 +146,11 @@ def straddles(row: dict) -> bool:
         "tied"] - 1
 
 
-def percent(ratio: float) -> str:
-    """A ratio as a percentage with one decimal; never "-0.0%" (a completion of -0.0001 is no regression shown)."""
-    text = f"{ratio * 100:.1f}"
-    return ("0.0" if text == "-0.0" else text) + "%"
+def percent(ratio: float, decimals: int = 1) -> str:
+    """A ratio as a percentage (one decimal unless told); never "-0.0%": a completion of -0.0001 is no regression,
+    and a sign shown on a zero would say it is."""
+    text = f"{ratio * 100:.{decimals}f}"
+    return (text[1:] if text.startswith("-") and float(text) == 0 else text) + "%"
 
 
 def margin_text(row: dict) -> str:
