@@ -108,7 +108,7 @@ def test_a_growth_row_after_its_target_year_is_judged_on_that_year(conn, ws, cat
         "370000")
     row = target_row(conn, "shandong-2015", "2016Q3", "invention-patent-applications-growth")
     assert (row["judged_text"], row["target_text"], row["judged_at"], row["margin_text"], row["status_label"]) == (
-        "增长10%", "年增长15%", "2015年（终期）", "66.7%", "到期未完成")
+        "增长 10%", "年增长15%", "2015年（终期）", "66.7%", "到期未完成")
     assert "最新 145 件（2016年第三季度，不计入终期评价）" in row["beside_text"]
 
 

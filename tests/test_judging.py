@@ -135,7 +135,7 @@ def test_an_average_growth_row_reads_as_an_average_from_its_base(conn, ws, catal
     submit(conn, ws, catalogue, tmp_path, "210000", applications({"2016Q4": 1000, "2018Q4": 1000, "2019Q4": 1200}))
     row = bulletin_row(conn, "liaoning-2017", "2019Q4", AVERAGE, "210102")
     assert (row["target_text"], row["judged_text"], row["baseline_text"], row["margin_text"]) == (
-        "年均增长10%", "年均增长6.27%（2016—2019年）", "1,000 件（2016年）", "62.7%")
+        "年均增长10%", "年均增长 6.27%（2016—2019年）", "1,000 件（2016年）", "62.7%")
 
 
 def test_an_average_growth_is_final_on_its_target_year(conn, ws, catalogue, tmp_path):

@@ -92,8 +92,8 @@ def target_text(row: dict) -> str:
 
 
 def judged_text(row: dict) -> str:
-    """The figure the status is judged on, worded like the target: '新增 29 家', '增长20%',
-    '年均增长9.6%（2016—2019年）', '第3名（共10个）', '并列第30名（24个并列，共100个）'."""
+    """The figure the status is judged on, worded like the target: '新增 29 家', '增长 20%',
+    '年均增长 9.6%（2016—2019年）', '第3名（共10个）', '并列第30名（24个并列，共100个）'."""
     unit = shown_unit(row)
     if row["kind"] == "rank":
         if row["rank"] is None:
@@ -106,8 +106,9 @@ def judged_text(row: dict) -> str:
             return "无数据"
         if row["per_year"] == "average":
             since = row["baseline_year"] or split(row["baseline_period"])[0]
-            return f"年均增长{format_number(row['growth'])}%（{since}—{split(row['actual_period'])[0]}年）"
-        return f"增长{format_number(row['growth'])}%"
+            # a space after the word, as in '累计 7 个': a narrow printed column breaks there, not through the number
+            return f"年均增长 {format_number(row['growth'])}%（{since}—{split(row['actual_period'])[0]}年）"
+        return f"增长 {format_number(row['growth'])}%"
     if row["kind"] == "cumulative":
         word = "新增" if row["cumulative_basis"] == "new" else "累计"
         return f"{word} {amount(in_unit(row, row['accumulated']), unit)}" if row["accumulated"] is not None \
