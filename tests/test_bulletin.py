@@ -194,6 +194,17 @@ def test_corrections_of_the_quarter_are_listed_with_old_and_new_value(hefei, ws,
         ("专利代理师数量", 800.0, 810.0, "fix.csv")]
 
 
+def test_two_successive_corrections_are_two_rows_each_with_its_own_file(hefei, ws, catalogue, tmp_path):
+    # 800 (hefei.csv) -> 810 (fix.csv) -> 820 (fix2.csv): both were attributed to fix2.csv, as 800 -> 820 and
+    # 810 -> 820; each change is its own row, from the value before it
+    for name, value in (("fix.csv", 810), ("fix2.csv", 820)):
+        submit(hefei, ws, catalogue, write_csv(tmp_path / name, [f"340100,2023Q2,patent_attorneys,{value},人,"]),
+               "340100")
+    corrections = bulletin.plan_context(hefei, "hefei-2022", "2023Q2")["corrections"]
+    assert [(c["old_value"], c["new_value"], c["old_file"], c["new_file"]) for c in corrections] == [
+        (800.0, 810.0, "hefei.csv", "fix.csv"), (810.0, 820.0, "fix.csv", "fix2.csv")]
+
+
 def test_two_counties_of_one_name_are_told_apart_and_keyed_by_code(conn, ws, catalogue, tmp_path):
     """沈阳市铁西区 (210106) and 鞍山市铁西区 (210303): two rows of the county summary, never merged by name.
     Patent coverage of tech firms, 75% by 2020 in each county: 80% meets it, 60% does not."""

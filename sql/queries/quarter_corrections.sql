@@ -1,4 +1,5 @@
--- Values of a plan's regions for one quarter that a later submission corrected: the old and the current value.
+-- Values of a plan's regions for one quarter that a later submission corrected: each change from one version to
+-- the next, with the file that made it (two successive corrections are two rows, each with its own file).
 -- A resubmission of the same value corrected nothing and is not listed.
 with plan_regions as (
     select distinct region_code
@@ -7,27 +8,30 @@ with plan_regions as (
 ),
 
 versions as (
-    select oa.*
+    select
+        oa.*,
+        lag(oa.value) over in_order as previous_value,
+        lag(oa.file_name) over in_order as previous_file,
+        row_number() over in_order as nth
     from observations_all as oa
     inner join plan_regions using (region_code)
     where oa.period = $period
+    window in_order as (partition by oa.region_code, oa.indicator_code order by oa.received_at, oa.submission_id)
 )
 
 select
-    old.region_code,
+    v.region_code,
     r.full_name as region_name,
-    old.indicator_code,
+    v.indicator_code,
     i.name_zh as indicator_name,
-    cast(old.value as double) as old_value,
-    cast(now.value as double) as new_value,
+    cast(v.previous_value as double) as old_value,
+    cast(v.value as double) as new_value,
     i.unit,
-    old.file_name as old_file,
-    now.file_name as new_file,
-    now.received_at as corrected_at
-from versions as old
-inner join versions as now
-    on old.region_code = now.region_code and old.indicator_code = now.indicator_code and now.is_current
-inner join region_names as r on old.region_code = r.region_code
-inner join indicators as i on old.indicator_code = i.indicator_code
-where not old.is_current and old.value is distinct from now.value
-order by old.region_code, i.name_zh, old.received_at;
+    v.previous_file as old_file,
+    v.file_name as new_file,
+    v.received_at as corrected_at
+from versions as v
+inner join region_names as r on v.region_code = r.region_code
+inner join indicators as i on v.indicator_code = i.indicator_code
+where v.nth > 1 and v.value is distinct from v.previous_value
+order by v.region_code, i.name_zh, v.received_at;
