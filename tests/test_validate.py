@@ -28,6 +28,9 @@ def test_clean_file_has_no_findings(conn, ws, catalogue, tmp_path):
     ("210102,2025Q3,pct_applications,1,件,", ("region_in_jurisdiction", 5, "region_code", "210102")),
     ("340102,2025Q3,no_such_indicator,1,件,", ("indicator_known", 5, "indicator", "no_such_indicator")),
     ("340100,Q3-2025,pct_applications,1,件,", ("period_format", 5, "period", "Q3-2025")),
+    # a year of two or three digits passed later rules' looser guard and failed inside them (#26, item 5)
+    ("340102,25Q3,pct_applications,1,件,", ("period_format", 5, "period", "25Q3")),
+    ("340102,999Q3,pct_applications,1,件,", ("period_format", 5, "period", "999Q3")),
     ("340102,2099Q1,pct_applications,1,件,", ("period_not_future", 5, "period", "2099Q1")),
     ("340102,2025Q2,ip_pledge_financing_amount,3,件,", ("unit_convertible", 5, "unit", "件")),
     ("340102,2025Q2,pct_applications,abc,件,", ("value_numeric", 5, "value", "abc")),
