@@ -354,6 +354,16 @@ def test_users_add_on_the_command_line_reads_the_password_from_stdin(home, monke
     assert "shanwei" in capsys.readouterr().out
 
 
+def test_user_names_are_unique_ignoring_case(home, monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli.main(["--home", str(home.home), "users", "add", "aud2", "--role", "auditor", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli.main(["--home", str(home.home), "users", "add", "AUD2", "--role", "auditor", "--password-stdin"]) == 2
+    assert "用户名已存在（不区分大小写）(user name taken, ignoring case): aud2" in capsys.readouterr().err
+
+
 def test_users_add_refuses_a_short_password(home, monkeypatch):
     import io
 

@@ -55,8 +55,10 @@ def add(conn: duckdb.DuckDBPyConnection, user_name: str, role: str, region_code:
     """Create a user; refused when the name is taken or the region unknown."""
     user_name, role, region_code = checked_user(user_name, role, region_code)
     known_region(region_code)
-    if user(conn, user_name):
-        raise ValueError(f"用户名已存在 (user name taken): {user_name}")
+    # names are told apart ignoring case: AUD2 beside aud2 is two accounts a person takes for one (#26, item 9)
+    taken = {u["user_name"].casefold(): u["user_name"] for u in listed(conn)}
+    if user_name.casefold() in taken:
+        raise ValueError(f"用户名已存在（不区分大小写）(user name taken, ignoring case): {taken[user_name.casefold()]}")
     params = {"user_name": user_name, "role": role, "region_code": region_code, "created_by": by,
               "password_hash": HASHER.hash(checked_password(password)), "at": datetime.now()}
     return conn.execute(warehouse.sql("add_portal_user"), params).pl().row(0, named=True)
