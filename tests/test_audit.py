@@ -100,6 +100,10 @@ def test_findings_of_a_rejected_file_are_closed(conn, ws, catalogue, tmp_path):
     assert {(f["rule"], f["audit_status"]) for f in found} == {("value_missing", "closed"), ("region_known", "closed")}
     assert {f["outcome_name"] for f in found} == {"文件已退回，无需审核"}
     assert conn.sql("from values_under_audit").fetchall() == []
+    # and no decision is recorded on them: there is nothing to decide
+    with pytest.raises(ValueError, match="已结（文件已退回，无需审核），不能再作审核结论"):
+        audit.decide(conn, found[0]["finding_id"], "confirm", "数值无误", "张三")
+    assert conn.sql("select count(*) from audit_log").fetchone() == (0,)
 
 
 def test_summary_finding_links_to_no_row_and_closes_only_by_a_decision(conn, ws, catalogue, tmp_path):

@@ -123,7 +123,12 @@ def checked_decision(decision: str, reason: str, by: str) -> str:
 def decide(conn: duckdb.DuckDBPyConnection, finding_id: int, decision: str, reason: str, by: str) -> dict:
     """Append one decision on a finding to the audit log; returns the row appended and the finding's status."""
     code = checked_decision(decision, reason, by)
-    show(conn, finding_id)
+    finding = show(conn, finding_id)
+    if finding["audit_status"] == "closed" and finding["decision"] is None:
+        # closed with nothing to decide: its file was rejected (nothing of it loaded) or its value superseded; a
+        # decision recorded there would be read as a judgement on data no one uses (#26, item 9)
+        raise ValueError(f"问题 {finding_id} 已结（{finding['outcome_name']}），不能再作审核结论 "
+                         f"(finding {finding_id} is closed without a decision: nothing to decide)")
     decided_at = datetime.now()
 
     def work() -> dict:
