@@ -491,7 +491,10 @@ def test_a_request_naming_another_host_is_refused_before_any_page(home):
     app = web.app(home, allowed_hosts=web.host_names("10.1.2.3", ["ipr.example.gov.cn"]))
     for base, status in (("http://evil.example", 400), ("http://ipr.example.gov.cn", 200),
                          ("http://10.1.2.3:8000", 200), ("http://localhost:8000", 200)):
-        assert TestClient(app, base_url=base).get("/login").status_code == status, base
+        reply = TestClient(app, base_url=base).get("/login")
+        assert reply.status_code == status, base
+        # the refusal too carries every security header (it carried none)
+        assert {"content-security-policy", *security.HEADERS} <= set(reply.headers), base
 
 
 def test_listening_on_every_address_asks_for_the_portals_names(home, capsys):

@@ -448,9 +448,10 @@ ROUTES = [
 def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None) -> Starlette:
     """The portal over the workspace's warehouse; requests naming another host than `allowed_hosts` (any, when
     None) are answered 400 before anything else (a forged Host header would otherwise reach the pages)."""
+    # outermost first: every response, the 400 for a forged Host included, carries the security headers (#26)
     middleware = [
-        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
         Middleware(security.Hardened, upload_limit=views.limit_bytes(), upload_paths=UPLOAD_PATHS),
+        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
         Middleware(SessionMiddleware, secret_key=security.secret_key(ws), session_cookie="ipwatch_session",
                    max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
     ]
