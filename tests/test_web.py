@@ -155,6 +155,19 @@ def test_a_password_reset_ends_the_users_sessions(home):
     assert client.get("/regions/340100").headers["location"] == "/login"
 
 
+def test_a_logged_out_session_cookie_opens_nothing(home):
+    # a shared office computer keeps the cookie: after logout it must not open the office's pages nor upload
+    client = signed_in(home, "hefei")
+    kept = client.cookies.get("ipwatch_session")
+    assert client.get("/regions/340100").status_code == 200
+    client.post("/logout", data={"csrf": token(client, "/regions/340100")})
+    other = TestClient(web.app(home), follow_redirects=False)
+    other.cookies.set("ipwatch_session", kept)
+    assert other.get("/regions/340100").headers["location"] == "/login"
+    # the same user's other session (another computer) is not ended by this logout
+    assert signed_in(home, "hefei").get("/regions/340100").status_code == 200
+
+
 def test_the_session_cookie_is_signed_httponly_and_samesite(home):
     client = TestClient(web.app(home), follow_redirects=False)
     cookie = client.get("/login").headers["set-cookie"].lower()

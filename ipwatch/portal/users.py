@@ -114,6 +114,13 @@ def stamp(found: dict) -> str:
     return hashlib.sha256(found["password_hash"].encode()).hexdigest()[:16]
 
 
+def session_ended(conn: duckdb.DuckDBPyConnection, user_name: str, session_id: str | None) -> bool:
+    """Whether a session was ended at logout (its id is in the log), or has no id (signed before sessions had)."""
+    if not session_id:
+        return True
+    return bool(warehouse.query(conn, "session_ended", user_name=user_name, session_id=session_id).item())
+
+
 def throttled(conn: duckdb.DuckDBPyConnection, user_name: str, client: str, now: datetime | None = None) -> bool:
     """Whether logins for this name or from this address are refused for now, after too many failures."""
     since = (now or datetime.now()) - THROTTLE_WINDOW

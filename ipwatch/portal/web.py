@@ -8,6 +8,7 @@ without it. The warehouse is taken per request, briefly (views.connect), never h
 from __future__ import annotations
 
 import re
+import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -61,11 +62,12 @@ def client(request: Request) -> str:
 
 
 def session_user(request: Request, conn) -> dict | None:
-    """The signed-in user, read from the warehouse on every request; a session of a user removed, or signed
-    before the password was reset, ends here."""
+    """The signed-in user, read from the warehouse on every request; a session of a user removed, signed before
+    the password was reset, or logged out (its cookie kept by a shared computer), ends here."""
     name = request.session.get("user")
     found = users.user(conn, name) if name else None
-    if found is None or users.stamp(found) != request.session.get("stamp"):
+    if found is None or users.stamp(found) != request.session.get("stamp") \
+            or users.session_ended(conn, name, request.session.get("sid")):
         if name:
             request.session.clear()
         return None
@@ -155,7 +157,8 @@ async def login(request: Request) -> Response:
         return page(request, "login", 401, user=None, user_name=name, throttle=users.THROTTLE_USER,
                     message="用户名或密码错误 (wrong user name or password)")
     request.session.clear()
-    request.session.update(user=found["user_name"], stamp=users.stamp(found))
+    # sid: the session's own id, logged at logout so that the cookie ends on the server too, not only in the browser
+    request.session.update(user=found["user_name"], stamp=users.stamp(found), sid=secrets.token_urlsafe(16))
     security.csrf_token(request.session)  # a fresh token for the new session
     return RedirectResponse("/", 303)
 
@@ -169,10 +172,10 @@ def record(ws: config.Workspace, user_name: str | None, action: str, outcome: st
 
 async def logout(request: Request) -> Response:
     await posted(request)
-    name = request.session.get("user")
+    name, session_id = request.session.get("user"), request.session.get("sid")
     request.session.clear()
     if name:
-        await run_in_threadpool(record, workspace(request), name, "logout", "ok", None, client(request))
+        await run_in_threadpool(record, workspace(request), name, "logout", "ok", session_id, client(request))
     return to_login()
 
 
