@@ -9,6 +9,7 @@ targets). Each edition is drafted as `ipwatch bulletin` drafts it and checked: n
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -33,8 +34,6 @@ def plan_of(seed: int) -> str:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory, initialised_home):
     """One warehouse whose values every case replaces."""
-    import shutil
-
     home = tmp_path_factory.mktemp("generated") / "home"
     shutil.copytree(initialised_home, home)
     ws = config.workspace(home)

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import config, files, pages, warehouse
-from ipwatch.bulletins import annex, charts, editions, figures, invariants, narrative
+from ipwatch.bulletins import annex, charts, editions, figures, invariants, narrative, pdf
 from ipwatch.bulletins.editions import Edition
 from ipwatch.domain import periods, regions, target_text
 from ipwatch.domain.catalogue import CATEGORIES
@@ -298,8 +298,6 @@ def publish_plan(draft: Draft, out_dir: Path) -> Path:
 def publish_pdf(page: Path, force: bool = False) -> Path:
     """Print a published page to an A4 PDF beside it, and publish the PDF only when every number of the page is
     in it (Inconsistent otherwise, the page's PDF left as it was), unless `force`."""
-    from ipwatch.bulletins import pdf
-
     target = page.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(dir=page.parent, prefix=".drafts-") as staging:
         printed = pdf.to_pdf(page, Path(staging) / target.name)
