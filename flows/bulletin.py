@@ -16,17 +16,12 @@ from ipwatch.ops import artifacts
 
 
 @task(**RETRY_WHEN_BUSY)
-def render(ws: config.Workspace, period: str, region: str | None, out_dir: Path, force: bool) -> list[Path]:
-    """Write the HTML bulletins and the index, each page checked first (none when one is inconsistent)."""
+def render(ws: config.Workspace, period: str, region: str | None, out_dir: Path, force: bool,
+           as_pdf: bool) -> list[Path]:
+    """Write the HTML bulletins (with their A4 PDFs, printed by headless Chromium with the CJK fonts embedded) and
+    the index, each page and PDF checked first (none published when one is inconsistent)."""
     with warehouse.connect(ws.warehouse, read_only=True) as conn:
-        return bulletin.render(conn, period, out_dir, region=region, force=force)
-
-
-@task
-def print_pdf(html: Path, force: bool) -> Path:
-    """An A4 PDF of a bulletin, printed by headless Chromium with its CJK fonts embedded, published when every
-    number of the page is in it."""
-    return bulletin.publish_pdf(html, force)
+        return bulletin.render(conn, period, out_dir, region=region, force=force, as_pdf=as_pdf)
 
 
 @flow(name="bulletin", **ON_FAILURE)
@@ -44,8 +39,9 @@ def bulletin_flow(period: str | None = None, region: str | None = None, out_dir:
         pdf.require_chromium()
     period = period or periods.due(edition, config.local_date(flow_run.scheduled_start_time))
     out_dir = Path(out_dir).resolve() if out_dir else ws.bulletins  # the index's link is an absolute file URI
-    pages = render(ws, period, region, out_dir, force)
+    written = render(ws, period, region, out_dir, force, as_pdf)
+    pages = [path for path in written if path.suffix == ".html"]
     create_markdown_artifact(artifacts.bulletin_markdown(period, pages), key="bulletin-pages")
     create_link_artifact((out_dir / "index.html").as_uri(), link_text=f"{period} 进展简报目录 (index.html)",
                          key="bulletin")
-    return pages + [print_pdf(page, force) for page in pages] if as_pdf else pages
+    return written

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from ipwatch import config
 from ipwatch.domain import target_text
@@ -24,7 +25,15 @@ def environment() -> Environment:
     env.filters["change"] = format_change
     env.filters["when"] = format_time
     env.filters["quarter"] = target_text.period_text
+    env.filters["keep_units"] = keep_units
     return env
+
+
+def keep_units(text: object) -> Markup:
+    """Text that may wrap, escaped, with each number kept on one line with its unit ("211.66 亿元" never parted as
+    "211.66 亿" and "元"), and a break allowed between a percentage and the bracket after it."""
+    kept = target_text.number_and_unit().sub(lambda m: f'<span class="nw">{m[0]}</span>', str(escape(text)))
+    return Markup(kept.replace("%（", "%<wbr>（").replace("‰（", "‰<wbr>（"))  # noqa: S704 - escaped above
 
 
 def format_time(moment: object) -> str:

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect
 
 from ipwatch import config, warehouse
-from ipwatch.bulletins import bulletin, pdf
+from ipwatch.bulletins import bulletin, invariants, pdf
 from ipwatch.warehouse import reference
 
 from .conftest import submit, write_csv
@@ -329,6 +329,15 @@ def test_the_pdf_never_breaks_a_number_or_a_quarter(printed, three_plans):
                                                          re.sub(r"<[^>]+>", "", cell))}
         assert len(words) > 20, plan
         assert [w for w in sorted(words) if not any(w in line for line in lines)] == [], plan
+
+
+def test_the_pdf_keeps_each_number_with_its_unit(printed, three_plans):
+    """Before: "3.04" at a line's end and "分" on the next (江津), "271.44 件/" and "万户" (合肥): every number of
+    a page written with its unit stands with it on one line of the PDF, as the publication check requires."""
+    for plan, (_, text) in printed.items():
+        page = invariants.PageText.of(three_plans[plan].read_text("utf-8"))
+        assert len(invariants.unit_words(page.text)) > 20, plan
+        assert invariants.pdf_breaches(page, text) == [], plan
 
 
 def test_the_pdf_keeps_the_numbers_of_the_line_charts(printed):

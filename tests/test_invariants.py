@@ -130,6 +130,17 @@ def test_the_annex_and_the_pdf_are_held_to_the_page(shanwei):
     assert any("页面有此行，附表没有" in b for b in found)
     text = ed.page.text.replace("90", "9 0")  # a number broken across lines, as "91.7/%" was in print
     assert any("【PDF】90" in b for b in rechecked(ed, pdf_text=text))
+    assert rechecked(ed, pdf_text=ed.page.text) == []
+
+
+def test_a_number_printed_apart_from_its_unit_is_a_breach():
+    """江津's PDF had "3.04" at a line's end and "分" on the next, 合肥's "271.44 件/" and "万户": each a breach,
+    named by the number with its unit; printed together (one space or none) it is none."""
+    page = invariants.PageText.of("<p>超出目标 3.04 分，累计 271.44 件/万户，新增 7 个工作日</p>")
+    whole = "超出目标 3.04 分，累计 271.44 件/万户，新增 7 个工作日"
+    assert invariants.pdf_breaches(page, whole) == []
+    parted = "超出目标 3.04\n分，累计 271.44 件/\n万户，新增 7 个工作日"
+    assert [b.row for b in invariants.pdf_breaches(page, parted)] == ["271.44件/万户", "3.04分"]
 
 
 def test_bulletin_refuses_an_inconsistent_edition_and_force_stamps_it(shanwei, ws, monkeypatch, capsys,

@@ -212,12 +212,13 @@ def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Editio
 
 
 def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: str | None = None,
-           force: bool = False) -> list[Path]:
+           force: bool = False, as_pdf: bool = False) -> list[Path]:
     """Write one HTML bulletin per plan in force (or of `region`): monthly for '2025-10', quarterly for '2025Q3';
-    a plan already ended gets its final evaluation (终期评估) instead.
+    a plan already ended gets its final evaluation (终期评估) instead. With `as_pdf`, each page's A4 PDF beside it.
 
-    Every page is drafted and checked (invariants) before any is published: an edition with a breach raises
-    Inconsistent and writes nothing, unless `force`, which publishes it stamped with what failed.
+    Every page (and its PDF) is drafted and checked (invariants) before any is published: an edition with a
+    breach raises Inconsistent and writes nothing, unless `force`, which publishes it stamped with what failed.
+    Returns the pages, each followed by its PDF.
     """
     asked = editions.parse(period)
     charts.require_font()  # refuse before any work rather than draw clipped labels
@@ -238,10 +239,13 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
         with warehouse.snapshot(conn, "progress", period=quarters), \
                 warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
             drafts = [draft_plan(conn, plan["plan_id"], edition, Path(staging), version) for plan, edition in chosen]
+        if as_pdf:
+            for draft in drafts:
+                draft_pdf(draft, Path(staging))
         broken = [d for d in drafts if d.breaches]
         if broken and not force:
             raise invariants.Inconsistent([(d.path.name, b) for d in broken for b in d.breaches])
-        paths = [publish_plan(draft, out_dir) for draft in drafts]
+        paths = [path for draft in drafts for path in publish_plan(draft, out_dir)]
     latest = [{"file": d.path.name, "region_name": d.context["plan"]["region_name"],
                "title": d.context["plan"]["title"], "summary": d.context["summary"], "breaches": len(d.breaches)}
               for d, (_, edition) in zip(drafts, chosen, strict=True) if edition == asked]
@@ -259,6 +263,7 @@ class Draft:
     html: str
     annex: Path
     breaches: list[invariants.Breach] = field(default_factory=list)
+    pdf: Path | None = None
 
 
 def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, staging: Path,
@@ -285,28 +290,31 @@ def page_html(context: dict, annex_name: str, breaches: list | None = None) -> s
                                                                        **context)
 
 
-def publish_plan(draft: Draft, out_dir: Path) -> Path:
-    """Move a checked draft into place: its annex, its county pages, then the page that links them."""
+def draft_pdf(draft: Draft, staging: Path) -> None:
+    """Print a draft page to A4 in the staging folder and add to its breaches every number of the page its PDF
+    does not carry whole (a table not printed, a number parted from its unit)."""
+    page = files.publish(staging / draft.path, draft.html)
+    draft.pdf = pdf.to_pdf(page, page.with_suffix(".pdf"))
+    draft.breaches += invariants.pdf_breaches(invariants.PageText.of(draft.html), pdf.text(draft.pdf))
+
+
+def publish_plan(draft: Draft, out_dir: Path) -> list[Path]:
+    """Move a checked draft into place: its annex, its county pages, then the page that links them, and its PDF
+    (printed again from the stamped page when published despite breaches)."""
     path = out_dir / draft.path
     os.replace(draft.annex, path.with_suffix(".xlsx"))
     render_region_pages(draft.context, path)
-    html = page_html(draft.context, draft.annex.name, [str(b) for b in draft.breaches]) if draft.breaches \
-        else draft.html
-    return files.publish(path, html)
-
-
-def publish_pdf(page: Path, force: bool = False) -> Path:
-    """Print a published page to an A4 PDF beside it, and publish the PDF only when every number of the page is
-    in it (Inconsistent otherwise, the page's PDF left as it was), unless `force`."""
-    target = page.with_suffix(".pdf")
-    with tempfile.TemporaryDirectory(dir=page.parent, prefix=".drafts-") as staging:
-        printed = pdf.to_pdf(page, Path(staging) / target.name)
-        breaches = invariants.pdf_breaches(invariants.PageText.of(page.read_text(encoding="utf-8")),
-                                           pdf.text(printed))
-        if breaches and not force:
-            raise invariants.Inconsistent([(target.name, b) for b in breaches])
-        os.replace(printed, target)
-    return target
+    stamped = bool(draft.breaches)
+    html = page_html(draft.context, draft.annex.name, [str(b) for b in draft.breaches]) if stamped else draft.html
+    published = [files.publish(path, html)]
+    if draft.pdf is not None:
+        target = path.with_suffix(".pdf")
+        if stamped:
+            pdf.to_pdf(path, target)  # the stamped page, as published
+        else:
+            os.replace(draft.pdf, target)
+        published.append(target)
+    return published
 
 
 def link_region_pages(context: dict, plan_page: str) -> None:

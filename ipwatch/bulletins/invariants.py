@@ -421,11 +421,22 @@ def pdf_agrees(ed: Published) -> Iterator[Breach]:
 
 
 def pdf_breaches(page: PageText, pdf_text: str) -> list[Breach]:
-    """The numbers of a page missing from its PDF's text (a table not printed, a number broken across lines)."""
+    """The numbers of a page missing from its PDF's text (a table not printed, a number broken across lines), and
+    the numbers printed apart from their unit ("211.66 亿" at a line's end, "元" on the next)."""
     shown = Counter(NUMBER.findall(page.text))
     printed = Counter(NUMBER.findall(pdf_text))
-    return [Breach("PDF", number, f"页面上出现{n + printed[number]}次，PDF中只有{printed[number]}次")
-            for number, n in sorted((shown - printed).items())]
+    missing = [Breach("PDF", number, f"页面上出现{n + printed[number]}次，PDF中只有{printed[number]}次")
+               for number, n in sorted((shown - printed).items())]
+    words = Counter(unit_words(page.text))
+    kept = Counter(unit_words(pdf_text))
+    parted = [Breach("PDF", word, f"页面上出现{n + kept[word]}次，PDF中数字与单位分行{n}次")
+              for word, n in sorted((words - kept).items())]
+    return missing + parted
+
+
+def unit_words(text: str) -> list[str]:
+    """Each number written with its unit, spaces dropped, as one word ("211.66亿元")."""
+    return [re.sub(r"[ \u00a0]", "", word) for word in target_text.number_and_unit().findall(text)]
 
 
 def regions_existed(ed: Published) -> Iterator[Breach]:

@@ -8,11 +8,25 @@ states its target in. 完成度 follows `met`, as the status does (README, "Prog
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
+from ipwatch.domain import catalogue
 from ipwatch.domain.catalogue import QUANTITY_KINDS
 from ipwatch.domain.periods import quarter_label, split
-from ipwatch.domain.units import UnitError, convert, same_unit
+from ipwatch.domain.units import UNITS, UnitError, convert, same_unit
 
 RATIO_UNITS = ("%", "‰")
+
+
+@cache
+def number_and_unit() -> re.Pattern[str]:
+    """A number with the unit written after it ("211.66 亿元", "12.7 件/万人", "10.19个百分点"): one word to a reader,
+    never parted at a line's end. Units from the conversion table and every indicator of the catalogue, the longest
+    first, so "件/万人" is not cut to "件"."""
+    units = {*UNITS, *(i.unit for i in catalogue.default().indicators.values()), "个百分点"}
+    alternation = "|".join(map(re.escape, sorted(units, key=len, reverse=True)))
+    return re.compile(rf"-?\d[\d,]*(?:\.\d+)?[ \u00a0]?(?:{alternation})")
 
 
 def format_number(value: float | None) -> str:
