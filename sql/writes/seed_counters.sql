@@ -11,6 +11,7 @@ from (
     ('validation_run_ids', (select max(r.run_id) from validation_runs as r)),
     ('validation_batch_ids', (select max(b.batch_id) from validation_batches as b)),
     ('portal_event_ids', (select max(e.event_id) from portal_events as e)),
+    ('approval_log_ids', (select max(a.log_id) from approval_log as a)),
     ('decisions', 0)
 ) as kinds (name, last_id)
 where kinds.name not in (select c.name from counters as c);
