@@ -15,25 +15,19 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
 from ipwatch import config
+from ipwatch.domain import periods
+from ipwatch.domain.cells import text
+from ipwatch.intake.encoding import encoding_of
+from ipwatch.intake.errors import ReadError
+from ipwatch.intake.header import SHOWN_CELLS, Header, header_word, read_header, with_header_unit
+from ipwatch.intake.hidden import Hidden, hidden_parts
+from ipwatch.intake.number_format import shown_number
 
-# Header words (after NFKC, lower case, spaces removed) -> logical column.
-HEADER_WORDS = {
-    "region_code": "region_code", "行政区划代码": "region_code", "地区代码": "region_code",
-    "period": "period", "报告期": "period",
-    "indicator_code": "indicator_code", "指标代码": "indicator_code",
-    "indicator_name": "indicator_name", "indicator": "indicator_name",
-    "指标名称": "indicator_name", "指标": "indicator_name",
-    "value": "value", "数值": "value", "本期数值": "value", "本期数": "value",
-    "unit": "unit", "计量单位": "unit", "单位": "unit",
-    "status": "status", "数据状态": "status", "状态": "status",
-    "note": "note", "备注": "note", "说明": "note",
-}
 TEXT_COLUMNS = ("region_code", "period", "indicator_code", "indicator_name", "value", "unit", "status", "note")
 RAW_SCHEMA = {"line": pl.Int32, **{f"{c}_raw": pl.String for c in TEXT_COLUMNS}, "row_shape": pl.String}
 # Labels of the template's header block and foot -> logical field (填报人 and 填报日期: forms before the foot).
@@ -41,6 +35,8 @@ FORM_LABELS = {"行政区划代码": "region_code", "地区名称": "region_name
                "填报单位": "reporting_unit", "填报人": "reporter", "联系电话": "phone", "填报日期": "reported_on",
                "单位负责人": "unit_head", "统计负责人": "statistics_head", "填表人": "reporter",
                "报出日期": "reported_on"}
+# The fields that say where a form's values belong: stated twice, they must agree.
+KEY_FIELDS = {"region_code": "行政区划代码", "period": "报告期"}
 # Where a form's table ends: a row opening with one of its foot's labels, or with a note (注：, 说明：).
 FOOT = re.compile(r"(单位负责人|统计负责人|填表人|填报人|联系电话|报出日期|填报日期|注|说明|填表说明)\s*:")
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
@@ -62,14 +58,6 @@ class Limits:
     max_unzipped_bytes: int = field(default_factory=lambda: int(config.settings().max_unzipped_mb * MB))
 
 
-class ReadError(ValueError):
-    """The file cannot be read as a submission at all; the message says why, in Chinese and English."""
-
-    def __init__(self, message: str, line: int | None = 1, column: str | None = None):
-        super().__init__(message)
-        self.line, self.column = line, column
-
-
 @dataclass(frozen=True)
 class RawTable:
     """A file's rows as text cells (RAW_SCHEMA), and how the file was read."""
@@ -83,12 +71,6 @@ class RawTable:
     form_cells: dict[str, str] = field(default_factory=dict)  # a form's header field -> its cell ('B4')
 
 
-def header_word(text: object) -> str | None:
-    """The logical column a header cell names, if any."""
-    key = unicodedata.normalize("NFKC", str(text or "")).strip().lower().replace(" ", "")
-    return HEADER_WORDS.get(key.split("(")[0])
-
-
 def cell_text(value: object) -> str:
     """A spreadsheet cell as the text an office sees (700.0 -> '700', dates as ISO)."""
     if value is None:
@@ -100,47 +82,6 @@ def cell_text(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()[:10]
     return str(value)
-
-
-def encoding_of(path: Path) -> str:
-    """The one encoding all of the file is in: UTF-16 by its BOM (Excel's "Unicode text"), else strict UTF-8, else
-    GB18030, line by line; never a guess. A file whose lines are in different encodings is refused at the first
-    line that differs, as is a line valid in neither."""
-    with path.open("rb") as handle:
-        if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            return "utf-16"
-        handle.seek(0)
-        first: dict[str, int] = {}
-        for number, line in enumerate(handle, 1):
-            kind = line_encoding(line, number)
-            first.setdefault(kind, number)
-            if {"utf-8", "gb18030"} <= first.keys():
-                earlier = min(first["utf-8"], first["gb18030"])
-                raise ReadError(f"第{number}行与第{earlier}行编码不同（文件混用了UTF-8和GBK），请统一另存为UTF-8"
-                                f" (line {number} is not in the encoding of line {earlier}:"
-                                " the file mixes UTF-8 and GBK)", line=number)
-    return "gb18030" if "gb18030" in first else "utf-8"
-
-
-def line_encoding(line: bytes, number: int) -> str:
-    """'ascii', 'utf-8' or 'gb18030': the encoding one line of a file is in."""
-    if b"\x00" in line:
-        raise ReadError("文件含二进制内容，不是CSV或xlsx (binary content: not a CSV or xlsx file)", line=number)
-    if line.isascii():
-        return "ascii"
-    try:
-        text = line.decode("utf-8")
-        # GBK bytes sometimes form valid UTF-8 too (缺失 reads as "ȱʧ"), but never as CJK: UTF-8 Chinese does
-        if any(ch >= "\u2e80" for ch in text):
-            return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        line.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ReadError(f"第{number}行既不是UTF-8也不是GB18030编码，请另存为UTF-8"
-                        f" (line {number} is neither UTF-8 nor GB18030)", line=number) from None
-    return "gb18030"
 
 
 def table(records: list[dict]) -> pl.DataFrame:
@@ -166,15 +107,15 @@ def read_csv(path: Path, limits: Limits) -> RawTable:
 def csv_records(reader: Iterator[list[str]], limits: Limits) -> list[dict]:
     """The raw records under the header, stopping at the row limit."""
     try:
-        header = next(reader, [])
-        columns = [header_word(h) for h in header]
-        require_columns(columns, line=1)
+        cells = next(reader, [])
+        header = read_header(cells, 1, line_place)
+        require_columns(header.columns, line=1)
         records, start = [], reader.line_num + 1
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                record = {f"{c}_raw": v for c, v in zip(columns, cells, strict=False) if c}
+        for row in reader:
+            if any(c.strip() for c in row):
+                record = {f"{c}_raw": v for c, v in zip(header.columns, row, strict=False) if c}
                 # a short row, or an unquoted "1,234" that split a number: the cells no longer match the header
-                shape = None if len(cells) == len(header) else f"本行{len(cells)}列，表头{len(header)}列"
+                shape = None if len(row) == len(cells) else f"本行{len(row)}列，表头{len(cells)}列"
                 records.append({**record, "line": start, "row_shape": shape})
                 too_many(len(records), limits)
             start = reader.line_num + 1
@@ -183,7 +124,13 @@ def csv_records(reader: Iterator[list[str]], limits: Limits) -> list[dict]:
                         line=reader.line_num) from exc
     except UnicodeError as exc:  # UTF-16 is decoded as it streams
         raise ReadError(f"UTF-16文件内容损坏 (damaged UTF-16 text): {exc}", line=reader.line_num) from exc
-    return records
+    unit_column = header.columns.index("unit") if "unit" in header.columns else None
+    return with_header_unit(records, header, lambda line: line_place(line, unit_column))
+
+
+def line_place(line: int, column: int | None) -> str:
+    """Where a cell of a text file is: its line, and its column counted from 1."""
+    return f"第{line}行" if column is None else f"第{line}行第{column + 1}列"
 
 
 def too_many(rows: int, limits: Limits) -> None:
@@ -229,24 +176,83 @@ def check_package(path: Path, limits: Limits) -> None:
 
 
 def first_table(path: Path, limits: Limits) -> RawTable:
-    """The first sheet with a header row, read within the limits; a second pass finds uncomputed formulas."""
+    """The one table of the workbook's visible sheets, read within the limits, when nothing hidden holds data; a
+    second pass finds uncomputed formulas."""
     from openpyxl import load_workbook
 
     # opened as a file, not by name: openpyxl refuses a path without an Excel extension, and the content decides
     # (the portal stores an upload under its hash, without the sender's name)
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, zipfile.ZipFile(path) as package:
         values = load_workbook(handle, data_only=True, read_only=True)
         try:
-            for sheet in values.worksheets:
-                grid = list(sheet_rows(sheet, limits))
-                found = find_header(grid)
-                if found is not None:
-                    # the second pass only when a value cell is blank: a third of reading a national quarter
-                    formulas = functools.cache(functools.partial(formula_rows, path, sheet.title, limits))
-                    return sheet_table(sheet.title, grid, formulas, *found)
+            title, grid, found = only_table(values.worksheets, package, limits)
         finally:
             values.close()
-    raise ReadError("工作簿中找不到含“指标代码/指标名称”和“数值”列的表头 (no sheet has a recognisable header row)")
+    # the second pass only when a value cell is blank: a third of reading a national quarter
+    formulas = functools.cache(functools.partial(formula_rows, path, title, limits))
+    return sheet_table(title, grid, formulas, found)
+
+
+def only_table(sheets: list, package: zipfile.ZipFile, limits: Limits) -> tuple[str, list[list], Header]:
+    """(title, rows, header) of the one visible sheet holding a table. Refused, naming the sheets and cells: a
+    hidden sheet holding anything, a table sheet hiding a row or column that holds anything, two table sheets."""
+    tables, faults = [], []
+    for sheet in sheets:
+        if sheet.sheet_state != "visible":
+            filled = first_filled(sheet, limits)
+            if filled:
+                faults.append(f"工作表“{sheet.title}”已隐藏，但其中有内容（{filled}）"
+                              f" (sheet {sheet.title!r} is hidden but holds data at {filled})")
+            continue
+        grid = list(sheet_rows(sheet, limits))
+        header = find_header(grid, sheet.title)
+        if header is None:
+            continue
+        tables.append((sheet.title, grid, header))
+        hidden = hidden_filled(grid, hidden_parts(package, sheet_part(sheet), limits.max_columns))
+        if hidden:
+            faults.append(f"工作表“{sheet.title}”中隐藏的行或列有内容（{hidden}）"
+                          f" (hidden rows or columns of sheet {sheet.title!r} hold data at {hidden})")
+    if len(tables) > 1:
+        names = "、".join(f"“{title}”" for title, _, _ in tables)
+        faults.append(f"工作簿有{len(tables)}张可见的数据表（{names}），一个文件只能报送其中一张"
+                      f" (the workbook has {len(tables)} visible table sheets, {names}; a file holds one)")
+    if faults:
+        raise ReadError("；".join(faults) + "。看不见的内容不会被读取，也不能留在报送文件中：请删除隐藏的内容"
+                        "（或取消隐藏并确认后保留在唯一的数据表中），多张表请分别另存为文件后报送"
+                        " (what cannot be seen is never read: delete it, or unhide it into the one table;"
+                        " send each table as a file of its own)", line=None)
+    if not tables:
+        raise ReadError("工作簿中找不到含“指标代码/指标名称”和“数值”列的表头 (no sheet has a recognisable header row)")
+    return tables[0]
+
+
+def sheet_part(sheet: object) -> str:
+    """The part of the xlsx package a read-only sheet streams from (openpyxl keeps it, privately, for the stream)."""
+    return sheet._worksheet_path  # noqa: SLF001 - the one way to the XML behind a sheet openpyxl has opened
+
+
+def first_filled(sheet: object, limits: Limits) -> str | None:
+    """The first cell of a sheet that holds anything ('A2'), read no further than it."""
+    for number, row in enumerate(sheet_rows(sheet, limits), 1):
+        column = next((i for i, v in enumerate(row) if cell_text(v).strip()), None)
+        if column is not None:
+            return f"{letter(column)}{number}"
+    return None
+
+
+def hidden_filled(grid: list[list], hidden: Hidden) -> str:
+    """The cells of a sheet's rows that hide something filled ('A5、D7等12处'), or ''."""
+    cells = [f"{letter(c)}{r + 1}" for r, row in enumerate(grid) for c, v in enumerate(row)
+             if hidden.covers(r + 1, c + 1) and cell_text(v).strip()]
+    return "、".join(cells[:SHOWN_CELLS]) + (f"等{len(cells)}处" if len(cells) > SHOWN_CELLS else "")
+
+
+def letter(column: int) -> str:
+    """A column's letter from its index counted from 0."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column + 1)
 
 
 def formula_rows(path: Path, title: str, limits: Limits) -> list[list]:
@@ -276,19 +282,21 @@ def sheet_rows(sheet: object, limits: Limits) -> Iterator[list]:
 
 
 def shown_value(cell: object) -> object:
-    """A cell's value as Excel shows it: a number in a percent format is the percentage shown (0.1174 -> '11.74%')."""
+    """A cell's value as Excel shows it: a number in a percent format is the percentage shown (0.1174 -> '11.74%'),
+    one in a format with a literal percent sign (0.0"%") the number as typed with its sign (5 -> '5%')."""
     value = cell.value
-    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
-        return f"{format((Decimal(repr(value)) * 100).normalize(), 'f')}%"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return shown_number(value, cell.number_format)
     return value
 
 
-def find_header(grid: list[list]) -> tuple[int, list[str | None]] | None:
-    """(row index, logical columns) of the first row naming an indicator and a value column."""
+def find_header(grid: list[list], title: str) -> Header | None:
+    """The first row naming an indicator and a value column, read as a header (refused if it names one column
+    twice)."""
     for index, row in enumerate(grid):
         columns = [header_word(v) for v in row]
         if ("indicator_code" in columns or "indicator_name" in columns) and "value" in columns:
-            return index, columns
+            return read_header(row, index + 1, lambda line, column: f"{title}!{letter(column)}{line}")
     return None
 
 
@@ -302,27 +310,53 @@ def label(value: object) -> str | None:
     return FORM_LABELS.get(plain_text(value).rstrip(":"))
 
 
-def form_fields(grid: list[list], rows: list[int]) -> dict[str, tuple[str, str]]:
+def form_fields(grid: list[list], rows: list[int], title: str) -> dict[str, tuple[str, str]]:
     """A form's labelled fields in `rows` (its header block and foot): label -> (value text, its cell such as
-    'B4'). A label's value is the next filled cell to its right, unless that is another label (the foot has
-    several on a line), or the text after the label in its own cell ('填表人：王五')."""
-    from openpyxl.utils import get_column_letter
-
-    fields = {}
+    'B4'), as first stated. A label's value is the next filled cell to its right, unless that is another label (the
+    foot has several on a line), or the text after the label in its own cell ('填表人：王五'). Region and period
+    stated twice must agree (KEY_FIELDS)."""
+    fields: dict[str, tuple[str, str]] = {}
     for index in rows:
-        row = grid[index]
-        for position, value in enumerate(row):
-            own = re.fullmatch(r"([^:]+):\s*(.+)", plain_text(value))
-            if own and own[1].strip() in FORM_LABELS:
-                fields[FORM_LABELS[own[1].strip()]] = (own[2].strip(), f"{get_column_letter(position + 1)}{index + 1}")
-                continue
-            field_name = label(value)
-            if field_name:
-                rest = [(cell_text(v), p) for p, v in enumerate(row[position + 1:], position + 2)
-                        if cell_text(v).strip()]
-                text, column = rest[0] if rest and not is_label(rest[0][0]) else ("", position + 2)
-                fields[field_name] = (text, f"{get_column_letter(column)}{index + 1}")
+        for name, value, cell in labelled(grid[index], index):
+            fields[name] = stated(fields.get(name), name, value, cell, title)
     return fields
+
+
+def labelled(row: list, index: int) -> Iterator[tuple[str, str, str]]:
+    """(field, value text, its cell) for each label of one row."""
+    for position, value in enumerate(row):
+        own = re.fullmatch(r"([^:]+):\s*(.+)", plain_text(value))
+        if own and own[1].strip() in FORM_LABELS:
+            yield FORM_LABELS[own[1].strip()], own[2].strip(), f"{letter(position)}{index + 1}"
+            continue
+        name = label(value)
+        if name:
+            rest = [(cell_text(v), p) for p, v in enumerate(row[position + 1:], position + 1) if cell_text(v).strip()]
+            typed, column = rest[0] if rest and not is_label(rest[0][0]) else ("", position + 1)
+            yield name, typed, f"{letter(column)}{index + 1}"
+
+
+def stated(earlier: tuple[str, str] | None, name: str, value: str, cell: str, title: str) -> tuple[str, str]:
+    """A field's (value, cell) once it is stated again: the first filled one; a region or period stated twice
+    differently is refused naming both cells."""
+    if earlier is None or not earlier[0].strip():
+        return value, cell
+    if value.strip() and name in KEY_FIELDS and not same_key(name, earlier[0], value):
+        word = KEY_FIELDS[name]
+        raise ReadError(f"{word}填写了两处且不一致：{title}!{earlier[1]}为“{earlier[0]}”，{title}!{cell}为“{value}”，"
+                        f"无法确定数据属于哪个{word}：请改为一致或只保留一处 (the {name} is stated twice and"
+                        f" differs: {earlier[1]} {earlier[0]!r}, {cell} {value!r})",
+                        line=int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), column=name)
+    return earlier
+
+
+def same_key(name: str, first: str, second: str) -> bool:
+    """True when two statements of a region or period say the same (2025Q3 and 2025年第三季度 alike)."""
+    if name == "period":
+        parsed = periods.parse(first), periods.parse(second)
+        if None not in parsed:
+            return parsed[0] == parsed[1]
+    return text(first) == text(second)
 
 
 def is_label(text: str) -> bool:
@@ -339,21 +373,20 @@ def table_end(grid: list[list], header: int) -> int:
     return len(grid)
 
 
-def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[list]], header: int,
-                columns: list) -> RawTable:
+def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[list]], header: Header) -> RawTable:
     """Rows under the header row; a form's region and period come from its header block. `formulas()` gives the
     sheet's cells as typed, asked for only where a value cell is blank (it may be a formula never computed)."""
-    from openpyxl.utils import get_column_letter
-
+    columns, start = header.columns, header.line
     is_form = "region_code" not in columns or "period" not in columns
-    require_columns(columns, line=header + 1, form=is_form)
-    end = table_end(grid, header) if is_form else len(grid)  # a form's foot (单位负责人 …) is not its table
-    fields = form_fields(grid, [*range(header), *range(end, len(grid))]) if is_form else {}
+    require_columns(columns, line=start, form=is_form)
+    end = table_end(grid, start - 1) if is_form else len(grid)  # a form's foot (单位负责人 …) is not its table
+    fields = form_fields(grid, [*range(start - 1), *range(end, len(grid))], title) if is_form else {}
     if is_form and not ("region_code" in fields and "period" in fields):
         raise ReadError("表头区缺少“行政区划代码”或“报告期” (the form's header block lacks region code or period)",
-                        line=header + 1)
+                        line=start)
+    letters = {c: letter(i) for i, c in enumerate(columns) if c}
     records = []
-    for index in range(header + 1, end):
+    for index in range(start, end):
         row = grid[index]
         cells = {c: cell_text(v) for c, v in zip(columns, row, strict=False) if c}
         if not any(v.strip() for v in cells.values()):
@@ -362,15 +395,14 @@ def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[list]]
             formula = cell_at(formulas(), index, columns.index("value"))
             if isinstance(formula, str) and formula.startswith("="):
                 cells["value"] = formula  # a formula Excel never computed: reported as not a number
-        record = {f"{c}_raw": v for c, v in cells.items()}
-        if is_form:
-            record.update(region_code_raw=fields["region_code"][0], period_raw=fields["period"][0])
-        records.append({**record, "line": index + 1})
-    letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns) if c}
+        for name in KEY_FIELDS.keys() & fields.keys():  # a form's table may repeat the header block's region or period
+            cells[name] = stated(fields[name], name, cells.get(name, ""), f"{letters.get(name)}{index + 1}", title)[0]
+        records.append({**{f"{c}_raw": v for c, v in cells.items()}, "line": index + 1})
+    records = with_header_unit(records, header, lambda line: f"{title}!{letters.get('unit', '')}{line}")
     form = {k: v for k, (v, _) in fields.items()}
-    cells = {k: c for k, (_, c) in fields.items()}
+    places = {k: c for k, (_, c) in fields.items()}
     return RawTable(table(records), "xlsx-form" if is_form else "xlsx-long", sheet=title, letters=letters, form=form,
-                    form_cells=cells)
+                    form_cells=places)
 
 
 def cell_at(grid: list[list], row: int, column: int) -> object:
