@@ -8,7 +8,7 @@ from functools import cache
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ipwatch import config
-from ipwatch.domain import target_text
+from ipwatch.domain import labels, target_text
 
 
 @cache
@@ -24,7 +24,14 @@ def environment() -> Environment:
     env.filters["change"] = format_change
     env.filters["when"] = format_time
     env.filters["quarter"] = target_text.period_text
+    env.filters["rule_names"] = rule_names
     return env
+
+
+def rule_names(codes: str) -> str:
+    """Rules' codes joined by '、' (a value's open findings) as their Chinese names: a page for people never shows
+    a code."""
+    return "、".join(labels.rule(code) for code in codes.split("、"))
 
 
 def format_time(moment: object) -> str:
