@@ -2,42 +2,67 @@
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime
 
 from prefect import flow, task
 
 from flows.bulletin import bulletin_flow
 from flows.ingest import prepare, process, report
-from ipwatch import config
+from ipwatch import audit, config, warehouse
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain import periods
 from ipwatch.intake.batch import Incoming
 from ipwatch.ops import demo
+from ipwatch.ops.demo_events import Mistake
+
+AUDITOR = "演示审核员"  # the demo's auditor, who has reviewed one finding
 
 
 @task
-def write_submissions(ws: config.Workspace, last_quarter: str, most: int | None) -> list[tuple[Path, str]]:
-    """Write the offices' quarterly CSV files, with one flawed draft sent before its corrected file."""
-    files = demo.write_submissions(cat.default(), ws.demo, last_quarter, most)
-    first_path, office = files[0]
-    return [(demo.flawed_copy(first_path), office), *files]
+def write_submissions(ws: config.Workspace, last_quarter: str,
+                      most: int | None) -> tuple[list[Incoming], list[tuple[Mistake, str]]]:
+    """Write the offices' quarterly CSV files, each with the moment it arrives, and a flawed draft sent the day
+    before the first file; with the mistakes made in them."""
+    with warehouse.connect(ws.warehouse) as conn:
+        due = demo.due_dates(conn, cat.default(), last_quarter)
+    files, made = demo.write_submissions(cat.default(), ws.demo, last_quarter, due, datetime.now(), most)
+    return [demo.flawed_draft(files[0]), *files], made
+
+
+@task
+def review(ws: config.Workspace, made: list[tuple[Mistake, str]]) -> list[int]:
+    """The auditor's decisions on the county's value of each mistake that has one (a correction asked for)."""
+    decided = []
+    with warehouse.connect(ws.warehouse) as conn:
+        for mistake, county in made:
+            if mistake.decision is None:
+                continue
+            found = audit.findings(conn, audit.Filters(status="open", region=county, indicator=mistake.indicator,
+                                                       period=mistake.quarter))
+            for finding_id in found["finding_id"].to_list():
+                audit.decide(conn, finding_id, mistake.decision, "数值疑似录入错误（两位数字颠倒），请报送单位核实更正",
+                             AUDITOR)
+                decided.append(finding_id)
+    return decided
 
 
 @flow(name="demo")
 def demo_flow(home: str | None = None, last_quarter: str | None = None, most: int | None = None) -> dict:
-    """Generate, ingest and report: the whole job on the embedded defaults. Each plan is covered in its own
+    """Generate, ingest, review and report: the whole job on the embedded defaults. Each plan is covered in its own
     years up to `last_quarter` (the last `most` quarters of them when given, for a short run)."""
     ws = prepare(str(config.workspace(home).ensure().home))
     last_quarter = last_quarter or periods.latest_complete_quarter(date.today())
-    files = write_submissions(ws, last_quarter, most)
-    results = process(ws, [Incoming(path, office) for path, office in files])
+    files, made = write_submissions(ws, last_quarter, most)
+    results = process(ws, files)
     report(results)
+    decided = review(ws, made)
     bulletins = [page for month, region in demo.editions(cat.default(), last_quarter)
                  for page in bulletin_flow(month, region=region, home=str(ws.home))]
     return {
         "accepted": sum(r["status"].startswith("accepted") for r in results),
         "rejected": sum(r["status"] == "rejected" for r in results),
+        "mistakes": made,
+        "decided": decided,
         "bulletins": bulletins,
         "index": ws.bulletins / "index.html",
     }

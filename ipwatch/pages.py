@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ipwatch import config
-from ipwatch.domain import target_text
+from ipwatch.domain import labels, target_text
 
 
 @cache
@@ -26,6 +26,7 @@ def environment() -> Environment:
     env.filters["when"] = format_time
     env.filters["quarter"] = target_text.period_text
     env.filters["keep_units"] = keep_units
+    env.filters["rule_names"] = rule_names
     return env
 
 
@@ -34,6 +35,12 @@ def keep_units(text: object) -> Markup:
     "211.66 亿" and "元"), and a break allowed between a percentage and the bracket after it."""
     kept = target_text.number_and_unit().sub(lambda m: f'<span class="nw">{m[0]}</span>', str(escape(text)))
     return Markup(kept.replace("%（", "%<wbr>（").replace("‰（", "‰<wbr>（"))  # noqa: S704 - escaped above
+
+
+def rule_names(codes: str) -> str:
+    """Rules' codes joined by '、' (a value's open findings) as their Chinese names: a page for people never shows
+    a code."""
+    return "、".join(labels.rule(code) for code in codes.split("、"))
 
 
 def format_time(moment: object) -> str:

@@ -17,7 +17,7 @@ import random
 import shutil
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -159,11 +159,15 @@ def run(suite: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         start = time.perf_counter()
-        files = demo.write_submissions(catalogue, tmp / "files", periods.latest_complete_quarter(date.today()))
-        history = [f for f in files if quarter_of(f[0]) < QUARTER]
-        quarter = [f for f in files if quarter_of(f[0]) == QUARTER]
         base = config.workspace(tmp / "base")
         reference.initialise(base)
+        last = periods.latest_complete_quarter(date.today())
+        with warehouse.connect(base.warehouse) as conn:
+            due = demo.due_dates(conn, catalogue, last)
+        written, _ = demo.write_submissions(catalogue, tmp / "files", last, due, datetime.now())
+        files = [(f.path, f.office) for f in written]
+        history = [f for f in files if quarter_of(f[0]) < QUARTER]
+        quarter = [f for f in files if quarter_of(f[0]) == QUARTER]
         ingest(base, history, suite)
         print(f"\nFaults on the demo: {len(history)} files before {QUARTER}, then the other "
               f"{len(files) - len(history)} clean, and {QUARTER}'s {len(quarter)} with faults "

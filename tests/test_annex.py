@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -11,9 +12,10 @@ from ipwatch import config, warehouse
 from ipwatch.bulletins import annex, bulletin
 from ipwatch.domain import target_text
 from ipwatch.domain.catalogue import QUANTITY_KINDS
+from ipwatch.intake import pipeline
 from ipwatch.ops import demo
 
-from .conftest import process, submit, write_csv
+from .conftest import submit, write_csv
 
 INJECTION = '=HYPERLINK("http://x")'
 
@@ -180,7 +182,9 @@ def editions(tmp_path_factory, initialised_home, catalogue):
     shutil.copytree(initialised_home, root / "home")
     ws = config.workspace(root / "home")
     with warehouse.connect(ws.warehouse) as conn:
-        process(conn, ws, catalogue, demo.write_submissions(catalogue, root / "files", LATEST, most=5))
+        files, _ = demo.write_submissions(catalogue, root / "files", LATEST, demo.due_dates(conn, catalogue, LATEST),
+                                          datetime.now(), most=5)
+        pipeline.process(conn, ws, files, catalogue)
         bulletin.render(conn, "2026-10", root / "out")
         return {plan_id: (root / "out" / f"{period}-{plan_id}.xlsx", bulletin.plan_context(conn, plan_id, quarter))
                 for plan_id, (period, quarter) in EDITIONS.items()}

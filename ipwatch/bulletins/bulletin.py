@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -126,7 +127,8 @@ def sources(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict
     """How many accepted files the plan's values up to the quarter come from, and the day the latest arrived."""
     row = warehouse.query(conn, "plan_sources", plan_id=plan_id, period=quarter).row(0, named=True)
     latest = row["latest_received_at"]
-    return {"files": row["files"], "latest_day": editions.chinese_date(latest) if latest is not None else "—"}
+    return {"files": row["files"], "latest": latest.date() if latest is not None else None,
+            "latest_day": editions.chinese_date(latest) if latest is not None else "—"}
 
 
 def grouped(rows: list[dict]) -> dict[str, list[dict]]:
@@ -199,14 +201,15 @@ def changes_by_target(changes: list[dict]) -> list[dict]:
     return sorted(out.values(), key=lambda e: -e["changed"])
 
 
-def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Edition) -> dict:
-    """The masthead of an edition: issuing office, 期号, issue date, and what it is called."""
+def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Edition, latest: date | None = None) -> dict:
+    """The masthead of an edition: issuing office, 期号, issue date (not before `latest`, the day the last file it
+    draws on arrived), and what it is called."""
     (due,) = conn.execute(warehouse.sql("quarter_due_date"), {"period": edition.quarter}).fetchone()
     number = editions.issue_number(edition, plan["period_start"], plan["period_end"])
     office = plan.get("bulletin_office") or config.settings().bulletin_office or f"{plan['region_name']}知识产权局"
     return {"edition": edition, "edition_label": edition.label, "edition_name": edition.name,
             "issue": f"{edition.period[:4]}年第{number}期" if number else f"{edition.quarter[:4]}年终期评估",
-            "issue_date": editions.chinese_date(editions.issue_date(edition, due)),
+            "issue_date": editions.chinese_date(editions.issue_date(edition, due, latest)),
             "office": office,
             "quarterly": edition.kind == "quarterly"}
 
@@ -270,7 +273,7 @@ def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, 
                version: dict) -> Draft:
     """One plan's page of an edition and its Excel annex, and every invariant they break."""
     context = plan_context(conn, plan_id, edition.quarter)
-    context.update(edition_context(conn, context["plan"], edition), version=version)
+    context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version)
     name = f"{edition.period}-{plan_id}"
     link_region_pages(context, f"{name}.html")
     annex_path = annex.write_annex(context, staging / f"{name}.xlsx")

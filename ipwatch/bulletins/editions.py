@@ -83,12 +83,15 @@ def issue_number(edition: Edition, start: int, end: int) -> int | None:
     return sum(in_force(q, start, end) for q in quarters(f"{year}Q1", edition.quarter))
 
 
-def issue_date(edition: Edition, due: date) -> date:
+def issue_date(edition: Edition, due: date, latest: date | None = None) -> date:
     """The day the edition is dated: the 5th of its month, or for a quarter's the day after its data are due
-    (`due`, the warehouse's due_date of the quarter); never the day it happened to be rendered."""
+    (`due`, the warehouse's due_date of the quarter), but never before the latest file it draws on arrived
+    (`latest`); never the day it happened to be rendered."""
     if edition.kind == "monthly":
-        return date(int(edition.period[:4]), int(edition.period[5:]), MONTHLY_ISSUE_DAY)
-    return date.fromordinal(due.toordinal() + 1)
+        day = date(int(edition.period[:4]), int(edition.period[5:]), MONTHLY_ISSUE_DAY)
+    else:
+        day = date.fromordinal(due.toordinal() + 1)
+    return max(day, latest) if latest is not None else day
 
 
 def chinese_date(day: date) -> str:

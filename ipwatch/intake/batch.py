@@ -5,6 +5,7 @@ values: each stage returns new ones."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -19,12 +20,15 @@ from ipwatch.intake.reading import RawTable
 class Incoming:
     """A file handed in, by the office that submits it; `from_inbox` files leave the inbox once decided. `name` is
     the sender's own name for it where that is not the path's (the portal stores an upload by its hash): metadata
-    the warehouse and the reports show, never used as a path."""
+    the warehouse and the reports show, never used as a path. `arrived_at` is the moment a demo file would have
+    arrived (ipwatch/ops/demo_events.py), set by the demo alone: every real door (the CLI, the inbox, the portal)
+    leaves it None, and the file is stamped with the moment it is received."""
 
     path: Path
     office: str
     from_inbox: bool = False
     name: str | None = None
+    arrived_at: datetime | None = None
 
     @property
     def file_name(self) -> str:

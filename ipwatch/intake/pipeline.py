@@ -119,7 +119,8 @@ def failed(entry: Entry, finding: Finding) -> Entry:
 def registration(entry: Entry, status: str) -> dict:
     """A file's submission record: who sent what, where its copy is, and how it was read."""
     return {"file_name": entry.incoming.file_name, "sha256": entry.sha256, "office_code": entry.incoming.office,
-            "stored_path": str(entry.stored), "status": status, **details(entry.source)}
+            "stored_path": str(entry.stored), "status": status, "received_at": entry.incoming.arrived_at,
+            **details(entry.source)}
 
 
 def read(batch: Batch) -> Batch:

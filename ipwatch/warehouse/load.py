@@ -31,7 +31,8 @@ def previous(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> d
 
 def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.DataFrame]) -> list[int]:
     """Register received files (file_name, sha256, office_code, stored_path, status and SUBMISSION_DETAILS) with
-    their rows, in one transaction; returns their submission ids, in order."""
+    their rows, in one transaction; returns their submission ids, in order. Each is received now, unless it
+    says otherwise (`received_at`: only the demo's files, ipwatch/ops/demo_events.py)."""
     if not files:
         return []
     now = datetime.now()
@@ -39,7 +40,7 @@ def register(conn: duckdb.DuckDBPyConnection, files: list[dict], rows: list[pl.D
     def work() -> list[int]:
         ids = warehouse.take_ids(conn, "submission_ids", len(files))
         submissions = pl.DataFrame([{
-            "submission_id": sid, "received_at": now, "row_count": part.height,
+            "submission_id": sid, "received_at": f.get("received_at") or now, "row_count": part.height,
             **{k: f.get(k) for k in ("file_name", "sha256", "office_code", "stored_path", "status",
                                      *SUBMISSION_DETAILS)},
         } for sid, f, part in zip(ids, files, rows, strict=True)], schema=SUBMISSIONS_SCHEMA)
