@@ -20,7 +20,7 @@ from ipwatch.warehouse import lake, sql_files
 T = TypeVar("T")
 
 # The schema's version. An upgrade from version N is sql/upgrades/upgrade_to_<N+1>.sql, applied by create_schema.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def sql(name: str) -> str:
