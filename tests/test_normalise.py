@@ -26,7 +26,7 @@ def test_not_a_number(raw):
     assert normalise.number(raw, percent_allowed=False) is None
 
 
-@pytest.mark.parametrize("raw", ["1e40", "1000000000000000000000000000000", "-1e999999"])
+@pytest.mark.parametrize("raw", ["1" + "0" * 40, "1000000000000000000000000000000", "-" + "9" * 99 + ".5"])
 def test_a_number_too_large_to_hold_is_kept_as_the_largest_for_the_bounds_to_reject(raw):
     value = normalise.number(raw, percent_allowed=False)
     assert abs(value) == normalise.LARGEST and (value < 0) == raw.startswith("-")

@@ -125,7 +125,8 @@ def test_every_rule_s_fix_is_written_for_a_finding_of_its_kind(catalogue):
     ratio = next(i for i in catalogue.indicators.values() if i.numerator)
     asked = (pair["left"], pair["right"], ratio.code, ratio.numerator, ratio.denominator)
     rows = [{"line": 1, "region_code": "340100", "period": "2025Q3", "indicator_raw": "pct_applications",
-             "indicator_code": "pct_applications", "value_raw": "588件", "status_raw": "缺失"},
+             "indicator_code": "pct_applications", "value_raw": "588件", "status_raw": "缺失",
+             "indicator_conflict": "有效注册商标量"},
             *({"line": n, "region_code": "340100", "period": "2025Q3", "indicator_raw": code, "indicator_code": code,
                "value_raw": str(n), "value": Decimal(n)} for n, code in enumerate(asked, start=2)),
             {"line": 7, "region_code": "340100", "period": "2025Q3", "indicator_raw": "专利申请",

@@ -439,7 +439,7 @@ def test_a_version_2_warehouse_gets_the_portals_tables_on_upgrade(tmp_path):
         conn.execute("drop table portal_users; drop table portal_events; update schema_version set version = 2")
     reference.initialise(ws)
     with warehouse.connect(ws.warehouse) as conn:
-        assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION == 4
+        assert warehouse.schema_version(conn) == warehouse.SCHEMA_VERSION
         assert {"portal_users", "portal_events"} <= warehouse.tables(conn)
 
 

@@ -54,6 +54,7 @@ def outcome_only(verbose: bool) -> Iterator[None]:
 
 def outcome_text(result: dict) -> str:
     """A file's outcome for a person: the verdict in Chinese with English beside, then each fault with its fix."""
+    from ipwatch.domain import labels
     from ipwatch.domain.labels import OUTCOMES
 
     status, errors, warnings = result["status"], len(result["errors"]), len(result["warnings"])
@@ -61,6 +62,9 @@ def outcome_text(result: dict) -> str:
              f"{result['rows']} 行数据 (rows)，{errors} 处错误 (errors)，{warnings} 处提示 (warnings)"]
     for severity, key in (("错误", "errors"), ("提示", "warnings")):
         lines += [f"  {severity} {fault_text(e)}" for e in result[key]]
+    if result.get("kept"):
+        named = "、".join(f"{k['indicator_name']}（{k['indicator_code']}）" for k in result["kept"])
+        lines.append(f"  {labels.KEPT}：{named} (left blank: the values already accepted stay in force)")
     return "\n".join(lines)
 
 

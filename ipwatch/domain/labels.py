@@ -21,6 +21,9 @@ CLOSED_UNDECIDED = {"superseded": "已被新报送值取代", "rejected": "文�
 OUTCOMES = {"accepted": "已接收", "accepted_with_warnings": "已接收（有警告，待审核）", "rejected": "退回",
             "duplicate": "重复（未改变数据）", "refused": "拒收（未读取，留在收件箱）"}
 
+# What a receipt says of a file's blank rows that left the value in force as it was (ipwatch/intake/archive.py).
+KEPT = "这些指标本次未填报，沿用已接收的数值"
+
 
 def rule(code: str) -> str:
     """A rule's Chinese name (a consistency pair by its family's name); the code itself when unnamed."""

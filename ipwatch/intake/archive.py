@@ -54,7 +54,16 @@ def result(entry: Entry, status: str, findings: list[Finding]) -> dict:
                 for f in findings if f.severity == severity]
 
     summary = {"file": str(entry.path), "submission_id": entry.submission_id, "status": status,
-               "rows": entry.rows, "errors": items("error"), "warnings": items("warning")}
+               "rows": entry.rows, "errors": items("error"), "warnings": items("warning"),
+               "kept": kept_items(list(entry.kept))}
     if entry.duplicate_of is not None:  # the same bytes again: say what became of them the first time
         summary.update(duplicate_of=entry.duplicate_of, original_status=entry.original_status)
     return summary
+
+
+def kept_items(kept: list[dict]) -> list[dict]:
+    """The indicators a file left blank where a value was in force (load.kept), named for its receipt:
+    这些指标本次未填报，沿用已接收的数值."""
+    indicators = cat.default().indicators
+    return [{**k, "indicator_name": indicators[k["indicator_code"]].name_zh
+             if k["indicator_code"] in indicators else k["indicator_code"]} for k in kept]

@@ -51,6 +51,7 @@ class Entry:
     rows: int = 0
     findings: tuple[Finding, ...] = ()
     status: str | None = None  # set once decided
+    kept: tuple[dict, ...] = ()  # its blank rows that left the value in force as it was (load.kept), once decided
 
     @property
     def path(self) -> Path:

@@ -169,6 +169,16 @@ def candidates(finding: Finding, row: dict | None, ind: cat.Indicator | None, f:
                            for c in codes if c in f.catalogue.indicators]}
 
 
+def named_other(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
+    """A 指标名称 naming other indicators than the row's 指标代码: the name as typed, and whose name it is."""
+    typed = (row or {}).get("indicator_conflict")
+    if ind is None or not typed:
+        return None
+    codes = sorted(cat.alias_index(f.catalogue).get(typed, ()))
+    others = [{"name": f.catalogue.indicators[c].name_zh, "code": c} for c in codes]
+    return {"typed_name": typed, "others": others}
+
+
 def missing_row(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
     """An indicator the plans ask for is not in the file: which one, for which region and quarter."""
     region, period, code = asked_key(finding) or (None, None, None)
@@ -181,7 +191,8 @@ def missing_row(finding: Finding, row: dict | None, ind: cat.Indicator | None, f
 
 # What the fixes of expectations/rules/ name beyond `known`, by the name a rule's `fix_facts` gives.
 FACT_FINDERS: dict[str, Callable[..., dict | None]] = {fn.__name__: fn for fn in (
-    number_typed, bounds, ratio_parts, other_side, repeated_rows, nearest_indicator, candidates, missing_row)}
+    number_typed, bounds, ratio_parts, other_side, repeated_rows, nearest_indicator, candidates, named_other,
+    missing_row)}
 
 
 def asked_key(finding: Finding) -> tuple[str, str, str] | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -31,6 +32,7 @@ import polars as pl
 
 from ipwatch import config, files, warehouse
 from ipwatch.domain import catalogue as cat
+from ipwatch.domain import labels
 from ipwatch.domain.finding import Finding, verdict
 from ipwatch.intake import archive, inbox, submission
 from ipwatch.intake import explain as explaining
@@ -42,6 +44,7 @@ from ipwatch.warehouse import load
 
 # Failures of the machine rather than of a file: they stop the run instead of becoming a file's outcome.
 MACHINE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
+log = logging.getLogger(__name__)
 MACHINE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException, duckdb.ConnectionException,
                   duckdb.TransactionException)
 
@@ -67,7 +70,8 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
             entries[i] = replace(entry, submission_id=sid, resumed=True)
         elif sid is not None:  # told again what the original was told (its findings as stored, fixes and all)
             entries[i] = replace(entry, duplicate_of=sid, original_status=status, original_kind=kind,
-                                 status="duplicate", findings=tuple(load.findings_of(conn, sid)))
+                                 status="duplicate", findings=tuple(load.findings_of(conn, sid)),
+                                 kept=tuple(load.kept(conn, [sid]).get(sid, ())))
             duplicates.append(i)
     ids = load.register(conn, [registration(entries[i], "duplicate") for i in duplicates],
                         [normalising.empty()] * len(duplicates))
@@ -77,14 +81,27 @@ def receive(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch)
 
 
 def attempt(work: Callable[[], object]) -> object:
-    """`work()`, or a `system` finding saying what went wrong with the file; a fault of the machine stops the run."""
+    """`work()`, or a `system` finding telling the office, in Chinese, that its file is kept and what to do; what
+    went wrong goes to the operator's log only (its text may hold SQL, paths or a traceback). A fault of the
+    machine stops the run."""
     try:
         return work()
     except Exception as exc:  # noqa: BLE001 - whatever one file causes must not stop the others
         stop_if_machine(exc)
-        return Finding("system", "error", None, None, type(exc).__name__,
-                       f"处理本文件时出错，文件已退回并保留：{type(exc).__name__}: {exc}"
-                       f" (the file could not be processed; it is kept and rejected)")
+        log.error("a file could not be processed: %s", exc, exc_info=exc)
+        return system_finding(exc)
+
+
+def system_finding(exc: Exception) -> Finding:
+    """What an office is told of a failure no rule foresaw: where, when a rule names its column, and what to do."""
+    column = exc.column if isinstance(exc, validating.RuleFailed) else None
+    where = (f"本文件的“{labels.rule(exc.rule)}”一项无法核对，请检查各行的"
+             f"“{explaining.column_name(column, None)}”是否按填报说明填写"
+             if column else "本文件未能处理完毕")
+    return Finding("system", "error", None, column, None,
+                   f"{where}；文件已退回并保留，请核对后重新报送，如仍出现本提示请联系数据管理员"
+                   " (the file could not be processed; it is kept and rejected: check it and send it again, or ask"
+                   " the data administrator)")
 
 
 def stop_if_machine(exc: Exception) -> None:
@@ -92,6 +109,7 @@ def stop_if_machine(exc: Exception) -> None:
     if isinstance(exc, warehouse.WarehouseBusy | SystemFault):
         raise exc
     if machine_fault(exc):
+        log.error("the warehouse or the disk failed: %s", exc, exc_info=exc)
         raise SystemFault(system_message(exc)) from exc
 
 
@@ -101,9 +119,9 @@ def machine_fault(exc: BaseException) -> bool:
 
 
 def system_message(exc: BaseException) -> str:
-    """What a user is told of a fault of the machine."""
-    return (f"数据仓库或磁盘故障，本次运行已停止，未处理的文件留在收件箱 (warehouse or disk failure: the run stopped;"
-            f" undecided files stay in the inbox): {type(exc).__name__}: {exc}")
+    """What a user is told of a fault of the machine, never its text (the operator's log keeps that)."""
+    return ("数据仓库或磁盘故障，本次运行已停止，未处理的文件留在收件箱，请检查磁盘空间并查看运行日志"
+            " (warehouse or disk failure: the run stopped; undecided files stay in the inbox; the log has the details)")
 
 
 def refused(entry: Entry, finding: Finding) -> Entry:
@@ -228,8 +246,10 @@ def decide(conn: duckdb.DuckDBPyConnection, ws: config.Workspace, batch: Batch) 
         if verdict(list(entries[i].findings)) == "rejected":
             archive.quarantine(ws, entries[i], list(entries[i].findings))
     statuses = load.decide(conn, {entries[i].submission_id: list(entries[i].findings) for i in batch.open()})
+    kept = load.kept(conn, list(statuses))
     for i in batch.open():
-        entries[i] = replace(entries[i], status=statuses[entries[i].submission_id])
+        sid = entries[i].submission_id
+        entries[i] = replace(entries[i], status=statuses[sid], kept=tuple(kept.get(sid, ())))
     return batch.with_entries(entries)
 
 

@@ -31,7 +31,8 @@ GUIDE_SHEET = "填报说明"
 TITLE = "知识产权强市（县）建设监测指标季度报表"
 FORM_NUMBER = "IPW-1表"  # 表号: this system's one form
 NOTE = ("请在白色单元格填写，灰色单元格请勿修改。“统计口径”列说明每个指标填累计数还是期末数、填哪几个月；"
-        "“指标解释”列说明统计范围。无数据时本期数值留空，数据状态选“缺失”，不要填0。")
+        "“指标解释”列说明统计范围。无数据时本期数值留空，数据状态选“缺失”，不要填0；"
+        "本期数值和数据状态都空着的指标视为本次未填报，已接收的数值继续有效。")
 PREFILLED_FIELDS = ("行政区划代码", "地区名称", "报告期")
 OFFICE_FIELDS = ("填报单位",)
 # The foot's lines: label, then the cell to fill, left to right (as on a paper form's last line).
@@ -281,7 +282,8 @@ def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[t
          "年报数据在报送时尚未公布的，可先填初步数或估计数并在数据状态中注明，正式数公布后更正报送。", False),
         ("指标解释：指标的统计范围和计算方法。", False),
         ("本期数值：只填数字。没有数据时留空，并将数据状态选为“缺失”；不得以0代替无数据，0表示确实为零。"
-         "从其他表格粘贴来的“/”也按无数据处理。", False),
+         "从其他表格粘贴来的“/”也按无数据处理。本期数值和数据状态都空着的指标视为本次未填报：已接收的数值继续有效，"
+         "不会被清空。", False),
         ("数据状态（同SDMX OBS_STATUS）：留空即“正常”。", False),
         ("    正常（A，normal）：正式统计数。", False),
         ("    初步（P，provisional）：初步数，日后可能更正。", False),
@@ -291,7 +293,8 @@ def guide_lines(region_code: str, period: str, later: list[Indicator]) -> list[t
         ("表尾：单位负责人、统计负责人对本表数据负责；填表人为实际填报人员，联系电话便于核实数据；报出日期为报送日期。",
          False),
         ("三、更正", True),
-        ("发现错误时，改正后重新报送同一报告期的文件：新值取代旧值，旧值保留备查。", False),
+        ("发现错误时，改正后重新报送同一报告期的文件：新值取代旧值，旧值保留备查。只改个别指标的，可只填这些指标，"
+         "其余留空：留空的指标沿用已接收的数值。要把已报的数改为无数据，请将数据状态选为“缺失”。", False),
         ("四、报送", True),
         ("填好后保存为 .xlsx 文件（不要改成其他格式），交数据管理员用以下命令导入：", False),
         (f"ipwatch ingest 文件.xlsx --as {region_code}", False),

@@ -41,6 +41,15 @@ class Rule:
         return f"{self.message_zh} ({self.message_en})"
 
 
+class RuleFailed(RuntimeError):
+    """A rule could not run over a batch (its SQL failed): which rule and column, for the office's message; the
+    database's own text (SQL and all) is for the operator's log only."""
+
+    def __init__(self, rule: str, column: str, detail: str):
+        super().__init__(f"validation rule {rule} could not run: {detail}")
+        self.rule, self.column = rule, column
+
+
 def rules(path: Path = SUITE_FILE) -> list[Rule]:
     """The rules of the submission suite, as reviewed in expectations/."""
     return [Rule(**raw) for raw in yaml.safe_load(path.read_text("utf-8"))["rules"]]
@@ -130,7 +139,7 @@ class Validator:
             errors = [info] if "raised_exception" in info else list(info.values())
             raised = [e["exception_message"] for e in errors if e.get("raised_exception")]
             if raised:
-                raise RuntimeError(f"validation rule {rule_id} could not run: {raised[0]}")
+                raise RuleFailed(rule_id, self.rules[rule_id].column, raised[0])
             yield rule_id, outcome
 
     def failing_rows(self, conn: duckdb.DuckDBPyConnection, batch_id: int, rule_id: str, outcome: object) -> list:

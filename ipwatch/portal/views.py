@@ -24,7 +24,7 @@ import polars as pl
 
 from ipwatch import config, files, warehouse
 from ipwatch.domain import periods, regions
-from ipwatch.intake import pipeline
+from ipwatch.intake import archive, pipeline
 from ipwatch.intake.reading import Limits
 from ipwatch.warehouse import load
 
@@ -207,7 +207,8 @@ def receipt(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: 
              for f in load.findings_of(conn, submission_id)]
     return {"submission_id": submission_id, "file_name": row["file_name"], "status": row["status"],
             "rows": row["row_count"], "errors": [f for f in found if f["severity"] == "error"],
-            "warnings": [f for f in found if f["severity"] == "warning"]}
+            "warnings": [f for f in found if f["severity"] == "warning"],
+            "kept": archive.kept_items(load.kept(conn, [submission_id]).get(submission_id, []))}
 
 
 def bulletins(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]:

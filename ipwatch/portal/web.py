@@ -44,7 +44,7 @@ def page(request: Request, name: str, status: int = 200, **context: object) -> H
     """A portal page rendered with the signed-in user, the CSRF token and the Chinese labels."""
     html = TEMPLATES.get_template(f"portal/{name}.html.j2").render(
         csrf=security.csrf_token(request.session), roles=users.ROLES, statuses=labels.OUTCOMES,
-        **context)
+        kept_label=labels.KEPT, **context)
     return HTMLResponse(html, status_code=status)
 
 

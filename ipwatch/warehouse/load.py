@@ -80,12 +80,25 @@ def record_decisions(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[F
                                              pl.Int32))
     warehouse.query_over(conn, "clear_findings", verdicts=todo)
     warehouse.append_rows(conn, "validation_findings", found)
-    warehouse.query_over(conn, "accept_submissions", verdicts=todo)
-    decided = warehouse.query_over(conn, "decided_values", verdicts=todo)
+    # A blank row becomes a version only where it erases nothing (accepted_rows.sql): what the office left blank
+    # keeps the value in force.
+    accepted = warehouse.query_over(conn, "accepted_rows", verdicts=todo)
+    warehouse.query_over(conn, "accept_submissions", accepted=accepted)
+    decided = warehouse.query_over(conn, "decided_values", accepted=accepted)
     warehouse.query_over(conn, "update_current_observations", decided=decided)
     warehouse.query_over(conn, "set_submission_statuses", verdicts=todo)
     statuses = dict(todo.iter_rows())
     return {sid: statuses.get(sid, current[sid]) for sid in findings}
+
+
+def kept(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> dict[int, list[dict]]:
+    """Each accepted submission's blank rows that left the value in force as it was (line, region_code, period,
+    indicator_code), for its receipt; a submission with none is left out."""
+    ids = pl.DataFrame({"submission_id": submission_ids}, schema={"submission_id": pl.Int32})
+    found: dict[int, list[dict]] = {}
+    for row in warehouse.query_over(conn, "kept_values", ids=ids).iter_rows(named=True):
+        found.setdefault(row.pop("submission_id"), []).append(row)
+    return found
 
 
 def stored(finding: Finding) -> dict:
