@@ -102,10 +102,10 @@ def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list
 
 
 @flow(name="inbox", **ON_FAILURE)
-def inbox_flow(home: str | None = None, settle_seconds: float = 0) -> list[dict]:
+def inbox_flow(home: str | None = None) -> list[dict]:
     """Ingest every file waiting in inbox/<office>/ as submitted by that office; each leaves the inbox once decided.
 
-    Files changed in the last `settle_seconds` wait for the next run (the scheduled deployment sets 60: a file
+    A file changed within IPWATCH_INBOX_SETTLE_SECONDS waits for the next run, whoever started this one (a file
     still being copied in must not be read half-written). A crash between the decision and the removal is safe:
     the rerun finds the same bytes already decided and reports them as a duplicate before removing them.
     """
@@ -115,7 +115,12 @@ def inbox_flow(home: str | None = None, settle_seconds: float = 0) -> list[dict]
             get_run_logger().warning("另一收件箱任务正在处理，本次跳过 (another inbox run is at work: skipped)")
             return []
         waiting = [Incoming(path, office, from_inbox=True)
-                   for office, paths in inbox.pending(ws, settle_seconds).items() for path in paths]
+                   for office, paths in inbox.pending(ws).items() for path in paths]
+        arriving = inbox.unsettled(ws)
+        if arriving:
+            get_run_logger().warning(
+                f"{len(arriving)} 个文件仍在写入，留待下次处理 (still changing, left for the next run): "
+                + ", ".join(str(path.relative_to(ws.inbox)) for path in arriving))
         results = process(ws, waiting) if waiting else []
         results += [pipeline.refusal(Incoming(path, office, from_inbox=True), reason)
                     for path, office, reason in inbox.refused(ws)]

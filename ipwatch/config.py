@@ -104,6 +104,11 @@ class Settings:
     # a run is not started, rather than failing halfway in a library's traceback.
     min_free_mb: float = variable("IPWATCH_MIN_FREE_MB", 100.0, amount,
                                   "the free space (MB) a run needs on the workspace's disk to start")
+    # A file is taken from the inbox only once nothing has been written to it for this long: a copy over a network
+    # share arrives in pieces, and a file read half-written would lose the rest. One setting for the scheduled and
+    # the manual run alike.
+    inbox_settle_seconds: float = variable("IPWATCH_INBOX_SETTLE_SECONDS", 60.0, amount,
+                                           "how long a file in the inbox must be unchanged before a run takes it")
     max_file_mb: float = variable("IPWATCH_MAX_FILE_MB", 50.0, amount,
                                   "the largest file accepted (MB), by the intake and the portal")
     max_rows: int = variable("IPWATCH_MAX_ROWS", 200_000, whole,

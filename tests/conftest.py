@@ -26,6 +26,10 @@ from ipwatch.intake.reading import Limits, RawTable
 from ipwatch.ops import serving
 from ipwatch.warehouse import reference
 
+# Tests drop a file in the inbox and ingest it at once; the settle time has tests of its own (tests/test_inbox.py),
+# and a process started with clean_env waits the real 60 s.
+config.set_defaults({"IPWATCH_INBOX_SETTLE_SECONDS": "0"})
+
 GOLDEN = Path(__file__).parent / "golden"
 BIN = Path(sys.executable).parent
 SERVED = {"inbox", "monthly-bulletin", "quarterly-bulletin", "audit-report"}  # the deployments of prefect.yaml

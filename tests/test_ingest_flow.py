@@ -136,7 +136,7 @@ def test_inbox_files_are_submitted_by_their_folder_office_and_cleared(tmp_path, 
     assert len(list(ws.archive.iterdir())) == 3
 
 
-def test_inbox_leaves_a_file_still_arriving_for_the_next_run(tmp_path, home):
+def test_inbox_leaves_a_file_still_arriving_for_the_next_run(tmp_path, home, monkeypatch):
     import os
     import time
 
@@ -147,7 +147,8 @@ def test_inbox_leaves_a_file_still_arriving_for_the_next_run(tmp_path, home):
     settled = write_csv(ws.inbox / "340102" / "old.csv", ["340102,2025Q3,pct_applications,5,件,"])
     os.utime(settled, (time.time() - 120, time.time() - 120))
     arriving = write_csv(ws.inbox / "340102" / "new.csv", ["340102,2025Q2,pct_applications,4,件,"])
-    assert [Path(r["file"]).name for r in inbox_flow(home=home, settle_seconds=60)] == ["old.csv"]
+    monkeypatch.setenv("IPWATCH_INBOX_SETTLE_SECONDS", "60")
+    assert [Path(r["file"]).name for r in inbox_flow(home=home)] == ["old.csv"]
     assert arriving.exists() and not settled.exists()
 
 

@@ -479,8 +479,11 @@ def test_an_administrator_assigns_a_user_another_region_which_applies_at_once(ho
     reply = admin.post("/admin/users/hefei/assignment", data={"csrf": token(admin, "/admin/users"),
                                                               "role": "office", "region_code": "340102"})
     assert reply.status_code == 200 and "已将 hefei 改为报送单位" in reply.text
-    assert office.get("/regions/340100").status_code == 403
-    assert office.get("/").headers["location"] == "/regions/340102"
+    # the session signed for the old region ends: the user signs in again, for the new one
+    assert office.get("/regions/340100").headers["location"] == "/login"
+    again = signed_in(home, "hefei")
+    assert again.get("/regions/340100").status_code == 403
+    assert again.get("/").headers["location"] == "/regions/340102"
     assert ("root", "user_assign", "ok") in events(home)
 
 

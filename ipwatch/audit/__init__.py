@@ -25,6 +25,10 @@ STATUSES = tuple(labels.STATUSES)
 FILTERS = ("status", "office", "region", "rule", "indicator", "period", "severity")
 
 
+class OutOfRegion(PermissionError):
+    """A finding outside the auditor's region (the region and the regions under it): neither shown nor decided."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which findings an auditor looks at or decides on; None is all. Chinese words are taken for status,
@@ -67,11 +71,13 @@ def connect(ws: config.Workspace, read_only: bool = True) -> Iterator[duckdb.Duc
 
 
 def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
-             finding_id: int | None = None) -> pl.DataFrame:
+             finding_id: int | None = None, scope: str | None = None) -> pl.DataFrame:
     """Findings with their failing row and its one context (audit_findings.sql), open first; narrowed by the
-    filters or an id; each with its rule, severity, status and decision in Chinese, and `outcome_name`: the
-    decision, or what stands in for one (待审核, or why a finding nobody decided is closed)."""
-    rows = warehouse.query(conn, "audit_findings", **(filters or Filters()).params(), finding_id=finding_id)
+    filters or an id, and to an auditor's region (`scope`: its jurisdiction; None: all); each with its rule,
+    severity, status and decision in Chinese, and `outcome_name`: the decision, or what stands in for one (待审核,
+    or why a finding nobody decided is closed)."""
+    rows = warehouse.query(conn, "audit_findings", **(filters or Filters()).params(), finding_id=finding_id,
+                           scope=scope)
     decision_name = pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision"))
     return rows.with_columns(
         rule_name=pl.col("rule").map_elements(labels.rule, return_dtype=pl.String),
@@ -85,14 +91,18 @@ def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
 
 
 def list_findings(conn: duckdb.DuckDBPyConnection, status: str | None = None,
-                  filters: Filters | None = None) -> list[dict]:
-    """Every finding (or the open or closed ones, or those the filters pick) with its context."""
-    return findings(conn, filters or Filters(status=status)).to_dicts()
+                  filters: Filters | None = None, scope: str | None = None) -> list[dict]:
+    """Every finding (or the open or closed ones, or those the filters pick) with its context, within the
+    auditor's region `scope` (None: all)."""
+    return findings(conn, filters or Filters(status=status), scope=scope).to_dicts()
 
 
-def show(conn: duckdb.DuckDBPyConnection, finding_id: int) -> dict:
-    """One finding with its submission, failing row, context and decision history."""
-    rows = findings(conn, finding_id=finding_id).to_dicts()
+def show(conn: duckdb.DuckDBPyConnection, finding_id: int, scope: str | None = None) -> dict:
+    """One finding with its submission, failing row, context and decision history; OutOfRegion when it lies
+    outside the auditor's region `scope`."""
+    rows = findings(conn, finding_id=finding_id, scope=scope).to_dicts()
+    if not rows and scope is not None and not findings(conn, finding_id=finding_id).is_empty():
+        raise OutOfRegion(f"问题 {finding_id} 不在您负责审核的地区内 (finding {finding_id} is outside your region)")
     if not rows:
         raise ValueError(f"问题编号不存在 (no finding with id {finding_id})")
     history = warehouse.query(conn, "audit_history", finding_id=finding_id).with_columns(
@@ -100,9 +110,10 @@ def show(conn: duckdb.DuckDBPyConnection, finding_id: int) -> dict:
     return {**rows[0], "history": history}
 
 
-def next_open(conn: duckdb.DuckDBPyConnection, finding_id: int) -> int | None:
-    """The open finding an auditor meets after `finding_id`: the next by id, else the first still open."""
-    following = warehouse.query(conn, "next_open_finding", finding_id=finding_id)["finding_id"].to_list()
+def next_open(conn: duckdb.DuckDBPyConnection, finding_id: int, scope: str | None = None) -> int | None:
+    """The open finding an auditor (of the region `scope`) meets after `finding_id`: the next by id, else the
+    first still open."""
+    following = warehouse.query(conn, "next_open_finding", finding_id=finding_id, scope=scope)["finding_id"].to_list()
     return following[0] if following else None
 
 
@@ -120,10 +131,12 @@ def checked_decision(decision: str, reason: str, by: str) -> str:
     return code
 
 
-def decide(conn: duckdb.DuckDBPyConnection, finding_id: int, decision: str, reason: str, by: str) -> dict:
-    """Append one decision on a finding to the audit log; returns the row appended and the finding's status."""
+def decide(conn: duckdb.DuckDBPyConnection, finding_id: int, decision: str, reason: str, by: str,
+           scope: str | None = None) -> dict:
+    """Append one decision on a finding to the audit log; returns the row appended and the finding's status. An
+    auditor of the region `scope` decides only the findings within it (OutOfRegion, nothing appended)."""
     code = checked_decision(decision, reason, by)
-    finding = show(conn, finding_id)
+    finding = show(conn, finding_id, scope)
     if finding["audit_status"] == "closed" and finding["decision"] is None:
         # closed with nothing to decide: its file was rejected (nothing of it loaded) or its value superseded; a
         # decision recorded there would be read as a judgement on data no one uses (#26, item 9)
@@ -165,23 +178,23 @@ def decide_many(conn: duckdb.DuckDBPyConnection, filters: Filters, decision: str
     return ids
 
 
-def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> dict:
+def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None, scope: str | None = None) -> dict:
     """What the auditor's report shows: open findings by office and rule, the closed ones, counts per rule,
     failures per rule over the months of validation runs, and each office's timeliness; the findings narrowed
-    by the filters."""
+    by the filters, and everything to an auditor's region `scope` (None: all)."""
     filters = filters or Filters()
-    rows = findings(conn, filters)
+    rows = findings(conn, filters, scope=scope)
     open_rows = rows.filter(pl.col("audit_status") == "open")
     offices = [{"office_code": code, "office_name": name, "count": group.height, "rules": by_rule(group)}
                for (code, name), group in open_rows.group_by(["office_code", "office_name"], maintain_order=True)]
-    counts = warehouse.query(conn, "audit_rule_counts").with_columns(
+    counts = warehouse.query(conn, "audit_rule_counts", scope=scope).with_columns(
         rule_name=pl.col("rule").map_elements(labels.rule, return_dtype=pl.String))
-    trend = warehouse.query(conn, "audit_failure_trend").with_columns(
+    trend = warehouse.query(conn, "audit_failure_trend", scope=scope).with_columns(
         rule_name=pl.col("rule").map_elements(labels.rule, return_dtype=pl.String))
     return {"offices": offices, "open_count": open_rows.height,
             "closed": rows.filter(pl.col("audit_status") == "closed").to_dicts(),
             "counts": counts.to_dicts(), "trend": trend.to_dicts(),
-            "offices_record": warehouse.query(conn, "office_timeliness").to_dicts(),
+            "offices_record": warehouse.query(conn, "office_timeliness", scope=scope).to_dicts(),
             "filters": {name: value for name, value in vars(filters).items() if value is not None},
             "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS}}
 
@@ -215,7 +228,8 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path, filters: Filters | No
 
 
 def report_html(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None, docs_link: str | None = None,
-                run_pages: dict | None = None) -> str:
-    """The auditor's report as HTML (the file `report` writes; the portal serves it as it is)."""
+                run_pages: dict | None = None, scope: str | None = None) -> str:
+    """The auditor's report as HTML (the file `report` writes; the portal serves it, to an auditor of a region
+    `scope` with that region's findings only)."""
     return pages.environment().get_template("audit.html.j2").render(
-        **report_context(conn, filters), data_docs=docs_link, run_pages=run_pages or {})
+        **report_context(conn, filters, scope), data_docs=docs_link, run_pages=run_pages or {})

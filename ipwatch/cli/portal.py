@@ -105,7 +105,8 @@ def users_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("name", help="user name (2-64 letters, digits, _ . @ -)")
     a.add_argument("--role", required=True, choices=["office", "auditor", "admin"],
                    help="office (报送单位), auditor (审核员) or admin (管理员)")
-    a.add_argument("--region", metavar="CODE", help="an office's region code (it submits for it and those under it)")
+    a.add_argument("--region", metavar="CODE", help="an office's region code (it submits for it and those under it); "
+                   "an auditor's, optional (it audits only the findings of that region and those under it)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.set_defaults(run=cmd_users_add)
     a = actions.add_parser("password", help=cmd_users_password.__doc__, description=cmd_users_password.__doc__)

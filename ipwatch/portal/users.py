@@ -23,6 +23,9 @@ MIN_PASSWORD = 10
 # Throttling: this many failed logins for one user name (or many more from one address) within the window
 # refuse further attempts until the window has passed, whatever the password.
 THROTTLE_USER, THROTTLE_CLIENT, THROTTLE_WINDOW = 5, 30, timedelta(minutes=15)
+# A session lives this long from its login, whatever its cookie says: the cookie is re-signed on every answer, so its
+# own age would let a session used every few hours live for ever.
+SESSION_LIFE = timedelta(hours=8)
 
 # argon2-cffi's defaults (argon2id, RFC 9106's low-memory profile: 64 MiB, 3 passes, 4 lanes).
 HASHER = PasswordHasher()
@@ -110,15 +113,21 @@ def verify(found: dict | None, password: str) -> bool:
 
 
 def stamp(found: dict) -> str:
-    """A short fingerprint of the user's current password hash: a session carries it, so a reset ends it."""
-    return hashlib.sha256(found["password_hash"].encode()).hexdigest()[:16]
+    """A short fingerprint of what the user may do (password hash, role and region): a session carries it, so a
+    new password, another role or another region ends every session signed before."""
+    held = "\0".join((found["password_hash"], found["role"], found["region_code"] or ""))
+    return hashlib.sha256(held.encode()).hexdigest()[:16]
 
 
-def session_ended(conn: duckdb.DuckDBPyConnection, user_name: str, session_id: str | None) -> bool:
-    """Whether a session was ended at logout (its id is in the log), or has no id (signed before sessions had)."""
+def session_ended(conn: duckdb.DuckDBPyConnection, user_name: str, session_id: str | None,
+                  now: datetime | None = None) -> bool:
+    """Whether the server has ended a session: logged out (its id is in the log), logged in longer ago than
+    SESSION_LIFE, or never logged in under that id (a session signed before sessions had one)."""
     if not session_id:
         return True
-    return bool(warehouse.query(conn, "session_ended", user_name=user_name, session_id=session_id).item())
+    since = (now or datetime.now()) - SESSION_LIFE
+    return bool(warehouse.query(conn, "session_ended", user_name=user_name, session_id=session_id,
+                                since=since).item())
 
 
 def throttled(conn: duckdb.DuckDBPyConnection, user_name: str, client: str, now: datetime | None = None) -> bool:

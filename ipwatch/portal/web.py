@@ -24,6 +24,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from ipwatch import audit, config, pages
 from ipwatch.domain import labels, periods
@@ -32,7 +33,6 @@ from ipwatch.portal import security, users, views
 STATIC = {"style.css": config.TEMPLATES_DIR / "style.css", "portal.css": config.ROOT / "reports/static/portal.css",
           "portal.js": config.ROOT / "reports/static/portal.js"}
 UPLOAD_PATHS = re.compile(r"/regions/[0-9]{6}/submissions")
-SESSION_SECONDS = 8 * 3600
 QUEUE_ROWS = 300
 STATES = {"on_time": "已按时报送", "late": "逾期报送", "due": "待报送", "overdue": "逾期未报"}
 EXPLANATIONS = {"confirm": "属实，按报送值", "override": "视为正常值", "correct-requested": "要求报送单位更正"}
@@ -63,7 +63,8 @@ def client(request: Request) -> str:
 
 def session_user(request: Request, conn) -> dict | None:
     """The signed-in user, read from the warehouse on every request; a session of a user removed, signed before
-    the password was reset, or logged out (its cookie kept by a shared computer), ends here."""
+    the password, role or region changed, logged out (its cookie kept by a shared computer) or past its life, ends
+    here."""
     name = request.session.get("user")
     found = users.user(conn, name) if name else None
     if found is None or users.stamp(found) != request.session.get("stamp") \
@@ -88,7 +89,7 @@ async def guarded(request: Request, roles: set[str], work: Callable, region: str
                 if region is not None:
                     views.allowed(user, region)
                 return user, work(conn, user)
-            except views.Forbidden as refusal:
+            except (views.Forbidden, audit.OutOfRegion) as refusal:
                 refusal.user = user  # the refusal page keeps the user's own menu
                 raise
     return await run_in_threadpool(run)
@@ -152,13 +153,16 @@ async def login(request: Request) -> Response:
         return page(request, "login", 429, user=None, user_name=name, throttle=users.THROTTLE_USER,
                     message="登录失败次数过多，请 15 分钟后再试或联系管理员 (too many failed logins)")
     ok = await run_in_threadpool(users.verify, found, password)  # argon2: slow on purpose, outside the warehouse
-    await run_in_threadpool(record, ws, name, "login", "ok" if ok else "failed", None, address)
     if not ok:
+        await run_in_threadpool(record, ws, name, "login", "failed", None, address)
         return page(request, "login", 401, user=None, user_name=name, throttle=users.THROTTLE_USER,
                     message="用户名或密码错误 (wrong user name or password)")
+    # sid: the session's own id, logged with its login and its logout: the server, not the cookie, says whether a
+    # session still lives (users.session_ended)
+    session_id = secrets.token_urlsafe(16)
+    await run_in_threadpool(record, ws, found["user_name"], "login", "ok", session_id, address)
     request.session.clear()
-    # sid: the session's own id, logged at logout so that the cookie ends on the server too, not only in the browser
-    request.session.update(user=found["user_name"], stamp=users.stamp(found), sid=secrets.token_urlsafe(16))
+    request.session.update(user=found["user_name"], stamp=users.stamp(found), sid=session_id)
     security.csrf_token(request.session)  # a fresh token for the new session
     return RedirectResponse("/", 303)
 
@@ -297,27 +301,30 @@ def audit_filters(request: Request) -> audit.Filters:
 async def queue(request: Request) -> Response:
     """The auditor's queue: findings with their context, filtered, open first."""
     filters = audit_filters(request)
-    user, rows = await guarded(request, {"auditor"}, lambda conn, user: audit.list_findings(conn, filters=filters))
+    user, rows = await guarded(request, {"auditor"}, lambda conn, user: audit.list_findings(
+        conn, filters=filters, scope=user["region_code"]))
     if user is None:
         return to_login()
     return page(request, "queue", user=user, filters=filters, total=len(rows), shown=rows[:QUEUE_ROWS],
                 severities=labels.SEVERITIES, rules=labels.RULES)
 
 
-def finding_context(conn, finding_id: int) -> dict:
-    """One finding with its decisions, and its region's values of the indicator over the quarters."""
+def finding_context(conn, finding_id: int, scope: str | None) -> dict:
+    """One finding within the auditor's region `scope` with its decisions, and its region's values of the
+    indicator over the quarters."""
     from ipwatch.audit import history
 
-    found = audit.show(conn, finding_id)
+    found = audit.show(conn, finding_id, scope)
     versions = []
     if found["region_code"] and found["indicator_code"]:
         versions = history.chain(conn, found["region_code"], found["indicator_code"])[:12]
-    return {"f": found, "history_rows": versions, "next_id": audit.next_open(conn, finding_id)}
+    return {"f": found, "history_rows": versions, "next_id": audit.next_open(conn, finding_id, scope)}
 
 
 async def finding(request: Request) -> Response:
     finding_id = request.path_params["finding_id"]
-    user, found = await guarded(request, {"auditor"}, lambda conn, user: finding_context(conn, finding_id))
+    user, found = await guarded(request, {"auditor"},
+                                lambda conn, user: finding_context(conn, finding_id, user["region_code"]))
     if user is None:
         return to_login()
     return page(request, "finding", user=user, decisions=labels.DECISIONS, explanations=EXPLANATIONS,
@@ -325,12 +332,13 @@ async def finding(request: Request) -> Response:
 
 
 async def decide(request: Request) -> Response:
-    """An auditor's decision on a finding, appended to the audit log under the auditor's own name."""
+    """An auditor's decision on a finding of its region, appended to the audit log under the auditor's own name;
+    another region's finding is refused (403) with nothing appended."""
     finding_id = request.path_params["finding_id"]
 
     def work(conn, user: dict, form: FormData) -> dict:
         decision, reason = str(form.get("decision", "")), str(form.get("reason", ""))
-        row = audit.decide(conn, finding_id, decision, reason, user["user_name"])
+        row = audit.decide(conn, finding_id, decision, reason, user["user_name"], scope=user["region_code"])
         users.record(conn, user["user_name"], "decide", row["decision"], f"#{finding_id} {reason.strip()[:200]}",
                      client(request))
         return row
@@ -342,7 +350,8 @@ async def decide(request: Request) -> Response:
 async def audit_report(request: Request) -> Response:
     """The auditor's report (`ipwatch audit report`), rendered now, with the queue's filters."""
     filters = audit_filters(request)
-    user, html = await guarded(request, {"auditor"}, lambda conn, user: audit.report_html(conn, filters))
+    user, html = await guarded(request, {"auditor"},
+                               lambda conn, user: audit.report_html(conn, filters, scope=user["region_code"]))
     if user is None:
         return to_login()
     return HTMLResponse(html, headers={"content-security-policy": security.document_csp(html)})
@@ -424,6 +433,15 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
     return message(request, exc.status_code, titles.get(exc.status_code, "请求有误"), exc.detail)
 
 
+async def crashed(request: Request, exc: Exception) -> Response:
+    """500: a fault no rule foresaw, said in one line; the detail goes to the server's log (uvicorn logs the
+    traceback), never to the page."""
+    html = TEMPLATES.get_template("portal/message.html.j2").render(
+        csrf="", roles=users.ROLES, statuses=labels.OUTCOMES, user=None, title="系统出错",
+        message="服务器处理请求时出错，请稍后再试；如仍出错，请联系管理员 (internal error: please try again later)")
+    return HTMLResponse(html, status_code=500)
+
+
 ROUTES = [
     Route("/", home),
     Route("/login", login_page, methods=["GET"]),
@@ -448,18 +466,30 @@ ROUTES = [
 ]
 
 
+class Portal(Starlette):
+    """Starlette with the hardening outermost of all, outside even Starlette's own last-resort 500 (which sits
+    outside every middleware it is given): every response, a crash's included, carries the security headers."""
+
+    def __init__(self, *args: object, hardening: dict, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.hardening = hardening
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return security.Hardened(super().build_middleware_stack(), **self.hardening)
+
+
 def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None) -> Starlette:
     """The portal over the workspace's warehouse; requests naming another host than `allowed_hosts` (any, when
     None) are answered 400 before anything else (a forged Host header would otherwise reach the pages)."""
-    # outermost first: every response, the 400 for a forged Host included, carries the security headers (#26)
     middleware = [
-        Middleware(security.Hardened, upload_limit=views.limit_bytes(), upload_paths=UPLOAD_PATHS),
         Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
         Middleware(SessionMiddleware, secret_key=security.secret_key(ws), session_cookie="ipwatch_session",
-                   max_age=SESSION_SECONDS, same_site="strict", https_only=secure_cookies),
+                   max_age=int(users.SESSION_LIFE.total_seconds()), same_site="strict", https_only=secure_cookies),
     ]
-    handlers = {views.Forbidden: forbidden, ValueError: refused, HTTPException: http_error}
-    application = Starlette(routes=ROUTES, middleware=middleware, exception_handlers=handlers)
+    handlers = {views.Forbidden: forbidden, audit.OutOfRegion: forbidden, ValueError: refused,
+                HTTPException: http_error, Exception: crashed}
+    application = Portal(routes=ROUTES, middleware=middleware, exception_handlers=handlers,
+                         hardening={"upload_limit": views.limit_bytes(), "upload_paths": UPLOAD_PATHS})
     application.state.ws = ws
     return application
 

@@ -5,7 +5,8 @@
 -- value against the peers' changes over the same quarters, with its modified z-score.
 -- Filters (null: all): $status ('open', 'closed'), $finding_id, $office, $region (the region and every region
 -- within it, its jurisdiction), $rule, $indicator (code or Chinese name), $period (a quarter, or a year for its
--- four), $severity.
+-- four), $severity; and $scope, an auditor's region: only findings whose audit_region is within its jurisdiction
+-- (null: an auditor of every region).
 -- Open findings come first.
 with chosen as (
     select f.*
@@ -25,6 +26,12 @@ with chosen as (
         and ($indicator is null or f.indicator_code = $indicator or i.name_zh = $indicator)
         and ($period is null or f.period = $period or left(f.period, 4) = $period)
         and ($severity is null or f.severity = $severity)
+        and (
+            $scope is null or f.audit_region in (
+                select j.region_code from jurisdiction as j
+                where j.office_code = $scope
+            )
+        )
 ),
 
 -- the region's last accepted value before the finding's quarter

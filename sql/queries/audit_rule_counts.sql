@@ -1,4 +1,5 @@
--- How many findings each rule raised, open and closed.
+-- How many findings each rule raised, open and closed; within the auditor's region ($scope, as audit_findings.sql
+-- reads it; null: every region).
 select
     rule,
     severity,
@@ -6,5 +7,10 @@ select
     count(*) filter (where audit_status = 'closed') as closed,
     count(*) as total
 from findings
+where
+    $scope is null or audit_region in (
+        select j.region_code from jurisdiction as j
+        where j.office_code = $scope
+    )
 group by rule, severity
 order by severity desc, rule asc;

@@ -10,6 +10,10 @@
 --           without a correction request); if the new value is flawed too, the new file has its own finding;
 --   open    otherwise: a warning of an accepted file with no decision yet, or whose correction was requested
 --           and has not arrived. A summary finding has no key to supersede: it closes only by a decision.
+--
+-- audit_region: the region whose auditors see and decide the finding: its row's region, or, for a summary finding
+-- or a row naming no known region, the office that sent the file. An auditor with a region audits the findings whose
+-- audit_region is within its jurisdiction.
 create or replace view findings as
 with latest_decisions as (
     select
@@ -33,6 +37,10 @@ audited as (
         d.decided_at,
         d.reason,
         r.region_code,
+        case
+            when r.region_code in (select j.region_code from jurisdiction as j) then r.region_code
+            else s.office_code
+        end as audit_region,
         r.period,
         -- a summary finding (no row) names the indicator it is about itself (required_indicator_reported)
         coalesce(r.indicator_code, f.indicator_code) as indicator_code,
@@ -73,5 +81,6 @@ select
     region_code,
     period,
     indicator_code,
-    coalesce(superseded, false) as superseded
+    coalesce(superseded, false) as superseded,
+    audit_region
 from audited;
