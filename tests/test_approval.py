@@ -12,9 +12,9 @@ import sys
 import pytest
 
 from ipwatch import approval, cli, warehouse
-from ipwatch.domain import signoff
+from ipwatch.domain import rules, signoff
 from ipwatch.domain.signoff import Refused, State
-from tests.conftest import clean_env, submit, write_csv
+from tests.conftest import clean_env, process, submit, write_csv
 
 # 辽宁 2019 (its plan, 2017–2020, binds each county): 连山区 211402 under 葫芦岛市 211400 under 辽宁省 210000.
 LIANSHAN = ["211402", "211400", "210000"]
@@ -193,3 +193,33 @@ def test_unapproved_after_the_level_above_accepted_is_refused_and_logs_nothing(c
         approval.act(conn, "unapprove", "211402", "2019Q3", "211400", "王五", reason="误操作")
     approval.act(conn, "unapprove", "211402", "2019Q3", "210000", "王五", reason="发现笔误")
     assert logged(conn) == [*before, ("unapprove", "210000", "approved", 1)]
+
+
+def test_a_quarter_in_sign_off_refuses_uploads_until_it_is_returned(conn, ws, catalogue, tmp_path):
+    """Submitted, 城区's 2020Q3 refuses a new file (kept in quarantine, the receipt says to ask for a return); once
+    the city returns it, the same file is accepted and its value supersedes."""
+    first = write_csv(tmp_path / "a.csv", ["441502,2020Q3,invention_patent_applications,20,,"])
+    assert submit(conn, ws, catalogue, first, "441502").startswith("accepted")
+    approval.act(conn, "submit", "441502", "2020Q3", "441502", "李四")
+    again = write_csv(tmp_path / "b.csv", ["441502,2020Q3,invention_patent_applications,25,,"])
+    [outcome] = process(conn, ws, catalogue, [(again, "441502")])
+    assert outcome["status"] == "rejected"
+    [error] = outcome["errors"]
+    assert (error["rule"], error["line"]) == ("quarter_not_locked", 2)
+    assert "请联系审核单位退回后" in error["fix"] and "城区（441502）2020Q3" in error["fix"]
+    assert list(ws.quarantine.glob("*b.csv"))
+    value = "select value from observations where region_code = '441502' and period = '2020Q3'"
+    assert conn.sql(value).fetchone() == (20,)
+    approval.act(conn, "return", "441502", "2020Q3", "441500", "王五", reason="请核实申请量")
+    resent = write_csv(tmp_path / "c.csv", ["441502,2020Q3,invention_patent_applications,25,,"])  # b.csv's bytes
+    assert submit(conn, ws, catalogue, resent, "441502").startswith("accepted")
+    assert conn.sql(value).fetchone() == (25,)
+
+
+def test_every_rule_that_reads_the_moment_lets_the_same_file_be_judged_again():
+    """A rule whose finding depends on when the file is sent (the date, or the quarter's sign-off), not on the
+    file, is marked so: a rejection it made never turns the same bytes sent later into a duplicate."""
+    moment = ("current_date", "current_timestamp", "now()", "approval_state")
+    reads = {rule.code for rule in rules.default() if any(w in (rule.query or "") for w in moment)}
+    assert reads == {"period_not_future", "quarter_not_locked"}
+    assert set(rules.of_the_moment()) == reads

@@ -58,6 +58,9 @@ class RuleFile:
     fix_facts: str | None = None
     per: str | None = None  # a family's list (FAMILIES)
     absent_row: bool = False  # it finds a row the file lacks: its value is that row's key, nothing the office typed
+    # it judges the moment the file is sent (a quarter not yet over, a quarter in sign-off), not the file: the same
+    # bytes sent again once it no longer holds are judged anew, never answered as a duplicate
+    of_the_moment: bool = False
 
     def member(self, code: str) -> str | None:
         """The item of a family `code` names ('consistency_x' -> 'x'); None for any other code."""
@@ -151,6 +154,11 @@ def absent_row(code: str) -> bool:
     """Whether findings of `code` are about a row the file lacks."""
     rule = by_code(code)
     return rule is not None and rule.absent_row
+
+
+def of_the_moment() -> list[str]:
+    """The rules whose findings may no longer hold when the same file is sent again."""
+    return [rule.code for rule in default() if rule.of_the_moment]
 
 
 def labels() -> dict[str, str]:

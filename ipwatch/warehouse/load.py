@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import warehouse
+from ipwatch.domain import rules
 from ipwatch.domain.finding import Finding, verdict
 
 SUBMISSION_DETAILS = ("kind", "encoding", "sheet", "column_letters", "reporting_unit", "reporter", "phone",
@@ -23,9 +24,11 @@ FINDINGS_SCHEMA = {"submission_id": pl.Int32, "rule": pl.String, "severity": pl.
 
 def previous(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
     """(sha256, office) -> (submission_id, status, kind) of the latest earlier submission of the same bytes by the
-    same office, for those that have one."""
+    same office, for those that have one (a file rejected only for the moment it was sent, rules.of_the_moment,
+    does not count: sent again, it is judged anew)."""
     keys = pl.DataFrame(files, schema={"sha256": pl.String, "office_code": pl.String}, orient="row")
-    found = warehouse.query_over(conn, "submissions_by_sha", keys=keys)
+    momentary = pl.DataFrame({"rule": rules.of_the_moment()}, schema={"rule": pl.String})
+    found = warehouse.query_over(conn, "submissions_by_sha", keys=keys, momentary=momentary)
     return {(sha, office): (sid, status, kind) for sha, office, sid, status, kind in found.iter_rows()}
 
 
