@@ -212,12 +212,28 @@ def test_two_header_cells_naming_the_value_are_refused_naming_both(tmp_path):
     (0.05, '0.0%;"−"0.0"%"', "5%"),  # the positive section scales
     (-5.0, '0.0%;"−"0.0"%"', "-5%"),  # the negative one does not: -5 shows −5.0%
     (0.0005, "0.0%%", "5%"),  # two bare signs: × 100 × 100
-    (12.0, "[Red]0.0;[Blue]0.0", 12.0),  # brackets hold no percent
-    (12.0, "0_%", 12.0),  # a space as wide as %, no %
-    (12.0, "General", 12.0),
+    (12.0, "[Red]0.0;[Blue]0.0", "12"),  # brackets hold no percent
+    (12.0, "0_%", "12"),  # a space as wide as %, no %
+    (12.0, "General", "12"),
+    # Excel's 15 significant digits: a formula's binary rounding is not what the cell holds for a person
+    (1424.9999999999998, "General", "1425"),  # =1425*0.1*10
+    (0.30000000000000004, "General", "0.3"),  # =0.1+0.2
+    (0.11740000000000001, "0.00%", "11.74%"),
+    (1424.99999999999, "General", "1424.99999999999"),  # typed, 15 digits: kept as typed
+    (340100, "General", "340100"),  # a region code typed as a number
+    (1e22, "General", "10000000000000000000000"),
 ])
 def test_a_number_is_read_as_its_format_shows_it(value, number_format, shown):
     assert shown_number(value, number_format) == shown
+
+
+def test_a_formula_s_binary_rounding_is_read_as_the_number_excel_shows(tmp_path, catalogue):
+    """A count computed by a formula (=1425*0.1*10 is 1424.9999999999998 in the file) is the 1425 the clerk sees,
+    a whole number; one typed with its decimals stays as typed and is not whole."""
+    book = book_of({"数据": [LONG, ["340100", "2025Q3", "pct_applications", 1424.9999999999998],
+                             ["340100", "2025Q2", "pct_applications", 1424.99999999999]]})
+    rows = read_normalised(saved(book, tmp_path / "f.xlsx"), catalogue).rows
+    assert rows["value_raw"].to_list() == ["1425", "1424.99999999999"]
 
 
 def test_literal_percent_cells_are_the_number_typed(tmp_path, catalogue):

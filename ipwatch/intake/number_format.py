@@ -12,14 +12,22 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
+# Excel keeps and shows 15 significant digits of a number: beyond them a double holds only the binary rounding of a
+# formula's result (=1425*0.1*10 is 1424.9999999999998 in the file, 1425 in the cell and the formula bar).
+EXCEL_DIGITS = 15
 
-def shown_number(value: float, number_format: str | None) -> float | int | str:
-    """`value` as its format shows it: a percentage as its text ('11.74%'), any other number as it is."""
+
+def excel_number(value: float | int) -> Decimal:
+    """A number as Excel holds it for a person: at most 15 significant digits (a typed 1424.99999999999 stays so)."""
+    return Decimal(format(value, f".{EXCEL_DIGITS}g")) if isinstance(value, float) else Decimal(value)
+
+
+def shown_number(value: float, number_format: str | None) -> str:
+    """`value` as its format shows it: a percentage as its text ('11.74%'), any other number as Excel holds it."""
     scale, percent = percent_of(section_for(number_format or "", value))
-    if not percent:
-        return value
-    shown = Decimal(repr(value)) * 100**scale
-    return f"{format(shown.normalize(), 'f')}%"
+    shown = excel_number(value) * 100**scale if percent else excel_number(value)
+    text = format(shown.normalize(), "f")
+    return f"{text}%" if percent else text
 
 
 def section_for(number_format: str, value: float) -> str:
