@@ -6,16 +6,20 @@ or closed is the `findings` view (sql/views/findings.sql).
 
 from __future__ import annotations
 
+import getpass
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
 
+import ipwatch
 from ipwatch import config, files, pages, warehouse
 from ipwatch.audit import data_docs
 from ipwatch.domain import labels
@@ -183,7 +187,23 @@ def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = No
             "counts": counts.to_dicts(), "trend": trend.to_dicts(),
             "offices_record": warehouse.query(conn, "office_timeliness").to_dicts(),
             "filters": {name: value for name, value in vars(filters).items() if value is not None},
-            "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS}}
+            "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS}, "stamp": stamp(conn)}
+
+
+def stamp(conn: duckdb.DuckDBPyConnection) -> dict:
+    """When, from which data and by whom a report was made: a printed report outlives the warehouse it was read
+    from, and an auditor comparing two must tell which is newer and whether the data changed between them."""
+    return {"generated_at": datetime.now(ZoneInfo(config.TIMEZONE)), "version": warehouse.data_version(conn),
+            "produced_by": producer()}
+
+
+def producer() -> str:
+    """ipwatch's version and the user and host that ran it, as `ipwatch 0.1.0 · user@host`."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # a container's uid with no passwd entry and no LOGNAME
+        user = "未知用户"
+    return f"ipwatch {ipwatch.__version__} · {user}@{socket.gethostname()}"
 
 
 def by_rule(rows: pl.DataFrame) -> list[dict]:
