@@ -26,6 +26,7 @@ from ipwatch.domain import labels
 
 DECISIONS = tuple(labels.DECISIONS)
 STATUSES = tuple(labels.STATUSES)
+UNNAMED = "—"  # what a reader sees where a region or indicator has no name
 FILTERS = ("status", "office", "region", "rule", "indicator", "period", "severity")
 
 
@@ -73,8 +74,10 @@ def connect(ws: config.Workspace, read_only: bool = True) -> Iterator[duckdb.Duc
 def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
              finding_id: int | None = None) -> pl.DataFrame:
     """Findings with their failing row and its one context (audit_findings.sql), open first; narrowed by the
-    filters or an id; each with its rule, severity, status and decision in Chinese, and `outcome_name`: the
-    decision, or what stands in for one (待审核, or why a finding nobody decided is closed)."""
+    filters or an id; each with its rule, severity, status and decision in Chinese, `outcome_name`: the
+    decision, or what stands in for one (待审核, or why a finding nobody decided is closed), and the region and
+    indicator as a person reads them (`region_shown`, `indicator_shown`): a code no region or indicator has has
+    no name, and the list, `audit show` and the report must say so rather than print a null."""
     rows = warehouse.query(conn, "audit_findings", **(filters or Filters()).params(), finding_id=finding_id)
     decision_name = pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision"))
     return rows.with_columns(
@@ -85,7 +88,11 @@ def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
         outcome_name=pl.when(pl.col("decision").is_not_null()).then(decision_name)
         .when(pl.col("audit_status") == "open").then(pl.lit(labels.STATUSES["open"]))
         .when(pl.col("superseded")).then(pl.lit(labels.CLOSED_UNDECIDED["superseded"]))
-        .otherwise(pl.lit(labels.CLOSED_UNDECIDED["rejected"])))
+        .otherwise(pl.lit(labels.CLOSED_UNDECIDED["rejected"])),
+        region_shown=pl.coalesce("region_name", pl.lit(UNNAMED)),
+        indicator_shown=pl.coalesce(
+            "indicator_name", "indicator_code",
+            pl.when(pl.col("column") == "indicator").then(pl.format("“{}”（无法识别）", "value")), pl.lit(UNNAMED)))
 
 
 def list_findings(conn: duckdb.DuckDBPyConnection, status: str | None = None,

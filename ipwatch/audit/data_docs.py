@@ -27,6 +27,8 @@ REMOTE = re.compile(r"https?://[^\s\"'()<>]+")
 # what a browser fetches as it opens a page (a link to greatexpectations.io is only followed when clicked)
 REMOTE_LOADS = re.compile(r"<(?:script|img)\b[^>]*\bsrc=\"(https?://[^\"]+)\"|<link\b[^>]*\bhref=\"(https?://[^\"]+)\""
                           r"|url\(['\"]?(https?://[^'\")]+)")
+# GX prints a setting it has no value for as Python's None (its run's schema_name, under "Show more info...")
+NOTHING = re.compile(r"(<(?:span|td|p|div|li)\b[^>]*>)\s*(?:None|null|nan|NaN)\s*(?=</)")
 # A script with crossorigin is fetched in CORS mode, which Chromium refuses for file:// pages: each vendored file is
 # checked against its npm package instead (the manifest's sha256; tests compare GX's own integrity hashes too).
 CROSS_ORIGIN = re.compile(r'(<script src="(?!https?:)[^"]*")\s+integrity="[^"]*"\s+crossorigin="[^"]*"')
@@ -70,7 +72,7 @@ def manifest() -> dict:
 
 def localise(site: Path) -> None:
     """Copy the vendored files into the site's static/vendor/ and point its pages and styles at them (and at GX's own
-    copies of its images), so that opening the docs asks nothing of the network."""
+    copies of its images), so that opening the docs asks nothing of the network; a value GX has none for reads —."""
     vendor = site / "static" / "vendor"
     for spec, package in manifest()["packages"].items():
         for name in package["files"]:
@@ -86,9 +88,9 @@ def localise(site: Path) -> None:
 
 
 def localised(text: str, site: Path, folder: Path) -> str:
-    """A page or stylesheet in `folder` of the site, pointed at the local copies."""
+    """A page or stylesheet in `folder` of the site, pointed at the local copies, its missing values shown as —."""
     local = REMOTE.sub(lambda url: local_address(url.group(0), site, folder), text)
-    return CROSS_ORIGIN.sub(r"\1", local)
+    return NOTHING.sub(r"\1—", CROSS_ORIGIN.sub(r"\1", local))
 
 
 def local_address(url: str, site: Path, folder: Path) -> str:
