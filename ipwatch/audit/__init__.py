@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -200,7 +199,8 @@ def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = No
 def stamp(conn: duckdb.DuckDBPyConnection) -> dict:
     """When, from which data and by whom a report was made: a printed report outlives the warehouse it was read
     from, and an auditor comparing two must tell which is newer and whether the data changed between them."""
-    return {"generated_at": datetime.now(ZoneInfo(config.TIMEZONE)), "version": warehouse.data_version(conn),
+    # the machine's clock, as received_at and decided_at are stored: the stamp's two times compare at a glance
+    return {"generated_at": datetime.now(), "version": warehouse.data_version(conn),
             "produced_by": producer()}
 
 
