@@ -26,6 +26,8 @@ REGIONS_FILE = DATA_DIR / "regions.csv"
 REGION_HISTORY_FILE = DATA_DIR / "region_history.csv"
 EXPECTATIONS_DIR = ROOT / "expectations"
 TEMPLATES_DIR = ROOT / "reports" / "templates"
+# The files GX's Data Docs would load from CDNs, from npm at the same versions (reports/vendor/gx-data-docs.json).
+VENDOR_DIR = ROOT / "reports" / "vendor"
 STATUS_FILE = DATA_DIR / "status.yaml"
 PREFECT_YAML = ROOT / "prefect.yaml"
 # The plans' offices keep Beijing time; schedules in prefect.yaml name the same zone (a test checks).

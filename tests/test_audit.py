@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
+import socket
 import statistics
+from datetime import datetime
 
 import pytest
 
+import ipwatch
 from ipwatch import audit, cli, config, warehouse
 from ipwatch.cli import audit as audit_cli
 from ipwatch.domain import labels
@@ -424,3 +428,21 @@ def test_report_groups_findings_by_office_and_rule_in_chinese(conn, queue, tmp_p
     assert "变化与同级地区不同" in html and "数值缺报" in html and "专利代理师数量" in html
     text = re.sub(r"<[^>]+>", " ", html)
     assert "confirm" not in text and "warning" not in text
+
+
+def test_report_carries_its_date_data_version_and_producer(conn, ws, catalogue, tmp_path):
+    """A printed report outlives its warehouse: it says when it was made, from which data, by what and whom."""
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340102,2025Q3,pct_applications,/,件,"])
+    before = datetime.now().replace(second=0, microsecond=0)
+    html = audit.report(conn, tmp_path / "audit").read_text("utf-8")
+    made = re.findall(r"生成时间 (\d{4}-\d\d-\d\d \d\d:\d\d)", html)
+    after = datetime.now()
+    assert len(made) == 2 and before <= datetime.fromisoformat(made[0]) <= after
+    version = warehouse.data_version(conn)  # the stamp bulletins print for the same data
+    assert html.count(f"数据版本 {version['latest_submission']} · {version['observations_hash']}") == 2
+    assert f"ipwatch {ipwatch.__version__} · {getpass.getuser()}@{socket.gethostname()}" in html
+    # a value accepted since changes the version the next report shows
+    submit(conn, ws, catalogue, tmp_path, "340100", ["340103,2025Q3,pct_applications,12,件,"])
+    again = audit.report(conn, tmp_path / "audit").read_text("utf-8")
+    assert version["observations_hash"] not in again
+    assert warehouse.data_version(conn)["observations_hash"] in again

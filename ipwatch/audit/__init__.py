@@ -6,7 +6,9 @@ or closed is the `findings` view (sql/views/findings.sql).
 
 from __future__ import annotations
 
+import getpass
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -16,12 +18,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+import ipwatch
 from ipwatch import config, files, pages, warehouse
 from ipwatch.audit import data_docs
 from ipwatch.domain import labels
 
 DECISIONS = tuple(labels.DECISIONS)
 STATUSES = tuple(labels.STATUSES)
+UNNAMED = "—"  # what a reader sees where a region or indicator has no name
 FILTERS = ("status", "office", "region", "rule", "indicator", "period", "severity")
 
 
@@ -74,8 +78,10 @@ def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
              finding_id: int | None = None, scope: str | None = None) -> pl.DataFrame:
     """Findings with their failing row and its one context (audit_findings.sql), open first; narrowed by the
     filters or an id, and to an auditor's region (`scope`: its jurisdiction; None: all); each with its rule,
-    severity, status and decision in Chinese, and `outcome_name`: the decision, or what stands in for one (待审核,
-    or why a finding nobody decided is closed)."""
+    severity, status and decision in Chinese, `outcome_name`: the decision, or what stands in for one (待审核, or
+    why a finding nobody decided is closed), and the region and indicator as a person reads them (`region_shown`,
+    `indicator_shown`): a code no region or indicator has has no name, and the list, `audit show` and the report
+    must say so rather than print a null."""
     rows = warehouse.query(conn, "audit_findings", **(filters or Filters()).params(), finding_id=finding_id,
                            scope=scope)
     decision_name = pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision"))
@@ -87,7 +93,11 @@ def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
         outcome_name=pl.when(pl.col("decision").is_not_null()).then(decision_name)
         .when(pl.col("audit_status") == "open").then(pl.lit(labels.STATUSES["open"]))
         .when(pl.col("superseded")).then(pl.lit(labels.CLOSED_UNDECIDED["superseded"]))
-        .otherwise(pl.lit(labels.CLOSED_UNDECIDED["rejected"])))
+        .otherwise(pl.lit(labels.CLOSED_UNDECIDED["rejected"])),
+        region_shown=pl.coalesce("region_name", pl.lit(UNNAMED)),
+        indicator_shown=pl.coalesce(
+            "indicator_name", "indicator_code",
+            pl.when(pl.col("column") == "indicator").then(pl.format("“{}”（无法识别）", "value")), pl.lit(UNNAMED)))
 
 
 def list_findings(conn: duckdb.DuckDBPyConnection, status: str | None = None,
@@ -196,7 +206,24 @@ def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = No
             "counts": counts.to_dicts(), "trend": trend.to_dicts(),
             "offices_record": warehouse.query(conn, "office_timeliness", scope=scope).to_dicts(),
             "filters": {name: value for name, value in vars(filters).items() if value is not None},
-            "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS}}
+            "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS}, "stamp": stamp(conn)}
+
+
+def stamp(conn: duckdb.DuckDBPyConnection) -> dict:
+    """When, from which data and by whom a report was made: a printed report outlives the warehouse it was read
+    from, and an auditor comparing two must tell which is newer and whether the data changed between them."""
+    # the machine's clock, as received_at and decided_at are stored: the stamp's two times compare at a glance
+    return {"generated_at": datetime.now(), "version": warehouse.data_version(conn),
+            "produced_by": producer()}
+
+
+def producer() -> str:
+    """ipwatch's version and the user and host that ran it, as `ipwatch 0.1.0 · user@host`."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # a container's uid with no passwd entry and no LOGNAME
+        user = "未知用户"
+    return f"ipwatch {ipwatch.__version__} · {user}@{socket.gethostname()}"
 
 
 def by_rule(rows: pl.DataFrame) -> list[dict]:

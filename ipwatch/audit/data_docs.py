@@ -1,20 +1,37 @@
 """Great Expectations Data Docs: GX's own static HTML of every validation run it kept (ipwatch.intake.validate).
 
-They complement the auditor's report rather than replace it: GX's pages are in English and load Bootstrap and
-jQuery from CDNs, so on a closed network they show unstyled (but complete). audit.html depends on neither.
+They complement the auditor's report rather than replace it: GX's pages are in English. GX's templates load Bootstrap,
+jQuery, Font Awesome and vega from CDNs (GX declined to bundle them: its issue #994, PR #2870); ipwatch copies the
+same files, from npm (reports/vendor/gx-data-docs.json), beside the docs and points every page at them, so the
+docs stand whole on a closed network.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import shutil
+from functools import cache
 from pathlib import Path
 
+from ipwatch import config
 from ipwatch.intake import validate
 from ipwatch.intake.suite import SUITE_FILE
 
 SITE = "ipwatch"
 logger = logging.getLogger("ipwatch.audit.data_docs")
+MANIFEST = config.VENDOR_DIR / "gx-data-docs.json"
+REMOTE = re.compile(r"https?://[^\s\"'()<>]+")
+# what a browser fetches as it opens a page (a link to greatexpectations.io is only followed when clicked)
+REMOTE_LOADS = re.compile(r"<(?:script|img)\b[^>]*\bsrc=\"(https?://[^\"]+)\"|<link\b[^>]*\bhref=\"(https?://[^\"]+)\""
+                          r"|url\(['\"]?(https?://[^'\")]+)")
+# GX prints a setting it has no value for as Python's None (its run's schema_name, under "Show more info...")
+NOTHING = re.compile(r"(<(?:span|td|p|div|li)\b[^>]*>)\s*(?:None|null|nan|NaN)\s*(?=</)")
+# A script with crossorigin is fetched in CORS mode, which Chromium refuses for file:// pages: each vendored file is
+# checked against its npm package instead (the manifest's sha256; tests compare GX's own integrity hashes too).
+CROSS_ORIGIN = re.compile(r'(<script src="(?!https?:)[^"]*")\s+integrity="[^"]*"\s+crossorigin="[^"]*"')
 
 
 def set_aside_unreadable(results: Path, aside: Path) -> list[Path]:
@@ -43,7 +60,55 @@ def build(home: Path, out_dir: Path, rules_file: Path = SUITE_FILE) -> Path:
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     })
     context.build_data_docs(site_names=[SITE])
+    localise(out_dir)
     return out_dir / "index.html"
+
+
+@cache
+def manifest() -> dict:
+    """The vendored files: each CDN address GX's pages load and the npm file that serves it (gx-data-docs.json)."""
+    return json.loads(MANIFEST.read_text("utf-8"))
+
+
+def localise(site: Path) -> None:
+    """Copy the vendored files into the site's static/vendor/ and point its pages and styles at them (and at GX's own
+    copies of its images), so that opening the docs asks nothing of the network; a value GX has none for reads —."""
+    vendor = site / "static" / "vendor"
+    for spec, package in manifest()["packages"].items():
+        for name in package["files"]:
+            (vendor / spec / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(config.VENDOR_DIR / spec / name, vendor / spec / name)
+    for path in [*site.rglob("*.html"), *site.glob("static/styles/*.css")]:
+        text = path.read_text("utf-8")
+        local = localised(text, site, path.parent)
+        for url in remote_loads(local):
+            logger.warning("Data Docs 页面仍从网络加载 %s (not vendored: %s)", url, path.relative_to(site))
+        if local != text:
+            path.write_text(local, "utf-8")
+
+
+def localised(text: str, site: Path, folder: Path) -> str:
+    """A page or stylesheet in `folder` of the site, pointed at the local copies, its missing values shown as —."""
+    local = REMOTE.sub(lambda url: local_address(url.group(0), site, folder), text)
+    return NOTHING.sub(r"\1—", CROSS_ORIGIN.sub(r"\1", local))
+
+
+def local_address(url: str, site: Path, folder: Path) -> str:
+    """Where a page in `folder` finds `url` within the site; the url itself when it is no file a page loads."""
+    files = manifest()["urls"]
+    if url in files:
+        return Path(os.path.relpath(site / "static" / "vendor" / files[url], folder)).as_posix()
+    address = url.partition("?")[0]  # GX stamps its logo's address with the site's build time
+    if address in manifest()["images"]:
+        image = manifest()["images"][address]
+        # GX ships no copy of its dark-theme logo: an empty image rather than a request to S3
+        return Path(os.path.relpath(site / "static" / "images" / image, folder)).as_posix() if image else "data:,"
+    return url
+
+
+def remote_loads(text: str) -> list[str]:
+    """The addresses a browser would fetch from the network while opening a page or stylesheet of `text`."""
+    return [next(group for group in match.groups() if group) for match in REMOTE_LOADS.finditer(text)]
 
 
 def run_pages(site: Path, batches: dict[int, int]) -> dict[int, str]:

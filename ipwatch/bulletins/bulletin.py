@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections import Counter
@@ -19,15 +18,7 @@ from ipwatch.bulletins.editions import Edition
 from ipwatch.domain import periods, regions, target_text
 from ipwatch.domain.catalogue import CATEGORIES
 from ipwatch.domain.periods import previous_quarter, quarter_label
-
-
-def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
-    """The latest accepted submission time and a hash of every observation in force."""
-    frame = warehouse.query(conn, "data_version")
-    digest = hashlib.sha256(frame.drop("received_at").write_csv().encode()).hexdigest()[:16]
-    latest = frame["received_at"].max()
-    shown = latest.strftime("%Y-%m-%d %H:%M:%S") if latest is not None else "—"
-    return {"latest_submission": shown, "observations_hash": digest}
+from ipwatch.warehouse import data_version
 
 
 def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:

@@ -38,12 +38,16 @@ def finding_line(r: dict) -> str:
     where = f"第{r['line']}行" if r["line"] is not None else "（汇总）"
     about = ""
     if r["region_code"] is not None:
-        about = (f" {r['region_name'] or ''}({r['region_code']}) {r['period']} "
-                 f"{r['indicator_name'] or r['indicator_code']}({r['indicator_code']}) "
+        about = (f" {r['region_shown']}({r['region_code']}) {r['period'] or '—'} {indicator_text(r)} "
                  f"{exact(r['row_value'])} {r['unit'] or ''} · {context_text(r)}")
     return (f"#{r['finding_id']} {r['status_name']} {r['severity_name']} {r['rule_name']}({r['rule']}) · "
-            f"{r['office_name'] or ''}({r['office_code']}) {r['file_name']} {where}{about} · "
+            f"{r['office_name'] or '—'}({r['office_code']}) {r['file_name']} {where}{about} · "
             f"{r['outcome_name']}")
+
+
+def indicator_text(r: dict) -> str:
+    """The indicator's name with its code after, or what was typed where no indicator has it."""
+    return f"{r['indicator_shown']}({r['indicator_code']})" if r["indicator_code"] else r["indicator_shown"]
 
 
 def context_text(r: dict) -> str:
@@ -80,6 +84,7 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
     """Show one finding: its file and office, the failing row, last value, peers' median and change, decision
     history."""
     from ipwatch import audit
+    from ipwatch.pages import format_time
 
     with audit.connect(config.workspace(args.home)) as conn:
         found = audit.show(conn, args.id)
@@ -89,15 +94,15 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
     where = f"第{found['line']}行" if found["line"] is not None else "（汇总）"
     print(f"#{found['finding_id']} {found['rule_name']}({found['rule']}) {found['severity_name']} "
           f"{found['status_name']}：{found['message']}")
-    print(f"  报送 #{found['submission_id']} {found['file_name']} {where} · {found['office_name']} "
-          f"({found['office_code']}) · {found['received_at']}")
+    print(f"  报送 #{found['submission_id']} {found['file_name']} {where} · {found['office_name'] or '—'} "
+          f"({found['office_code']}) · {format_time(found['received_at'])}")
     if found["region_code"] is not None:
-        print(f"  {found['region_name']} ({found['region_code']}) {found['period']} "
-              f"{found['indicator_name'] or found['indicator_code']}({found['indicator_code']}): "
+        print(f"  {found['region_shown']} ({found['region_code']}) {found['period'] or '—'} {indicator_text(found)}: "
               f"{found['value_raw'] or ''} → {exact(found['row_value'])} {found['unit'] or ''}")
         print(f"  {context_text(found)}")
     for h in found["history"]:
-        print(f"  {h['decided_at']} {h['decided_by']}: {h['decision_name']}({h['decision']}) · {h['reason']}")
+        print(f"  {format_time(h['decided_at'])} {h['decided_by']}: {h['decision_name']}({h['decision']}) · "
+              f"{h['reason']}")
     return 0
 
 

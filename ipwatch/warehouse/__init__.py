@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import random
 import time
@@ -257,6 +258,16 @@ def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 def query(conn: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.DataFrame:
     """Run the SQL file named `name` with named parameters and return the result as a polars frame."""
     return conn.execute(sql(name), params or None).pl()
+
+
+def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
+    """What a report was made from: the latest accepted submission's time and a hash of every observation in force
+    (bulletins and the auditor's report stamp it alike)."""
+    frame = query(conn, "data_version")
+    digest = hashlib.sha256(frame.drop("received_at").write_csv().encode()).hexdigest()[:16]
+    latest = frame["received_at"].max()
+    shown = latest.strftime("%Y-%m-%d %H:%M:%S") if latest is not None else "—"
+    return {"latest_submission": shown, "observations_hash": digest}
 
 
 def query_over(conn: duckdb.DuckDBPyConnection, name: str, **frames: pl.DataFrame) -> pl.DataFrame:
