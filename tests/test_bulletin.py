@@ -330,6 +330,7 @@ def test_the_change_since_the_base_year_reads_as_the_plan_measures_it():
     assert bulletin.since_base({**row, "baseline": 20.0, "actual": 18.0, "change_in_points": True,
                                 "unit": "%"}) == "-2个百分点"  # 18% against 20%
     assert bulletin.since_base({**row, "baseline": 0.0, "actual": 3.0, "unit": "家"}) == "+3 家"
+    assert bulletin.since_base({**row, "baseline": 0.0, "actual": 0.0, "unit": "个"}) == "持平"  # 辽宁's 强县: 0 to 0
     assert bulletin.since_base({**row, "kind": "rank"}) == "—"
     assert bulletin.since_base({**row, "baseline_text": "—"}) == "—"  # a 每年 growth shows no baseline
 

@@ -24,7 +24,7 @@ def test_the_paragraph_counts_each_status_and_names_its_targets():
             row("丁", "needs_acceleration", 0.6, 0.75, pace=0.8), row("戊", "no_data")]
     text = narrative.paragraph(rows, [], "2025Q3")
     assert text == ("截至2025年第三季度，纳入监测的5项指标中，1项已完成目标（甲）；1项达到序时进度（乙）；"
-                    "2项落后于序时进度，需加快推进（丙（完成40%，序时进度75%）、丁（完成60%，序时进度75%））；"
+                    "2项落后于序时进度，需加快推进：丙（完成40%，序时进度75%）、丁（完成60%，序时进度75%）；"
                     "1项尚无可评价的数据。与上期相比，各项指标状态没有变化。")
 
 
@@ -62,7 +62,8 @@ def test_the_county_paragraph_never_names_one_target_most_and_fewest_completed()
 
 def test_a_final_evaluation_states_its_completion_and_its_change_since_the_base_year():
     # 甲 10 -> 14 (up: forward), 乙 8 -> 6 (lower is better: forward), 丙 5 -> 4 (up: back), 丁 no baseline
-    rows = [row("甲", "achieved", baseline=10, actual=14), row("乙", "achieved", baseline=8, actual=6, direction="down"),
+    rows = [row("甲", "achieved", baseline=10, actual=14),
+            row("乙", "achieved", baseline=8, actual=6, direction="down"),
             row("丙", "missed", baseline=5, actual=4), row("丁", "missed")]
     text = narrative.paragraph(rows, [{"wording": "甲"}], "2025Q4", final=True)
     # 2 of 4 targets met: 50.0%; 3 comparable with the baseline (甲, 乙, 丙), 2 forward, 1 back (丙)

@@ -85,11 +85,13 @@ def lead(plan: dict, own: list[dict], counties: list[dict], own_changes: list[di
 
 def since_base(row: dict) -> str:
     """较基期: the value judged against the baseline, as 环比 and 同比 read (in 百分点 for rates and scores, else
-    relative; from a baseline of zero, the amount added: '+3 家'); '—' where the row has no baseline or value to
-    compare, or is a rank."""
+    relative; from a baseline of zero, the amount added: '+3 家'; 持平 where unmoved); '—' where the row has no
+    baseline or value to compare, or is a rank."""
     if narrative.toward_target(row) is None:
         return "—"
     moved = row["actual"] - row["baseline"]
+    if moved == 0:
+        return "持平"
     sign = "+" if moved > 0 else ""
     if row["change_in_points"]:
         return pages.format_change(moved, True, row["unit"])

@@ -48,7 +48,8 @@ def paragraph(rows: list[dict], changes: list[dict], quarter: str, final: bool =
     unknown = [r for r in rows if r["status"] in ("no_data", "incomplete", "no_baseline")]
     parts = [f"{len(achieved)}项已完成目标（{names(achieved)}）" if achieved else "",
              f"{len(ahead)}项达到序时进度（{names(ahead)}）" if ahead else "",
-             f"{len(behind)}项落后于序时进度，需加快推进（{names(behind, detail=True)}）" if behind else "",
+             # a colon, not brackets: each name carries its own bracket of figures
+             f"{len(behind)}项落后于序时进度，需加快推进：{names(behind, detail=True)}" if behind else "",
              f"{len(missed)}项到期未完成（{names(missed)}）" if missed else "",
              f"{len(unknown)}项尚无可评价的数据" if unknown else ""]
     body = "；".join(p for p in parts if p)
