@@ -371,3 +371,15 @@ def test_a_ranking_of_more_than_thirty_regions_is_a_sortable_table_with_its_ends
     section = html[html.index(f"<h3>{figure['title']}</h3>"):]
     section = section[:section.index("<h3>", 4)]
     assert section.count(figure["title"]) == 1
+
+
+def test_a_city_bulletin_leads_with_its_own_targets_a_province_with_its_counties(conn):
+    """汕尾 (a city: ten targets of its own, one set for each of its four counties) reads its own first; 辽宁 (a
+    province: one of its own, sixteen for each of its hundred counties) its counties first."""
+    city = bulletin.plan_context(conn, "shanwei-2016", "2019Q4")
+    assert city["narrative"].startswith("截至2019年第四季度，纳入监测的10项指标中")
+    assert city["summary"].startswith("截至2019年第四季度，10项指标中") and "规划对4个县（市、区）各设1项指标" in \
+        city["summary"]
+    province = bulletin.plan_context(conn, "liaoning-2017", "2019Q4")
+    assert province["narrative"].startswith("截至2019年第四季度，在100个县（市、区）中")
+    assert province["summary"].startswith("截至2019年第四季度，规划对100个县（市、区）各设16项指标")

@@ -70,11 +70,16 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, fi
 
 def lead(plan: dict, own: list[dict], counties: list[dict], own_changes: list[dict], county_changes: list[dict],
          quarter: str, final: bool = False) -> dict:
-    """The headline and the opening paragraph: where a plan binds every county, how the counties stand comes
-    first (a province's reader is its counties; its own target or two come next, as 省本级); the date is said once,
-    by whichever comes first."""
+    """The headline and the opening paragraph: the plan region's own targets, then those binding every county; in
+    a province's bulletin the counties come first (its reader is its counties: 辽宁 sets each of 100 counties 16
+    targets and itself one) and its own targets next, as 本级. The date is said once, by whichever comes first."""
     if not counties:
         return {"summary": headline(own, quarter), "narrative": narrative.paragraph(own, own_changes, quarter, final)}
+    if plan["region_level"] != "province":
+        return {"summary": (headline(own, quarter) if own else "")
+                + county_headline(counties, "" if own else quarter),
+                "narrative": (narrative.paragraph(own, own_changes, quarter, final) if own else "")
+                + narrative.county_paragraph(counties, county_changes, "" if own else quarter, final)}
     own_level = f"{plan['region_name']}本级"
     return {
         "summary": county_headline(counties, quarter) + (headline(own, "", own_level) if own else ""),
