@@ -66,6 +66,8 @@ def test_editions_cover_the_plans_in_force_and_ended_plans_get_their_final_evalu
     assert "2020年终期评估" in finals and "江津区" not in index
     final = (tmp_path / "out" / "2015-final-shandong-2015.html").read_text("utf-8")
     assert "山东省知识产权建设终期评估" in final and "规划期 2015年" in final and "数据截至2015年第四季度" in final
+    # the masthead says 终期评估; the title says what is evaluated (a plan of one year: not "2015—2015年")
+    assert '<p class="edition-title">2015年规划实施情况</p>' in final
 
 
 def test_same_warehouse_renders_the_same_bytes(hefei, tmp_path):
@@ -150,6 +152,9 @@ def test_each_bulletin_has_its_excel_annex_and_county_pages(hefei, tmp_path):
     county = (out / "2019-10-liaoning-2017" / "210102.html").read_text("utf-8")
     assert 'href="2019-10-liaoning-2017/210102.html"' in liaoning
     assert "沈阳市和平区知识产权建设进展" in county and 'href="../2019-10-liaoning-2017.html"' in county
+    # the province's masthead (its office issues it), the county named once under it
+    assert '<h1 class="masthead-title">辽宁省知识产权建设进度通报</h1>' in county
+    assert '<p class="edition-title">沈阳市和平区各项指标进展</p>' in county and county.count("沈阳市和平区知识产权") == 1
     assert len(list((out / "2019-10-liaoning-2017").glob("*.html"))) == 100
 
 
