@@ -122,6 +122,12 @@ def test_changes_since_last_quarter_and_the_state_of_the_data(hefei, ws, catalog
         ("每万人口高价值发明专利拥有量", "明显滞后", "正常推进")]
     assert {v["item"]: v["n"] for v in context["value_states"]} == {"正常": 2}
     assert [s["item"] for s in context["submissions"]] == ["hefei.csv"]
+    # the changes are the city's own: named once in the sentence, not in a column repeating it on every row
+    [page] = bulletin.render(hefei, "2023-07", tmp_path / "out", region="340100")
+    html = page.read_text("utf-8")
+    changes = html[html.index("<h2>本期变化</h2>"):html.index("<h2>数据质量</h2>")]
+    assert "与上季度相比，合肥市1项指标状态发生变化" in changes and "<th>地区</th>" not in changes
+    assert changes.count("合肥市") == 1
 
 
 def test_quarterly_bulletin_shows_change_on_quarter_and_year(hefei, ws, catalogue, tmp_path):
@@ -154,7 +160,8 @@ def test_each_bulletin_has_its_excel_annex_and_county_pages(hefei, tmp_path):
     assert "沈阳市和平区知识产权建设进展" in county and 'href="../2019-10-liaoning-2017.html"' in county
     # the province's masthead (its office issues it), the county named once under it
     assert '<h1 class="masthead-title">辽宁省知识产权建设进度通报</h1>' in county
-    assert '<p class="edition-title">沈阳市和平区各项指标进展</p>' in county and county.count("沈阳市和平区知识产权") == 1
+    assert '<p class="edition-title">沈阳市和平区各项指标进展</p>' in county
+    assert county.count("沈阳市和平区知识产权") == 1  # the page's <title> alone
     assert len(list((out / "2019-10-liaoning-2017").glob("*.html"))) == 100
 
 
