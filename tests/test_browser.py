@@ -364,10 +364,34 @@ def test_key_trends_draw_the_plan_s_path(three_plans):
     """高新技术企业 (新增221家) and 质押融资额 (5,000万元 a year) had no path; every key target with a value has one."""
     html = three_plans["jiangjin"].read_text("utf-8")
     for title in ("高新技术企业", "知识产权质押融资额", "每万人发明专利拥有量"):  # the targets' wordings
-        assert f"{title}走势与规划路径" in html
+        # the name is the section's heading, the caption says what the chart shows (the name once per section)
+        assert re.search(rf"<h3>{title}</h3>\s*<figure class=\"chart\">\s*<figcaption>走势与规划路径", html), title
 
 
 def test_hefei_final_evaluation_is_judged_on_2025(three_plans):
     html = three_plans["hefei"].read_text("utf-8")
     assert three_plans["hefei"].name == "2025-final-hefei-2022.html"
     assert "合肥市知识产权建设终期评估" in html and "数据截至2025年第四季度" in html
+
+
+def test_a_long_ranking_sorts_in_the_browser_and_the_county_table_still_does(shots):
+    """辽宁's 100 counties: the first and last ten charted, the whole list a table a click sorts (by value, lowest
+    first; again, highest first). The script took a header's index across the page: with two sortable tables the
+    second sorted by the wrong column."""
+    page = shots["liaoning"]["page"]
+    page.emulate_media(media="screen")
+    ranking = page.locator("table.sortable.ranking").first
+    ranking.locator("xpath=ancestor::details").evaluate("d => d.open = true")
+    values = "t => [...t.tBodies[0].rows].map(r => Number(r.cells[2].textContent.replace(/,/g, '')))"
+    shown = ranking.evaluate(values)
+    assert len(shown) == 100 and shown == sorted(shown, reverse=True)  # best first, as rendered
+    ranking.locator("th").nth(2).click()
+    assert ranking.evaluate(values) == sorted(shown)
+    ranking.locator("th").nth(2).click()
+    assert ranking.evaluate(values) == sorted(shown, reverse=True)
+    counties = page.locator("table.sortable.counties")
+    codes = "t => [...t.tBodies[0].rows].map(r => r.cells[1].textContent.trim())"
+    before = counties.evaluate(codes)
+    counties.locator("th").nth(1).click()  # 代码: ascending
+    counties.locator("th").nth(1).click()  # descending
+    assert counties.evaluate(codes) == sorted(before, reverse=True)

@@ -66,6 +66,8 @@ def test_editions_cover_the_plans_in_force_and_ended_plans_get_their_final_evalu
     assert "2020年终期评估" in finals and "江津区" not in index
     final = (tmp_path / "out" / "2015-final-shandong-2015.html").read_text("utf-8")
     assert "山东省知识产权建设终期评估" in final and "规划期 2015年" in final and "数据截至2015年第四季度" in final
+    # the masthead says 终期评估; the title says what is evaluated (a plan of one year: not "2015—2015年")
+    assert '<p class="edition-title">2015年规划实施情况</p>' in final
 
 
 def test_same_warehouse_renders_the_same_bytes(hefei, tmp_path):
@@ -120,6 +122,12 @@ def test_changes_since_last_quarter_and_the_state_of_the_data(hefei, ws, catalog
         ("每万人口高价值发明专利拥有量", "明显滞后", "正常推进")]
     assert {v["item"]: v["n"] for v in context["value_states"]} == {"正常": 2}
     assert [s["item"] for s in context["submissions"]] == ["hefei.csv"]
+    # the changes are the city's own: named once in the sentence, not in a column repeating it on every row
+    [page] = bulletin.render(hefei, "2023-07", tmp_path / "out", region="340100")
+    html = page.read_text("utf-8")
+    changes = html[html.index("<h2>本期变化</h2>"):html.index("<h2>数据质量</h2>")]
+    assert "与上季度相比，合肥市1项指标状态发生变化" in changes and "<th>地区</th>" not in changes
+    assert changes.count("合肥市") == 1
 
 
 def test_quarterly_bulletin_shows_change_on_quarter_and_year(hefei, ws, catalogue, tmp_path):
@@ -150,6 +158,10 @@ def test_each_bulletin_has_its_excel_annex_and_county_pages(hefei, tmp_path):
     county = (out / "2019-10-liaoning-2017" / "210102.html").read_text("utf-8")
     assert 'href="2019-10-liaoning-2017/210102.html"' in liaoning
     assert "沈阳市和平区知识产权建设进展" in county and 'href="../2019-10-liaoning-2017.html"' in county
+    # the province's masthead (its office issues it), the county named once under it
+    assert '<h1 class="masthead-title">辽宁省知识产权建设进度通报</h1>' in county
+    assert '<p class="edition-title">沈阳市和平区各项指标进展</p>' in county
+    assert county.count("沈阳市和平区知识产权") == 1  # the page's <title> alone
     assert len(list((out / "2019-10-liaoning-2017").glob("*.html"))) == 100
 
 
@@ -216,11 +228,18 @@ def test_two_counties_of_one_name_are_told_apart_and_keyed_by_code(conn, ws, cat
     assert len(rows) == 100
     assert [(rows[c]["region_name"], rows[c]["achieved"]) for c in ("210106", "210303")] == [
         ("沈阳市铁西区", 1), ("鞍山市铁西区", 0)]
-    # the headline counts the province's own target, then the 16 set for each county once, then the counties
-    # meeting them (not 1,601 county-target pairs)
+    # the headline counts the 16 targets set for each county once, then the counties meeting them (not 1,601
+    # county-target pairs), and only then the province's own target: a province's reader is its counties
     assert context["summary"] == (
-        "截至2019年第四季度，1项指标中无数据1项。规划对100个县（市、区）各设16项指标：0项指标各县（市、区）均已完成，"
-        "1项部分县（市、区）已完成，15项尚无县（市、区）完成；全部指标均已完成的县（市、区）0个。")
+        "截至2019年第四季度，规划对100个县（市、区）各设16项指标：0项指标各县（市、区）均已完成，"
+        "1项部分县（市、区）已完成，15项尚无县（市、区）完成；全部指标均已完成的县（市、区）0个。"
+        "辽宁省本级1项指标中无数据1项。")
+    # the paragraph too leads with the counties, named: 沈阳市铁西区 meets 1 target, the 99 others none
+    lead = context["narrative"]
+    assert lead.startswith("截至2019年第四季度，在100个县（市、区）中，已完成指标最多的是沈阳市铁西区，完成1项；"
+                           "最少的是")
+    assert "等99个县（市、区），各完成0项" in lead
+    assert lead.index("沈阳市铁西区") < lead.index("辽宁省本级纳入监测的1项指标中")
 
 
 def test_charts_refuse_to_draw_without_their_font(tmp_path):
@@ -296,3 +315,83 @@ def test_the_data_state_counts_values_reported_as_not_available(conn, ws, catalo
     submit(conn, ws, catalogue, path, "340100")
     context = bulletin.plan_context(conn, "hefei-2022", "2023Q2")
     assert sorted((v["item"], v["n"]) for v in context["value_states"]) == [("正常", 1), ("缺失", 1)]
+
+
+def test_a_final_evaluation_compares_the_end_with_baseline_and_target_never_the_last_quarter(hefei, tmp_path):
+    """Every final evaluation said "与上期相比 N项状态变化" (辽宁 2020: 817), as if a progress bulletin."""
+    out = tmp_path / "out"
+    bulletin.render(hefei, "2023-07", out)
+    finals = sorted(out.glob("*-final-*.html"))
+    assert [p.name for p in finals] == ["2015-final-shandong-2015.html", "2020-final-liaoning-2017.html",
+                                        "2020-final-shanwei-2016.html"]
+    for page in finals + sorted(out.glob("*-final-*/*.html"))[:3]:  # the plans' pages and some county pages
+        html = page.read_text("utf-8")
+        assert not any(w in html for w in ("与上期相比", "与上季度相比", "本期变化", "序时进度</th>")), page.name
+        assert "<th>较基期</th>" in html, page.name
+    for page in finals:
+        assert "目标完成率" in page.read_text("utf-8"), page.name
+    monthly = (out / "2023-07-hefei-2022.html").read_text("utf-8")  # a progress bulletin still looks back
+    assert "与上期相比" in monthly and "<h2>本期变化</h2>" in monthly and "较基期" not in monthly
+
+
+def test_the_change_since_the_base_year_reads_as_the_plan_measures_it():
+    """较基期: relative for counts, in 百分点 for rates, the amount added from a baseline of zero; none for a rank."""
+    row = {"kind": "level", "baseline": 10.66, "actual": 15.99, "baseline_text": "10.66 件/万人（2020年）",
+           "direction": "up", "change_in_points": False, "unit": "件/万人", "target_unit": None}
+    assert bulletin.since_base(row) == "+50.0%"  # 15.99 / 10.66 = 1.5
+    assert bulletin.since_base({**row, "baseline": 20.0, "actual": 18.0, "change_in_points": True,
+                                "unit": "%"}) == "-2个百分点"  # 18% against 20%
+    assert bulletin.since_base({**row, "baseline": 0.0, "actual": 3.0, "unit": "家"}) == "+3 家"
+    assert bulletin.since_base({**row, "baseline": 0.0, "actual": 0.0, "unit": "个"}) == "持平"  # 辽宁's 强县: 0 to 0
+    assert bulletin.since_base({**row, "kind": "rank"}) == "—"
+    assert bulletin.since_base({**row, "baseline_text": "—"}) == "—"  # a 每年 growth shows no baseline
+
+
+def test_a_ranking_of_more_than_thirty_regions_is_a_sortable_table_with_its_ends_charted(conn, ws, catalogue,
+                                                                                        tmp_path):
+    """辽宁's hundred counties were one chart about 3,000 px long: now the first and last ten are drawn, the whole
+    list is a sortable table on the page and a sheet of the annex."""
+    from openpyxl import load_workbook
+
+    from ipwatch.bulletins import annex, invariants
+
+    counties = [c for (c,) in conn.sql("select region_code from regions where level = 'county' "
+                                       "and region_code like '21%' order by 1").fetchall()]
+    # county n (0-99, by code) has 2 + n/10 件/万人: the last code ranks first (11.9), the first code last (2)
+    rows = [f"{c},2019Q4,invention_patents_per_10k,{2 + n / 10:g},," for n, c in enumerate(counties)]
+    submit(conn, ws, catalogue, write_csv(tmp_path / "liaoning.csv", rows), "210000")
+    [page] = bulletin.render(conn, "2020-01", tmp_path / "out", region="210000")
+    context = bulletin.plan_context(conn, "liaoning-2017", "2019Q4")
+    [figure] = [f for f in context["key_figures"] if f["ranking_table"]]
+    assert len(figure["ranking_table"]) == 100 and figure["ranking_ends"] == 10
+    names = {r["region_code"]: r["name"] for r in figure["ranking_table"]}
+    first, tenth, middle, last = counties[-1], counties[-10], counties[50], counties[0]
+    svg = figure["ranking_svg"]
+    assert "前10名" in svg and "后10名" in svg
+    assert f"1. {names[first]}" in svg and f"10. {names[tenth]}" in svg and f"100. {names[last]}" in svg
+    assert names[middle] not in svg  # the 50th place is in the table, not the chart
+    html = page.read_text("utf-8")
+    table = html[html.index('<table class="sortable ranking">'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == 101 and names[middle] in table  # the header and every county
+    assert "查看全部排名（点击表头可排序" in html and "table.sortable th" in html  # the sorting script
+    sheet = load_workbook(page.with_suffix(".xlsx"), read_only=True)[annex.RANKING_SHEET]
+    listed = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == figure["title"]]
+    assert len(listed) == 100 and listed[0][1:4] == (1, names[first], first) and listed[-1][1] == 100
+    # the key target is the section's heading; its captions do not repeat it
+    assert list(invariants.one_mention(invariants.Published(context, html))) == []
+    section = html[html.index(f"<h3>{figure['title']}</h3>"):]
+    section = section[:section.index("<h3>", 4)]
+    assert section.count(figure["title"]) == 1
+
+
+def test_a_city_bulletin_leads_with_its_own_targets_a_province_with_its_counties(conn):
+    """汕尾 (a city: ten targets of its own, one set for each of its four counties) reads its own first; 辽宁 (a
+    province: one of its own, sixteen for each of its hundred counties) its counties first."""
+    city = bulletin.plan_context(conn, "shanwei-2016", "2019Q4")
+    assert city["narrative"].startswith("截至2019年第四季度，纳入监测的10项指标中")
+    assert city["summary"].startswith("截至2019年第四季度，10项指标中") and "规划对4个县（市、区）各设1项指标" in \
+        city["summary"]
+    province = bulletin.plan_context(conn, "liaoning-2017", "2019Q4")
+    assert province["narrative"].startswith("截至2019年第四季度，在100个县（市、区）中")
+    assert province["summary"].startswith("截至2019年第四季度，规划对100个县（市、区）各设16项指标")

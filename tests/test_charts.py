@@ -4,11 +4,12 @@ trends read from a real warehouse."""
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 
-from ipwatch.bulletins import bulletin, charts
+from ipwatch.bulletins import bulletin, charts, figures
 from ipwatch.domain import target_text
 from ipwatch.domain.periods import index
 
@@ -160,3 +161,24 @@ def test_a_trend_without_a_judged_row_marks_no_point(conn, ws, catalogue, tmp_pa
     assert judged_points(context)["ip-pledge-financing-annual"] == []
     [pledge] = [f for f in context["key_figures"] if f["target_id"] == "ip-pledge-financing-annual"]
     assert [p["period"] for p in pledge["trend_table"]] == ["2024Q4"] and index("2024Q4") < index("2026Q3")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_ranking_is_drawn_whole_up_to_thirty_regions_and_at_its_ends_beyond(seed):
+    """Any number of regions, ties or none: up to 30 every region is a bar; beyond, the first ten and the last ten
+    are, each named with its place, and no region between them (辽宁's 100 made one chart 3,000 px long)."""
+    r = random.Random(seed)
+    n = r.choice((1, 12, 30, 31, 60, 137))
+    values = sorted((float(r.choice((1, 2, 3)) if r.random() < 0.5 else r.randint(0, 10**4)) for _ in range(n)),
+                    reverse=True)
+    ranked = [{"rank": values.index(v) + 1, "name": f"地区{k:03d}", "value": v, "region_code": f"{k:06d}"}
+              for k, v in enumerate(values)]
+    svg = figures.ranking_svg(ranked, "件")
+    drawn = set(re.findall(r"地区(\d{3})", svg))
+    if n <= figures.RANKING_WHOLE:
+        assert figures.ends(ranked) is None and drawn == {f"{k:03d}" for k in range(n)}
+        return
+    ends = [*ranked[:figures.RANKING_ENDS], *ranked[-figures.RANKING_ENDS:]]
+    assert figures.ends(ranked) == 10 and drawn == {e["name"][2:] for e in ends}
+    for e in ends:
+        assert f"{e['rank']}. {e['name']}" in svg

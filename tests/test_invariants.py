@@ -36,7 +36,7 @@ def shanwei(conn, ws, catalogue, tmp_path):
 def published(conn, period: str = "2020-final") -> invariants.Published:
     """Shanwei's edition as `ipwatch bulletin` drafts it: context, page and the registry's dated codes."""
     edition = editions.final(2020) if period.endswith("final") else editions.parse(period)
-    context = bulletin.plan_context(conn, "shanwei-2016", edition.quarter)
+    context = bulletin.plan_context(conn, "shanwei-2016", edition.quarter, final=edition.kind == "final")
     context.update(bulletin.edition_context(conn, context["plan"], edition), version=bulletin.data_version(conn))
     html = pages.environment().get_template("bulletin.html.j2").render(annex="x.xlsx", breaches=[], **context)
     day = date(2020, 12, 31)
@@ -149,8 +149,8 @@ def test_bulletin_refuses_an_inconsistent_edition_and_force_stamps_it(shanwei, w
     out = ws.home / "out"
     # planted: the opening paragraph miscounts the targets achieved
     honest = narrative.paragraph
-    monkeypatch.setattr(narrative, "paragraph", lambda rows, changes, quarter:
-                        honest(rows, changes, quarter).replace("项已完成目标", "0项已完成目标", 1))
+    monkeypatch.setattr(narrative, "paragraph", lambda rows, changes, quarter, *rest:
+                        honest(rows, changes, quarter, *rest).replace("项已完成目标", "0项已完成目标", 1))
     assert cli.main(["--home", str(ws.home), "bulletin", "--period", "2021Q1", "-o", str(out)]) == 2
     said = capsys.readouterr().err
     assert "未发布任何文件" in said and "2020-final-shanwei-2016.html 【导语】已完成" in said
@@ -163,3 +163,37 @@ def test_bulletin_refuses_an_inconsistent_edition_and_force_stamps_it(shanwei, w
     assert '2020-final-shanwei-2016.html">汕尾市</a> <strong class="breach-flag">未通过一致性检查，强制发布' in index
     assert '2021Q1-hefei-2022.html">合肥市</a></td><td>截至' in index  # Hefei's edition passed: no stamp
 
+
+
+def test_a_final_compared_with_the_last_quarter_or_miscounting_its_completion_is_caught(shanwei):
+    ed = published(shanwei)
+    assert "目标完成率" in ed.context["narrative"] and "与上期相比" not in ed.page.text
+    wrong = copy.deepcopy(ed.context)
+    wrong["narrative"] += "与上期相比，各项指标状态没有变化。"
+    assert any("【终期评估】与上期相比" in b for b in rechecked(ed, wrong))
+    wrong = copy.deepcopy(ed.context)
+    wrong["narrative"] = wrong["narrative"].replace("目标完成率", "目标完成率99.0%（已完成9项/共10项）。旧", 1)
+    found = rechecked(ed, wrong)
+    assert any("【导语】目标完成率：称已完成9项/共10项" in b for b in found)
+    assert any("【导语】目标完成率：99.0%不等于9/10" in b for b in found)
+
+
+def test_counties_named_as_leading_must_have_met_the_most(shanwei):
+    ed = published(shanwei)
+    met = {t["region_name"]: t["status"] == "achieved" for t in ed.counties}  # one target per county
+    assert met == dict.fromkeys(("汕尾市城区", "汕尾市海丰县", "汕尾市陆河县", "汕尾市陆丰市"), False)
+    wrong = copy.deepcopy(ed.context)
+    # none of the four meets its target (年均增长 20% since 2015): 城区 named as having met one
+    wrong["narrative"] = "已完成指标最多的是汕尾市城区，完成1项；最少的是汕尾市海丰县，完成0项；" + wrong["narrative"]
+    found = rechecked(ed, wrong)
+    assert any("【导语】各县完成数：称最多1项，各县中为0项" in b for b in found), found
+    assert any("【导语】汕尾市城区：称完成1项，其指标表为0项" in b for b in found), found
+    assert any("【导语】汕尾市海丰县：完成0项的县（市、区）有4个" in b for b in found), found
+
+
+def test_a_caption_repeating_its_heading_is_caught(shanwei):
+    ed = published(shanwei)
+    html = ed.html.replace("<figcaption>走势", f"<figcaption>{ed.context['key_figures'][0]['title']}走势", 1)
+    assert html != ed.html
+    found = [str(b) for b in invariants.check(invariants.Published(ed.context, html))]
+    assert any("图表标题重复了所在小节的标题" in b for b in found), found

@@ -29,6 +29,8 @@ from ipwatch.warehouse import reference
 
 GUIDE_SHEET = "说明"
 TABLE_SHEET = "指标进展"
+RANKING_SHEET = "排名"  # every region of each key target's ranking: the page draws a long one only at its ends
+RANKING_COLUMNS = ("指标", "名次", "地区", "地区代码", "数值", "计量单位", "推算")
 TEXT, NUMBER, YEAR, PERCENT = "@", "General", "0", "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 # What a target value is in when it is not a quantity in the indicator's unit (README, "Progress").
@@ -174,6 +176,20 @@ def write_table(ws: Worksheet, rows: Iterator[dict]) -> None:
     fit_widths(ws)
 
 
+def write_rankings(ws: Worksheet, key_figures: list[dict]) -> None:
+    """One row per region of each key target's ranking, in the page's order, named and numbered as the page."""
+    ws.append([safe_text(h) for h in RANKING_COLUMNS])
+    for cell in ws[1]:
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    for figure in key_figures:
+        for r in figure.get("ranking_table") or []:
+            ws.append([safe_text(figure["title"]), r["rank"], safe_text(r["name"]), r["region_code"],
+                       cell_value(r["value"]), safe_text(figure["unit"]), "是" if r.get("derived") else ""])
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(RANKING_COLUMNS))}{ws.max_row}"
+    fit_widths(ws)
+
+
 def fit_widths(ws: Worksheet) -> None:
     """Each column as wide as its longest text, CJK counted double, within 8 to 50 characters."""
     for cells in ws.iter_cols():
@@ -232,6 +248,9 @@ def guide_rows(context: dict) -> list[tuple[str, str]]:
                      "目标年份及数值｜属性。"),
         ("完成度、序时进度", "单元格存储比值，以百分比显示（0.5 即 50.0%）；"
                              "计算方法见 ipwatch 说明文档（README）中“进展计算（Progress）”一节。"),
+        *((("排名", "“排名”表列出各重点指标所辖县（市、区）的全部排名；"
+                    "通报正文中超过30个地区的排名只绘出前10名与后10名。"),)
+          if any(f.get("ranking_table") for f in context.get("key_figures", [])) else ()),
         ("数据状态", VALUE_STATUSES),
         *(("状态", line) for line in status_lines()),
         ("生成", "由 ipwatch 生成。"),
@@ -256,6 +275,8 @@ def write_annex(context: dict, path: Path) -> Path:
     guide.title = GUIDE_SHEET
     write_guide(guide, context)
     write_table(workbook.create_sheet(TABLE_SHEET), target_rows(context))
+    if any(f.get("ranking_table") for f in context.get("key_figures", [])):
+        write_rankings(workbook.create_sheet(RANKING_SHEET), context["key_figures"])
     plan = context["plan"]
     workbook.properties.title = safe_text(title(context))
     workbook.properties.subject = f"{plan['plan_id']} {context['quarter']}"

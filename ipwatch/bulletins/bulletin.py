@@ -21,29 +21,32 @@ from ipwatch.domain.periods import previous_quarter, quarter_label
 from ipwatch.warehouse import data_version
 
 
-def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict:
-    """Everything one plan's bulletin shows for one quarter."""
+def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, final: bool = False) -> dict:
+    """Everything one plan's bulletin shows for one quarter; a `final` evaluation compares the plan's end with its
+    baseline and targets, and reads no previous quarter."""
     plan = warehouse.query(conn, "plan_header", plan_id=plan_id).row(0, named=True)
     frame = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
     names = target_names(frame)
     frame = frame.with_columns(pl.col("target_id").replace_strict(names).alias("wording"))
     rows = [target_text.describe(r) for r in frame.to_dicts()]
+    if final:
+        rows = [{**r, "since_base_text": since_base(r)} for r in rows]
     own = [r for r in rows if r["region_code"] == plan["region_code"]]
     county_rows = [r for r in rows if r["region_code"] != plan["region_code"]]
-    changes = [{**c, "wording": names[c["target_id"]]}
-               for c in warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
-                                        previous=previous_quarter(quarter)).to_dicts()]
+    changes = [] if final else [{**c, "wording": names[c["target_id"]]}
+                                for c in warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
+                                                         previous=previous_quarter(quarter)).to_dicts()]
     own_changes = [c for c in changes if c["region_code"] == plan["region_code"]]
     county_changes = [c for c in changes if c["region_code"] != plan["region_code"]]
     regions = [{"region_code": code, "region_name": group[0]["region_name"], "categories": by_category(group),
                 "headline": headline(group, quarter),
                 # one chart per region would be a hundred for a province's counties: those get the summary
-                "progress_figure": figures.progress_figure(pl.DataFrame(group)) if code == plan["region_code"]
+                "progress_figure": figures.progress_figure(pl.DataFrame(group), final) if code == plan["region_code"]
                 else None}
                for code, group in grouped(rows).items()]
     quality = warehouse.query(conn, "quarter_quality", plan_id=plan_id, period=quarter)
     return {"plan": plan, "quarter": quarter, "quarter_label": quarter_label(quarter), "regions": regions,
-            **lead(own, county_rows, own_changes, county_changes, quarter),
+            **lead(plan, own, county_rows, own_changes, county_changes, quarter, final),
             "status_figures": status_figures(plan, frame),
             "county_summary": county_summary(plan, county_rows) if county_rows else None,
             "key_figures": figures.key_figures(conn, plan, frame, quarter),
@@ -56,17 +59,41 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) ->
             "sources": sources(conn, plan_id, quarter)}
 
 
-def lead(own: list[dict], counties: list[dict], own_changes: list[dict], county_changes: list[dict],
-         quarter: str) -> dict:
-    """The headline and the opening paragraph: the plan region's targets, then those binding every county (the
-    date said once, by whichever comes first)."""
-    county_quarter = "" if own else quarter
+def lead(plan: dict, own: list[dict], counties: list[dict], own_changes: list[dict], county_changes: list[dict],
+         quarter: str, final: bool = False) -> dict:
+    """The headline and the opening paragraph: the plan region's own targets, then those binding every county; in
+    a province's bulletin the counties come first (its reader is its counties: 辽宁 sets each of 100 counties 16
+    targets and itself one) and its own targets next, as 本级. The date is said once, by whichever comes first."""
+    if not counties:
+        return {"summary": headline(own, quarter), "narrative": narrative.paragraph(own, own_changes, quarter, final)}
+    if plan["region_level"] != "province":
+        return {"summary": (headline(own, quarter) if own else "")
+                + county_headline(counties, "" if own else quarter),
+                "narrative": (narrative.paragraph(own, own_changes, quarter, final) if own else "")
+                + narrative.county_paragraph(counties, county_changes, "" if own else quarter, final)}
+    own_level = f"{plan['region_name']}本级"
     return {
-        "summary": (headline(own, quarter) if own else "")
-        + (county_headline(counties, county_quarter) if counties else ""),
-        "narrative": (narrative.paragraph(own, own_changes, quarter) if own else "")
-        + (narrative.county_paragraph(counties, county_changes, county_quarter) if counties else ""),
+        "summary": county_headline(counties, quarter) + (headline(own, "", own_level) if own else ""),
+        "narrative": narrative.county_paragraph(counties, county_changes, quarter, final)
+        + (narrative.paragraph(own, own_changes, "", final, own_level) if own else ""),
     }
+
+
+def since_base(row: dict) -> str:
+    """较基期: the value judged against the baseline, as 环比 and 同比 read (in 百分点 for rates and scores, else
+    relative; from a baseline of zero, the amount added: '+3 家'; 持平 where unmoved); '—' where the row has no
+    baseline or value to compare, or is a rank."""
+    if narrative.toward_target(row) is None:
+        return "—"
+    moved = row["actual"] - row["baseline"]
+    if moved == 0:
+        return "持平"
+    sign = "+" if moved > 0 else ""
+    if row["change_in_points"]:
+        return pages.format_change(moved, True, row["unit"])
+    if row["baseline"] == 0:
+        return sign + target_text.amount(target_text.in_unit(row, moved), target_text.shown_unit(row))
+    return sign + target_text.percent(moved / row["baseline"])
 
 
 # how a target is told from another of its plan with the same wording (专利授权量: its growth, its rank)
@@ -146,9 +173,10 @@ def status_counts(rows: list[dict]) -> str:
     return "、".join(f"{label}{n}项" for (_, label), n in sorted(counts.items()))
 
 
-def headline(rows: list[dict], quarter: str) -> str:
-    """'截至2025年第三季度，14项指标中已完成5项、正常推进4项…' from the status counts."""
-    return f"截至{quarter_label(quarter)}，{len(rows)}项指标中{status_counts(rows)}。"
+def headline(rows: list[dict], quarter: str, subject: str = "") -> str:
+    """'截至2025年第三季度，14项指标中已完成5项、正常推进4项…' from the status counts ('截至…' when `quarter`)."""
+    lead = f"截至{quarter_label(quarter)}，" if quarter else ""
+    return f"{lead}{subject}{len(rows)}项指标中{status_counts(rows)}。"
 
 
 def county_headline(rows: list[dict], quarter: str) -> str:
@@ -263,7 +291,7 @@ class Draft:
 def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, staging: Path,
                version: dict) -> Draft:
     """One plan's page of an edition and its Excel annex, and every invariant they break."""
-    context = plan_context(conn, plan_id, edition.quarter)
+    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final")
     context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version)
     name = f"{edition.period}-{plan_id}"
     link_region_pages(context, f"{name}.html")

@@ -210,8 +210,9 @@ def status_overview(counts: list[dict]) -> str:
     return svg((bars + text).properties(width=WIDTH - 160, height=band(lines, 22)))
 
 
-def progress_bars(rows: list[dict]) -> str:
-    """Each target's completion as a bar against a tick at 序时进度, with its status word. `rows`: progress rows."""
+def progress_bars(rows: list[dict], final: bool = False) -> str:
+    """Each target's completion as a bar against a tick at 序时进度 (at a final evaluation, all of the plan's time:
+    the target), with its status word. `rows`: progress rows."""
     targets, lines = wrapped_labels([r["wording"] for r in rows])
     data = pl.DataFrame([{
         "target": target, "completion": min(max(r["completion"] or 0.0, 0.0), 1.5),
@@ -222,7 +223,8 @@ def progress_bars(rows: list[dict]) -> str:
         schema={"target": pl.String, "completion": pl.Float64, "expected": pl.Float64,
                 "status": pl.String, "label": pl.String, "label_at": pl.Float64})
     y = alt.Y("target:N", sort=None, title=None, axis=label_axis())
-    x = alt.X("completion:Q", title="完成度（竖线为序时进度）", axis=alt.Axis(format="%"),
+    title = "完成度（竖线为目标）" if final else "完成度（竖线为序时进度）"
+    x = alt.X("completion:Q", title=title, axis=alt.Axis(format="%"),
               scale=alt.Scale(domain=[0, 1.5]))
     bars = alt.Chart(data).mark_bar().encode(
         y=y, x=x, color=alt.Color("status:N", scale=status_colour(), legend=None))
@@ -289,14 +291,29 @@ def trend(points: list[dict], path: list[dict], unit: str) -> str:
     return svg(alt.layer(*layers).properties(width=WIDTH - 80, height=200))
 
 
-def ranking(rows: list[dict], unit: str) -> str:
-    """Children ranked on one indicator, best first, each bar labelled with its value. `rows`: name, value."""
-    names, lines = wrapped_labels([r["name"] for r in rows])
+def ranking_bars(rows: list[dict], unit: str, title: str | None = None,
+                 domain: list[float] | None = None) -> alt.Chart:
+    """Regions as bars in the order given (best first), each labelled with its place and its value."""
+    names, lines = wrapped_labels([f"{r['rank']}. {r['name']}" if title else r["name"] for r in rows])
     data = pl.DataFrame([{"name": name, "value": r["value"]} for r, name in zip(rows, names, strict=True)],
                         schema={"name": pl.String, "value": pl.Float64})
-    base = alt.Chart(data).encode(
-        y=alt.Y("name:N", sort="-x", title=None, axis=label_axis()),
-        x=alt.X("value:Q", title=unit),
+    base = alt.Chart(data, title=alt.Title(title, anchor="start", fontSize=12) if title else alt.Undefined).encode(
+        y=alt.Y("name:N", sort=None if title else "-x", title=None, axis=label_axis()),
+        x=alt.X("value:Q", title=unit, scale=alt.Scale(domain=domain) if domain else alt.Undefined),
     )
     text = base.mark_text(align="left", dx=3, fontSize=10).encode(text=alt.Text("value:Q", format=",.2~f"))
-    return svg((base.mark_bar(color="#4d7aa8") + text).properties(width=WIDTH - 200, height=band(lines, 16)))
+    return (base.mark_bar(color="#4d7aa8") + text).properties(width=WIDTH - 200, height=band(lines, 16))
+
+
+def ranking(rows: list[dict], unit: str) -> str:
+    """Children ranked on one indicator, best first, each bar labelled with its value. `rows`: name, value."""
+    return svg(ranking_bars(rows, unit))
+
+
+def ranking_ends(top: list[dict], bottom: list[dict], unit: str) -> str:
+    """A long ranking's first and last places as two charts on one scale, each bar named with its place
+    ('1. 沈阳市和平区'), so the two ends compare at a glance. `rows`: rank, name, value."""
+    values = [r["value"] for r in (*top, *bottom)]
+    domain = [min(0.0, *values), max(0.0, *values)]
+    return svg(alt.vconcat(ranking_bars(top, unit, f"前{len(top)}名", domain),
+                           ranking_bars(bottom, unit, f"后{len(bottom)}名", domain), spacing=18))

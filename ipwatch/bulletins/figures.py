@@ -10,7 +10,8 @@ from ipwatch.bulletins import charts
 from ipwatch.domain import target_text
 from ipwatch.domain.periods import QUARTER_ZH, index, split
 
-RANKING_SHOWN = 30  # bars drawn; the table behind the chart lists every region
+RANKING_WHOLE = 30  # a ranking of up to this many regions is drawn whole; a longer one only at its ends
+RANKING_ENDS = 10  # bars drawn at each end of a longer ranking (辽宁's 100 counties: one chart 3,000 px long)
 
 
 def status_figure(rows: pl.DataFrame) -> dict:
@@ -20,9 +21,10 @@ def status_figure(rows: pl.DataFrame) -> dict:
     return {"svg": charts.status_overview(counts), "table": counts}
 
 
-def progress_figure(rows: pl.DataFrame) -> dict:
-    """Each target's completion against 序时进度 (the table behind it is the bulletin's target table)."""
-    return {"svg": charts.progress_bars(rows.to_dicts())}
+def progress_figure(rows: pl.DataFrame, final: bool = False) -> dict:
+    """Each target's completion against 序时进度, at a final evaluation against the target (the table behind it is
+    the bulletin's target table)."""
+    return {"svg": charts.progress_bars(rows.to_dicts(), final)}
 
 
 def target_path(row: dict, points: list[dict]) -> list[dict]:
@@ -94,6 +96,21 @@ def key_figures(conn: duckdb.DuckDBPyConnection, plan: dict, rows: pl.DataFrame,
             "title": sample["wording"], "target_id": target_id, "unit": unit,
             "trend_table": points, "ranking_table": ranked,
             "path": path, "trend_svg": charts.trend(points, path, unit) if points else None,
-            "ranking_svg": charts.ranking(ranked[:RANKING_SHOWN], unit) if ranked else None,
+            "ranking_svg": ranking_svg(ranked, unit), "ranking_ends": ends(ranked),
         })
     return figures
+
+
+def ends(ranked: list[dict]) -> int | None:
+    """How many regions the chart shows at each end of the ranking: None where it shows them all."""
+    return RANKING_ENDS if len(ranked) > RANKING_WHOLE else None
+
+
+def ranking_svg(ranked: list[dict], unit: str) -> str | None:
+    """The ranking's chart: every region, or a long ranking's first and last `RANKING_ENDS` (the table beside it,
+    sortable, and the annex list them all)."""
+    if not ranked:
+        return None
+    shown = ends(ranked)
+    return charts.ranking(ranked, unit) if shown is None else charts.ranking_ends(ranked[:shown], ranked[-shown:],
+                                                                                   unit)

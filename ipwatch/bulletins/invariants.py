@@ -193,7 +193,7 @@ def narrative_counts(ed: Published) -> Iterator[Breach]:
     """The opening paragraph's counts agree with the rows, and a count of counties never exceeds the counties."""
     text = ed.context["narrative"]
     if ed.own:
-        stated = re.search(r"纳入监测的(\d+)项指标中", text)
+        stated = re.search(r"纳入(?:监测|评估)的(\d+)项指标中", text)
         if stated and int(stated.group(1)) != len(ed.own):
             yield Breach("导语", "本级指标", f"称{stated.group(1)}项指标，表中为{len(ed.own)}项")
         tally = status_tally(ed.own)
@@ -211,6 +211,70 @@ def narrative_counts(ed: Published) -> Iterator[Breach]:
     best = re.search(r"完成县数最多的指标是(.+?)，最少的是(.+?)。", text)
     if best and set(best.group(1).split("、")) & set(best.group(2).split("、")):
         yield Breach("导语", "各县指标", f"同一指标既是完成最多也是最少的：{best.group(1)} / {best.group(2)}")
+
+
+def counties_named(ed: Published) -> Iterator[Breach]:
+    """The counties the paragraph names as leading and trailing have met the most and the fewest targets, as many
+    as it says."""
+    met: dict[str, int] = Counter()
+    names: dict[str, str] = {}
+    for t in ed.counties:
+        met[t["region_code"]] += t["status"] == "achieved"
+        names[t["region_name"]] = t["region_code"]
+    stated = re.search(r"已完成指标最多的是(.+?)，各?完成(\d+)项；最少的是(.+?)，各?完成(\d+)项",
+                       ed.context["narrative"])
+    if not stated:
+        return
+    for said, n, best in ((stated.group(1), int(stated.group(2)), max),
+                          (stated.group(3), int(stated.group(4)), min)):
+        if n != best(met.values()):
+            word = "最多" if best is max else "最少"
+            yield Breach("导语", "各县完成数", f"称{word}{n}项，各县中为{best(met.values())}项")
+        tied = sum(k == n for k in met.values())
+        more = re.search(r"等(\d+)个县（市、区）$", said)
+        if (int(more.group(1)) if more else len(said.split("、"))) != tied:
+            yield Breach("导语", said, f"完成{n}项的县（市、区）有{tied}个")
+        for name in re.sub(r"等\d+个县（市、区）$", "", said).split("、"):
+            if name not in names or met[names[name]] != n:
+                yield Breach("导语", name, f"称完成{n}项，其指标表为{met.get(names.get(name), 0)}项")
+
+
+def final_wording(ed: Published) -> Iterator[Breach]:
+    """A final evaluation compares the plan's end with its baseline and targets, never with the last quarter; its
+    目标完成率 is the targets met among those evaluated, and its 较基期 counts are the rows'."""
+    edition = ed.context.get("edition")
+    if edition is None or edition.kind != "final":
+        return
+    for word in ("与上期相比", "与上季度相比", "上季度", "环比", "本期变化"):
+        if word in ed.page.text:
+            at = ed.page.text.find(word)
+            yield Breach("终期评估", word, f"与上一季度比较：“…{ed.page.text[max(0, at - 12):at + 16].strip()}…”")
+    for rate, met, unit, total in re.findall(r"目标完成率(-?[\d.]+)%（已完成(\d+)(项次?)/共(\d+)项次?）",
+                                             ed.context["narrative"]):
+        shown = ed.counties if unit == "项次" else ed.own
+        found = sum(t["status"] == "achieved" for t in shown)
+        if (int(met), int(total)) != (found, len(shown)):
+            yield Breach("导语", "目标完成率", f"称已完成{met}{unit}/共{total}{unit}，表中为{found}/{len(shown)}")
+        if abs(float(rate) - 100 * int(met) / max(int(total), 1)) > 0.05 + 1e-9:
+            yield Breach("导语", "目标完成率", f"{rate}%不等于{met}/{total}")
+    moved = {}  # each comparable own row's move from its baseline, towards its target when positive
+    for t in rows(ed.context):
+        if t["kind"] != "rank" and t["baseline_text"] != "—" and None not in (t["baseline"], t["actual"]):
+            change = t["actual"] - t["baseline"]
+            if t["region_code"] == ed.context["plan"]["region_code"]:
+                moved[t["target_id"]] = -change if t["direction"] == "down" else change
+            shown = t.get("since_base_text", "")
+            if (shown.startswith("+") and change <= 0) or (shown.startswith("-") and change >= 0):
+                yield Breach("指标表", f"{t['region_name']} {t['wording']}",
+                             f"较基期{shown}，基期{t['baseline']:g}、评价值{t['actual']:g}")
+    stated = re.search(r"有基期值可比的(\d+)项指标中，(?:(\d+)项向目标推进)?，?(?:(\d+)项与基期持平)?，?"
+                       r"(?:(\d+)项较基期倒退)?", ed.context["narrative"])
+    if stated:
+        forward, back = sum(m > 0 for m in moved.values()), sum(m < 0 for m in moved.values())
+        said = tuple(int(g or 0) for g in stated.groups())
+        if said != (len(moved), forward, len(moved) - forward - back, back):
+            yield Breach("导语", "较基期", f"称可比{said[0]}项、推进{said[1]}项、持平{said[2]}项、倒退{said[3]}项，"
+                                          f"表中为{len(moved)}、{forward}、{len(moved) - forward - back}、{back}")
 
 
 def region_counts(ed: Published) -> Iterator[Breach]:
@@ -340,6 +404,44 @@ def one_name(ed: Published) -> Iterator[Breach]:
             yield Breach("更正", c["indicator_name"], f"同一指标在指标表中称“{next(iter(wordings))}”")
 
 
+class Outline(HTMLParser):
+    """The page's headings and captions in order: (tag, text) for h1–h3, figcaption and caption."""
+
+    TAGS = ("h1", "h2", "h3", "figcaption", "caption")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[list[str]] = []
+        self.open: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.TAGS:
+            self.open = tag
+            self.items.append([tag, ""])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self.open:
+            self.open = None
+
+    def handle_data(self, data: str) -> None:
+        if self.open:
+            self.items[-1][1] += data
+
+
+def one_mention(ed: Published) -> Iterator[Breach]:
+    """A name stands once per section: no caption repeats the heading it stands under (每万人…拥有量 as the
+    heading, then 每万人…拥有量走势 as the chart's title)."""
+    outline = Outline()
+    outline.feed(ed.html)
+    heading = ""
+    for tag, text in outline.items:
+        text = text.strip()
+        if tag in ("h1", "h2", "h3"):
+            heading = text
+        elif heading and len(heading) > 2 and heading in text:
+            yield Breach(heading, text, "图表标题重复了所在小节的标题")
+
+
 def chinese_text(ed: Published) -> Iterator[Breach]:
     """No Latin words in the Chinese text, outside codes and units."""
     quoted = {t["note"] for t in rows(ed.context) if t.get("note")}  # an office's own words, quoted as written
@@ -449,8 +551,9 @@ def regions_existed(ed: Published) -> Iterator[Breach]:
         yield Breach("地区", code, f"{ed.context['quarter_label']}时不存在此区划代码")
 
 
-CHECKS = (headline_counts, narrative_counts, region_counts, ranks_agree, status_agrees, one_unit, judged_in_chart,
-          one_name, chinese_text, nothing_unfilled, annex_agrees, pdf_agrees, regions_existed)
+CHECKS = (headline_counts, narrative_counts, counties_named, final_wording, region_counts, ranks_agree,
+          status_agrees, one_unit, judged_in_chart, one_name, one_mention, chinese_text, nothing_unfilled,
+          annex_agrees, pdf_agrees, regions_existed)
 
 
 def check(edition: Published) -> list[Breach]:

@@ -1,5 +1,6 @@
 """The bulletin's opening paragraph, written from the data: which targets are ahead of 序时进度, which behind,
-and what changed since the last edition. Plain sentences from target rows (target_text.describe)."""
+and what changed since the last edition; at a final evaluation, what the plan reached against its targets and its
+base year. Plain sentences from target rows (target_text.describe)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,10 @@ def change_sentence(changes: list[dict], by_region: bool = False) -> str:
     return f"与上期相比，{moves}{more}。"
 
 
-def paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str:
-    """The paragraph for one region's targets."""
+def paragraph(rows: list[dict], changes: list[dict], quarter: str, final: bool = False, subject: str = "") -> str:
+    """The paragraph for one region's targets ('截至…' when `quarter`; `subject` names whose targets they are).
+    A final evaluation says what the plan reached at its end (目标完成率, the change since the base year), never
+    what changed since the last quarter."""
     achieved = [r for r in rows if r["status"] == "achieved"]
     ahead = [r for r in rows if r["status"] == "on_track"]
     behind = sorted((r for r in rows if r["status"] in BEHIND), key=lambda r: r["pace"] if r["pace"] is not None
@@ -45,15 +48,51 @@ def paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str:
     unknown = [r for r in rows if r["status"] in ("no_data", "incomplete", "no_baseline")]
     parts = [f"{len(achieved)}项已完成目标（{names(achieved)}）" if achieved else "",
              f"{len(ahead)}项达到序时进度（{names(ahead)}）" if ahead else "",
-             f"{len(behind)}项落后于序时进度，需加快推进（{names(behind, detail=True)}）" if behind else "",
+             # a colon, not brackets: each name carries its own bracket of figures
+             f"{len(behind)}项落后于序时进度，需加快推进：{names(behind, detail=True)}" if behind else "",
              f"{len(missed)}项到期未完成（{names(missed)}）" if missed else "",
              f"{len(unknown)}项尚无可评价的数据" if unknown else ""]
     body = "；".join(p for p in parts if p)
-    return f"截至{quarter_label(quarter)}，纳入监测的{len(rows)}项指标中，{body}。{change_sentence(changes)}"
+    lead = f"截至{quarter_label(quarter)}，" if quarter else ""
+    if final:
+        return (f"{lead}{subject}纳入评估的{len(rows)}项指标中，{body}。{completion_sentence(len(achieved), len(rows))}"
+                f"{base_sentence(rows)}")
+    changed = change_sentence(changes) if changes or not subject else f"{subject}指标状态与上期相比没有变化。"
+    return f"{lead}{subject}纳入监测的{len(rows)}项指标中，{body}。{changed}"
 
 
-def county_paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str:
-    """The paragraph for targets binding every county: each by how many counties meet it ('截至…' when `quarter`)."""
+def completion_sentence(achieved: int, total: int, unit: str = "项") -> str:
+    """'目标完成率25.0%（已完成1项/共4项）。': a final evaluation's share of targets met at the plan's end."""
+    if not total:
+        return ""
+    return f"目标完成率{percent(achieved / total)}（已完成{achieved}{unit}/共{total}{unit}）。"
+
+
+def toward_target(row: dict) -> float | None:
+    """How far a row's value moved from its baseline towards its target (positive: towards it), in the
+    indicator's unit; None where there is no baseline or value to compare, or the target is a rank."""
+    if row["kind"] == "rank" or row["baseline"] is None or row["actual"] is None or row["baseline_text"] == "—":
+        return None
+    moved = row["actual"] - row["baseline"]
+    return -moved if row["direction"] == "down" else moved
+
+
+def base_sentence(rows: list[dict]) -> str:
+    """'与基期相比，有基期值可比的3项指标中，2项向目标推进，1项倒退（甲）。'"""
+    compared = [(r, m) for r in rows if (m := toward_target(r)) is not None]
+    if not compared:
+        return ""
+    forward = sum(m > 0 for _, m in compared)
+    back = [r for r, m in compared if m < 0]
+    level = len(compared) - forward - len(back)
+    parts = [f"{forward}项向目标推进" if forward else "", f"{level}项与基期持平" if level else "",
+             f"{len(back)}项较基期倒退（{names(back)}）" if back else ""]
+    return f"与基期相比，有基期值可比的{len(compared)}项指标中，{'，'.join(p for p in parts if p)}。"
+
+
+def county_paragraph(rows: list[dict], changes: list[dict], quarter: str, final: bool = False) -> str:
+    """The paragraph for targets binding every county ('截至…' when `quarter`): which counties lead and trail,
+    then each target by how many counties meet it; at a final evaluation, the share of county targets met."""
     by_target: dict[str, list[dict]] = {}
     for row in rows:
         by_target.setdefault(row["wording"], []).append(row)
@@ -61,7 +100,33 @@ def county_paragraph(rows: list[dict], changes: list[dict], quarter: str) -> str
                    for name, group in by_target.items()), key=lambda d: -d[0])
     lead = f"截至{quarter_label(quarter)}，" if quarter else ""
     counties = len({r["region_code"] for r in rows})
-    return f"{lead}在{counties}个县（市、区）中，{most_and_fewest(done)}{change_sentence(changes, by_region=True)}"
+    achieved = sum(r["status"] == "achieved" for r in rows)
+    last = ("各县（市、区）合计" + completion_sentence(achieved, len(rows), "项次") if final
+            else change_sentence(changes, by_region=True))
+    return f"{lead}在{counties}个县（市、区）中，{leaders(rows)}{most_and_fewest(done)}{last}"
+
+
+def leaders(rows: list[dict]) -> str:
+    """Which counties have met the most of their targets and which the fewest, by name ('各完成12项'); nothing
+    where all have met as many."""
+    done: dict[str, list] = {}
+    for row in rows:
+        entry = done.setdefault(row["region_code"], [row["region_name"], 0, 0])
+        entry[1] += row["status"] == "achieved"
+        entry[2] += 1
+    counts = sorted(done.values(), key=lambda e: -e[1])
+    most, fewest = counts[0][1], counts[-1][1]
+    if most == fewest:  # none leads: the targets' sentence that follows says how far they all are
+        return ""
+    return f"已完成指标最多的是{tied_regions(counts, most)}；最少的是{tied_regions(counts, fewest)}；"
+
+
+def tied_regions(counts: list[list], n: int) -> str:
+    """The regions with `n` targets met: four named, then how many in all ('甲、乙、丙、丁等7个县（市、区），各完成
+    12项'; '甲，完成5项')."""
+    tied = [name for name, k, _ in counts if k == n]
+    shown = "、".join(tied[:NAMES_SHOWN]) + (f"等{len(tied)}个县（市、区）" if len(tied) > NAMES_SHOWN else "")
+    return f"{shown}，{'各' if len(tied) > 1 else ''}完成{n}项"
 
 
 def most_and_fewest(done: list[tuple[int, str, int]]) -> str:
