@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import subprocess
 import sys
 
@@ -223,3 +224,72 @@ def test_every_rule_that_reads_the_moment_lets_the_same_file_be_judged_again():
     reads = {rule.code for rule in rules.default() if any(w in (rule.query or "") for w in moment)}
     assert reads == {"period_not_future", "quarter_not_locked"}
     assert set(rules.of_the_moment()) == reads
+
+
+def test_a_city_is_accepted_only_with_its_counties_signed_or_named(conn, ws, catalogue, tmp_path):
+    """葫芦岛市 (211400) 2019Q3: its plan binds six counties (211402, 211403, 211404, 211421, 211422, 211481). 连山区
+    is approved by the city; the other five never reported. The province's 审定 of the city is refused naming
+    those five, each 未上报, and logs nothing; with a reason it is taken and the log names them."""
+    assert submit(conn, ws, catalogue, write_csv(tmp_path / "q3.csv", LIANSHAN_2019Q3), "211402").startswith("accepted")
+    approval.act(conn, "submit", "211402", "2019Q3", "211402", "张三")
+    approval.act(conn, "approve", "211402", "2019Q3", "211400", "李四")
+    approval.act(conn, "submit", "211400", "2019Q3", "211400", "李四")
+    before = logged(conn)
+    with pytest.raises(Refused, match="下辖5个地区本季度尚未经本级审核") as refused:
+        approval.act(conn, "accept", "211400", "2019Q3", "210000", "王五")
+    named = re.findall(r"（(\d{6})，未上报）", str(refused.value))
+    assert named == ["211403", "211404", "211421", "211422", "211481"]
+    assert logged(conn) == before
+    row = approval.act(conn, "accept", "211400", "2019Q3", "210000", "王五", reason="五县区因机构调整未报")
+    assert row["reason"].startswith("五县区因机构调整未报（未经本级审核的下辖地区：")
+    assert re.findall(r"（(\d{6})，未上报）", row["reason"]) == named
+
+
+def test_the_command_line_refuses_a_city_whose_counties_are_unsigned(ws, conn, tmp_path, capsys):
+    """The same check, one place: `ipwatch approval accept` of 葫芦岛市 with none of its counties reported."""
+    approval.act(conn, "submit", "211400", "2019Q3", "211400", "李四")
+    conn.close()
+    assert cli.main(["--home", str(ws.home), "approval", "accept", "211400", "2019Q3", "--as", "210000"]) == 2
+    err = capsys.readouterr().err
+    assert "下辖6个地区本季度尚未经本级审核" in err and "连山区（211402，未上报）" in err and "Traceback" not in err
+
+
+def test_the_regions_a_city_has_not_signed_are_exactly_those_below_its_level(conn, ws, catalogue, tmp_path):
+    """汕尾's four counties (each reports one indicator in 2020Q3), moved by random steps of their chain (county →
+    汕尾市, which accepts): after each step the regions 汕尾市 has not signed are exactly the counties the model
+    says are not accepted, in the state the model says."""
+    counties = ["441502", "441521", "441523", "441581"]
+    rows = [f"{c},2020Q3,invention_patent_applications,{100 + i},," for i, c in enumerate(counties)]
+    assert submit(conn, ws, catalogue, write_csv(tmp_path / "sw.csv", rows), "441500").startswith("accepted")
+    moves = [("submit", None), ("accept", None), ("return", "请核实"), ("unapprove", "误操作")]
+    for seed in range(6):
+        rnd = random.Random(seed)
+        model = {c: approval.state_of(conn, c, "2020Q3").state for c in counties}
+        for _ in range(8):
+            county, (action, reason) = rnd.choice(counties), rnd.choice(moves)
+            office = county if action == "submit" else "441500"
+            try:
+                approval.act(conn, action, county, "2020Q3", office, "赵六", reason=reason)
+            except Refused:
+                continue
+            model[county] = {"submit": "submitted", "accept": "accepted", "return": "returned",
+                             "unapprove": "submitted"}[action]
+            unsigned = approval.unsigned_below(conn, approval.registry(conn, "2020Q3"), "441500", "2020Q3")
+            assert {r["region_code"]: r["state"] for r in unsigned} == {
+                c: s for c, s in model.items() if s != "accepted"}
+
+
+def test_an_override_shows_in_the_auditors_report(conn, ws, catalogue, tmp_path):
+    """城区 submits 2020Q3 over its open finding with a reason: the auditor's report lists the step, how many it took
+    over and why (an auditor of 汕尾 sees it; one of 合肥 does not)."""
+    from ipwatch import audit
+
+    rows = ["441502,2020Q2,invention_patent_applications,200,,", "441502,2020Q3,invention_patent_applications,20,,"]
+    submit(conn, ws, catalogue, write_csv(tmp_path / "a.csv", rows), "441502")
+    row = approval.act(conn, "submit", "441502", "2020Q3", "441502", "李四", reason="一家企业迁出，数据属实")
+    [shown] = audit.report_context(conn, scope="441500")["overrides"]
+    assert (shown["region_code"], shown["overridden"], shown["reason"]) == ("441502", row["overridden"],
+                                                                            "一家企业迁出，数据属实")
+    assert audit.report_context(conn, scope="340100")["overrides"] == []
+    html = audit.report_html(conn)
+    assert "逐级审核中带问题通过" in html and "一家企业迁出，数据属实" in html and "城区（441502）" in html

@@ -8,6 +8,7 @@ take ids from the same counter, so one commits and the other runs again, finds t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import duckdb
@@ -25,12 +26,20 @@ def registry(conn: duckdb.DuckDBPyConnection, quarter: str) -> pl.DataFrame:
 
 def chain(parts: pl.DataFrame, region: str, quarter: str) -> list[str]:
     """The offices that sign off `region`'s `quarter` (`parts` from `registry`)."""
-    if region not in set(parts["region_code"]):
-        raise Refused(f"{periods.quarter_label(quarter)}时不存在行政区划代码 {region} (no such region on that day)")
+    return chains(parts, quarter)(region)
+
+
+def chains(parts: pl.DataFrame, quarter: str) -> Callable[[str], list[str]]:
+    """`chain` for many regions of one quarter, the registry's maps built once."""
     parents = dict(zip(parts["region_code"], parts["parent_code"], strict=True))
     levels = dict(zip(parts["region_code"], parts["level"], strict=True))
     tops = set(parts.filter(pl.col("plan_region"))["region_code"])
-    return signoff.chain(region, parents, levels, tops)
+
+    def of(region: str) -> list[str]:
+        if region not in parents:
+            raise Refused(f"{periods.quarter_label(quarter)}时不存在行政区划代码 {region} (no such region on that day)")
+        return signoff.chain(region, parents, levels, tops)
+    return of
 
 
 def state_of(conn: duckdb.DuckDBPyConnection, region: str, quarter: str) -> State:
@@ -59,16 +68,57 @@ def act(conn: duckdb.DuckDBPyConnection, action: str, region: str, quarter: str,
     def work() -> dict:
         (log_id,) = warehouse.take_ids(conn, "approval_log_ids", 1)  # first: concurrent steps conflict here
         after = signoff.step(state_of(conn, region, quarter), offices, action, office)
-        ready = warehouse.query(conn, "approval_readiness", region_code=region, quarter=quarter).row(0, named=True)
+        ready = readiness(conn, region, quarter)
         overridden = check_ready(action, ready, reason)
+        below = unsigned_below(conn, parts, region, quarter) if action in ("approve", "accept") else []
+        noted = with_unsigned(action, below, reason)
         row = {"log_id": log_id, "region_code": region, "quarter": quarter, "action": action,
                "office_code": office, "level": level, "acted_by": by.strip(),
-               "role": role, "reason": reason, "overridden": overridden, "data_version": ready["data_version"],
+               "role": role, "reason": noted, "overridden": overridden, "data_version": ready["data_version"],
                "state": after.state, "step": after.step, "chain": offices, "acted_at": datetime.now()}
         conn.execute(warehouse.sql("record_approval"), row)
         return row
 
     return warehouse.atomic(conn, work)
+
+
+def readiness(conn: duckdb.DuckDBPyConnection, region: str, quarter: str) -> dict:
+    """What stands between the region's quarter and a signature: `missing` required indicators, `open_findings`
+    on its values, and the `data_version` a step would cover."""
+    return warehouse.query(conn, "approval_readiness", region_code=region, quarter=quarter).row(0, named=True)
+
+
+def unsigned_below(conn: duckdb.DuckDBPyConnection, parts: pl.DataFrame, region: str, quarter: str) -> list[dict]:
+    """The regions whose chain passes through `region` (its counties, a province's cities and counties) that must
+    report the quarter (`status` with the quarter lists them) and that `region` has not signed: not yet at or
+    above its level, 未上报 among them."""
+    below = parts.filter(pl.col("parent_code").is_not_null())
+    under = set(below.filter(pl.col("parent_code") == region)["region_code"])
+    if not under:
+        return []
+    under |= set(below.filter(pl.col("parent_code").is_in(list(under)))["region_code"])  # two levels: a province's
+    of = chains(parts, quarter)
+    unsigned = []
+    for r in status(conn, sorted(under), quarter).to_dicts():
+        offices = r["chain"] or of(r["region_code"])
+        if region not in offices[1:]:
+            continue
+        if r["state"] not in ("approved", "accepted") or r["step"] < offices.index(region, 1):
+            unsigned.append(r)
+    return unsigned
+
+
+def with_unsigned(action: str, unsigned: list[dict], reason: str | None) -> str | None:
+    """The reason a step logs: approving or accepting a region whose regions below it are not all signed by it
+    needs a reason, and the log names each one left out with its state (未上报 visible, never silent)."""
+    if action not in ("approve", "accept") or not unsigned:
+        return reason
+    names = "、".join(f"{r['region_name'] or r['region_code']}（{r['region_code']}，{signoff.STATE_NAMES[r['state']]}）"
+                     for r in unsigned)
+    if reason is None:
+        raise Refused(f"下辖{len(unsigned)}个地区本季度尚未经本级审核：{names}；请先逐一审核，或说明理由后"
+                      f"{signoff.ACTION_NAMES[action]} ({len(unsigned)} regions below not yet signed: give a reason)")
+    return f"{reason}（未经本级审核的下辖地区：{names}）"
 
 
 def check_ready(action: str, ready: dict, reason: str | None) -> int:

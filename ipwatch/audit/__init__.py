@@ -21,7 +21,7 @@ import polars as pl
 import ipwatch
 from ipwatch import config, files, pages, warehouse
 from ipwatch.audit import data_docs
-from ipwatch.domain import labels
+from ipwatch.domain import labels, signoff
 
 DECISIONS = tuple(labels.DECISIONS)
 STATUSES = tuple(labels.STATUSES)
@@ -205,8 +205,10 @@ def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = No
             "closed": rows.filter(pl.col("audit_status") == "closed").to_dicts(),
             "counts": counts.to_dicts(), "trend": trend.to_dicts(),
             "offices_record": warehouse.query(conn, "office_timeliness", scope=scope).to_dicts(),
+            "overrides": warehouse.query(conn, "approval_overrides", scope=scope).to_dicts(),
             "filters": {name: value for name, value in vars(filters).items() if value is not None},
-            "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS}, "stamp": stamp(conn)}
+            "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS,
+                       "steps": signoff.ACTION_NAMES}, "stamp": stamp(conn)}
 
 
 def stamp(conn: duckdb.DuckDBPyConnection) -> dict:

@@ -47,6 +47,7 @@ def cmd_approval_step(args: argparse.Namespace) -> int:
     """Take one step of a region's quarter's sign-off as an office; refused in one line when it may not be taken."""
     from ipwatch import approval, warehouse
     from ipwatch.domain.signoff import ACTION_NAMES, STATE_NAMES
+    from ipwatch.ops import notify
 
     regions_known(args.region, args.office)
     ws = config.workspace(args.home)
@@ -57,6 +58,7 @@ def cmd_approval_step(args: argparse.Namespace) -> int:
         warehouse.require_current(conn)
         row = approval.act(conn, args.step, args.region, args.quarter, args.office, args.by or getpass.getuser(),
                            reason=args.reason)
+    notify.signoff_step(row)
     override = f"（带{row['overridden']}项未结问题，理由：{row['reason']}）" if row["overridden"] else ""
     print(f"{row['quarter']} {row['region_code']}：{args.office} {ACTION_NAMES[args.step]}{override} → "
           f"{STATE_NAMES[row['state']]} ({row['state']})")

@@ -137,6 +137,12 @@ def previous_quarter(quarter: str) -> str:
     return f"{year}Q{q - 1}" if q > 1 else f"{year - 1}Q4"
 
 
+def next_quarter(quarter: str) -> str:
+    """The quarter after: '2025Q4' -> '2026Q1'."""
+    year, q = split(quarter)
+    return f"{year}Q{q + 1}" if q < 4 else f"{year + 1}Q1"
+
+
 def due_day() -> int:
     """The day of the month after a quarter by which its values are due (data/validation.yaml). The warehouse's
     settings keep it (ipwatch init) for sql's due_date, which every due date shown is read from."""

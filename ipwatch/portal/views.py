@@ -107,10 +107,12 @@ def region_name(region_code: str) -> str:
     return found["name"][0] if found.height else region_code
 
 
-def calendar(conn: duckdb.DuckDBPyConnection, region_code: str, today: date | None = None) -> list[dict]:
-    """The region's last quarters, newest first: due date, when its values first arrived, and where it stands."""
+def calendar(conn: duckdb.DuckDBPyConnection, region_code: str, today: date | None = None,
+             last: str | None = None) -> list[dict]:
+    """The region's last quarters (up to `last`, default the latest complete one), newest first: due date, when
+    its values first arrived, and where it stands."""
     today = today or date.today()
-    first = last = periods.latest_complete_quarter(today)
+    first = last = periods.quarter_argument(last) if last else periods.latest_complete_quarter(today)
     for _ in range(CALENDAR_QUARTERS - 1):
         first = periods.previous_quarter(first)
     rows = warehouse.query(conn, "reporting_calendar", region_code=region_code,

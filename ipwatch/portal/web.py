@@ -26,9 +26,10 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ipwatch import audit, config, pages
+from ipwatch import approval, audit, config, pages
 from ipwatch.domain import labels, periods
-from ipwatch.portal import security, users, views
+from ipwatch.domain.signoff import ACTION_NAMES, Refused
+from ipwatch.portal import review, security, users, views
 
 STATIC = {"style.css": config.TEMPLATES_DIR / "style.css", "portal.css": config.ROOT / "reports/static/portal.css",
           "portal.js": config.ROOT / "reports/static/portal.js"}
@@ -44,7 +45,7 @@ def page(request: Request, name: str, status: int = 200, **context: object) -> H
     """A portal page rendered with the signed-in user, the CSRF token and the Chinese labels."""
     html = TEMPLATES.get_template(f"portal/{name}.html.j2").render(
         csrf=security.csrf_token(request.session), roles=users.ROLES, statuses=labels.OUTCOMES,
-        kept_label=labels.KEPT, **context)
+        kept_label=labels.KEPT, reviewer=review.reviews(context.get("user")), **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -186,18 +187,126 @@ async def logout(request: Request) -> Response:
 async def region_home(request: Request) -> Response:
     """An office's page for one region: its calendar, the form to download, the upload, recent submissions."""
     code = request.path_params["code"]
+    until = request.query_params.get("to") or None
 
     def work(conn, user) -> dict:
-        calendar = views.calendar(conn, code)
+        calendar = views.calendar(conn, code, last=until)
         return {"calendar": calendar, "due_day": views.due_day(calendar),
+                "signoff": review.office_quarters(conn, code, [q["period"] for q in calendar]),
                 "submissions": views.submissions(conn, code)[:10]}
 
     user, found = await guarded(request, {"office"}, work, region=code)
     if user is None:
         return to_login()
+    submitted = request.query_params.get("submitted")
     return page(request, "region", user=user, region={"region_code": code, "name": views.region_name(code)},
                 regions=views.plan_regions(user["region_code"]), states=STATES,
+                submitted=periods.quarter_label(submitted) if submitted in found["signoff"] else None,
                 max_bytes=views.limit_bytes(), max_mb=views.limit_bytes() // 1048576, **found)
+
+
+def step_event(conn, request: Request, user: dict, action: str, region: str, quarter: str,
+               refusal: str | None = None) -> None:
+    """A sign-off step tried in the portal, logged as a portal event: done, or refused with its reason."""
+    detail = f"{region} {quarter}" + (f" {refusal}" if refusal else "")
+    users.record(conn, user["user_name"], f"approval_{action}", "refused" if refusal else "ok", detail[:300],
+                 client(request))
+
+
+def told(request: Request, rows: list[dict]) -> None:
+    """Tell the offices concerned of the steps just taken (a return: the notify path `ipwatch web` was given)."""
+    on_step = request.app.state.on_step
+    for row in rows if on_step else []:
+        on_step(row)
+
+
+async def office_submit(request: Request) -> Response:
+    """The office's 上报 of its own region's quarter (approval.act); with open findings its reason is the
+    override's. A refusal says why in one line and logs nothing in approval_log."""
+    code = request.path_params["code"]
+
+    def work(conn, user: dict, form: FormData) -> tuple[dict | None, str | None]:
+        quarter = periods.quarter_argument(str(form.get("quarter", "")))
+        try:
+            row = approval.act(conn, "submit", code, quarter, user["region_code"], user["user_name"],
+                               role=user["role"], reason=str(form.get("reason", "")))
+        except Refused as why:
+            step_event(conn, request, user, "submit", code, quarter, str(why))
+            return None, str(why)
+        step_event(conn, request, user, "submit", code, quarter)
+        return row, None
+
+    user, found = await act(request, {"office"}, work, region=code)
+    if user is None:
+        return to_login()
+    row, refusal = found
+    if refusal:
+        return message(request, 400, "未能上报", refusal, user)
+    return RedirectResponse(f"/regions/{code}?to={row['quarter']}&submitted={row['quarter']}", 303)
+
+
+async def review_page(request: Request) -> Response:
+    """A city's or province's reviewer page: its regions × the last quarters, each cell's state."""
+    until = request.query_params.get("to") or None
+
+    def work(conn, user) -> dict:
+        if not review.reviews(user):
+            raise views.Forbidden(request.url.path)
+        quarters = review.last_quarters(until)
+        return {"quarters": quarters, "rows": review.matrix(conn, user["region_code"], quarters),
+                "overrides": review.overrides(conn, user["region_code"])[:20]}
+
+    user, found = await guarded(request, {"office"}, work)
+    if user is None:
+        return to_login()
+    first, last = found["quarters"][0], found["quarters"][-1]
+    latest = review.last_quarters(None)[-1]
+    return page(request, "review", user=user, label=periods.quarter_label, action_names=ACTION_NAMES,
+                earlier=periods.previous_quarter(first),
+                later=periods.next_quarter(last) if periods.index(last) < periods.index(latest) else None, **found)
+
+
+async def review_region(request: Request) -> Response:
+    """One region's quarter opened by its reviewer: values against the last quarter, open findings, every step."""
+    code, quarter = request.path_params["region"], request.path_params["quarter"]
+
+    def work(conn, user) -> dict:
+        if not review.reviews(user):
+            raise views.Forbidden(request.url.path)
+        return review.detail(conn, user["region_code"], code, quarter)
+
+    user, found = await guarded(request, {"office"}, work, region=code)
+    if user is None:
+        return to_login()
+    return page(request, "review_region", user=user, region={"region_code": code, "name": views.region_name(code)},
+                action_names=ACTION_NAMES, **found)
+
+
+async def review_act(request: Request) -> Response:
+    """Steps on the region-quarters a reviewer chose, each through approval.act in a transaction of its own; the
+    page lists those done and those refused with why. One outside the office's jurisdiction refuses the whole
+    request (403) before anything is done."""
+    def work(conn, user: dict, form: FormData) -> tuple[list[dict], list[dict]]:
+        if not review.reviews(user):
+            raise views.Forbidden(request.url.path)
+        action = str(form.get("action", ""))
+        if action not in review.REVIEW_ACTIONS:
+            raise ValueError(f"未知操作 (unknown action): {action[:20]}")
+        items = review.chosen([str(i) for i in form.getlist("item")], user["region_code"])
+        done, refused = review.act_many(conn, user, action, items, str(form.get("reason", "")))
+        for row in done:
+            step_event(conn, request, user, action, row["region_code"], row["quarter"])
+        for r in refused:
+            step_event(conn, request, user, action, r["region_code"], r["quarter"], r["reason"])
+        return done, refused
+
+    user, found = await act(request, {"office"}, work)
+    if user is None:
+        return to_login()
+    done, refused = found
+    await run_in_threadpool(told, request, done)
+    return page(request, "review_result", user=user, done=done, refused=refused, action_names=ACTION_NAMES,
+                names={code: views.region_name(code) for code in {r["region_code"] for r in [*done, *refused]}})
 
 
 async def template_download(request: Request) -> Response:
@@ -452,8 +561,12 @@ ROUTES = [
     Route("/regions/{code:str}/submissions", upload, methods=["POST"]),
     Route("/regions/{code:str}/submissions", submissions, methods=["GET"]),
     Route("/regions/{code:str}/submissions/{submission_id:int}", receipt),
+    Route("/regions/{code:str}/signoff", office_submit, methods=["POST"]),
     Route("/regions/{code:str}/bulletins", bulletin_list),
     Route("/regions/{code:str}/bulletins/{name:path}", bulletin_file),
+    Route("/review", review_page, methods=["GET"]),
+    Route("/review", review_act, methods=["POST"]),
+    Route("/review/{region:str}/{quarter:str}", review_region),
     Route("/audit", queue),
     Route("/audit/report", audit_report),
     Route("/audit/findings/{finding_id:int}", finding),
@@ -478,9 +591,12 @@ class Portal(Starlette):
         return security.Hardened(super().build_middleware_stack(), **self.hardening)
 
 
-def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None) -> Starlette:
+def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None,
+        on_step: Callable[[dict], object] | None = None) -> Starlette:
     """The portal over the workspace's warehouse; requests naming another host than `allowed_hosts` (any, when
-    None) are answered 400 before anything else (a forged Host header would otherwise reach the pages)."""
+    None) are answered 400 before anything else (a forged Host header would otherwise reach the pages).
+    `on_step(row)` is told of each sign-off step taken (the command line gives ops.notify's, which the portal's
+    layer may not import)."""
     middleware = [
         Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
         Middleware(SessionMiddleware, secret_key=security.secret_key(ws), session_cookie="ipwatch_session",
@@ -491,6 +607,7 @@ def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[
     application = Portal(routes=ROUTES, middleware=middleware, exception_handlers=handlers,
                          hardening={"upload_limit": views.limit_bytes(), "upload_paths": UPLOAD_PATHS})
     application.state.ws = ws
+    application.state.on_step = on_step
     return application
 
 
@@ -508,7 +625,7 @@ def host_names(host: str, allowed: list[str]) -> list[str]:
 
 
 def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = False,
-          allowed_hosts: list[str] | None = None) -> None:
+          allowed_hosts: list[str] | None = None, on_step: Callable[[dict], object] | None = None) -> None:
     """Serve the portal with uvicorn until stopped."""
     import uvicorn
 
@@ -516,5 +633,5 @@ def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = Fal
 
     names = host_names(host, allowed_hosts or [])
     reference.initialise(ws)  # the warehouse exists and holds the catalogue before the first office logs in
-    uvicorn.run(app(ws, secure_cookies, names), host=host, port=port, server_header=False, proxy_headers=False,
+    uvicorn.run(app(ws, secure_cookies, names, on_step), host=host, port=port, server_header=False, proxy_headers=False,
                 log_level="info", timeout_graceful_shutdown=10)

@@ -49,3 +49,12 @@ document.addEventListener("DOMContentLoaded", function () {
     request.send(new FormData(form));
   });
 });
+
+// The reviewer's matrix: one button ticks every region-quarter waiting for this office ("approve all submitted").
+document.addEventListener("DOMContentLoaded", function () {
+  var button = document.querySelector("button.pick-all");
+  if (!button) { return; }
+  button.addEventListener("click", function () {
+    document.querySelectorAll("input[data-waiting]").forEach(function (box) { box.checked = true; });
+  });
+});

@@ -43,6 +43,7 @@ select
     p.quarter,
     coalesce(s.level, n.level) as level,
     coalesce(s.state, 'not_submitted') as state,
+    coalesce(s.step, -1) as step,
     s.action,
     s.office_code,
     s.acted_by,
