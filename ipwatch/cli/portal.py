@@ -10,10 +10,11 @@ from ipwatch import config
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the portal (联网直报) for offices, auditors and administrators on the workspace's warehouse."""
+    from ipwatch.ops import notify
     from ipwatch.portal import web
 
     web.serve(config.workspace(args.home), host=args.host, port=args.port, secure_cookies=args.secure_cookies,
-              allowed_hosts=args.allowed_host)
+              allowed_hosts=args.allowed_host, notice=notify.tell_decisions)
     return 0
 
 
