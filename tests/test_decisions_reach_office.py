@@ -16,7 +16,10 @@ from ipwatch.domain import labels
 from ipwatch.ops import notify
 from ipwatch.portal import views, web
 
-from .test_web import PASSWORD, TestClient, home, signed_in, token, upload  # noqa: F401  (home: a fixture)
+from . import test_web
+from .test_web import PASSWORD, TestClient, signed_in, token, upload
+
+home = test_web.home  # the workspace with Hefei's and Liaoning's offices, an auditor and an administrator
 
 # One value reported as not available (a warning, value_missing, at line 2) and, later, its correction.
 MISSING = "region_code,period,indicator_code,value,unit,status\n340100,2025Q3,patent_attorneys,,人,缺失\n".encode()
