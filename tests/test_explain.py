@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from openpyxl import load_workbook
 
 from ipwatch.intake import template
@@ -43,6 +45,13 @@ def test_a_value_in_wan_yuan_for_a_yi_yuan_indicator_is_converted_in_the_fix(con
     found = fault(result, "value_numeric", f"填报表!E{rows['ip_pledge_financing_amount']}")
     assert found["indicator_name"] == "知识产权质押融资额"
     assert found["fix"] == "4500万元 应填 0.45（单位：亿元），只填数字"
+
+
+def test_an_approximate_number_with_a_magnitude_gets_its_number_in_the_rows_unit(conn, ws, catalogue, tmp_path):
+    result, rows = ingested(conn, ws, catalogue, tmp_path, {"pct_applications": "约3.4万"})
+    found = fault(result, "value_numeric", f"填报表!E{rows['pct_applications']}")
+    # 3.4 × 10,000 = 34,000 件; 约 makes it an estimate, which the form's 数据状态 calls 估计
+    assert found["fix"] == "约3.4万 应填 34000（单位：件），只填数字；是估计数请将“数据状态”选为“估计”"
 
 
 def test_a_value_out_of_range_is_told_the_range_and_unit(conn, ws, catalogue, tmp_path):
@@ -136,7 +145,7 @@ def test_a_key_given_twice_names_both_lines_and_asks_to_keep_one(conn, ws, catal
                                                         "340100,2025Q3,patent_attorneys,70,人,",
                                                         "340100,2025Q3,PCT国际专利申请量,710,件,"])
     found = [(e["line"], e["fix"]) for e in result["errors"] if e["rule"] == "key_unique"]
-    fix = "合肥市 2025Q3 的PCT国际专利申请量填了2次（第2行、第4行）：只保留正确的一行，删除其余各行"
+    fix = "合肥市 2025年第三季度 的PCT国际专利申请量填了2次（第2行、第4行）：只保留正确的一行，删除其余各行"
     assert found == [(2, fix), (4, fix)]
 
 
@@ -158,7 +167,12 @@ def test_a_missing_required_indicator_is_named_with_what_to_add(conn, ws, catalo
     [found] = [e for e in result["warnings"] if e["rule"] == "required_indicator_reported"]
     assert (found["indicator"], found["indicator_name"], found["cell"]) == ("patent_attorneys", "专利代理师数量", None)
     assert found["value"] is None  # nothing was typed: the row is missing (the finding keeps the key it misses)
-    assert found["fix"] == ("本表缺少合肥市 2025Q3 的“专利代理师数量”（patent_attorneys）：请勿删除报表中的指标行；"
+    # where the row stands on the form as written: its row and the names on the rows either side of it
+    blank = load_workbook(template.write_template(tmp_path / "blank.xlsx", "340100", "2025Q3"))[template.FORM_SHEET]
+    row = rows_by_code(tmp_path / "blank.xlsx")["patent_attorneys"]
+    after, before = (blank.cell(row=r, column=2).value for r in (row - 1, row + 1))
+    assert found["fix"] == (f"本表缺少合肥市 2025年第三季度 的“专利代理师数量”（patent_attorneys）：它在报表第{row}行"
+                            f"（“{after}”与“{before}”之间），请勿删除报表中的指标行；"
                             "请补报这一行（单位：人）；确无数据也请列出，本期数值留空，数据状态选“缺失”")
     [audited] = conn.sql("select indicator_code from findings where rule = 'required_indicator_reported'").fetchall()
     assert audited == ("patent_attorneys",)
@@ -177,6 +191,15 @@ def test_every_fault_of_a_faulty_file_has_a_fix_beyond_its_message(conn, ws, cat
                                            "indicator_known", "unit_convertible", "row_shape", "value_numeric",
                                            "required_indicator_reported"}
     assert [e for e in faults if not e["fix"] or e["fix"] in e["message"]] == []
+    # the clerk's words: the quarter as the form names it, the bulletin by its name (通报)
+    assert [e["fix"] for e in faults if re.search(r"\d{4}\s*Q\d", e["fix"]) or "简报" in e["fix"]] == []
+    assert [e["message"] for e in faults if "简报" in e["message"]] == []
+
+
+def test_no_rule_tells_an_office_of_a_jianbao():
+    from ipwatch.domain import rules
+
+    assert [r.code for r in rules.index().values() if "简报" in (r.message_zh or "") + r.fix] == []
 
 
 def test_a_file_sent_again_is_told_the_same_indicators_cells_and_fixes(conn, ws, catalogue, tmp_path):

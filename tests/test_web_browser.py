@@ -3,8 +3,9 @@ warehouse in a temporary workspace, driven in Debian's headless Chromium (tests/
 
 An office logs in, downloads its form, fills it with openpyxl, uploads it and reads the receipt; uploads a faulty
 one and sees each error at its cell; an auditor decides a finding; every forbidden door is tried by URL. The
-screenshots (login.png, office.png, receipt-accepted.png, receipt-rejected.png, queue.png, finding.png,
-users.png, forbidden.png) are kept in the module's temporary folder, `<basetemp>/portal0/`. The tests run in
+screenshots (login.png, office.png, receipt-accepted.png, receipt-rejected.png, rejection-*.png, queue.png,
+finding.png, office-decisions.png, receipt-decisions.png, users.png, forbidden.png) are kept in the module's
+temporary folder, `<basetemp>/portal0/`. The tests run in
 the file's order, as a day's work: the auditor decides on a finding of the form the office uploaded before.
 """
 
@@ -69,7 +70,7 @@ def downloaded(browser: Browser, portal_url: str, portal_folder: Path) -> Path:
     tab = context.new_page()
     log_in(tab, "hefei")
     with tab.expect_download() as download:
-        tab.get_by_role("link", name="下载2025Q3报表").click()
+        tab.get_by_role("link", name="下载2025年第三季度报表").click()
     path = portal_folder / "form.xlsx"
     download.value.save_as(path)
     assert download.value.suggested_filename == "340100-2025Q3.xlsx"
@@ -129,7 +130,32 @@ def test_an_office_uploads_a_faulty_form_and_sees_each_error_at_its_cell(page, d
     for cell in (f"填报表!E{rows['pct_applications']}", f"填报表!F{rows['pct_applications']}",
                  f"填报表!E{rows['patent_attorneys']}"):
         expect(errors.filter(has_text=cell)).to_have_count(1)
+    assert words_broken(page) == []
     page.screenshot(path=portal_folder / "receipt-rejected.png", full_page=True)
+
+
+# The lines each header of a fault table is laid out on: a header broken inside its word (填报内容 one character
+# a line) has more than one.
+HEADER_LINES = """() => [...document.querySelectorAll('table.faults th')].map(th => {
+  const range = document.createRange(); range.selectNodeContents(th);
+  return [th.textContent, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size];
+})"""
+
+
+def words_broken(page: Page) -> list:
+    """The fault tables' headers laid out on more than one line."""
+    return [(text, lines) for text, lines in page.evaluate(HEADER_LINES) if lines > 1]
+
+
+@pytest.mark.parametrize("width", [1280, 900])
+def test_the_rejection_report_breaks_no_header_inside_a_word(browser, portal_folder, width):
+    [report] = (portal_folder / "home" / "quarantine").glob("*.errors.html")  # the faulty form's, above
+    tab = browser.new_page(viewport={"width": width, "height": 1200})
+    tab.set_content(report.read_text("utf-8"))
+    assert tab.locator("table.faults th").count() >= 6
+    assert words_broken(tab) == []
+    tab.screenshot(path=portal_folder / f"rejection-{width}.png", full_page=True)
+    tab.close()
 
 
 def test_an_office_reads_its_bulletin_with_its_own_styles_under_the_portals_csp(page, portal_folder):
@@ -160,6 +186,29 @@ def test_an_auditor_decides_a_finding_with_a_reason(page, portal_folder):
     expect(page.locator(".verdict")).to_contain_text("审核结论已记录")
     expect(page.locator("table").filter(has_text="已电话核实")).to_contain_text("shen")
     page.screenshot(path=portal_folder / "finding.png", full_page=True)
+
+
+def test_an_office_reads_a_correction_asked_for_on_its_page_and_receipt(page, portal_folder):
+    log_in(page, "shen")
+    page.goto("/audit?rule=value_missing")
+    page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
+    indicator = page.locator("table.facts tr", has_text="填报行").inner_text().split("·")[-1].split("（")[0].strip()
+    page.get_by_label(re.compile("^ 更正")).check()
+    page.get_by_label("理由").fill("与上季度相比明显缺报，请补填本期数值")
+    page.get_by_role("button", name="记录审核结论").click()
+    expect(page.locator(".verdict")).to_contain_text("审核结论已记录")
+    page.get_by_role("button", name=re.compile("退出")).click()
+    log_in(page, "hefei")
+    decisions = page.locator("table.decisions")
+    expect(decisions).to_contain_text("与上季度相比明显缺报，请补填本期数值")
+    expect(decisions).to_contain_text(indicator)
+    expect(decisions).to_contain_text("请更正后重新报送")
+    expect(page.locator("table.calendar tr", has_text="2025年第三季度")).to_contain_text("待更正")
+    page.screenshot(path=portal_folder / "office-decisions.png", full_page=True)
+    decisions.get_by_role("link").first.click()
+    expect(page.locator(".verdict")).to_contain_text("要求更正，请更正后重新报送")
+    expect(page.locator("section.receipt-decisions")).to_contain_text("与上季度相比明显缺报")
+    page.screenshot(path=portal_folder / "receipt-decisions.png", full_page=True)
 
 
 def test_an_office_is_refused_another_regions_page_and_every_forbidden_action(page, portal_folder, portal_url):

@@ -110,7 +110,9 @@ def cmd_audit_decide(args: argparse.Namespace) -> int:
     """Record a decision on a finding, or on every open finding the filters pick (a count first, --yes to record);
     each is one row appended to the audit log, and the latest decision is in force."""
     from ipwatch import audit
+    from ipwatch.cli.intake import outcome_only
     from ipwatch.domain import labels
+    from ipwatch.ops import notify
 
     filters = audit_filters(args)
     if (args.id is None) == (not filters.any):
@@ -118,6 +120,8 @@ def cmd_audit_decide(args: argparse.Namespace) -> int:
     with audit.connect(config.workspace(args.home), read_only=args.id is None and not args.yes) as conn:
         if args.id is not None:
             row = audit.decide(conn, args.id, args.decision, args.reason, args.by)
+            with outcome_only(args.verbose):  # the notice is the office's; the line below is the auditor's
+                notify.tell_decisions(conn, [row["finding_id"]])
             print(f"#{row['finding_id']}: {labels.DECISIONS[row['decision']]}({row['decision']}) · "
                   f"{row['decided_by']} → {labels.STATUSES[row['audit_status']]}")
             return 0
@@ -127,6 +131,8 @@ def cmd_audit_decide(args: argparse.Namespace) -> int:
             print(f"将对 {count} 项待审核问题作出同一结论；确认无误后加 --yes 执行 (dry run: add --yes to record)")
             return 0
         ids = audit.decide_many(conn, filters, args.decision, args.reason, args.by)
+        with outcome_only(args.verbose):
+            notify.tell_decisions(conn, ids)
     code = labels.code_of(args.decision, labels.DECISIONS)
     print(f"已记录 {len(ids)} 项审核结论 (decisions recorded): {labels.DECISIONS[code]}({code}) · {args.by}")
     return 0

@@ -14,7 +14,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     from ipwatch.portal import web
 
     web.serve(config.workspace(args.home), host=args.host, port=args.port, secure_cookies=args.secure_cookies,
-              allowed_hosts=args.allowed_host, on_step=notify.signoff_step)
+              allowed_hosts=args.allowed_host, on_step=notify.signoff_step, notice=notify.tell_decisions)
     return 0
 
 

@@ -15,6 +15,11 @@ RULES = {**rules.labels(), **OTHER_FINDINGS}
 SEVERITIES = {"error": "错误", "warning": "警告"}
 DECISIONS = {"confirm": "确认", "correct-requested": "更正", "override": "认可"}
 STATUSES = {"open": "待审核", "closed": "已结"}
+# What an auditor's decision asks of the office that sent the value (its portal pages, receipts and notices); a
+# correction asked for and since received closes the finding (sql/views/findings.sql: superseded).
+NEXT_STEPS = {"correct-requested": "请更正后重新报送", "confirm": "已确认无误，无需处理",
+              "override": "已认可为正常数值，无需处理"}
+CORRECTION_RECEIVED = "已收到更正值"
 # Why a finding nobody decided is closed (sql/findings.sql): its value was superseded, or its file rejected.
 CLOSED_UNDECIDED = {"superseded": "已被新报送值取代", "rejected": "文件已退回，无需审核"}
 # What became of a submitted file (the pipeline's outcome), as the office and the operator read it.
@@ -34,3 +39,10 @@ def rule(code: str) -> str:
 def code_of(word: str, table: dict[str, str]) -> str:
     """The code for a Chinese word of `table`, or the word itself when it is a code already."""
     return {zh: code for code, zh in table.items()}.get(word, word)
+
+
+def next_step(decision: str, awaiting_correction: bool) -> str:
+    """What the office is to do about a decision: correct and send again, or nothing (a correction received)."""
+    if decision == "correct-requested" and not awaiting_correction:
+        return CORRECTION_RECEIVED
+    return NEXT_STEPS.get(decision, decision)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
@@ -24,7 +25,8 @@ from ipwatch.domain import periods, rules
 from ipwatch.domain import regions as reg
 from ipwatch.domain.cells import text
 from ipwatch.domain.finding import Finding
-from ipwatch.domain.units import UnitError, factor, same_unit
+from ipwatch.domain.units import UNITS, UnitError, factor, same_unit
+from ipwatch.intake import template
 from ipwatch.intake.normalise import number
 from ipwatch.intake.reading import RawTable
 
@@ -35,8 +37,15 @@ HEADER_COLUMNS = ("region_code", "period")
 FORM_COLUMNS = {"value": "本期数值", "status": "数据状态", "indicator": "指标代码", "unit": "计量单位",
                 "region_code": "行政区划代码", "period": "报告期", "row": "整行"}
 LONG_COLUMNS = {**FORM_COLUMNS, "value": "数值", "indicator": "指标"}
-# A number followed by a word: "588件", "4500 万元", "1,200人".
-WITH_UNIT = re.compile(r"([+-]?[\d.,]+)\s*([^\d\s.,]+)")
+# A number followed by a word, or by nothing once a hedge is taken off: "588件", "4500 万元", "1,200人", "3.4万".
+WITH_UNIT = re.compile(r"([+-]?[\d.,]+)\s*([^\d\s.,]*)")
+# Words a clerk puts before a number that is not exact ("约3.4万"): the number is still read, and its 数据状态 is
+# 估计 (the form's word for an estimate). Longest first, so "大约" is not read as "大" + "约".
+HEDGES = ("大约", "约为", "约合", "将近", "接近", "约", "近")
+# Chinese words of magnitude written after a number ("3.4万", "1.2亿件"): where the word is no unit ipwatch knows
+# (万元 is), the number is multiplied out and the rest read as the unit, else as the row's unit without its own
+# magnitude (3.4万 in a 亿元 row is 3.4万元, in a 件 row 34000件).
+MAGNITUDES = {"万": Decimal("1E4"), "亿": Decimal("1E8"), "千": Decimal("1E3"), "百": Decimal("1E2")}
 # A fix naming something this finding lacks (no row, no known indicator) raises rather than print a blank: no fix.
 FIXES = Environment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
@@ -81,6 +90,13 @@ def shown(row: dict, ind: cat.Indicator, source: RawTable | None) -> str:
     return f"{ind.name_zh}（{place(row['line'], source)}：{text(row['value_raw']) or '空'}{unit}）"
 
 
+def period_words(period: str | None) -> str | None:
+    """A quarter as the clerk reads it on the form, 2026年第三季度; anything else (no quarter) as it is."""
+    with suppress(ValueError, TypeError):
+        return periods.quarter_label(period)
+    return period
+
+
 def known(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict:
     """What any fix may name (rules.py lists it): the finding's value, its row's cells, the row's indicator, the
     office; a name is left out where the finding has no row or the row no known indicator."""
@@ -91,26 +107,37 @@ def known(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Fact
         out |= {"typed": text(row.get("value_raw")), "status": text(row.get("status_raw")),
                 "unit_raw": text(row.get("unit_raw")), "indicator": text(row.get("indicator_raw")),
                 "region": row["region_code"], "region_name": names.get(row["region_code"], row["region_code"]),
-                "period": row["period"], "last_month": periods.last_month(row["period"])}
+                "period": period_words(row["period"]), "last_month": periods.last_month(row["period"])}
     if ind is not None:
         out |= {"name": ind.name_zh, "unit": ind.unit, "code": ind.code}
     return out
 
 
 def number_typed(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
-    """本期数值 holds something other than a number: the number in it, and the unit after it, converted where it
-    can be."""
+    """本期数值 holds something other than a number: the number in it (after a hedge such as 约), the unit after it,
+    and the number in the row's unit where it can be worked out."""
     if row is None or ind is None:
         return None
-    match = WITH_UNIT.fullmatch(text(row.get("value_raw")))
-    if match is None or number(match[1], False) is None:
-        return {"amount": None, "typed_unit": None, "same_unit": False, "converted": None}
-    amount, unit = number(match[1], False), match[2]
-    try:
-        converted = plain(amount * factor(unit, ind.unit))
-    except UnitError:
-        converted = None
-    return {"amount": plain(amount), "typed_unit": unit, "same_unit": same_unit(unit, ind.unit), "converted": converted}
+    typed = text(row.get("value_raw"))
+    hedge = next((h for h in HEDGES if typed.startswith(h)), None)
+    match = WITH_UNIT.fullmatch(typed.removeprefix(hedge or "").strip())
+    amount = number(match[1], False) if match else None
+    if amount is None or (hedge is None and not match[2]):
+        return {"amount": None, "typed_unit": None, "same_unit": False, "converted": None, "estimate": False}
+    unit, converted = match[2], in_unit(amount, match[2], ind.unit)
+    return {"amount": plain(amount), "typed_unit": unit, "same_unit": hedge is None and same_unit(unit, ind.unit),
+            "converted": None if converted is None else plain(converted), "estimate": hedge is not None}
+
+
+def in_unit(amount: Decimal, unit: str, wanted: str) -> Decimal | None:
+    """`amount` written with `unit` ('万元', '万', '万件', '') in the unit `wanted`; None where no reading converts."""
+    readings = [(Decimal(1), unit or None)]
+    if unit[:1] in MAGNITUDES and wanted in UNITS:
+        readings.append((MAGNITUDES[unit[0]], unit[1:] or wanted.lstrip("万亿")))
+    for size, rest in readings:
+        with suppress(UnitError):
+            return amount * size * factor(rest, wanted)
+    return None
 
 
 def bounds(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
@@ -180,13 +207,29 @@ def named_other(finding: Finding, row: dict | None, ind: cat.Indicator | None, f
 
 
 def missing_row(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
-    """An indicator the plans ask for is not in the file: which one, for which region and quarter."""
+    """An indicator the plans ask for is not in the file: which one, for which region and quarter, and where its
+    row stands on the region's form (its row number and the rows either side, as the form is printed)."""
     region, period, code = asked_key(finding) or (None, None, None)
     asked = f.catalogue.indicators.get(code or "")
     if asked is None:
         return None
-    return {"region_name": region_names().get(region, region), "period": period, "name": asked.name_zh,
-            "code": asked.code, "unit": asked.unit}
+    return {"region_name": region_names().get(region, region), "period": period_words(period), "name": asked.name_zh,
+            "code": asked.code, "unit": asked.unit, **form_place(f.catalogue, region, period, asked.code)}
+
+
+def form_place(catalogue: cat.Catalogue, region: str, period: str, code: str) -> dict:
+    """Where an indicator's row is on the region's form for the quarter: its sheet row and the names of the rows
+    before and after it (a clerk who deleted a row finds the gap between them); nothing for one not on the form."""
+    try:
+        asked = [i.code for i in template.indicators_for_region(catalogue, reg.load(), region, period)]
+    except ValueError:  # a region no plan asks anything of has no form
+        asked = []
+    if code not in asked:
+        return {"form_row": None, "after": None, "before": None}
+    at = asked.index(code)
+    names = [catalogue.indicators[c].name_zh for c in asked]
+    return {"form_row": template.TABLE_HEADER_ROW + 1 + at, "after": names[at - 1] if at else None,
+            "before": names[at + 1] if at + 1 < len(names) else None}
 
 
 # What the fixes of expectations/rules/ name beyond `known`, by the name a rule's `fix_facts` gives.

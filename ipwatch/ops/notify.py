@@ -1,5 +1,6 @@
-"""Telling people when something needs them: a run failed, an office's file was rejected, or its quarter was
-returned (退回) in sign-off.
+"""Telling people when something needs them: a run failed, an office's file was rejected, its quarter was
+returned (退回) in sign-off, or an auditor decided on its values (what was decided, why, and what the office is
+to do next).
 
 Off by default: the message is only logged. With IPWATCH_NOTIFY_BLOCK naming a Prefect notification block as
 "<block type slug>/<block name>" (for example "custom-webhook/ipwatch", or an email, Slack or Teams block made
@@ -9,11 +10,19 @@ in Prefect's UI or with `prefect block register`/`create`), it is also sent thro
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from itertools import groupby
 from pathlib import Path
 
-from ipwatch import config
+import duckdb
+
+from ipwatch import config, warehouse
+from ipwatch.domain import labels
+from ipwatch.domain.target_text import period_text
+from ipwatch.portal import views
 
 logger = logging.getLogger("ipwatch.ops.notify")
+PORTAL_HINT = "详见联网直报本单位首页的“审核意见” (see the office's page in the portal)"
 
 
 def send(subject: str, body: str) -> bool:
@@ -61,3 +70,34 @@ def signoff_step(row: dict) -> bool:
     """Tell the region's office of a step that needs it (a return); True if a notice was sent."""
     message = returned_message(row)
     return send(*message) if message else False
+
+
+def decision_line(d: dict) -> str:
+    """One decision as the office reads it: the value (quarter, region, indicator, file), the decision, the
+    auditor's words, what to do next."""
+    about = f"{period_text(d['period'])} {d['region_name'] or ''} {d['indicator_name'] or d['indicator_code'] or ''}"
+    typed = f"，报送值 {d['value']}" if d["value"] else ""
+    return (f"- {about}（第 {d['submission_id']} 号报送 {d['file_name']}{typed}）："
+            f"{labels.DECISIONS.get(d['decision'], d['decision'])}。审核意见：{d['reason']}。"
+            f"{labels.next_step(d['decision'], d['awaiting_correction'])}")
+
+
+def decision_messages(decisions: list[dict]) -> list[tuple[str, str]]:
+    """Subject and body for each office whose values the auditors decided on, a line per decision."""
+    messages = []
+    for office, rows in groupby(sorted(decisions, key=lambda d: (d["office_code"], d["finding_id"])),
+                                key=lambda d: d["office_code"]):
+        lines = [decision_line(d) for d in rows]
+        messages.append((f"ipwatch：{views.region_name(office)}报送的数据有 {len(lines)} 项审核结论 "
+                         f"({len(lines)} audit decisions, office {office})",
+                         "\n".join([*lines, PORTAL_HINT])))
+    return messages
+
+
+def tell_decisions(conn: duckdb.DuckDBPyConnection, finding_ids: Iterable[int]) -> int:
+    """Notify the offices whose values the given decisions are about; how many messages were sent."""
+    ids = list(finding_ids)
+    if not ids:
+        return 0
+    decided = warehouse.query(conn, "office_decisions", offices=None, submission_id=None, finding_ids=ids)
+    return sum(send(*message) for message in decision_messages(decided.to_dicts()))

@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import config, files, warehouse
-from ipwatch.domain import periods, regions
+from ipwatch.domain import labels, periods, regions
 from ipwatch.intake import archive, pipeline
 from ipwatch.intake.reading import Limits
 from ipwatch.warehouse import load
@@ -127,7 +127,10 @@ def due_day(calendar: list[dict]) -> int:
 
 
 def state(row: dict, today: date) -> str:
-    """Where a quarter stands for the office: on_time, late, due (not yet past its due date) or overdue."""
+    """Where a quarter stands for the office: correction (an auditor asked for one that has not arrived), on_time,
+    late, due (not yet past its due date) or overdue."""
+    if row["corrections_requested"]:
+        return "correction"
     if row["timeliness"]:
         return row["timeliness"]
     return "due" if today <= row["due_date"] else "overdue"
@@ -136,6 +139,16 @@ def state(row: dict, today: date) -> str:
 def submissions(conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]:
     """The submissions of the office and the offices under it, newest first, with their findings' audit state."""
     return warehouse.query(conn, "office_submissions", offices=sorted(jurisdiction(region_code))).to_dicts()
+
+
+def decisions(conn: duckdb.DuckDBPyConnection, region_code: str, submission_id: int | None = None) -> list[dict]:
+    """The auditors' decisions in force on the files of the office of `region_code` (or on one of them), each with
+    the indicator, region and quarter it is about, the auditor's words and what the office is to do next."""
+    rows = warehouse.query(conn, "office_decisions", offices=sorted(jurisdiction(region_code)),
+                           submission_id=submission_id, finding_ids=None).to_dicts()
+    return [{**r, "decision_name": labels.DECISIONS.get(r["decision"], r["decision"]),
+             "rule_name": labels.rule(r["rule"]),
+             "next_step": labels.next_step(r["decision"], r["awaiting_correction"])} for r in rows]
 
 
 def client_name(name: str | None) -> str:

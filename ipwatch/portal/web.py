@@ -35,10 +35,12 @@ STATIC = {"style.css": config.TEMPLATES_DIR / "style.css", "portal.css": config.
           "portal.js": config.ROOT / "reports/static/portal.js"}
 UPLOAD_PATHS = re.compile(r"/regions/[0-9]{6}/submissions")
 QUEUE_ROWS = 300
-STATES = {"on_time": "已按时报送", "late": "逾期报送", "due": "待报送", "overdue": "逾期未报"}
+STATES = {"on_time": "已按时报送", "late": "逾期报送", "due": "待报送", "overdue": "逾期未报", "correction": "待更正"}
 EXPLANATIONS = {"confirm": "属实，按报送值", "override": "视为正常值", "correct-requested": "要求报送单位更正"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATES = pages.environment()
+# Who is told of decisions on a finding: called with the connection and the findings' ids, after they are logged.
+Notice = Callable[[object, list[int]], object]
 
 
 def page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
@@ -193,7 +195,7 @@ async def region_home(request: Request) -> Response:
         calendar = views.calendar(conn, code, last=until)
         return {"calendar": calendar, "due_day": views.due_day(calendar),
                 "signoff": review.office_quarters(conn, code, [q["period"] for q in calendar]),
-                "submissions": views.submissions(conn, code)[:10]}
+                "submissions": views.submissions(conn, code)[:10], "decisions": views.decisions(conn, code)[:20]}
 
     user, found = await guarded(request, {"office"}, work, region=code)
     if user is None:
@@ -364,10 +366,19 @@ async def office_page(request: Request, name: str, key: str, work: Callable) -> 
 
 
 async def receipt(request: Request) -> Response:
-    """A submission's receipt, at its own address: where an upload lands, and what the history links to."""
+    """A submission's receipt, at its own address: where an upload lands, and what the history links to; with the
+    auditors' decisions on its values since."""
     code, submission_id = request.path_params["code"], request.path_params["submission_id"]
-    return await office_page(request, "receipt", "result",
-                             lambda conn, user: views.receipt(workspace(request), conn, code, submission_id))
+
+    def work(conn, user) -> dict:
+        return {"result": views.receipt(workspace(request), conn, code, submission_id),
+                "decisions": views.decisions(conn, code, submission_id)}
+
+    user, found = await guarded(request, {"office"}, work, region=code)
+    if user is None:
+        return to_login()
+    return page(request, "receipt", user=user, region={"region_code": code, "name": views.region_name(code)},
+                **found)
 
 
 async def submissions(request: Request) -> Response:
@@ -450,6 +461,8 @@ async def decide(request: Request) -> Response:
         row = audit.decide(conn, finding_id, decision, reason, user["user_name"], scope=user["region_code"])
         users.record(conn, user["user_name"], "decide", row["decision"], f"#{finding_id} {reason.strip()[:200]}",
                      client(request))
+        if request.app.state.notice is not None:  # the office is told (ipwatch/ops/notify.py, given by `ipwatch web`)
+            request.app.state.notice(conn, [finding_id])
         return row
 
     user, _ = await act(request, {"auditor"}, work)
@@ -592,11 +605,12 @@ class Portal(Starlette):
 
 
 def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None,
-        on_step: Callable[[dict], object] | None = None) -> Starlette:
+        on_step: Callable[[dict], object] | None = None, notice: Notice | None = None) -> Starlette:
     """The portal over the workspace's warehouse; requests naming another host than `allowed_hosts` (any, when
     None) are answered 400 before anything else (a forged Host header would otherwise reach the pages).
-    `on_step(row)` is told of each sign-off step taken (the command line gives ops.notify's, which the portal's
-    layer may not import)."""
+    `on_step(row)` is told of each sign-off step taken, and `notice` tells an office of the decisions on its values
+    (ops.notify's signoff_step and tell_decisions: ops sits above the portal, so the command that serves it hands
+    them in)."""
     middleware = [
         Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
         Middleware(SessionMiddleware, secret_key=security.secret_key(ws), session_cookie="ipwatch_session",
@@ -606,8 +620,7 @@ def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[
                 HTTPException: http_error, Exception: crashed}
     application = Portal(routes=ROUTES, middleware=middleware, exception_handlers=handlers,
                          hardening={"upload_limit": views.limit_bytes(), "upload_paths": UPLOAD_PATHS})
-    application.state.ws = ws
-    application.state.on_step = on_step
+    application.state.ws, application.state.on_step, application.state.notice = ws, on_step, notice
     return application
 
 
@@ -625,7 +638,8 @@ def host_names(host: str, allowed: list[str]) -> list[str]:
 
 
 def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = False,
-          allowed_hosts: list[str] | None = None, on_step: Callable[[dict], object] | None = None) -> None:
+          allowed_hosts: list[str] | None = None, on_step: Callable[[dict], object] | None = None,
+          notice: Notice | None = None) -> None:
     """Serve the portal with uvicorn until stopped."""
     import uvicorn
 
@@ -633,5 +647,5 @@ def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = Fal
 
     names = host_names(host, allowed_hosts or [])
     reference.initialise(ws)  # the warehouse exists and holds the catalogue before the first office logs in
-    uvicorn.run(app(ws, secure_cookies, names, on_step), host=host, port=port, server_header=False, proxy_headers=False,
-                log_level="info", timeout_graceful_shutdown=10)
+    uvicorn.run(app(ws, secure_cookies, names, on_step, notice), host=host, port=port, server_header=False,
+                proxy_headers=False, log_level="info", timeout_graceful_shutdown=10)
