@@ -207,7 +207,7 @@ def test_a_quarter_in_sign_off_refuses_uploads_until_it_is_returned(conn, ws, ca
     assert outcome["status"] == "rejected"
     [error] = outcome["errors"]
     assert (error["rule"], error["line"]) == ("quarter_not_locked", 2)
-    assert "请联系审核单位退回后" in error["fix"] and "城区（441502）2020Q3" in error["fix"]
+    assert "请联系审核单位退回后" in error["fix"] and "城区（441502）2020年第三季度的数据已上报审核" in error["fix"]
     assert list(ws.quarantine.glob("*b.csv"))
     value = "select value from observations where region_code = '441502' and period = '2020Q3'"
     assert conn.sql(value).fetchone() == (20,)
