@@ -1,0 +1,52 @@
+"""A draft measured against a plan written by hand: recall (the hand-made targets the draft found with the right
+year, value and unit) and precision (the draft's targets that are real ones), one to one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Score:
+    found: int  # hand-made targets matched by a proposal
+    expected: int  # hand-made targets
+    proposed: int  # proposals
+    missed: tuple[str, ...]  # the sources of hand-made targets not found
+    extra: tuple[str, ...]  # the sources of proposals that match no hand-made target
+    cited: int  # proposals whose source is in the document
+
+    @property
+    def recall(self) -> float:
+        """Hand-made targets found, as a share of all of them."""
+        return self.found / self.expected if self.expected else 1.0
+
+    @property
+    def precision(self) -> float:
+        """Proposals that are real targets, as a share of all proposals."""
+        return self.found / self.proposed if self.proposed else 1.0
+
+
+def _numbers(target: dict) -> tuple:
+    goal = target.get("target") or {}
+    return (int(goal.get("year")), goal.get("value"), goal.get("value_high"), target.get("unit"),
+            target.get("relative_to_baseline"))
+
+
+def _same_place(hand: str, proposed: str) -> bool:
+    return hand in proposed or proposed in hand
+
+
+def score(proposed: list[dict], hand: list[dict], document: str) -> Score:
+    """Match each hand-made target to one proposal of the same numbers cited from the same sentence or row."""
+    free = list(range(len(proposed)))
+    missed = []
+    for target in hand:
+        match = next((i for i in free if _numbers(proposed[i]) == _numbers(target)
+                      and _same_place(target["source"], proposed[i]["source"])), None)
+        if match is None:
+            missed.append(target["source"])
+        else:
+            free.remove(match)
+    cited = sum(1 for p in proposed if p["source"] in document)
+    return Score(len(hand) - len(missed), len(hand), len(proposed), tuple(missed),
+                 tuple(proposed[i]["source"] for i in free), cited)
