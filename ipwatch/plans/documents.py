@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +93,9 @@ def _unique_cell(cell) -> str:
 def _pdf(path: Path) -> list[Block]:
     import pdfplumber
 
+    # pdfminer warns of every font descriptor it finds incomplete: noise for an administrator, not a fault
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
     blocks: list[Block] = []
     try:
         with pdfplumber.open(str(path)) as pdf:
@@ -98,8 +103,9 @@ def _pdf(path: Path) -> list[Block]:
                 tables = page.find_tables()
                 boxes = [t.bbox for t in tables]
                 outside = page.filter(lambda obj, boxes=boxes: not any(_inside(obj, b) for b in boxes))
-                placed = [(t.bbox[1], [row(_pdf_cells(r)) for r in t.extract()]) for t in tables]
-                placed += [(line["top"], [Block(line["text"])]) for line in outside.extract_text_lines()]
+                placed = [(t.bbox[1], [row([ideographs(c) for c in _pdf_cells(r)]) for r in t.extract()])
+                          for t in tables]
+                placed += [(line["top"], [Block(ideographs(line["text"]))]) for line in outside.extract_text_lines()]
                 for _, found in sorted(placed, key=lambda p: p[0]):
                     blocks.extend(found)
     except DocumentError:
@@ -111,6 +117,16 @@ def _pdf(path: Path) -> list[Block]:
 
 def _pdf_cells(cells: list[str | None]) -> list[str]:
     return [re.sub(r"\s*\n\s*", "", c or "") for c in cells]
+
+
+# A PDF's fonts often map a character to its Kangxi radical's code point (⾦ U+2FA6 for 金): the same glyph, another
+# character, which no wording would match. Only those are mapped to the ideograph; the rest is kept as extracted.
+_RADICALS = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0x2F00, 0x2FD6)}
+
+
+def ideographs(text: str) -> str:
+    """Text with Kangxi radicals as the ideographs they stand for."""
+    return text.translate(_RADICALS)
 
 
 def _inside(obj: dict, box: tuple) -> bool:

@@ -17,7 +17,7 @@ _LEAD = re.compile(
     r"形成|设立|认定|完成|组织实施|实施|开展|达到|达|有|共同|至少|超过)+"
 )
 _TRAIL = re.compile(
-    r"(?:[\s,，、]|力争|争取|达到|达|超过|突破|不少于|不低于|不超过|控制在|保持在|提高到|提升到|增加到|增长|递增|增幅|"
+    r"(?:[\s,，、]|力争|争取|达到|达|超过|突破|不少于|不低于|不超过|控制在|保持在|提高|提升|增加|扩大|上升|到|至|增长|递增|增幅|"
     r"年均|每年|年度|分别|累计|稳定在|在|为|是|以上|左右|平均)+$"
 )
 # Chinese words an indicator's code is made of, longest first: a proposed code reads as English, to be reviewed.
@@ -34,10 +34,16 @@ GLOSSARY = (
     ("项目", "projects_"), ("产业", "industry_"), ("集群", "clusters_"), ("案件", "cases_"), ("金额", "amount_"),
     ("数量", "count_"), ("额", "amount_"), ("数", "count_"), ("国家", "national_"), ("省级", "provincial_"),
     ("市级", "municipal_"), ("培训", "training_"), ("品牌", "brands_"), ("贯标", "ip_standard_"),
+    ("数据", "data_"), ("登记", "registrations_"), ("交易", "trading_"), ("融资", "financing_"),
+    ("增加值", "value_added_"), ("收入", "revenue_"), ("维权", "enforcement_"), ("纠纷", "disputes_"),
+    ("调解", "mediation_"), ("集成电路", "ic_layout_"), ("植物新品种", "plant_varieties_"),
 )
 
 
 NEW_INDICATOR = "新指标：编码与名称为建议，请核对 (a new indicator: code and name proposed)"
+
+
+_LONGEST_FIRST = sorted(GLOSSARY, key=lambda pair: -len(pair[0]))
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ def proposed_code(name: str, taken: set[str]) -> str:
     """An English snake_case code for a new indicator, made from the glossary; unique among `taken`."""
     parts, rest = [], name
     while rest:
-        for word, english in GLOSSARY:
+        for word, english in _LONGEST_FIRST:
             if rest.startswith(word):
                 parts.append(english)
                 rest = rest[len(word):]

@@ -33,9 +33,10 @@ _PLAN_END = re.compile(r"规划期末|方案期末|期末")
 # What marks a sentence as a goal, and what marks one as a report of what was done.
 _GOAL = re.compile(r"到\s*\d{4}|力争|争取|确保|目标|达到|达|超过|不少于|不低于|突破|增长|递增|增幅|新增|累计|翻|以上|"
                    r"以内|前\s*\d|比重|覆盖|建设|建成|培育|打造|形成|设立|认定|完成|实施|支持|引导|提高|提升|实现|"
-                   r"至少|控制|缩短|保持|有")
+                   r"至少|控制|缩短|保持|有|增加")
 _DONE = re.compile(r"已经|已|截至|截止|目前|现有|共有|共计|同比|比上年|较上年|上年|去年|获得|获批|荣获|入选")
-_FUTURE = re.compile(r"到\s*\d{4}|力争|争取|确保|目标|将|预计|计划")
+_FUTURE = re.compile(r"到\s*\d{4}|力争|争取|确保|目标|将|预计|计划|(?:提高|提升|增加|增长|扩大|降低|下降|缩短)(?:到|至)")
+_RISES_TO = re.compile(r"\s*(?:提高|提升|增加|增长|扩大|上升|下降|降低|缩短|压减)?\s*(?:到|至)\s*")
 # Recurring work (每年举办不少于2期) is a task of the plan's offices, not a target the bulletins measure.
 _RECURRING = re.compile(r"(每年|每季度|每月|每半年|定期)[^，,；;。]*?(举办|开展|组织|召开|举行|培训|发布|宣传)")
 _SPENT = re.compile(r"投入|安排|拨付|奖励|资助|补助|补贴|给予|下达|兑现|支出|经费")
@@ -98,17 +99,31 @@ def propose(sentence: str, period: Period, aliases: list[tuple[str, str]], carri
     year, doubt = target_year(sentence, period, carried)
     found = _ranks(sentence, year, aliases) + _doublings(sentence, year, period, aliases)
     taken = [(m.start(), m.end()) for m in _RANK.finditer(sentence)]
-    spans = quantities(sentence)
+    # a number that is no quantity of a target (百万人, a slogan's 四个) is part of the words around the others
+    spans = [q for q in quantities(sentence)
+             if not any(s <= q.start < e for s, e in taken) and not _not_a_target(sentence, q)]
+    previous: list[Proposal] = []
+    baselines = 0
     for i, q in enumerate(spans):
-        if any(s <= q.start < e for s, e in taken) or _not_a_target(sentence, q):
+        made = _quantity(sentence, spans, i, year, period, aliases, previous)
+        base_year = _baseline_year(sentence, spans, i, period)
+        if base_year:  # 2025年…为14.2件: the baseline of the target the sentence goes on to set
+            for p in made:
+                p.baseline = (base_year, p.value)
+            previous, baselines = made, baselines + 1
             continue
-        found += _quantity(sentence, spans, i, year, period, aliases)
+        for p in made:
+            before = next((b for b in previous if b.indicator == p.indicator and b.baseline), None)
+            if before:
+                p.baseline = before.baseline
+        found += made
+        previous = made or previous
     attribute = _ATTRIBUTE.search(sentence)
     for p in found:
         p.attribute = attribute.group(1) if attribute else None
         if doubt:
             p.reasons.append(doubt)
-        if len(spans) > 1 and len(found) < len(spans):
+        if len(spans) > 1 and len(found) + baselines < len(spans):
             p.reasons.append("一句中有多个数字，请核对取的是哪一个 (several numbers in the sentence)")
     return found
 
@@ -151,12 +166,31 @@ def _windows(sentence: str, spans: list[Quantity], i: int) -> tuple[str, str]:
     return sentence[start:q.start], sentence[q.end:end]
 
 
+def _baseline_year(sentence: str, spans: list[Quantity], i: int, period: Period) -> int | None:
+    """The year of a quantity that is a baseline, not a target: 由45亿元提高到80亿元 (the year before the plan unless
+    named), 2025年全市…为14.2件 (a year before the plan, stated for it alone); None for a target."""
+    q = spans[i]
+    start = max([m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, q.start)] + [0])
+    if i and spans[i - 1].end > start:
+        start = spans[i - 1].end
+    lead = sentence[start:q.start]
+    named = [int(y) for y in re.findall(r"(\d{4})\s*年", lead)]
+    rising = i + 1 < len(spans) and _RISES_TO.fullmatch(sentence[q.end:spans[i + 1].start])
+    if rising and re.search(r"[由从]", lead):
+        return max(named) if named else period.start - 1
+    if named and max(named) < period.start and not _FUTURE.search(lead):
+        return max(named)
+    return None
+
+
 def _quantity(sentence: str, spans: list[Quantity], i: int, year: int, period: Period,
-              aliases: list[tuple[str, str]]) -> list[Proposal]:
+              aliases: list[tuple[str, str]], previous: list[Proposal]) -> list[Proposal]:
     q = spans[i]
     before, after = _windows(sentence, spans, i)
     growth = _GROWTH.search(before) if q.unit == "%" else None
     names = _names(before, after, q, aliases)
+    if not names and previous:  # …为14.2件，到2030年达到22件: the number goes on with the indicator named before
+        names = [(naming.Named(p.indicator, p.wording, p.known), None) for p in previous[:1]]
     proposals = []
     for named, unsure in names:
         p = Proposal(source=sentence, wording=named.wording, indicator=named.code, known=named.known,
