@@ -67,8 +67,8 @@ def test_a_target_sentence_gives_its_kind_value_unit_and_year(sentence, period, 
 
 
 def test_new_items_listed_after_xinzeng_count_from_the_base_year(aliases):
-    made = targets.propose("力争新增国家专精特新“小巨人”企业2家、国家知识产权优势示范企业5家", targets.Period(2024, 2026),
-                           aliases)
+    sentence = "力争新增国家专精特新“小巨人”企业2家、国家知识产权优势示范企业5家"
+    made = targets.propose(sentence, targets.Period(2024, 2026), aliases)
     assert [(p.indicator, p.value, p.unit, p.kind, p.basis) for p in made] == [
         ("national_little_giant_enterprises", 2, "家", "cumulative", "new"),
         ("national_ip_advantage_demo_enterprises", 5, "家", "cumulative", "new")]

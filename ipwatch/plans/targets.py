@@ -35,7 +35,8 @@ _GOAL = re.compile(r"到\s*\d{4}|力争|争取|确保|目标|达到|达|超过|�
                    r"以内|前\s*\d|比重|覆盖|建设|建成|培育|打造|形成|设立|认定|完成|实施|支持|引导|提高|提升|实现|"
                    r"至少|控制|缩短|保持|有|增加")
 _DONE = re.compile(r"已经|已|截至|截止|目前|现有|共有|共计|同比|比上年|较上年|上年|去年|获得|获批|荣获|入选")
-_FUTURE = re.compile(r"到\s*\d{4}|力争|争取|确保|目标|将|预计|计划|(?:提高|提升|增加|增长|扩大|降低|下降|缩短)(?:到|至)")
+_FUTURE = re.compile(r"到\s*\d{4}|力争|争取|确保|目标|将|预计|计划|"
+                     r"(?:提高|提升|增加|增长|扩大|降低|下降|缩短)(?:到|至)")
 _RISES_TO = re.compile(r"\s*(?:提高|提升|增加|增长|扩大|上升|下降|降低|缩短|压减)?\s*(?:到|至)\s*")
 # Recurring work (每年举办不少于2期) is a task of the plan's offices, not a target the bulletins measure.
 _RECURRING = re.compile(r"(每年|每季度|每月|每半年|定期)[^，,；;。]*?(举办|开展|组织|召开|举行|培训|发布|宣传)")
@@ -104,7 +105,7 @@ def propose(sentence: str, period: Period, aliases: list[tuple[str, str]], carri
              if not any(s <= q.start < e for s, e in taken) and not _not_a_target(sentence, q)]
     previous: list[Proposal] = []
     baselines = 0
-    for i, q in enumerate(spans):
+    for i in range(len(spans)):
         made = _quantity(sentence, spans, i, year, period, aliases, previous)
         base_year = _baseline_year(sentence, spans, i, period)
         if base_year:  # 2025年…为14.2件: the baseline of the target the sentence goes on to set
