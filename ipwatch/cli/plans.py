@@ -42,10 +42,19 @@ def cmd_add(args: argparse.Namespace) -> int:
         print(check.report(problems, path.name), file=sys.stderr)
         return 2
     written = adding.add(path, config.DATA_DIR)
+    from ipwatch.domain import catalogue
     from ipwatch.intake import suite
+    from ipwatch.warehouse import reference
 
+    catalogue.default.cache_clear()  # the catalogue as it now is, with the plan
     suite.write()
-    print(f"已加入目录 (added): {written}；验证规则已更新 (suite regenerated)；运行 ipwatch init 把它载入工作区")
+    ws = config.workspace(args.home)
+    loaded = ws.warehouse.exists()
+    if loaded:  # as `ipwatch init` would: the next bulletin of this workspace measures the plan's targets
+        reference.initialise(ws)
+    print(f"已加入目录 (added): {written}；验证规则已更新 (suite regenerated: {suite.SUITE_FILE.name})；"
+          + ("工作区已载入 (loaded into the workspace)" if loaded else "运行 ipwatch init 载入工作区 (run ipwatch init)"))
+    print("请提交 data/ 与 expectations/ 的改动 (commit the changes to data/ and expectations/)")
     return 0
 
 

@@ -11,6 +11,7 @@ import yaml
 
 from ipwatch import files
 from ipwatch.domain import plan_checks
+from ipwatch.plans import draft
 
 
 class AddError(ValueError):
@@ -27,7 +28,9 @@ def add(path: Path, data_dir: Path) -> Path:
     indicators_file = data_dir / "indicators.yaml"
     text = indicators_file.read_text("utf-8")
     for raw in plan.pop("new_indicators", None) or []:
-        text = text.rstrip("\n") + "\n" + yaml.safe_dump([raw], allow_unicode=True, sort_keys=False, width=1000)
+        text = text.rstrip("\n") + "\n" + yaml.dump(
+            [{k: draft.FlowList(v) if isinstance(v, list) else v for k, v in raw.items()}],
+            Dumper=draft.Dumper, allow_unicode=True, sort_keys=False, width=1000)
     for t in plan["targets"]:
         text = with_alias(text, t["indicator"], t["wording"])
     files.publish(indicators_file, text)
@@ -41,7 +44,7 @@ def plan_text(plan: dict) -> str:
         for key in plan_checks.DRAFT_TARGET_KEYS:
             t.pop(key, None)
     head = f"# {plan['title']} — seed {plan['seed']}. Format: data/CATALOGUE.md.\n"
-    return head + yaml.safe_dump(plan, allow_unicode=True, sort_keys=False, width=120)
+    return head + draft.yaml_text(plan)
 
 
 def with_alias(text: str, code: str, wording: str) -> str:

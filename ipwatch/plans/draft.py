@@ -4,6 +4,7 @@ with each target's confidence and, where unsure, why."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,41 @@ from ipwatch.domain import catalogue as cat
 from ipwatch.domain import regions
 from ipwatch.plans import documents, header, naming, tables, targets
 from ipwatch.plans.proposal import Proposal
+
+
+_SECTION = re.compile(r"\s*[一二三四五六七八九十]+、")
+
+
+class Flow(dict):
+    """A mapping written on one line ({year: 2030, value: 25}), as the catalogue's files write them."""
+
+
+class FlowList(list):
+    """A list written on one line ([a, b])."""
+
+
+class Dumper(yaml.SafeDumper):
+    pass
+
+
+Dumper.add_representer(Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
+Dumper.add_representer(FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def yaml_text(plan: dict) -> str:
+    """A plan as the catalogue's files write it: blocks, with period, baseline, target and lists of names inline."""
+    plan = dict(plan)
+    for key in ("period",):
+        if isinstance(plan.get(key), dict):
+            plan[key] = Flow(plan[key])
+    if isinstance(plan.get("key_targets"), list):
+        plan["key_targets"] = FlowList(plan["key_targets"])
+    plan["targets"] = [{k: Flow(v) if k in ("baseline", "target") and isinstance(v, dict) else v
+                        for k, v in t.items()} for t in plan.get("targets") or []]
+    if plan.get("new_indicators"):
+        plan["new_indicators"] = [{k: FlowList(v) if isinstance(v, list) else v for k, v in i.items()}
+                                  for i in plan["new_indicators"]]
+    return yaml.dump(plan, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 @dataclass
@@ -35,10 +71,12 @@ def draft(path: Path, catalogue: cat.Catalogue | None = None) -> Draft:
         p.position = index
         found.append(p)
     flat_lines = {i for i, _ in flat}
+    carried = None
     for index, block in enumerate(blocks):
         if block.is_row:
             continue
-        carried = None
+        if _SECTION.match(block.text):
+            carried = None  # a goal year (到2030年，…以下目标：) holds for the paragraphs of its section
         for sentence in targets.sentences(block.text):
             if index in flat_lines and tables.FLAT_ROW.search(sentence):
                 continue
@@ -154,4 +192,4 @@ def dumped(d: Draft) -> str:
             "再 ipwatch plan add。\n"
             "# Draft made by `ipwatch plan draft`: review every target (confidence, why), then `plan check`, then "
             "`plan add`.\n")
-    return note + yaml.safe_dump(as_dict(d), allow_unicode=True, sort_keys=False, width=120)
+    return note + yaml_text(as_dict(d))
