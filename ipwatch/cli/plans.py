@@ -52,8 +52,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     loaded = ws.warehouse.exists()
     if loaded:  # as `ipwatch init` would: the next bulletin of this workspace measures the plan's targets
         reference.initialise(ws)
-    print(f"已加入目录 (added): {written}；验证规则已更新 (suite regenerated: {suite.SUITE_FILE.name})；"
-          + ("工作区已载入 (loaded into the workspace)" if loaded else "运行 ipwatch init 载入工作区 (run ipwatch init)"))
+    where = "工作区已载入 (loaded into the workspace)" if loaded else "运行 ipwatch init 载入工作区 (run ipwatch init)"
+    print(f"已加入目录 (added): {written}；验证规则已更新 (suite regenerated: {suite.SUITE_FILE.name})；{where}")
     print("请提交 data/ 与 expectations/ 的改动 (commit the changes to data/ and expectations/)")
     return 0
 

@@ -15,7 +15,6 @@ from ipwatch.domain import regions
 from ipwatch.plans import documents, header, naming, tables, targets
 from ipwatch.plans.proposal import Proposal
 
-
 _SECTION = re.compile(r"\s*[一二三四五六七八九十]+、")
 
 

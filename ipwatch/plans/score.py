@@ -14,6 +14,8 @@ class Score:
     missed: tuple[str, ...]  # the sources of hand-made targets not found
     extra: tuple[str, ...]  # the sources of proposals that match no hand-made target
     cited: int  # proposals whose source is in the document
+    named: int = 0  # found targets whose proposal names the hand-made one's indicator
+    same_kind: int = 0  # found targets whose proposal has the hand-made one's kind
 
     @property
     def recall(self) -> float:
@@ -39,14 +41,19 @@ def _same_place(hand: str, proposed: str) -> bool:
 def score(proposed: list[dict], hand: list[dict], document: str) -> Score:
     """Match each hand-made target to one proposal of the same numbers cited from the same sentence or row."""
     free = list(range(len(proposed)))
-    missed = []
+    missed, pairs = [], []
     for target in hand:
-        match = next((i for i in free if _numbers(proposed[i]) == _numbers(target)
-                      and _same_place(target["source"], proposed[i]["source"])), None)
+        candidates = [i for i in free if _numbers(proposed[i]) == _numbers(target)
+                      and _same_place(target["source"], proposed[i]["source"])]
+        # of two proposals of the same numbers (专利申请量和授权量…15%), the one of the same indicator
+        match = next((i for i in candidates if proposed[i]["indicator"] == target["indicator"]),
+                     candidates[0] if candidates else None)
         if match is None:
             missed.append(target["source"])
         else:
             free.remove(match)
+            pairs.append((target, proposed[match]))
     cited = sum(1 for p in proposed if p["source"] in document)
-    return Score(len(hand) - len(missed), len(hand), len(proposed), tuple(missed),
-                 tuple(proposed[i]["source"] for i in free), cited)
+    return Score(len(pairs), len(hand), len(proposed), tuple(missed), tuple(proposed[i]["source"] for i in free),
+                 cited, named=sum(1 for h, p in pairs if h["indicator"] == p["indicator"]),
+                 same_kind=sum(1 for h, p in pairs if h["kind"] == p["kind"]))
