@@ -4,6 +4,7 @@ hand-made plan. The drafts come from the documents alone: data/plans/ is read on
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -282,3 +283,27 @@ def test_generated_distractors_are_never_targets(aliases):
             area=rng.randint(10, 999), phone=rng.randint(1000000, 99999999), value=rng.randint(10, 9999),
             past=rng.randint(2015, 2025))
         assert targets.propose(sentence, FIVE_YEARS, aliases) == [], sentence
+
+
+@pytest.fixture(scope="module")
+def names_alone() -> list[tuple[str, str]]:
+    """The names a plan never seen meets: the indicators' Chinese names, no alias, no plan's wording."""
+    shipped = cat.default()
+    indicators = {code: dataclasses.replace(i, aliases=()) for code, i in shipped.indicators.items()}
+    return naming.alias_spans(cat.Catalogue(indicators=indicators, plans={}))
+
+
+def test_every_indicator_is_found_by_its_name_without_the_word_for_count(names_alone):
+    # plans write 高新技术企业 where the catalogue names 高新技术企业数量: each such indicator, in a 十五五 sentence
+    counted = [(i.name_zh, code) for code, i in cat.default().indicators.items() if i.name_zh.endswith("数量")]
+    assert len(counted) > 20
+    for name, code in counted:
+        (p,) = targets.propose(f"到2030年，全市{name[:-2]}达到120家", FIVE_YEARS, names_alone)
+        assert (p.indicator, p.known, p.value) == (code, True, 120), name
+
+
+def test_a_wording_near_a_catalogue_name_is_matched_and_says_so(names_alone):
+    (p,) = targets.propose("到2030年，知识产权质押融资登记金额达到80亿元", FIVE_YEARS, names_alone)
+    # 知识产权质押融资登记金额 (11 character pairs) and 知识产权质押融资额 (8) share 7: Dice 2·7/19 = 0.74 >= 0.7
+    assert (p.indicator, p.wording) == ("ip_pledge_financing_amount", "知识产权质押融资登记金额")
+    assert naming.NEAREST.format("知识产权质押融资额") in p.reasons

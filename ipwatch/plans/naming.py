@@ -12,13 +12,13 @@ from ipwatch.domain.cells import text
 
 # Words around a target's subject that are no part of the indicator's name: where, when, how hard, which verb.
 _LEAD = re.compile(
-    r"^(?:[\s,，、:：；;—\-]|其中|同时|并|和|及|以及|全市|全区|全县|全省|全国|本市|我市|我区|各县\(市、区\)|各县（市、区）|"
+    r"^(?:[\s,，、:：；;—\-]|的|其中|同时|并|和|及|以及|全市|全区|全县|全省|全国|本市|我市|我区|各县\(市、区\)|各县（市、区）|"
     r"到\s*\d{4}\s*年|\d{4}\s*年|力争|争取|确保|努力|新增|累计|年均|每年|年度|实现|推动|支持|引导|培育|建设|建成|打造|"
     r"形成|设立|认定|完成|组织实施|实施|开展|达到|达|有|共同|至少|超过)+"
 )
 _TRAIL = re.compile(
     r"(?:[\s,，、]|力争|争取|达到|达|超过|突破|不少于|不低于|不超过|控制在|保持在|提高|提升|增加|扩大|上升|到|至|增长|递增|增幅|"
-    r"年均|每年|年度|分别|累计|稳定在|在|为|是|以上|左右|平均)+$"
+    r"年均|每年|年度|分别|累计|稳定在|在|为|是|以上|左右|平均|和|及|与|。)+$"
 )
 # Chinese words an indicator's code is made of, longest first: a proposed code reads as English, to be reviewed.
 GLOSSARY = (
@@ -41,6 +41,7 @@ GLOSSARY = (
 
 
 NEW_INDICATOR = "新指标：编码与名称为建议，请核对 (a new indicator: code and name proposed)"
+NEAREST = "指标按名称近似匹配为“{}”，请核对 (the indicator is matched by a similar name)"
 
 
 _LONGEST_FIRST = sorted(GLOSSARY, key=lambda pair: -len(pair[0]))
@@ -53,11 +54,20 @@ class Named:
     known: bool  # an indicator of the catalogue
 
 
+# How a plan shortens the catalogue's names: 高新技术企业 for 高新技术企业数量, 每万人 or 万人 for 每万人口.
+_SHORTER = ((re.compile(r"数量$"), ""), (re.compile(r"^每万人口"), "每万人"), (re.compile(r"^每万人口"), "万人"))
+
+
 def alias_spans(catalogue: cat.Catalogue) -> list[tuple[str, str]]:
-    """(wording, indicator code) for every name the catalogue knows, longest wording first."""
+    """(wording, indicator code) for every name the catalogue knows and its usual short forms, longest first."""
     index = cat.alias_index(catalogue)
-    pairs = [(name, sorted(codes)[0]) for name, codes in index.items() if not re.fullmatch(r"[a-z0-9_]+", name)]
-    return sorted(pairs, key=lambda p: -len(p[0]))
+    pairs = {name: sorted(codes)[0] for name, codes in index.items() if not re.fullmatch(r"[a-z0-9_]+", name)}
+    for name, code in list(pairs.items()):
+        for pattern, replacement in _SHORTER:
+            short = pattern.sub(replacement, name)
+            if short != name and len(short) >= 4:
+                pairs.setdefault(short, code)  # a name of its own (an alias) wins over a short form
+    return sorted(pairs.items(), key=lambda p: -len(p[0]))
 
 
 def known_in(window: str, aliases: list[tuple[str, str]]) -> list[tuple[int, int, str, str]]:
@@ -79,6 +89,24 @@ def completed(first: str, rest: str, aliases: list[tuple[str, str]]) -> tuple[st
             if wording.endswith(tail) and first.startswith(wording[: -len(tail)]) and len(wording) > len(tail):
                 return wording, code
     return None
+
+
+def _bigrams(words: str) -> set[str]:
+    return {words[i:i + 2] for i in range(len(words) - 1)}
+
+
+def nearest(name: str, aliases: list[tuple[str, str]], least: float = 0.7) -> tuple[str, str] | None:
+    """The catalogue's wording most like `name` by shared character pairs (Dice), when alike enough: a plan's own
+    way of naming a known indicator (知识产权质押融资登记金额 for 知识产权质押融资额)."""
+    pairs = _bigrams(text(name))
+    best, score = None, least
+    for wording, code in aliases:
+        other = _bigrams(wording)
+        if pairs and other:
+            dice = 2 * len(pairs & other) / (len(pairs) + len(other))
+            if dice >= score:
+                best, score = (wording, code), dice
+    return best
 
 
 def subject(window: str) -> str:

@@ -96,9 +96,13 @@ def row_target(source: str, name: str, unit: str | None, baseline: str | None, t
     known = naming.known_in(wording, aliases)
     exact = [k for k in known if k[2] == naming.text(wording)]
     reasons = []
+    near = None if exact or known else naming.nearest(wording, aliases)
     if exact or known:
         _, _, alias, code = (exact or known)[0]
         is_known = True
+    elif near:
+        code, is_known = near[1], True
+        reasons.append(naming.NEAREST.format(near[0]))
     else:
         code, is_known = naming.proposed_code(wording, {c for _, c in aliases}), False
         reasons.append(naming.NEW_INDICATOR)

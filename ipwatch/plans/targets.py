@@ -226,6 +226,9 @@ def _names(before: str, after: str, q: Quantity, aliases: list[tuple[str, str]]
         name = naming.subject(after)
     if len(name) < 2:
         return []
+    near = naming.nearest(name, aliases)
+    if near:
+        return [(naming.Named(near[1], name, True), naming.NEAREST.format(near[0]))]
     code = naming.proposed_code(name, {c for _, c in aliases})
     return [(naming.Named(code, name, False), naming.NEW_INDICATOR)]
 
