@@ -4,6 +4,7 @@ suite and bulletin."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,8 @@ targets:
 
 
 def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The command as an administrator runs it, from this checkout wherever the working directory is."""
+    env = env or {**os.environ, "PYTHONPATH": str(config.ROOT)}
     return subprocess.run([sys.executable, "-m", "ipwatch.cli", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=600)
 
@@ -160,3 +163,22 @@ def _env(tmp_path: Path) -> dict:
     from .conftest import clean_env
 
     return clean_env(tmp_path)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["plan", "draft", "nope.txt"], "找不到文件 nope.txt (file not found)"),
+    (["plan", "draft", "plan.rtf"], "不支持的文件类型 .rtf"),
+    (["plan", "draft", "broken.docx"], "broken.docx 不是可读的 Word 文档 (not a readable .docx)"),
+    (["plan", "draft", "broken.pdf"], "broken.pdf 不是可读的 PDF (not a readable PDF)"),
+    (["plan", "draft", "empty.txt"], "empty.txt 中没有可读的文字"),
+    (["plan", "check", "nope.yaml"], "找不到文件 nope.yaml (file not found)"),
+    (["plan", "add", "nope.yaml"], "找不到文件 nope.yaml (file not found)"),
+])
+def test_a_document_that_cannot_be_read_is_one_line_and_exit_2(args, message, tmp_path):
+    for name in ("plan.rtf", "broken.docx", "broken.pdf"):
+        (tmp_path / name).write_bytes(b"not what the name says")
+    (tmp_path / "empty.txt").write_text("\n \n", "utf-8")
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"ipwatch: 错误 (error): {message}")
+    assert len(out.stderr.splitlines()) == 1 and str(tmp_path) not in out.stderr

@@ -52,7 +52,12 @@ def line_for(path: tuple, lines: dict[tuple, int]) -> int:
 def check(path: Path, document: Path | None = None, indicators_file: Path = config.INDICATORS_FILE,
           ) -> list[Located]:
     """Every problem of the plan file at `path`, in the order of its lines."""
-    text = path.read_text("utf-8")
+    if not path.is_file():
+        raise documents.DocumentError(f"找不到文件 {path.name} (file not found)")
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        return [Located(1, "（文件）", "文件不是 UTF-8 编码 (not UTF-8 text)", "用 UTF-8 编码另存")]
     try:
         node = yaml.compose(text)
         plan = yaml.safe_load(text)
