@@ -307,3 +307,29 @@ def test_a_wording_near_a_catalogue_name_is_matched_and_says_so(names_alone):
     # 知识产权质押融资登记金额 (11 character pairs) and 知识产权质押融资额 (8) share 7: Dice 2·7/19 = 0.74 >= 0.7
     assert (p.indicator, p.wording) == ("ip_pledge_financing_amount", "知识产权质押融资登记金额")
     assert naming.NEAREST.format("知识产权质押融资额") in p.reasons
+
+
+def test_a_whole_plan_never_seen_is_drafted_as_a_person_would(tmp_path):
+    """tests/golden/plan_wuhu_2026.txt: a 十五五 plan written for this test in the wording plans use, with a
+    发展基础 of past figures, targets in prose, a 属性 on one, and a distractor of each kind in its tasks."""
+    made = draft.draft(config.ROOT / "tests" / "golden" / "plan_wuhu_2026.txt")
+    h = made.header
+    assert (h.title, h.issuer, h.document_number, h.region_code, h.period, h.bulletin_office) == (
+        "芜湖市知识产权强市建设“十五五”规划（2026—2030年）", "芜湖市人民政府", "芜政〔2026〕12号", "340200",
+        targets.Period(2026, 2030), "芜湖市知识产权局")
+    got = [(p.indicator, p.kind, p.per_year, p.year, p.value, p.unit, p.baseline, p.attribute) for p in made.proposals]
+    assert got == [
+        # 2025年…每万人口高价值发明专利拥有量为14.2件 (发展基础) is the baseline of the 2030 target of 25件
+        ("high_value_invention_patents_per_10k", "level", None, 2030, 25, "件", (2025, 14.2), None),
+        ("pct_applications", "annual_growth", "average", 2030, 10, "%", None, None),
+        ("registered_trademarks_in_force", "level", None, 2030, 20, "万件", None, None),
+        ("ip_pledge_financing_amount", "cumulative", None, 2030, 300, "亿元", None, None),
+        ("patent_intensive_industry_gdp_share", "share", None, 2030, 18, "%", None, None),
+        ("ip_protection_satisfaction", "share", None, 2030, 88, "分", None, None),
+        ("ip_disputes_mediation_rate", "share", None, 2030, 80, "%", None, "约束性"),  # its own 属性 alone
+        ("national_ip_advantage_demo_enterprises", "cumulative", None, 2030, 30, "家", None, None),
+        ("ip_public_service_institutions", "cumulative", None, 2030, 50, "个", None, None),
+        ("patents_transfers_licenses_count", "level", None, 2028, 3000, "次", None, None),  # 到2028年
+    ]
+    # left out: 1.2亿元 spent, 2.1万件 and 18% of 2025, 2期 and 1000人次 of recurring training, 第3次 meeting,
+    # 2000万元 budgeted each year, the phone number, the dates and the 文号

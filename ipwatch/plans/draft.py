@@ -70,7 +70,7 @@ def draft(path: Path, catalogue: cat.Catalogue | None = None) -> Draft:
         p.position = index
         found.append(p)
     flat_lines = {i for i, _ in flat}
-    carried = None
+    carried, known = None, []
     for index, block in enumerate(blocks):
         if block.is_row:
             continue
@@ -82,8 +82,27 @@ def draft(path: Path, catalogue: cat.Catalogue | None = None) -> Draft:
             for p in targets.propose(sentence, head.period, aliases, carried):
                 p.position = index
                 found.append(p)
+            known += targets.facts(sentence, head.period, aliases)
             carried = targets.stated_year(sentence, head.period) or carried
-    return Draft(head, merged(found), path.name)
+    return Draft(head, with_baselines(merged(found), known), path.name)
+
+
+BASELINE_ELSEWHERE = "基期值取自文中对{}年的记述，请核对 (the baseline is a value the text states elsewhere)"
+
+
+def with_baselines(proposals: list[Proposal], known: list[tuple[str, str, int, float]]) -> list[Proposal]:
+    """Targets without a baseline take the latest value the plan states for their indicator before it began
+    (发展基础: 2025年全市…为14.2件), in the same unit: a level, a share or a running total measured from it."""
+    latest: dict[tuple[str, str], tuple[int, float]] = {}
+    for indicator, unit, year, value in known:
+        if (indicator, unit) not in latest or latest[(indicator, unit)][0] <= year:
+            latest[(indicator, unit)] = (year, value)
+    for p in proposals:
+        fact = latest.get((p.indicator, p.unit))
+        if fact and p.baseline is None and p.known and p.kind in ("level", "share") and fact[1] != p.value:
+            p.baseline = fact
+            p.reasons.append(BASELINE_ELSEWHERE.format(fact[0]))
+    return proposals
 
 
 def merged(proposals: list[Proposal]) -> list[Proposal]:

@@ -55,6 +55,8 @@ _BASELINE = re.compile(r"(?:由|从)\s*(?:(\d{4})\s*年(?:的)?)?\s*(\d+(?:\.\d+
 _BUILD = re.compile(r"建设|建成|培育|打造|形成|设立|认定|完成|组织实施|支持|引导|覆盖|新建|创建|争创|引进|达成|参与")
 _DOWN = re.compile(r"不超过|不高于|控制在|以内|以下|缩短|压缩|降低|下降|低于")
 _ATTRIBUTE = re.compile(r"(预期性|约束性)")
+# 属性 written right after a target's number binds it alone: …不低于80%（约束性）
+_MARKED = re.compile(r"\s*[（(]\s*(预期性|约束性)")
 
 
 def sentences(line: str) -> list[str]:
@@ -113,20 +115,40 @@ def propose(sentence: str, period: Period, aliases: list[tuple[str, str]], carri
                 p.baseline = (base_year, p.value)
             previous, baselines = made, baselines + 1
             continue
+        marked = _MARKED.match(sentence, spans[i].end)
         for p in made:
             before = next((b for b in previous if b.indicator == p.indicator and b.baseline), None)
             if before:
                 p.baseline = before.baseline
+            p.attribute = marked.group(1) if marked else None
         found += made
         previous = made or previous
     attribute = _ATTRIBUTE.search(sentence)
     for p in found:
-        p.attribute = attribute.group(1) if attribute else None
+        if attribute and len(found) == 1:  # one target: the sentence's 属性 is its own, wherever it stands
+            p.attribute = attribute.group(1)
         if doubt:
             p.reasons.append(doubt)
         if len(spans) > 1 and len(found) + baselines < len(spans):
             p.reasons.append("一句中有多个数字，请核对取的是哪一个 (several numbers in the sentence)")
     return found
+
+
+def facts(sentence: str, period: Period, aliases: list[tuple[str, str]]) -> list[tuple[str, str, int, float]]:
+    """Values a sentence states for a year before the plan (2025年全市…拥有量为14.2件), of indicators the catalogue
+    knows: (indicator, unit, year, value), the baselines of the targets set elsewhere in the plan."""
+    years = [(m.start(), int(m.group(1))) for m in re.finditer(r"(\d{4})\s*年", sentence)]
+    spans = [q for q in quantities(sentence) if not _not_a_target(sentence, q)]
+    out = []
+    for i, q in enumerate(spans):
+        stated = [year for at, year in years if at < q.start]
+        before, _ = _windows(sentence, spans, i)
+        if not stated or stated[-1] >= period.start or (q.unit == "%" and _GROWTH.search(before)):
+            continue
+        known = naming.known_in(before, aliases)
+        if known:
+            out.append((known[-1][3], q.unit, stated[-1], q.value))
+    return out
 
 
 # A Chinese numeral is a quantity only right after a goal's verb (设立一个, 培育两家): elsewhere it is a word (一系列).
@@ -143,8 +165,8 @@ def _not_a_target(sentence: str, q: Quantity) -> bool:
     clause = _clause(sentence, q)
     if q.unit in _MONEY and _SPENT.search(before):
         return True
-    if _RECURRING.search(clause) and q.unit in ("期", "场", "次", "批", "项", "个"):
-        return "批示" not in clause and "获" not in clause
+    if _RECURRING.search(sentence, 0, q.start) and q.unit in ("期", "场", "次", "批", "项", "个", "人"):
+        return True  # 每年举办培训班不少于2期，培训人员1000人次: the offices' work, not a result the plan measures
     return q.unit in ("元", "场", "期", "座", "支") and not re.search(r"达|不少于|超过|以上", clause)
 
 
