@@ -299,7 +299,7 @@ def test_every_indicator_is_found_by_its_name_without_the_word_for_count(names_a
     assert len(counted) > 20
     for name, code in counted:
         (p,) = targets.propose(f"到2030年，全市{name[:-2]}达到120家", FIVE_YEARS, names_alone)
-        assert (p.indicator, p.known, p.value) == (code, True, 120), name
+        assert (p.indicator, p.known, p.value, p.reasons) == (code, True, 120, []), name  # a match, not a guess
 
 
 def test_a_wording_near_a_catalogue_name_is_matched_and_says_so(names_alone):
