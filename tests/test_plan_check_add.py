@@ -182,3 +182,19 @@ def test_a_document_that_cannot_be_read_is_one_line_and_exit_2(args, message, tm
     assert out.returncode == 2
     assert out.stderr.startswith(f"ipwatch: 错误 (error): {message}")
     assert len(out.stderr.splitlines()) == 1 and str(tmp_path) not in out.stderr
+
+
+def test_a_rank_by_place_is_drafted_and_then_refused_until_restated_as_a_share(tmp_path):
+    made = draft.draft(_document(tmp_path, "到2030年，全市专利授权量进入全省前3位。"))
+    (p,) = made.proposals
+    assert (p.kind, p.value, p.unit, p.peer_scope) == ("rank", 3, "位", "province")
+    path = tmp_path / "draft.yaml"
+    path.write_text(draft.dumped(made), "utf-8")
+    problems = [(x.where, x.fix) for x in check.check(path)]
+    assert ("targets[0].unit", "改写为前N%（如全省16个市中的前3位约为前19%），或删去该目标") in problems
+
+
+def _document(tmp_path: Path, sentence: str) -> Path:
+    path = tmp_path / "plan.txt"
+    path.write_text(f"芜湖市知识产权强市建设“十五五”规划（2026—2030年）\n芜湖市人民政府\n{sentence}\n", "utf-8")
+    return path

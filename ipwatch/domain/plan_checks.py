@@ -192,8 +192,12 @@ def _kind_rules(t: dict, at: Path, kind: str, indicator: dict | None) -> list[Pr
     if kind != "rank" and t.get("peer_scope") is not None:
         problems.append(Problem((*at, "peer_scope"), "peer_scope 只用于排名目标 (rank only)", "删去 peer_scope"))
     unit = t.get("unit")
-    if kind in ("annual_growth", "rank") and unit not in ("%", "位", None):
-        problems.append(Problem((*at, "unit"), f"{kind} 的单位应为 % (a growth or a rank is in %)", "改为 '%'"))
+    if kind == "annual_growth" and unit != "%":
+        problems.append(Problem((*at, "unit"), "增长目标的单位应为 % (a growth is in %)", "改为 '%'"))
+    if kind == "rank" and unit != "%":
+        # progress measures a rank as a top share of the peers (全省前30%: the first 30% of the province's regions)
+        problems.append(Problem((*at, "unit"), "排名目标按“前N%”衡量，不支持名次（前3位）(a rank is a top share, in %)",
+                                "改写为前N%（如全省16个市中的前3位约为前19%），或删去该目标"))
     if kind in QUANTITY_KINDS and indicator and unit and not t.get("read_as"):
         try:
             factor(unit, indicator.get("unit", ""))

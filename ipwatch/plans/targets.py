@@ -335,6 +335,8 @@ def _ranks(sentence: str, year: int, aliases: list[tuple[str, str]]) -> list[Pro
         for code, wording, is_known in names:
             p = Proposal(source=sentence, wording=wording, indicator=code, known=is_known, kind="rank", year=year,
                          value=number(m.group(2)), unit=unit, direction="down", comparison="<=", peer_scope=scope)
+            if unit == "位":
+                p.reasons.append("名次目标（前N位）须改写为前N% (a rank by place must be restated as a top share)")
             if not scope:
                 p.reasons.append("排名范围未写明（全省或全市），请补填 peer_scope (the rank's peers are not named)")
             found.append(p)
