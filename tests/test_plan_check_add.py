@@ -143,6 +143,10 @@ def test_an_added_plan_reaches_the_next_form_suite_and_bulletin(tmp_path):
     plan = yaml.safe_load((root / "data" / "plans" / "340200-2026.yaml").read_text("utf-8"))
     assert "review" not in plan and all("confidence" not in t for t in plan["targets"])
     assert "data_ip_registrations" in (root / "expectations" / "submission_rows.yaml").read_text("utf-8")
+    kept = root / "data" / "plans" / "documents" / "wuhu.docx"
+    assert kept.read_bytes() == document.read_bytes()
+    checked = run("plan", "check", str(root / "data" / "plans" / "340200-2026.yaml"), env=env, cwd=tmp_path)
+    assert checked.returncode == 0 and "未发现问题" in checked.stdout  # its sources checked against the kept document
 
     form = tmp_path / "form.xlsx"
     made = run("template", "--region", "340200", "--period", "2026Q4", "-o", str(form), env=env, cwd=tmp_path)

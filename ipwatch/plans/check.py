@@ -86,10 +86,15 @@ def _region_codes() -> set[str]:
 
 
 def _beside(path: Path, plan: object) -> Path | None:
-    """The plan's document when it lies beside the YAML file under the name its `seed` gives."""
+    """The plan's document, under the name its `seed` gives: beside the YAML file (a draft), or where `plan add`
+    keeps it (a plan of the catalogue)."""
     seed = plan.get("seed") if isinstance(plan, dict) else None
-    candidate = path.parent / str(seed) if seed else None
-    return candidate if candidate and candidate.is_file() else None
+    if not seed:
+        return None
+    for folder in (path.parent, path.parent / "documents"):
+        if (folder / str(seed)).is_file():
+            return folder / str(seed)
+    return None
 
 
 def _sources(plan: object, document: Path | None) -> list[plan_checks.Problem]:
