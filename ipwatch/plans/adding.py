@@ -22,10 +22,10 @@ def add(path: Path, data_dir: Path) -> Path:
     """Put the plan at `path` into the catalogue under `data_dir`; the plan file written."""
     plan = yaml.safe_load(path.read_text("utf-8"))
     target = data_dir / "plans" / f"{plan['plan_id']}.yaml"
-    kept = documents_dir(data_dir) / str(plan["seed"])
-    if kept.exists() and (path.parent / str(plan["seed"])).is_file() and \
-            kept.read_bytes() != (path.parent / str(plan["seed"])).read_bytes():
-        raise AddError(f"目录中已有另一份名为 {kept.name} 的文件；请给文件改名并改 seed (another document of this name)")
+    kept, given = documents_dir(data_dir) / str(plan["seed"]), path.parent / str(plan["seed"])
+    if kept.exists() and given.is_file() and kept.read_bytes() != given.read_bytes():
+        raise AddError(f"目录中已有另一份名为 {kept.name} 的文件；请给文件改名并改 seed "
+                       "(another document of this name)")
     if target.exists():
         raise AddError(f"目录中已有规划 {plan['plan_id']}（{target.name}）；改 plan_id，或先删去旧文件 "
                        f"(a plan of this id is in the catalogue)")
@@ -37,9 +37,8 @@ def add(path: Path, data_dir: Path) -> Path:
             Dumper=draft.Dumper, allow_unicode=True, sort_keys=False, width=1000)
     for t in plan["targets"]:
         text = with_alias(text, t["indicator"], t["wording"])
-    document = path.parent / str(plan["seed"])
-    if document.is_file():  # kept with the catalogue, so that every source can be checked against it again
-        files.publish_copy(documents_dir(data_dir) / document.name, document)
+    if given.is_file():  # kept with the catalogue, so that every source can be checked against it again
+        files.publish_copy(kept, given)
     files.publish(indicators_file, text)
     return files.publish(target, plan_text(plan))
 
