@@ -193,10 +193,7 @@ def _baseline_year(sentence: str, spans: list[Quantity], i: int, period: Period)
     """The year of a quantity that is a baseline, not a target: 由45亿元提高到80亿元 (the year before the plan unless
     named), 2025年全市…为14.2件 (a year before the plan, stated for it alone); None for a target."""
     q = spans[i]
-    start = max([m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, q.start)] + [0])
-    if i and spans[i - 1].end > start:
-        start = spans[i - 1].end
-    lead = sentence[start:q.start]
+    lead = _windows(sentence, spans, i)[0]
     named = [int(y) for y in re.findall(r"(\d{4})\s*年", lead)]
     rising = i + 1 < len(spans) and _RISES_TO.fullmatch(sentence[q.end:spans[i + 1].start])
     if rising and re.search(r"[由从]", lead):
