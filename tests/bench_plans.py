@@ -4,18 +4,21 @@ Recall: hand-made targets found with the right year, value and unit (and the sam
 proposals that are hand-made targets; cited: proposals whose source is the document's own words (goals: recall
 >= 95%, precision >= 90%, every proposal cited). Then how many found targets name the right indicator and kind,
 with the catalogue as shipped (whose aliases hold the seeds' own wordings) and with the indicators' names alone, no
-aliases and no plans: what a plan never seen before meets.
+aliases and no plans: what a plan never seen before meets; last, the seeds printed to PDF by Chromium and read back.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
+import tempfile
+from pathlib import Path
 
 import yaml
 
 from ipwatch import config
 from ipwatch.domain import catalogue as cat
-from ipwatch.plans import draft, score
+from ipwatch.plans import documents, draft, score
 
 SEEDS = config.ROOT.parent / "shared" / "seeds"
 
@@ -26,15 +29,31 @@ def names_only(catalogue: cat.Catalogue) -> cat.Catalogue:
     return cat.Catalogue(indicators=indicators, plans={})
 
 
-def scores(catalogue: cat.Catalogue) -> dict[str, score.Score]:
-    """Each seed's draft, made with `catalogue`, against its hand-made plan."""
+def printed(seed: Path, folder: Path) -> Path:
+    """The seed as a PDF: its lines as the paragraphs of a page Chromium prints, as a government site's would be."""
+    from ipwatch.bulletins import pdf
+
+    lines = [line.strip() for line in seed.read_text("utf-8").splitlines() if line.strip()]
+    page = folder / f"{seed.stem}.html"
+    page.write_text('<!doctype html><meta charset="utf-8"><style>body{font-family:"Noto Sans CJK SC"}</style>'
+                    + "".join(f"<p>{html.escape(line)}</p>" for line in lines), "utf-8")
+    return pdf.to_pdf(page, page.with_suffix(".pdf"))
+
+
+def seed_score(seed: Path, catalogue: cat.Catalogue, document: Path | None = None) -> score.Score:
+    """The draft of a seed (or of `document`, the seed in another format) against the seed's hand-made plan."""
     by_seed = {plan.seed: plan.plan_id for plan in cat.default().plans.values()}
-    out = {}
-    for seed in sorted(SEEDS.glob("*.txt")):
-        made = draft.as_dict(draft.draft(seed, catalogue))
-        hand = yaml.safe_load((config.PLANS_DIR / f"{by_seed[seed.name]}.yaml").read_text("utf-8"))
-        out[seed.name] = score.score(made["targets"], hand["targets"], seed.read_text("utf-8"))
-    return out
+    document = document or seed
+    made = draft.as_dict(draft.draft(document, catalogue))
+    hand = yaml.safe_load((config.PLANS_DIR / f"{by_seed[seed.name]}.yaml").read_text("utf-8"))
+    text = "\n".join(b.text for b in documents.read(document))
+    return score.score(made["targets"], hand["targets"], text)
+
+
+def scores(catalogue: cat.Catalogue, pdfs: Path | None = None) -> dict[str, score.Score]:
+    """Each seed's draft, made with `catalogue` (from the seed printed to PDF in `pdfs`), against its plan."""
+    return {seed.name: seed_score(seed, catalogue, printed(seed, pdfs) if pdfs else None)
+            for seed in sorted(SEEDS.glob("*.txt"))}
 
 
 def report(title: str, by_seed: dict[str, score.Score]) -> None:
@@ -59,6 +78,8 @@ def main() -> None:
     """Print the draft's figures on the seeds, with the shipped catalogue and with names alone."""
     report("Plan drafts on the seeds, catalogue as shipped", scores(cat.default()))
     report("Plan drafts on the seeds, indicators' names alone (a plan never seen)", scores(names_only(cat.default())))
+    with tempfile.TemporaryDirectory() as folder:
+        report("Plan drafts on the seeds printed to PDF by Chromium", scores(cat.default(), Path(folder)))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import yaml
 
 from ipwatch import config
 from ipwatch.domain import catalogue as cat
-from ipwatch.plans import draft, naming, score, tables, targets
+from ipwatch.plans import documents, draft, naming, score, tables, targets
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 FIVE_YEARS = targets.Period(2026, 2030)
@@ -333,3 +333,20 @@ def test_a_whole_plan_never_seen_is_drafted_as_a_person_would(tmp_path):
     ]
     # left out: 1.2亿元 spent, 2.1万件 and 18% of 2025, 2期 and 1000人次 of recurring training, 第3次 meeting,
     # 2000万元 budgeted each year, the phone number, the dates and the 文号
+
+
+def test_a_pdf_fonts_radicals_read_as_the_ideographs_a_plan_is_written_in():
+    # ⻓ ⻔ (CJK Radicals Supplement, simplified), ⾦ (Kangxi, by NFKC), ⼾ drawn for 户 (its NFKC: the traditional 戶)
+    assert documents.ideographs("增⻓ 专⻔ ⾦额 每万⼾ ⺠事") == "增长 专门 金额 每万户 民事"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", ["002_e1625e000627f825.txt", "004_bd8e8a35b7d95472.txt"])
+def test_a_seed_printed_to_pdf_gives_its_targets(seed, tmp_path):
+    from ipwatch.bulletins import pdf
+
+    from .bench_plans import printed, seed_score
+
+    pdf.require_chromium()
+    s = seed_score(SEEDS / seed, cat.default(), printed(SEEDS / seed, tmp_path))
+    assert (s.recall, s.precision, s.cited) == (1.0, 1.0, s.proposed), (s.missed, s.extra)

@@ -122,6 +122,14 @@ def _pdf_cells(cells: list[str | None]) -> list[str]:
 # A PDF's fonts often map a character to its Kangxi radical's code point (⾦ U+2FA6 for 金): the same glyph, another
 # character, which no wording would match. Only those are mapped to the ideograph; the rest is kept as extracted.
 _RADICALS = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0x2F00, 0x2FD6)}
+# Most of the CJK Radicals Supplement has no such mapping in Unicode: these are the ideographs its radicals draw
+# (⻓ 长 in 增⻓, ⻔ 门 in 专⻔, ⺠ 民 in ⺠事), by their names (CJK RADICAL C-SIMPLIFIED LONG, GATE, CIVILIAN, ...).
+_RADICALS |= {ord(radical): ideograph for radical, ideograph in zip(
+    "⺠⺼⻘⻝⻣⻤⺰⻅⻆⻈⻉⻋⻐⻓⻔⻙⻚⻛⻜⻠⻢⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳",
+    "民月青食骨鬼纟见角讠贝车钅长门韦页风飞饣马鱼鸟卤麦黄黾齐齿龙龟", strict=True)}
+# A simplified-Chinese font draws 户 with the glyph of the radical ⼾ (DOOR), whose ideograph is the traditional 戶:
+# plans are written in simplified Chinese (每万户, 300户).
+_RADICALS[ord("⼾")] = _RADICALS[ord("戶")] = "户"
 
 
 def ideographs(text: str) -> str:

@@ -3,6 +3,7 @@ year, value and unit) and precision (the draft's targets that are real ones), on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -35,6 +36,8 @@ def _numbers(target: dict) -> tuple:
 
 
 def _same_place(hand: str, proposed: str) -> bool:
+    """The same sentence or row, also as a PDF gives it (1.17 件 may come out as 1.17件)."""
+    hand, proposed = re.sub(r"\s+", "", hand), re.sub(r"\s+", "", proposed)
     return hand in proposed or proposed in hand
 
 

@@ -131,8 +131,7 @@ def flat_rows(lines: list[str], default_year: int, aliases: list[tuple[str, str]
         rows = list(FLAT_ROW.finditer(line))
         if not rows:
             continue
-        header = " ".join(lines[max(0, index - 3):index]) + line[:rows[0].start()]
-        years = sorted({int(y) for y in _YEAR.findall(header)})
+        years = _header_years([line[:rows[0].start()], *reversed(lines[max(0, index - 3):index])])
         base_year, goal_year = (years[0], years[-1]) if len(years) >= 2 else (None, years[-1] if years else None)
         for m in rows:
             values = m.group("values").split()
@@ -148,6 +147,17 @@ def flat_rows(lines: list[str], default_year: int, aliases: list[tuple[str, str]
                     p.reasons.append(doubt)
                 found.append((index, p))
     return found
+
+
+def _header_years(nearest_first: list[str]) -> list[int]:
+    """The base and target years of a table's header: the two nearest the rows (2020年实现值 2025年目标值), never a
+    vision's year a paragraph above names (到2035年)."""
+    years: list[int] = []
+    for text in nearest_first:
+        for year in reversed([int(y) for y in _YEAR.findall(text)]):
+            if year not in years and len(years) < 2:
+                years.append(year)
+    return sorted(years)
 
 
 def _split(digits: str) -> list[str]:
