@@ -4,7 +4,8 @@ Recall: hand-made targets found with the right year, value and unit (and the sam
 proposals that are hand-made targets; cited: proposals whose source is the document's own words (goals: recall
 >= 95%, precision >= 90%, every proposal cited). Then how many found targets name the right indicator and kind,
 with the catalogue as shipped (whose aliases hold the seeds' own wordings) and with the indicators' names alone, no
-aliases and no plans: what a plan never seen before meets; last, the seeds printed to PDF by Chromium and read back.
+aliases and no plans: what a plan never seen before meets; last, the seeds as .docx, as .html and printed to PDF
+by Chromium.
 """
 
 from __future__ import annotations
@@ -29,15 +30,32 @@ def names_only(catalogue: cat.Catalogue) -> cat.Catalogue:
     return cat.Catalogue(indicators=indicators, plans={})
 
 
+def page(seed: Path, folder: Path) -> Path:
+    """The seed as a government site's page: its lines as paragraphs."""
+    lines = [line.strip() for line in seed.read_text("utf-8").splitlines() if line.strip()]
+    out = folder / f"{seed.stem}.html"
+    out.write_text('<!doctype html><meta charset="utf-8"><style>body{font-family:"Noto Sans CJK SC"}</style>'
+                   + "".join(f"<p>{html.escape(line)}</p>" for line in lines), "utf-8")
+    return out
+
+
+def word(seed: Path, folder: Path) -> Path:
+    """The seed as a Word document: its lines as paragraphs."""
+    import docx
+
+    document = docx.Document()
+    for line in seed.read_text("utf-8").splitlines():
+        if line.strip():
+            document.add_paragraph(line.strip())
+    document.save(str(folder / f"{seed.stem}.docx"))
+    return folder / f"{seed.stem}.docx"
+
+
 def printed(seed: Path, folder: Path) -> Path:
-    """The seed as a PDF: its lines as the paragraphs of a page Chromium prints, as a government site's would be."""
+    """The seed as a PDF: its page printed by Chromium."""
     from ipwatch.bulletins import pdf
 
-    lines = [line.strip() for line in seed.read_text("utf-8").splitlines() if line.strip()]
-    page = folder / f"{seed.stem}.html"
-    page.write_text('<!doctype html><meta charset="utf-8"><style>body{font-family:"Noto Sans CJK SC"}</style>'
-                    + "".join(f"<p>{html.escape(line)}</p>" for line in lines), "utf-8")
-    return pdf.to_pdf(page, page.with_suffix(".pdf"))
+    return pdf.to_pdf(page(seed, folder), folder / f"{seed.stem}.pdf")
 
 
 def seed_score(seed: Path, catalogue: cat.Catalogue, document: Path | None = None) -> score.Score:
@@ -50,9 +68,9 @@ def seed_score(seed: Path, catalogue: cat.Catalogue, document: Path | None = Non
     return score.score(made["targets"], hand["targets"], text)
 
 
-def scores(catalogue: cat.Catalogue, pdfs: Path | None = None) -> dict[str, score.Score]:
-    """Each seed's draft, made with `catalogue` (from the seed printed to PDF in `pdfs`), against its plan."""
-    return {seed.name: seed_score(seed, catalogue, printed(seed, pdfs) if pdfs else None)
+def scores(catalogue: cat.Catalogue, convert=None, folder: Path | None = None) -> dict[str, score.Score]:
+    """Each seed's draft, made with `catalogue` (from the seed converted into `folder`), against its plan."""
+    return {seed.name: seed_score(seed, catalogue, convert(seed, folder) if convert else None)
             for seed in sorted(SEEDS.glob("*.txt"))}
 
 
@@ -79,7 +97,8 @@ def main() -> None:
     report("Plan drafts on the seeds, catalogue as shipped", scores(cat.default()))
     report("Plan drafts on the seeds, indicators' names alone (a plan never seen)", scores(names_only(cat.default())))
     with tempfile.TemporaryDirectory() as folder:
-        report("Plan drafts on the seeds printed to PDF by Chromium", scores(cat.default(), Path(folder)))
+        for convert, what in ((word, "as .docx"), (page, "as .html"), (printed, "printed to PDF by Chromium")):
+            report(f"Plan drafts on the seeds {what}", scores(cat.default(), convert, Path(folder)))
 
 
 if __name__ == "__main__":
