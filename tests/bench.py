@@ -8,6 +8,9 @@
    (tests/bench_national.py).
 5. Faults injected into the demo's history (a unit slip, a dropped digit, a YTD reset, a swap, a whole-year value):
    faults found / injected, and open findings on the clean demo as a share of its values (tests/bench_faults.py).
+6. `ipwatch plan draft` on the five seeds against their hand-made plans: recall, precision, every proposal cited,
+   the indicator and kind right, with the catalogue as shipped and with the indicators' names alone
+   (tests/bench_plans.py; `python -m tests.bench_plans` runs it alone, in seconds).
 The ratios are the numbers to watch: the absolute times depend on the machine.
 """
 
@@ -29,7 +32,7 @@ from ipwatch.intake import validate
 from ipwatch.ops import demo
 from ipwatch.warehouse import reference
 
-from . import bench_faults, bench_national, bench_scale
+from . import bench_faults, bench_national, bench_plans, bench_scale
 from .conftest import through
 
 SIZES = (100, 1_000, 10_000)
@@ -93,6 +96,7 @@ def main() -> None:
     bench_national.main()
     bench_scale.main()
     bench_faults.main([])
+    bench_plans.main()
 
 
 def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):

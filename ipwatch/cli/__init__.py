@@ -10,11 +10,11 @@ import sys
 import traceback
 
 from ipwatch import config, files
-from ipwatch.cli import approval, audit, bulletins, intake, ops, portal, reference
+from ipwatch.cli import approval, audit, bulletins, intake, ops, plans, portal, reference
 from ipwatch.ops import prefect_env
 
 # The commands in the order `--help` lists them, each module adding its own.
-COMMANDS = (reference, intake, bulletins, audit, approval, ops, portal)
+COMMANDS = (reference, plans, intake, bulletins, audit, approval, ops, portal)
 
 
 def parser() -> argparse.ArgumentParser:

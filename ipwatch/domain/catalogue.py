@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -10,22 +11,19 @@ import yaml
 
 from ipwatch import config
 from ipwatch.domain.cells import text
+from ipwatch.domain.plan_checks import (  # noqa: F401 - the kinds are the catalogue's, kept with their rules
+    ANNUAL_KINDS,
+    CATEGORIES,
+    FREQUENCIES,
+    PER_YEAR,
+    QUANTITY_KINDS,
+    TARGET_KINDS,
+    plan_problems,
+)
 from ipwatch.domain.units import convert, counts_whole
 
 # Units of values that do not add up over regions (a share, a score, a duration).
 INTENSIVE_UNITS = ("%", "‰", "分", "个工作日")
-# The plans' own order of categories: creation, use, protection, management, service, talent, basics.
-CATEGORIES = ("创造", "运用", "保护", "管理", "服务", "人才", "基础")
-# How often an indicator is reported: every quarter, or once a year on the fourth quarter's form (常住人口).
-FREQUENCIES = ("quarterly", "annual")
-TARGET_KINDS = ("level", "share", "annual_growth", "annual_flow", "cumulative", "rank")
-# Kinds whose target value is a measured quantity (converted to the indicator's unit); the others are %.
-QUANTITY_KINDS = ("level", "share", "annual_flow", "cumulative")
-# Kinds stated for a year, and which years an annual target binds (per_year, README "Progress"): each (每年: every
-# year of the plan, a missed year stays missed), average (年均: the average yearly growth since the base year), or
-# target_year (the target year's figure alone: 年度…达, 增长15% in a one-year plan).
-ANNUAL_KINDS = ("annual_growth", "annual_flow")
-PER_YEAR = ("each", "average", "target_year")
 
 
 @dataclass(frozen=True)
@@ -153,10 +151,25 @@ def _plan(raw: dict) -> Plan:
     )
 
 
+class CatalogueError(ValueError):
+    """A plan file breaks the catalogue's rules: every problem named, `ipwatch plan check FILE` gives the lines."""
+
+
 def load(indicators_file: Path = config.INDICATORS_FILE, plans_dir: Path = config.PLANS_DIR) -> Catalogue:
-    """Read the catalogue from YAML files."""
-    indicators = {i.code: i for i in map(_indicator, yaml.safe_load(indicators_file.read_text("utf-8")))}
-    plans = [_plan(yaml.safe_load(p.read_text("utf-8"))) for p in sorted(plans_dir.glob("*.yaml"))]
+    """Read the catalogue from YAML files, refusing a plan that breaks its rules (plan_checks)."""
+    raw_indicators = yaml.safe_load(indicators_file.read_text("utf-8"))
+    indicators = {i.code: i for i in map(_indicator, raw_indicators)}
+    with config.REGIONS_FILE.open(encoding="utf-8") as rows:
+        codes = {row["code"] for row in csv.DictReader(rows)}  # csv, not polars: the catalogue loads fast
+    plans = []
+    for path in sorted(plans_dir.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text("utf-8"))
+        problems = plan_problems(raw, {i["code"]: i for i in raw_indicators}, codes)
+        if problems:
+            named = "; ".join(f"{'.'.join(map(str, p.path))}: {p.message}" for p in problems[:5])
+            raise CatalogueError(f"{path.name} 有 {len(problems)} 处问题 ({len(problems)} problems; "
+                                 f"ipwatch plan check {path.name} lists them): {named}")
+        plans.append(_plan(raw))
     return Catalogue(indicators=indicators, plans={p.plan_id: p for p in plans})
 
 

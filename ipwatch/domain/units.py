@@ -19,6 +19,7 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     # Chinese counting classifiers: one item whatever the word (件 of patents, 家 of firms, 个 of platforms).
     **{word: ("count", Decimal(1)) for word in ("件", "项", "个", "家", "户", "次", "笔", "所")},
     "万户": ("count", Decimal("1E4")),
+    "万件": ("count", Decimal("1E4")),  # 有效发明专利突破2万件
 }
 
 
