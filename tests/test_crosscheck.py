@@ -64,6 +64,26 @@ def test_the_seen_typo_is_held_naming_the_value_its_parts_give_and_where_each_ca
                             "如常住人口已有更新的数，请在备注中写明所用的数")
 
 
+def test_the_seen_typo_moving_a_target_to_met_is_held_with_both_numbers(conn, ws, catalogue, tmp_path):
+    """江津's plan: 每万人口发明专利拥有量 >= 24 by 2026. 19.19 (in force, 2026Q2) does not meet it, 25 does; the step
+    25 - 19.19 = 5.81 is more than 15% of 24 (3.6)."""
+    history(conn, ws, catalogue, tmp_path, SEEN_HISTORY)
+    result, rows = form(conn, ws, catalogue, tmp_path, {"invention_patents_in_force": 1430,
+                                                        "invention_patents_per_10k": 25})
+    [found] = warnings_of(result, "target_status_moved")
+    assert found["cell"] == f"填报表!E{rows['invention_patents_per_10k']}"
+    assert found["value"] == "25 件/万人（在用 19.19，2026Q2）：“每万人发明专利拥有量”>= 24 由未完成变为完成"
+
+
+def test_a_step_across_a_target_as_plans_expect_is_not_held(conn, ws, catalogue, tmp_path):
+    """23.6 -> 24.1 crosses 24 by 0.5, under 15% of it (3.6): a region reaching its target is no typo. The parts
+    agree too: 1788 / 74.19 = 24.100..."""
+    history(conn, ws, catalogue, tmp_path, [*SEEN_HISTORY[:1], "500116,2026Q2,invention_patents_per_10k,23.6,件/万人,"])
+    result, _ = form(conn, ws, catalogue, tmp_path, {"invention_patents_in_force": 1788,
+                                                     "invention_patents_per_10k": 24.1})
+    assert [w["rule"] for w in result["warnings"] if w["indicator"] == "invention_patents_per_10k"] == []
+
+
 def test_ratios_against_parts_held_exactly_when_apart_beyond_every_rounding(conn, ws, catalogue, tmp_path):
     """The class of the seen typo, on generated files (seeded): 60 of 辽宁's counties with their population
     accepted (2025Q4, to one or two places) and a Q3 long table from the province with each county's patents in
@@ -102,6 +122,27 @@ def test_ratios_against_parts_held_exactly_when_apart_beyond_every_rounding(conn
     assert len(apart) >= 20 and own_population  # the generator made both kinds
     assert held == apart
     assert [e for e in result["errors"] if e["rule"] == "ratio_matches_parts"] == []
+
+
+def status_moved(conn, ws, catalogue, tmp_path, line: str) -> list[str]:
+    """The values target_status_moved holds in a one-line file from 合肥's office."""
+    [result] = process(conn, ws, catalogue, [(write_csv(tmp_path / "new.csv", [line]), "340100")])
+    return [w["value"] for w in warnings_of(result, "target_status_moved")]
+
+
+def test_a_flow_corrected_across_its_target_is_held_against_the_value_it_replaces(conn, ws, catalogue, tmp_path):
+    """合肥's plan: PCT applications >= 880 (2025's full year). 700 in force for 2025Q4, corrected to 921: the step,
+    221, is more than 15% of 880 (132)."""
+    history(conn, ws, catalogue, tmp_path, ["340100,2025Q4,pct_applications,700,件,"], office="340100")
+    assert status_moved(conn, ws, catalogue, tmp_path, "340100,2025Q4,pct_applications,921,件,") == [
+        "921 件（在用 700，2025Q4）：“专利合作条约(PCT)专利申请量”>= 880 由未完成变为完成"]
+
+
+def test_a_flow_s_new_year_is_not_judged_against_last_year_s_total(conn, ws, catalogue, tmp_path):
+    """700 for 2024, 921 for 2025: a year's growth of 32% (the step, 221, as large as the one held above) is the
+    plan working, not a quarter's typo."""
+    history(conn, ws, catalogue, tmp_path, ["340100,2024Q4,pct_applications,700,件,"], office="340100")
+    assert status_moved(conn, ws, catalogue, tmp_path, "340100,2025Q4,pct_applications,921,件,") == []
 
 
 def test_a_share_of_flows_is_not_judged_against_another_year_s_flow(conn, ws, catalogue, tmp_path):
