@@ -84,6 +84,33 @@ def test_a_step_across_a_target_as_plans_expect_is_not_held(conn, ws, catalogue,
     assert [w["rule"] for w in result["warnings"] if w["indicator"] == "invention_patents_per_10k"] == []
 
 
+def test_a_share_jumping_a_third_in_a_quarter_is_held_where_no_peer_can_judge_it(conn, ws, catalogue, tmp_path):
+    """江津 has no peers reporting (change_outlier cannot judge) and a share is no count of a stock (the x3 factor
+    never applied): 60 -> 80 is x1.33, beyond x1.3."""
+    history(conn, ws, catalogue, tmp_path, ["500116,2026Q2,ip_case_handling_rate,60,%,"])
+    result, rows = form(conn, ws, catalogue, tmp_path, {"ip_case_handling_rate": 80})
+    [found] = warnings_of(result, "change_against_last_quarter")
+    assert found["cell"] == f"填报表!E{rows['ip_case_handling_rate']}"
+    assert found["value"] == "80 %（上季度 60，变化 ×1.33）"
+
+
+def test_a_share_moving_as_shares_move_is_not_held(conn, ws, catalogue, tmp_path):
+    """60 -> 75 is x1.25, within x1.3."""
+    history(conn, ws, catalogue, tmp_path, ["500116,2026Q2,ip_case_handling_rate,60,%,"])
+    result, _ = form(conn, ws, catalogue, tmp_path, {"ip_case_handling_rate": 75})
+    assert warnings_of(result, "change_against_last_quarter") == []
+
+
+def test_a_per_capita_ratio_falling_a_third_is_held_though_its_parts_agree(conn, ws, catalogue, tmp_path):
+    """The parts typed to match (1000 / 74.19 = 13.479 -> 13.48): only its history tells, 19.19 / 13.48 = 1.42."""
+    history(conn, ws, catalogue, tmp_path, SEEN_HISTORY)
+    result, _ = form(conn, ws, catalogue, tmp_path, {"invention_patents_in_force": 1000,
+                                                     "invention_patents_per_10k": 13.48})
+    assert warnings_of(result, "ratio_against_known_parts") == []
+    assert [w["value"] for w in warnings_of(result, "change_against_last_quarter")] == [
+        "13.48 件/万人（上季度 19.19，变化 ×0.70）"]
+
+
 def test_ratios_against_parts_held_exactly_when_apart_beyond_every_rounding(conn, ws, catalogue, tmp_path):
     """The class of the seen typo, on generated files (seeded): 60 of 辽宁's counties with their population
     accepted (2025Q4, to one or two places) and a Q3 long table from the province with each county's patents in
