@@ -172,6 +172,35 @@ def test_a_flow_s_new_year_is_not_judged_against_last_year_s_total(conn, ws, cat
     assert status_moved(conn, ws, catalogue, tmp_path, "340100,2025Q4,pct_applications,921,件,") == []
 
 
+def shanwei_county(conn) -> str:
+    """A county of 汕尾 (four: too few peers for change_outlier)."""
+    (county,) = conn.execute("select min(region_code) from regions where parent_code = '441500'").fetchone()
+    return county
+
+
+def test_a_wan_yuan_flow_under_yi_yuan_is_held_against_last_year_where_no_peer_can_judge_it(conn, ws, catalogue,
+                                                                                             tmp_path):
+    """500 万元 last year (0.05 亿元), 500 typed under 亿元 this year: x10000, within the bounds (0-3000 亿元), and
+    汕尾's counties are too few for change_outlier. The bench's unit slips in 汕尾 were missed before this rule."""
+    county = shanwei_county(conn)
+    history(conn, ws, catalogue, tmp_path, [f"{county},2025Q2,ip_pledge_financing_amount,500,万元,"], office="441500")
+    [result] = process(conn, ws, catalogue, [(write_csv(tmp_path / "q2.csv", [
+        f"{county},2026Q2,ip_pledge_financing_amount,500,亿元,"]), "441500")])
+    assert [w["value"] for w in warnings_of(result, "flow_against_last_year")] == [
+        "500 亿元（上年同期 2025Q2 为 0.05，×10000）"]
+
+
+def test_a_flow_growing_as_flows_grow_or_a_small_count_is_not_held(conn, ws, catalogue, tmp_path):
+    """0.05 -> 0.45 亿元 is x9, within x10; PCT applications 1 -> 12 is x12 but under 20 件."""
+    county = shanwei_county(conn)
+    history(conn, ws, catalogue, tmp_path, [f"{county},2025Q2,ip_pledge_financing_amount,500,万元,",
+                                            f"{county},2025Q2,pct_applications,1,件,"], office="441500")
+    [result] = process(conn, ws, catalogue, [(write_csv(tmp_path / "q2.csv", [
+        f"{county},2026Q2,ip_pledge_financing_amount,0.45,亿元,", f"{county},2026Q2,pct_applications,12,件,"]),
+        "441500")])
+    assert warnings_of(result, "flow_against_last_year") == []
+
+
 def test_a_share_of_flows_is_not_judged_against_another_year_s_flow(conn, ws, catalogue, tmp_path):
     """专利密集型产业增加值占GDP比重 for 2025 with 2025's GDP (1000 亿元) and no value added in the file: 2024's value
     added (100 亿元) is another year's flow, not a part of 2025's share (12.5%, from 125 亿元 the file does not give);
