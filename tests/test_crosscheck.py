@@ -151,6 +151,16 @@ def test_ratios_against_parts_held_exactly_when_apart_beyond_every_rounding(conn
     assert [e for e in result["errors"] if e["rule"] == "ratio_matches_parts"] == []
 
 
+def test_a_correction_across_a_target_is_held_whatever_its_step(conn, ws, catalogue, tmp_path):
+    """23.6 in force for 2026Q3 itself, corrected to 24.1 (1788 / 74.19 = 24.100..., the parts agree): the step is
+    small, but the bulletin already said 需加快 and would now say 已完成."""
+    history(conn, ws, catalogue, tmp_path, [*SEEN_HISTORY[:1], "500116,2026Q3,invention_patents_per_10k,23.6,件/万人,"])
+    result, _ = form(conn, ws, catalogue, tmp_path, {"invention_patents_in_force": 1788,
+                                                     "invention_patents_per_10k": 24.1})
+    assert [w["value"] for w in warnings_of(result, "target_status_moved")] == [
+        "24.1 件/万人（在用 23.6，2026Q3）：“每万人发明专利拥有量”>= 24 由未完成变为完成"]
+
+
 def status_moved(conn, ws, catalogue, tmp_path, line: str) -> list[str]:
     """The values target_status_moved holds in a one-line file from 合肥's office."""
     [result] = process(conn, ws, catalogue, [(write_csv(tmp_path / "new.csv", [line]), "340100")])
