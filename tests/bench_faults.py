@@ -3,10 +3,13 @@
 The demo's files before QUARTER go through ipwatch once; then, on copies of that warehouse, the rest of the demo
 clean (open findings are counted over the whole demo), and QUARTER's files with faults injected into county rows — a
 unit slip (x10,000: 万元 figures labelled 亿元), a digit dropped, a year-to-date total reset to the quarter's own flow,
-two indicators' values swapped, a whole-year value sent for the quarter. It prints faults found / injected (a fault
-is found when its row draws any finding) and open findings on the clean run as a share of the values in the
-warehouse (goal: every fault found, under 0.1%). `--suite FILE` runs it with another rule file (the suite of an
-earlier commit: `git show REV:expectations/submission_rows.yaml > old.yaml`), to compare.
+two indicators' values swapped, a whole-year value sent for the quarter; and what only the warehouse can tell (#27):
+a per-capita ratio typed 30% off its parts in a file without the population (as the first three quarters' forms
+are: 江津's 25 for 1,430 / 74.19), a value that moves a target between met and not met, and a share falling to
+1/1.35 of itself in a quarter. It prints faults found / injected (a fault is found when its row draws any finding)
+and open findings on the clean run as a share of the values in the warehouse (goal: every fault found, under 0.1%).
+`--suite FILE` runs it with another rule file (the suite of an earlier commit: `git show
+REV:expectations/submission_rows.yaml > old.yaml`), to compare.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ from ipwatch.warehouse import reference
 # Hefei and Shanwei are all in force, with their counties.
 QUARTER = "2020Q2"
 PER_FAULT = 4
+# (county, indicator) -> (comparison, target value)
+Goals = dict[tuple[str, str], tuple[str, float]]
+FAULTS = ("unit_slip", "digit_dropped", "ytd_reset", "swapped", "whole_year", "ratio_typo", "status_move",
+          "ratio_jump")
 OUT = config.ROOT / "reports" / "bench" / "faults.json"
 
 
@@ -59,12 +66,44 @@ def rounded(value: float, unit: str) -> str:
 def candidates(frame: pl.DataFrame, catalogue: cat.Catalogue, paced: set[tuple[str, str]]) -> list[tuple[int, dict]]:
     """The rows of a file a fault may change, by position: a county's value with a pace of its own (`paced`: a year
     of accepted quarters, outlier_min_history) and, for a count, at least outlier_min_count (2 -> 4 件 is noise,
-    not a fault an auditor should chase)."""
+    not a fault an auditor should chase). Ratios only for the faults of ratios (RATIO_FAULTS)."""
     least = rules.index()["change_outlier"].thresholds["outlier_min_count"]
     return [(i, r) for i, r in enumerate(frame.to_dicts())
             if (r["region_code"], r["indicator_code"]) in paced and float(r["value"] or 0) > 0
-            and catalogue.indicators[r["indicator_code"]].numerator is None
             and (r["unit"] not in COUNT_UNITS or float(r["value"]) >= least)]
+
+
+# The faults a ratio's row may carry; the others leave ratios alone (a ratio apart from its parts in the same file
+# is ratio_matches_parts' error, found whatever the fault).
+RATIO_FAULTS = ("ratio_typo", "ratio_jump")
+
+
+def per_capita(catalogue: cat.Catalogue, code: str) -> bool:
+    """A ratio over the population, which the first three quarters' forms do not carry."""
+    return catalogue.indicators[code].denominator == "population"
+
+
+def far_from(goal: tuple[str, float], value: float) -> bool:
+    """A value on the wrong side of its target and more than target_status_moved's step (15% of it) away, by the
+    target's comparison: a move to just past it is a status moved by a typo, not by a quarter's progress."""
+    step = rules.index()["target_status_moved"].thresholds["status_step"]
+    comparison, target = goal
+    return (value > target * (1 + step)) if comparison in ("<=", "<") else (value < target * (1 - step))
+
+
+def targets_in_force(ws: config.Workspace) -> Goals:
+    """(county, indicator) -> (comparison, target value) of QUARTER's year, for the targets whose figure is the value
+    itself on a stock or share (a level, a share, a running total): what target_status_moved judges."""
+    year = int(QUARTER[:4])
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        rows = conn.execute(
+            "select tr.region_code, t.indicator_code, t.comparison, t.target_value_std from targets as t"
+            " inner join target_regions as tr using (plan_id, target_id) inner join plans as p using (plan_id)"
+            " inner join indicators as i using (indicator_code)"
+            " where t.target_value_std is not null and ? between p.period_start and t.target_year"
+            " and i.measure <> 'flow_ytd' and (t.kind in ('level', 'share')"
+            " or (t.kind = 'cumulative' and t.cumulative_basis = 'total'))", [year]).fetchall()
+    return {(region, code): (comparison, goal) for region, code, comparison, goal in rows}
 
 
 def paced_counties(ws: config.Workspace) -> set[tuple[str, str]]:
@@ -77,12 +116,16 @@ def paced_counties(ws: config.Workspace) -> set[tuple[str, str]]:
 
 
 def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalogue: cat.Catalogue,
-           rng: random.Random) -> tuple[pl.DataFrame, list[int]] | None:
-    """The frame with one `fault` in one of `rows`, and the positions changed; None when no row fits."""
+           rng: random.Random, goals: Goals) -> tuple[pl.DataFrame, list[int]] | None:
+    """The frame with one `fault` in one of `rows`, and the positions of the values it changed (a fault is found
+    when one of them draws a finding); None when no row fits."""
     q = int(QUARTER[-1])
 
     def measure(r: dict) -> str:
         return catalogue.indicators[r["indicator_code"]].measure
+
+    def ratio(r: dict) -> bool:
+        return catalogue.indicators[r["indicator_code"]].numerator is not None
 
     fits = {
         "unit_slip": lambda r: r["unit"] == "万元",
@@ -90,8 +133,13 @@ def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalo
         "ytd_reset": lambda r: measure(r) == "flow_ytd",
         "whole_year": lambda r: measure(r) == "flow_ytd",
         "swapped": lambda r: True,
+        "ratio_typo": lambda r: measure(r) == "stock" and per_capita(catalogue, r["indicator_code"]),
+        "status_move": lambda r: (r["region_code"], r["indicator_code"]) in goals
+        and far_from(goals[r["region_code"], r["indicator_code"]], float(r["value"]))
+        and not (r["unit"] in COUNT_UNITS and goals[r["region_code"], r["indicator_code"]][1] < 20),
+        "ratio_jump": lambda r: measure(r) == "share" and not ratio(r),
     }[fault]
-    pool = [(i, r) for i, r in rows if fits(r)]
+    pool = [(i, r) for i, r in rows if fits(r) and (fault in RATIO_FAULTS or not ratio(r))]
     if not pool:
         return None
     i, row = rng.choice(pool)
@@ -105,8 +153,17 @@ def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalo
         changes[i] = {"value": rounded(value / q, row["unit"])}
     elif fault == "whole_year":
         changes[i] = {"value": rounded(value * 4 / q, row["unit"])}
+    elif fault == "ratio_typo":  # 19.27 typed as 25, the population's row left blank as the Q1-Q3 forms have it
+        population = [j for j, r in enumerate(frame.to_dicts()) if r["region_code"] == row["region_code"]
+                      and r["indicator_code"] == "population"]
+        changes = {i: {"value": rounded(value * 1.3, row["unit"])}, **{j: {"value": ""} for j in population}}
+    elif fault == "status_move":  # a typo that lands just past the target
+        comparison, goal = goals[row["region_code"], row["indicator_code"]]
+        changes[i] = {"value": rounded(goal * (0.98 if comparison in ("<=", "<") else 1.02), row["unit"])}
+    elif fault == "ratio_jump":  # down, so that no bound is crossed and only its history tells
+        changes[i] = {"value": rounded(value / 1.35, row["unit"])}
     else:  # two indicators of the same region and unit, one at least twice the other, swapped
-        pairs = [(j, r) for j, r in rows if j != i and r["region_code"] == row["region_code"]
+        pairs = [(j, r) for j, r in rows if j != i and not ratio(r) and r["region_code"] == row["region_code"]
                  and r["unit"] == row["unit"] and max(float(r["value"]), value) >= 2 * min(float(r["value"]), value)]
         if not pairs:
             return None
@@ -115,24 +172,24 @@ def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalo
     records = frame.to_dicts()
     for position, change in changes.items():
         records[position] = {**records[position], **change}
-    return pl.DataFrame(records, schema=frame.schema), list(changes)
+    return pl.DataFrame(records, schema=frame.schema), [p for p in changes if changes[p].get("value") != ""]
 
 
 def faulty_files(files: list[tuple[Path, str]], out: Path, catalogue: cat.Catalogue, paced: set[tuple[str, str]],
-                 seed: int = 13) -> tuple[list[tuple[Path, str]], list[tuple[str, str, int]]]:
+                 goals: Goals, seed: int = 13) -> tuple[list[tuple[Path, str]], list[tuple[str, str, int]]]:
     """Copies of the quarter's files with PER_FAULT of each fault, each in a region of its own; returns the files
     and the faults as (fault, file name, line)."""
     rng = random.Random(seed)
     frames = {path: pl.read_csv(path, infer_schema=False) for path, _ in files}
     used: set[str] = set()
     injected = []
-    for fault in ("unit_slip", "digit_dropped", "ytd_reset", "swapped", "whole_year"):
+    for fault in FAULTS:
         for n in range(PER_FAULT * 20):
             if sum(f == fault for f, _, _ in injected) == PER_FAULT:
                 break
             path = files[n % len(files)][0]
             rows = [(i, r) for i, r in candidates(frames[path], catalogue, paced) if r["region_code"] not in used]
-            changed = inject(fault, frames[path], rows, catalogue, rng) if rows else None
+            changed = inject(fault, frames[path], rows, catalogue, rng, goals) if rows else None
             if changed is None:
                 continue
             frames[path], positions = changed
@@ -175,7 +232,8 @@ def run(suite: Path | None = None) -> dict:
         clean = config.workspace(shutil.copytree(base.home, tmp / "clean"))
         ingest(clean, [f for f in files if quarter_of(f[0]) >= QUARTER], suite)
         open_count, values = open_findings(clean)
-        faulty, injected = faulty_files(quarter, tmp / "faulty", catalogue, paced_counties(base))
+        faulty, injected = faulty_files(quarter, tmp / "faulty", catalogue, paced_counties(base),
+                                        targets_in_force(base))
         results = ingest(config.workspace(shutil.copytree(base.home, tmp / "faults")), faulty, suite)
     flagged = {(Path(r["file"]).name, f["line"]) for r in results for f in r["errors"] + r["warnings"]}
     rules = {}

@@ -135,6 +135,8 @@ def test_every_rule_s_fix_is_written_for_a_finding_of_its_kind(catalogue):
     facts = explain.Facts(frame, None, "340100", catalogue)
     by_line = {r["line"]: r for r in frame.iter_rows(named=True)}
     cases = {"consistency": (2, "1"), "ratio_matches_parts": (4, "1"), "indicator_known": (7, None),
+             "ratio_against_known_parts": (4, "填 4 件/万人；有效发明专利拥有量 5 件（本表第5行）÷ 常住人口 74.19 万人"
+                                               "（2025Q4已接收）= 0.07"),
              "indicator_unambiguous": (7, None),
              "required_indicator_reported": (None, "340100 2025Q3 pct_applications")}
     for rule in rules.default():

@@ -46,6 +46,11 @@ HEDGES = ("大约", "约为", "约合", "将近", "接近", "约", "近")
 # (万元 is), the number is multiplied out and the rest read as the unit, else as the row's unit without its own
 # magnitude (3.4万 in a 亿元 row is 3.4万元, in a 件 row 34000件).
 MAGNITUDES = {"万": Decimal("1E4"), "亿": Decimal("1E8"), "千": Decimal("1E3"), "百": Decimal("1E2")}
+# A ratio's part as ratio_against_known_parts names it: from the file ("本表第12行"), or taken from the warehouse
+# ("常住人口 74.19 万人（2025Q4已接收）").
+FILE_LINE = re.compile(r"本表第(\d+)行")
+ACCEPTED = re.compile(r"(\d{4}Q[1-4])已接收")
+PART_ACCEPTED = re.compile(r"(\S+) \S+ \S+（(\d{4}Q[1-4])已接收）")
 # A fix naming something this finding lacks (no row, no known indicator) raises rather than print a blank: no fix.
 FIXES = Environment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
@@ -159,6 +164,18 @@ def ratio_parts(finding: Finding, row: dict | None, ind: cat.Indicator | None, f
             "scale": f"{ind.scale:g}" if (ind.scale or 1) != 1 else None, "quotient": plain(round(quotient, 2))}
 
 
+def ratio_sources(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
+    """A ratio apart from its parts, one of them the warehouse's: the rule's account of the three numbers with each
+    part's place in the clerk's words (本表E12, 2025年第四季度已接收), and the parts taken as accepted."""
+    if row is None or ind is None or not finding.value:
+        return None
+    newer = [name for name, _ in PART_ACCEPTED.findall(finding.value)]
+    if not newer:
+        return None
+    words = FILE_LINE.sub(lambda m: "本表" + place(int(m[1]), f.source), finding.value)
+    return {"sources": ACCEPTED.sub(lambda m: periods.quarter_label(m[1]) + "已接收", words), "newer": "、".join(newer)}
+
+
 def other_side(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
     """A pair of data/consistency.yaml broken: the other indicator's cell, and the operator between them."""
     family = rules.by_code(finding.rule)
@@ -234,8 +251,8 @@ def form_place(catalogue: cat.Catalogue, region: str, period: str, code: str) ->
 
 # What the fixes of expectations/rules/ name beyond `known`, by the name a rule's `fix_facts` gives.
 FACT_FINDERS: dict[str, Callable[..., dict | None]] = {fn.__name__: fn for fn in (
-    number_typed, bounds, ratio_parts, other_side, repeated_rows, nearest_indicator, candidates, named_other,
-    missing_row)}
+    number_typed, bounds, ratio_parts, ratio_sources, other_side, repeated_rows, nearest_indicator, candidates,
+    named_other, missing_row)}
 
 
 def asked_key(finding: Finding) -> tuple[str, str, str] | None:

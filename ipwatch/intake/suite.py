@@ -36,6 +36,8 @@ def catalogue_data(catalogue: cat.Catalogue) -> dict:
                    for i in indicators if i.numerator and i.denominator],
         "flows": [i.code for i in indicators if i.measure == "flow_ytd"],
         "stocks": [i.code for i in indicators if i.measure == "stock"],
+        # a per-capita or other ratio of stocks, or a share: both parts move slowly (change_against_last_quarter)
+        "stock_ratios": [i.code for i in indicators if i.measure == "share" or (i.measure == "stock" and i.numerator)],
         "additive": [i.code for i in indicators if i.additive],
     }
 

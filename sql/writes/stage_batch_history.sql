@@ -1,4 +1,5 @@
--- Keep the history batch $batch_id's rules read (see batch_history.sql).
+-- Keep the history batch $batch_id's rules read (see batch_history.sql): of its regions and indicators, with the
+-- numerators and denominators of its ratios (ratio_against_known_parts divides by those in force).
 insert into batch_history
 with keys as (
     select distinct
@@ -13,6 +14,14 @@ related as (
         region_code,
         indicator_code
     from keys
+    union
+    select
+        k.region_code,
+        p.part as indicator_code
+    from keys as k
+    inner join indicators as i using (indicator_code)
+    cross join unnest([i.numerator, i.denominator]) as p (part)
+    where p.part is not null
     union
     select
         c.region_code,
