@@ -70,7 +70,7 @@ def test_a_clerk_uploads_and_submits_its_quarter(page, accounts, portal_folder):
     page.goto("/regions/211402?to=2019Q4")
     row = page.locator("table.calendar tr", has_text="2019年第三季度")
     expect(row.locator("td.signoff")).to_contain_text("未上报")
-    row.get_by_role("button", name="上报2019Q3").click()
+    row.get_by_role("button", name="上报2019年第三季度").click()
     expect(page.locator(".verdict")).to_contain_text("2019年第三季度数据已上报")
     expect(page.locator("table.calendar tr", has_text="2019年第三季度").locator("td.signoff")).to_contain_text("待审核")
     page.screenshot(path=portal_folder / "office-submitted.png", full_page=True)
@@ -108,7 +108,7 @@ def test_the_clerk_sees_the_reason_corrects_and_submits_again(page, accounts, po
     corrected = [r.replace("patent_grants,500", "patent_grants,450") for r in LIANSHAN_2019Q3]
     upload_csv(page, portal_folder, "连山区 2019Q3 更正.csv", corrected)  # open again after the return
     page.goto("/regions/211402?to=2019Q4")
-    page.get_by_role("button", name="上报2019Q3").click()
+    page.get_by_role("button", name="上报2019年第三季度").click()
     expect(page.locator(".verdict")).to_contain_text("已上报")
     assert warehouse_rows(portal_folder, "select value from observations where region_code = '211402' and "
                           "period = '2019Q3' and indicator_code = 'patent_grants'") == [(450,)]
