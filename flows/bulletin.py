@@ -42,6 +42,6 @@ def bulletin_flow(period: str | None = None, region: str | None = None, out_dir:
     written = render(ws, period, region, out_dir, force, as_pdf)
     pages = [path for path in written if path.suffix == ".html"]
     create_markdown_artifact(artifacts.bulletin_markdown(period, pages), key="bulletin-pages")
-    create_link_artifact((out_dir / "index.html").as_uri(), link_text=f"{period} 进展简报目录 (index.html)",
+    create_link_artifact((out_dir / "index.html").as_uri(), link_text=f"{period} 进展通报目录 (index.html)",
                          key="bulletin")
     return written

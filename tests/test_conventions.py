@@ -385,3 +385,12 @@ def test_the_readme_map_is_in_the_order_of_the_import_layers():
     as_layer = {name: ("flows" if name == "flows/" else "ipwatch." + name.removesuffix("/").removesuffix(".py"))
                 for name, _ in map_rows()}
     assert [as_layer[name] for name, _ in map_rows()] == layers
+
+
+def test_the_product_says_tongbao_never_jianbao():
+    """One name for one thing: a bulletin is a 通报 in every text a person reads (an office was told of its 简报 in
+    some messages and of its 通报 in others)."""
+    texts = [*ROOT.joinpath("ipwatch").rglob("*.py"), *ROOT.joinpath("flows").rglob("*.py"),
+             *ROOT.joinpath("reports", "templates").rglob("*.j2"),
+             *ROOT.joinpath("expectations", "rules").glob("*.yaml")]
+    assert [str(p.relative_to(ROOT)) for p in texts if "简报" in p.read_text("utf-8")] == []

@@ -202,4 +202,4 @@ def test_a_late_bulletin_run_renders_the_month_it_was_scheduled_for_in_beijing_t
     state = run_flow(bulletin_flow, flow_run=run, parameters=run.parameters, return_type="state")
     # the month's plans in force, and the final evaluations of the plans ended before 2025Q4
     assert {p.name[:7] for p in state.result() if "-final-" not in p.name} == {"2026-02"}
-    assert "2026-02 进展简报目录" in artifacts_of(state)["bulletin"].data
+    assert "2026-02 进展通报目录" in artifacts_of(state)["bulletin"].data

@@ -50,7 +50,7 @@ def parse(period: str) -> Edition:
         return Edition(period, quarter_of_month(period), "monthly")
     quarter = periods.parse(period)
     if quarter is None:
-        raise ValueError(f"简报期应为月份（2025-10）或季度（2025Q3） (period must be YYYY-MM or a quarter): {period!r}")
+        raise ValueError(f"通报期应为月份（2025-10）或季度（2025Q3） (period must be YYYY-MM or a quarter): {period!r}")
     return Edition(quarter, quarter, "quarterly")
 
 

@@ -19,7 +19,7 @@ COMMANDS = (reference, plans, intake, bulletins, audit, approval, ops, portal)
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per job."""
-    top = argparse.ArgumentParser(prog="ipwatch", description="知识产权强市/强县建设 监测：数据质量与进展简报")
+    top = argparse.ArgumentParser(prog="ipwatch", description="知识产权强市/强县建设 监测：数据质量与进展通报")
     top.add_argument("--home", help="workspace folder (default: $IPWATCH_HOME or ./data)")
     top.add_argument("-v", "--verbose", action="store_true", help="show Prefect's flow and task logs")
     sub = top.add_subparsers(dest="command", required=True)

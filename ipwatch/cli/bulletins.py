@@ -26,7 +26,7 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     if args.pdf:
         pdf.require_chromium()
     try:
-        with working(f"正在生成 {args.period} 的简报 (rendering bulletins)"):
+        with working(f"正在生成 {args.period} 的通报 (rendering bulletins)"):
             paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home,
                                   as_pdf=args.pdf, force=args.force)
     except invariants.Inconsistent as exc:

@@ -12,7 +12,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Generate plausible submissions for every plan region, ingest them, and render the bulletin."""
     from flows.demo import demo_flow
 
-    print("正在生成各规划地区的示例报送文件，逐一校验、入库并生成简报（约两分钟）…", flush=True)
+    print("正在生成各规划地区的示例报送文件，逐一校验、入库并生成通报（约两分钟）…", flush=True)
     with working("示例数据 (demo)"):
         summary = demo_flow(home=args.home)
     print(f"submissions: {summary['accepted']} accepted, {summary['rejected']} rejected")

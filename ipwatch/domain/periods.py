@@ -155,4 +155,4 @@ def due(edition: str, day: date) -> str:
         return f"{day.year}-{day.month:02d}"
     if edition == "quarterly":
         return latest_complete_quarter(day)
-    raise ValueError(f"简报类型应为 monthly 或 quarterly (edition must be monthly or quarterly): {edition!r}")
+    raise ValueError(f"通报类型应为 monthly 或 quarterly (edition must be monthly or quarterly): {edition!r}")

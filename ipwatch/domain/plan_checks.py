@@ -76,7 +76,7 @@ def plan_problems(plan: object, indicators: dict[str, dict], region_codes: Itera
     problems += _same_wording(targets)
     keys = plan.get("key_targets") or []
     if not keys:
-        problems.append(Problem(("key_targets",), "缺少 key_targets：简报图表要展示的重点目标 (missing)",
+        problems.append(Problem(("key_targets",), "缺少 key_targets：通报图表要展示的重点目标 (missing)",
                                 "列出一至三个目标的 id"))
     for i, key in enumerate(keys if isinstance(keys, list) else []):
         if key not in ids:
@@ -107,7 +107,7 @@ def _same_wording(targets: list) -> list[Problem]:
         key = (t.get("wording"), t.get("kind"), t.get("basis", "total"))
         if key in seen:
             problems.append(Problem(("targets", i, "wording"),
-                                    f"与第 {seen[key] + 1} 个目标的名称和类型相同，简报无法区分 "
+                                    f"与第 {seen[key] + 1} 个目标的名称和类型相同，通报无法区分 "
                                     "(same wording and kind)",
                                     "合并两条，或改写其中一条的 wording"))
         seen.setdefault(key, i)

@@ -30,4 +30,4 @@ def findings_table(results: list[dict]) -> list[dict]:
 
 def bulletin_markdown(period: str, pages: list[Path]) -> str:
     """The bulletins a run rendered."""
-    return "\n".join([f"# 进展简报 {period} (bulletins)", "", *[f"- {p.name}" for p in pages]]) + "\n"
+    return "\n".join([f"# 进展通报 {period} (bulletins)", "", *[f"- {p.name}" for p in pages]]) + "\n"
