@@ -219,7 +219,8 @@ def title(context: dict) -> str:
     """The page's title with 附表: the region named once (a plan's title often begins with it: "江津区…方案")."""
     edition = context.get("edition")
     return (f"{context['plan']['region_name']}知识产权建设进度通报附表"
-            f"（{edition.title if edition is not None else context['quarter_label']}）")
+            f"（{edition.title if edition is not None else context['quarter_label']}）"
+            + ("（内部预览稿，含未经审定的数据，不得对外发布）" if context.get("preview") else ""))
 
 
 def guide_rows(context: dict) -> list[tuple[str, str]]:
@@ -236,6 +237,8 @@ def guide_rows(context: dict) -> list[tuple[str, str]]:
     ]
     if context.get("version"):
         rows.append(("数据版本", version_text(context["version"])))
+    if context.get("signoff"):
+        rows.append(("逐级审核", signoff_text(context)))
     rows += [
         ("指标", "各行以规划对目标的表述命名，与通报正文表格一致；“统计指标”列为其所统计的指标，"
                  "同一统计指标可对应多个目标。"),
@@ -256,6 +259,18 @@ def guide_rows(context: dict) -> list[tuple[str, str]]:
         ("生成", "由 ipwatch 生成。"),
     ]
     return rows
+
+
+def signoff_text(context: dict) -> str:
+    """Where the edition's regions stand in the quarter's sign-off, and which are not in it, as the page says."""
+    signoff = context["signoff"]
+    text = f"{context['quarter_label']}应审定地区{len(signoff['regions'])}个，其中{signoff['text']}。"
+    if signoff["left_out"]:
+        text += "以下地区本期数据尚未审定，未纳入本附表，其指标按此前已审定的数据评价：" + "；".join(
+            f"{r['region_name']}（{r['region_code']}，{r['state_name']}）" for r in signoff["left_out"]) + "。"
+    elif signoff["preview"]:
+        text += "本稿为内部预览，含尚未审定的数据。"
+    return text
 
 
 def write_guide(ws: Worksheet, context: dict) -> None:

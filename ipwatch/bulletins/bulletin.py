@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import config, files, pages, warehouse
-from ipwatch.bulletins import annex, charts, editions, figures, invariants, narrative, pdf
+from ipwatch.bulletins import annex, charts, editions, figures, invariants, narrative, pdf, publication
 from ipwatch.bulletins.editions import Edition
 from ipwatch.domain import periods, regions, target_text
 from ipwatch.domain.catalogue import CATEGORIES
@@ -149,6 +149,11 @@ def sources(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict
             "latest_day": editions.chinese_date(latest) if latest is not None else "—"}
 
 
+def bound_regions(context: dict) -> list[str]:
+    """The regions an edition reports on: the plan's own and those its targets bind."""
+    return list(dict.fromkeys([context["plan"]["region_code"], *(r["region_code"] for r in context["regions"])]))
+
+
 def grouped(rows: list[dict]) -> dict[str, list[dict]]:
     """Target rows by region code, in the order they come."""
     out: dict[str, list[dict]] = {}
@@ -233,10 +238,34 @@ def edition_context(conn: duckdb.DuckDBPyConnection, plan: dict, edition: Editio
             "quarterly": edition.kind == "quarterly"}
 
 
+def chosen_plans(conn: duckdb.DuckDBPyConnection, period: str, region: str | None = None) -> list[tuple[dict, Edition]]:
+    """The plans an edition covers (of `region` only, when given), each with the edition it gets: itself while the
+    plan is in force, its final evaluation once it has ended."""
+    asked = editions.parse(period)
+    plans = warehouse.query(conn, "plan_list")
+    if region:
+        plans = plans.filter(pl.col("region_code") == region)
+    return [(plan, edition) for plan in plans.iter_rows(named=True)
+            if (edition := editions.covers(asked, plan["period_start"], plan["period_end"])) is not None]
+
+
+def pin_pages(conn: duckdb.DuckDBPyConnection, period: str, region: str | None = None,
+              reissue: bool = False) -> dict[str, publication.Pin]:
+    """What each plan's page of an edition is made from, recorded when it is first made (a writable connection):
+    made again it is the same page (publication.py)."""
+    return {plan["plan_id"]: publication.pin(conn, edition.period, plan["plan_id"], reissue)
+            for plan, edition in chosen_plans(conn, period, region)}
+
+
 def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: str | None = None,
-           force: bool = False, as_pdf: bool = False) -> list[Path]:
+           force: bool = False, as_pdf: bool = False, include_unapproved: bool = False,
+           pins: dict[str, publication.Pin] | None = None) -> list[Path]:
     """Write one HTML bulletin per plan in force (or of `region`): monthly for '2025-10', quarterly for '2025Q3';
     a plan already ended gets its final evaluation (终期评估) instead. With `as_pdf`, each page's A4 PDF beside it.
+
+    Each page shows what its pin saw, of the quarters under sign-off only the values accepted (审定); `pins` from
+    `pin_pages` (else pinned here, which needs a writable connection). `include_unapproved`: an internal preview of
+    every value now, marked 内部预览稿 on every page, pinning nothing.
 
     Every page (and its PDF) is drafted and checked (invariants) before any is published: an edition with a
     breach raises Inconsistent and writes nothing, unless `force`, which publishes it stamped with what failed.
@@ -245,33 +274,40 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
     asked = editions.parse(period)
     charts.require_font()  # refuse before any work rather than draw clipped labels
     warehouse.require_current(conn)
-    plans = warehouse.query(conn, "plan_list")
-    if region:
-        plans = plans.filter(pl.col("region_code") == region)
-    version = data_version(conn)
+    chosen = chosen_plans(conn, period, region)
+    if include_unapproved:
+        pins = {plan["plan_id"]: publication.preview(publication.now(conn)) for plan, _ in chosen}
+    elif pins is None:  # read-only, a page not made before reads the warehouse as it is, pinning nothing
+        pins = pin_pages(conn, period, region) if warehouse.writable(conn) else \
+            {plan["plan_id"]: publication.pinned(conn, edition.period, plan["plan_id"]) for plan, edition in chosen}
     out_dir.mkdir(parents=True, exist_ok=True)
-    chosen = [(plan, edition) for plan in plans.iter_rows(named=True)
-              if (edition := editions.covers(asked, plan["period_start"], plan["period_end"])) is not None]
     # the quarters the pages read progress at: each edition's and the one before it (status changes)
     quarters = sorted({q for _, e in chosen for q in (e.quarter, previous_quarter(e.quarter))})
     # progress first, from every region's values (peers rank against peers); then the values the pages read
     # themselves, of the plans' regions and those under them only: a national warehouse holds far more.
     read = warehouse.query(conn, "bulletin_regions", plan_ids=[plan["plan_id"] for plan, _ in chosen])
+    drafts: dict[str, Draft] = {}
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".drafts-") as staging:
-        with warehouse.snapshot(conn, "progress", period=quarters), \
-                warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
-            drafts = [draft_plan(conn, plan["plan_id"], edition, Path(staging), version) for plan, edition in chosen]
+        # pages made from one pin are drafted over one reading of the warehouse as it stood then
+        for pin in dict.fromkeys(pins[plan["plan_id"]] for plan, _ in chosen):
+            with publication.as_of(conn, pin), warehouse.snapshot(conn, "progress", period=quarters), \
+                    warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
+                version = data_version(conn)
+                drafts.update({plan["plan_id"]: draft_plan(conn, plan["plan_id"], edition, Path(staging), version,
+                                                           pin)
+                               for plan, edition in chosen if pins[plan["plan_id"]] == pin})
+        ordered = [drafts[plan["plan_id"]] for plan, _ in chosen]
         if as_pdf:
-            for draft in drafts:
+            for draft in ordered:
                 draft_pdf(draft, Path(staging))
-        broken = [d for d in drafts if d.breaches]
+        broken = [d for d in ordered if d.breaches]
         if broken and not force:
             raise invariants.Inconsistent([(d.path.name, b) for d in broken for b in d.breaches])
-        paths = [path for draft in drafts for path in publish_plan(draft, out_dir)]
+        paths = [path for draft in ordered for path in publish_plan(draft, out_dir)]
     latest = [{"file": d.path.name, "region_name": d.context["plan"]["region_name"],
                "title": d.context["plan"]["title"], "summary": d.context["summary"], "breaches": len(d.breaches)}
-              for d, (_, edition) in zip(drafts, chosen, strict=True) if edition == asked]
-    render_index(conn, out_dir, asked, latest)
+              for d, (_, edition) in zip(ordered, chosen, strict=True) if edition == asked]
+    render_index(conn, out_dir, asked, latest, preview=include_unapproved)
     return paths
 
 
@@ -289,10 +325,13 @@ class Draft:
 
 
 def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, staging: Path,
-               version: dict) -> Draft:
-    """One plan's page of an edition and its Excel annex, and every invariant they break."""
+               version: dict, pin: publication.Pin) -> Draft:
+    """One plan's page of an edition and its Excel annex, and every invariant they break (read within the pin's
+    `publication.as_of`)."""
     context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final")
-    context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version)
+    context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version,
+                   signoff=publication.signoff(conn, pin, edition.quarter, bound_regions(context)),
+                   preview=not pin.approved_only)
     name = f"{edition.period}-{plan_id}"
     link_region_pages(context, f"{name}.html")
     annex_path = annex.write_annex(context, staging / f"{name}.xlsx")
@@ -386,11 +425,12 @@ def stamped(page: Path) -> bool:
     return STAMP in page.read_text(encoding="utf-8")
 
 
-def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path, edition: Edition, latest: list[dict]) -> Path:
+def render_index(conn: duckdb.DuckDBPyConnection, out_dir: Path, edition: Edition, latest: list[dict],
+                 preview: bool = False) -> Path:
     """Write index.html: the edition just rendered, plan by plan; the final evaluations; every bulletin produced."""
     path = out_dir / "index.html"
     entries = index_entries(conn, out_dir)
     html = pages.environment().get_template("index.html.j2").render(
         edition_label=edition.title, latest=latest, entries=entries,
-        finals=[e for e in entries if e["final"]])
+        finals=[e for e in entries if e["final"]], preview=preview)
     return files.publish(path, html)

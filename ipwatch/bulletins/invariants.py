@@ -551,9 +551,29 @@ def regions_existed(ed: Published) -> Iterator[Breach]:
         yield Breach("地区", code, f"{ed.context['quarter_label']}时不存在此区划代码")
 
 
+def only_signed_off(ed: Published) -> Iterator[Breach]:
+    """Of a quarter under sign-off a published edition shows only what was accepted (审定): no target is judged on
+    a value its region submitted for the quarter while it was not yet accepted (a total derived from accepted
+    regions below may stand); its counts of regions by state add up; a preview says so, and only a preview."""
+    signoff, quarter = ed.context.get("signoff"), ed.context["quarter"]
+    preview = bool(ed.context.get("preview"))
+    if ("内部预览稿" in ed.page.text) != preview:
+        yield Breach("逐级审核", "内部预览稿", "预览稿须注明“内部预览稿”，正式通报不得注明" if preview
+                     else "正式通报注明了“内部预览稿”")
+    if not signoff:
+        return
+    counted = sum(signoff["counts"].values())
+    if counted != len(signoff["regions"]):
+        yield Breach("逐级审核", "地区数", f"各状态合计{counted}个，应审定地区{len(signoff['regions'])}个")
+    for t in rows(ed.context):
+        if t["region_code"] in signoff["withheld"] and t.get("actual_period") == quarter and not t.get("derived"):
+            yield Breach("逐级审核", f"{t['region_name']} {t['wording']}",
+                         f"{signoff['withheld'][t['region_code']]}，本期数值不应纳入通报")
+
+
 CHECKS = (headline_counts, narrative_counts, counties_named, final_wording, region_counts, ranks_agree,
           status_agrees, one_unit, judged_in_chart, one_name, one_mention, chinese_text, nothing_unfilled,
-          annex_agrees, pdf_agrees, regions_existed)
+          annex_agrees, pdf_agrees, regions_existed, only_signed_off)
 
 
 def check(edition: Published) -> list[Breach]:

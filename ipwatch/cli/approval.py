@@ -1,5 +1,6 @@
 """`ipwatch approval`: where each region's quarter stands in its sign-off (status), and its steps: submit (上报),
-approve (审核通过), return (退回), unapprove (撤销审核), accept (审定)."""
+approve (审核通过), return (退回), unapprove (撤销审核), accept (审定); `begin`: from which quarter publication
+follows sign-off."""
 
 from __future__ import annotations
 
@@ -65,9 +66,31 @@ def cmd_approval_step(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_approval_begin(args: argparse.Namespace) -> int:
+    """Set the first quarter published only once signed off (earlier quarters stand as reported); without a
+    quarter, say which it is."""
+    from ipwatch import warehouse
+    from ipwatch.bulletins import publication
+    from ipwatch.domain import periods
+
+    ws = config.workspace(args.home)
+    if not isinstance(ws.warehouse, config.Lake) and not ws.warehouse.exists():
+        raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest "
+                                f"(no warehouse at {ws.warehouse})")
+    with warehouse.connect(ws.warehouse, read_only=args.quarter is None) as conn:
+        warehouse.require_current(conn)
+        if args.quarter is not None:
+            publication.begin_signoff(conn, args.quarter, args.by or getpass.getuser())
+        quarter = publication.signoff_start(conn)
+    print(f"自{periods.quarter_label(quarter)}（{quarter}）起，数据经逐级审核审定后方可发布；此前各季度按报送情况发布 "
+          f"(published only once signed off from {quarter} on)")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """approval with its actions status, submit, approve, return, unapprove, accept."""
-    p = sub.add_parser("approval", help="逐级审核 (sign-off): status, submit, approve, return, unapprove, accept",
+    p = sub.add_parser("approval", help="逐级审核 (sign-off): status, submit, approve, return, unapprove, accept, "
+                                        "begin",
                        description=__doc__)
     actions = p.add_subparsers(dest="step", metavar="ACTION", required=True, prog="ipwatch approval")
     a = actions.add_parser("status", help=cmd_approval_status.__doc__, description=cmd_approval_status.__doc__)
@@ -75,6 +98,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--quarter", metavar="QUARTER", help="one quarter (2026Q3, 2026年第三季度)")
     a.add_argument("--json", action="store_true", help="JSON objects")
     a.set_defaults(run=cmd_approval_status)
+    a = actions.add_parser("begin", help="the first quarter published only once signed off",
+                           description=cmd_approval_begin.__doc__)
+    a.add_argument("quarter", nargs="?", metavar="QUARTER", help="quarter (2026Q4, 2026年第四季度)")
+    a.add_argument("--by", metavar="NAME", help="who sets it (default: the login name)")
+    a.set_defaults(run=cmd_approval_begin)
     for step, text in (("submit", "上报 (submit) the office's own quarter"), ("approve", "审核通过 (approve)"),
                        ("return", "退回 (return, --reason required)"),
                        ("unapprove", "撤销审核 (withdraw this office's approval, --reason required)"),

@@ -28,7 +28,8 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     try:
         with working(f"正在生成 {args.period} 的通报 (rendering bulletins)"):
             paths = bulletin_flow(args.period, region=args.region, out_dir=args.output, home=args.home,
-                                  as_pdf=args.pdf, force=args.force)
+                                  as_pdf=args.pdf, force=args.force, include_unapproved=args.include_unapproved,
+                                  reissue=args.reissue)
     except invariants.Inconsistent as exc:
         print(f"ipwatch: 本期通报有{len(exc.breaches)}处数字前后不一致，未发布任何文件 "
               f"(edition not published: {len(exc.breaches)} inconsistencies):", file=sys.stderr)
@@ -64,7 +65,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="YYYY-MM for the monthly bulletin (the last quarter complete before that month), "
                         "or a quarter such as 2025Q3 for the quarterly bulletin (with changes on quarter and year)")
     p.add_argument("--region", help="only the plans of this region code")
-    p.add_argument("-o", "--output", type=Path, help="folder for the HTML files (default: <home>/bulletins)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="folder for the HTML files (default: <home>/bulletins; a preview: <home>/bulletins/preview)")
+    p.add_argument("--include-unapproved", action="store_true",
+                   help="an internal preview with every value, signed off or not, marked 内部预览稿 on every page")
+    p.add_argument("--reissue", action="store_true",
+                   help="make the edition anew from the warehouse as it is now (an edition made before keeps what it "
+                        "was made from: made again it is the same, whatever arrived since)")
     p.add_argument("--pdf", action="store_true", help="also print each bulletin to an A4 PDF (needs chromium)")
     p.add_argument("--force", action="store_true",
                    help="publish even an edition whose numbers disagree (stamped on the page and the index)")

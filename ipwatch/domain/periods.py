@@ -149,6 +149,14 @@ def due_day() -> int:
     return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
 
 
+def first_not_yet_due(today: date) -> str:
+    """The first quarter whose values are not yet due on `today` (due on `due_day` of the month after it): on
+    2026-12-06, 2026Q4 (2026Q3 was due 2026-10-15); on 2027-01-10, still 2026Q4 (due 2027-01-15)."""
+    quarter = latest_complete_quarter(today)
+    year, month = (int(part) for part in month_after(quarter).split("-"))
+    return quarter if today <= date(year, month, due_day()) else next_quarter(quarter)
+
+
 def due(edition: str, day: date) -> str:
     """The bulletin period due on `day`: the month itself ('monthly') or the last quarter ended ('quarterly')."""
     if edition == "monthly":

@@ -21,7 +21,7 @@ from ipwatch.warehouse import lake, sql_files
 T = TypeVar("T")
 
 # The schema's version. An upgrade from version N is sql/upgrades/upgrade_to_<N+1>.sql, applied by create_schema.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def sql(name: str) -> str:
@@ -141,6 +141,13 @@ def take_ids(conn: duckdb.DuckDBPyConnection, name: str, n: int) -> list[int]:
 
 class SchemaError(ValueError):
     """The warehouse was made by a version of ipwatch this one cannot upgrade."""
+
+
+def writable(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this connection may write (not opened read-only)."""
+    (readonly,) = conn.execute("select readonly from duckdb_databases() "
+                               "where database_name = current_database()").fetchone()
+    return not readonly
 
 
 def folder(conn: duckdb.DuckDBPyConnection) -> Path | None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 import yaml
 
@@ -84,5 +86,9 @@ def initialise(ws: config.Workspace, catalogue: cat.Catalogue | None = None) -> 
             warehouse.build_schema(conn)
             for name, frame in frames.items():
                 warehouse.replace_rows(conn, name, frame)
+            # a warehouse's sign-off governs what is reported from now on; what it holds was reported before
+            conn.execute(warehouse.sql("begin_signoff"), {
+                "quarter": periods.first_not_yet_due(config.local_date(datetime.now().astimezone())),
+                "set_by": "ipwatch init", "set_at": datetime.now(), "only_first": True})
 
         warehouse.atomic(conn, work)
