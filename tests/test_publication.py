@@ -209,3 +209,46 @@ def test_begin_and_the_preview_from_the_command_line(ws, tmp_path):
     assert made.returncode == 0, made.stderr
     assert (ws.home / "bulletins" / "preview" / "2019Q4-shanwei-2016.html").exists()
     assert not (ws.home / "bulletins" / "2019Q4-shanwei-2016.html").exists()
+
+
+def logged_step(conn, log_id: int, region: str, action: str, office: str, state: str, step: int, at: str) -> None:
+    """A step as approval.act records it (sql/writes/record_approval.sql), at a moment of the test's choosing."""
+    conn.execute(warehouse.sql("record_approval"), {
+        "log_id": log_id, "region_code": region, "quarter": QUARTER, "action": action, "office_code": office,
+        "level": "county" if office != CITY else "prefecture", "acted_by": "测试员", "role": "office",
+        "reason": "请核实" if action == "return" else None,
+        "overridden": 0, "data_version": "-", "state": state, "step": step, "chain": [region, CITY],
+        "acted_at": datetime.fromisoformat(at)})
+
+
+def test_each_reviewing_office_is_judged_against_its_own_deadline(conn):
+    # 2019Q4 is due 2020-01-15 (due_day 15); a city signs within 10 days: by 2020-01-25
+    steps = [("441502", "submit", "441502", "submitted", 0, "2020-01-14 09:00"),
+             ("441502", "accept", CITY, "accepted", 1, "2020-01-25 17:00"),    # on its deadline's day: on time
+             ("441521", "submit", "441521", "submitted", 0, "2020-01-15 09:00"),
+             ("441521", "accept", CITY, "accepted", 1, "2020-01-26 08:00"),    # a day after: late
+             ("441523", "submit", "441523", "submitted", 0, "2020-01-15 10:00"),  # waiting for the city
+             ("441581", "submit", "441581", "submitted", 0, "2020-01-15 11:00"),
+             ("441581", "return", CITY, "returned", -1, "2020-01-20 11:00")]   # back with the county
+    for n, step in enumerate(steps, start=1):
+        logged_step(conn, n, *step)
+    timeliness = lambda today: warehouse.query(conn, "signoff_timeliness", quarter=QUARTER,  # noqa: E731
+                                               regions=None, today=date.fromisoformat(today)).to_dicts()
+    [before] = timeliness("2020-01-25")
+    assert before["due_date"] == date(2020, 1, 25)
+    assert (before["on_time"], before["late"], before["overdue"], before["pending"]) == (1, 1, 0, 2)
+    [after] = timeliness("2020-01-26")  # 陆河县 still waits for the city: now overdue; 陆丰市 is the county's turn
+    assert (after["on_time"], after["late"], after["overdue"], after["pending"]) == (1, 1, 1, 1)
+    assert after["late_regions"] == ["汕尾市海丰县", "汕尾市陆河县"]
+
+
+def test_the_reviewer_page_marks_a_quarter_waiting_past_the_office_s_deadline(conn):
+    from ipwatch.portal import review
+
+    logged_step(conn, 1, "441523", "submit", "441523", "submitted", 0, "2020-01-15 10:00")
+    assert review.deadlines(conn, CITY, [QUARTER]) == {QUARTER: date(2020, 1, 25)}
+    cells = lambda today: {r["region_code"]: r["cells"][QUARTER]  # noqa: E731
+                           for r in review.matrix(conn, CITY, [QUARTER], today=date.fromisoformat(today))}
+    assert cells("2020-01-25")["441523"]["overdue"] is False
+    assert cells("2020-01-26")["441523"]["overdue"] is True
+    assert cells("2020-01-26")["441502"]["overdue"] is False  # never submitted: not the city's turn

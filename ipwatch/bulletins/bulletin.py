@@ -6,7 +6,7 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -21,9 +21,12 @@ from ipwatch.domain.periods import previous_quarter, quarter_label
 from ipwatch.warehouse import data_version
 
 
-def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, final: bool = False) -> dict:
+def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, final: bool = False,
+                 today: date | None = None) -> dict:
     """Everything one plan's bulletin shows for one quarter; a `final` evaluation compares the plan's end with its
-    baseline and targets, and reads no previous quarter."""
+    baseline and targets, and reads no previous quarter. Deadlines are judged on `today` (the day its edition was
+    first made: made again, it says the same)."""
+    today = today or config.local_date(datetime.now().astimezone())
     plan = warehouse.query(conn, "plan_header", plan_id=plan_id).row(0, named=True)
     frame = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
     names = target_names(frame)
@@ -53,7 +56,8 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, fi
             "changes": own_changes, "county_changes": changes_by_target(county_changes),
             "value_states": quality.filter(pl.col("part") == "values").select("item", "n").to_dicts(),
             "submissions": quality.filter(pl.col("part") == "submissions").drop("part").to_dicts(),
-            "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter).to_dicts(),
+            "timeliness": warehouse.query(conn, "plan_timeliness", plan_id=plan_id, period=quarter,
+                                           today=today).to_dicts(),
             "corrections": named_by_target(rows, warehouse.query(conn, "quarter_corrections", plan_id=plan_id,
                                                                   period=quarter).to_dicts()),
             "sources": sources(conn, plan_id, quarter)}
@@ -289,13 +293,14 @@ def render(conn: duckdb.DuckDBPyConnection, period: str, out_dir: Path, region: 
     drafts: dict[str, Draft] = {}
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".drafts-") as staging:
         # pages made from one pin are drafted over one reading of the warehouse as it stood then
-        for pin in dict.fromkeys(pins[plan["plan_id"]] for plan, _ in chosen):
+        readings = {pins[plan["plan_id"]].reading: pins[plan["plan_id"]] for plan, _ in chosen}
+        for reading, pin in readings.items():
             with publication.as_of(conn, pin), warehouse.snapshot(conn, "progress", period=quarters), \
                     warehouse.snapshot(conn, "observed", region_code=read["region_code"].to_list()):
                 version = data_version(conn)
                 drafts.update({plan["plan_id"]: draft_plan(conn, plan["plan_id"], edition, Path(staging), version,
-                                                           pin)
-                               for plan, edition in chosen if pins[plan["plan_id"]] == pin})
+                                                           pins[plan["plan_id"]])
+                               for plan, edition in chosen if pins[plan["plan_id"]].reading == reading})
         ordered = [drafts[plan["plan_id"]] for plan, _ in chosen]
         if as_pdf:
             for draft in ordered:
@@ -328,7 +333,8 @@ def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, 
                version: dict, pin: publication.Pin) -> Draft:
     """One plan's page of an edition and its Excel annex, and every invariant they break (read within the pin's
     `publication.as_of`)."""
-    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final")
+    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final",
+                           today=config.local_date(pin.made_at.astimezone()))
     context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version,
                    signoff=publication.signoff(conn, pin, edition.quarter, bound_regions(context)),
                    preview=not pin.approved_only)

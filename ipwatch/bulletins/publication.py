@@ -19,7 +19,7 @@ from datetime import datetime
 
 import duckdb
 
-from ipwatch import warehouse
+from ipwatch import config, warehouse
 from ipwatch.domain import periods
 
 # The tables a bulletin reads that grow as submissions arrive, each with the mark it is read up to
@@ -37,7 +37,13 @@ class Pin:
     audit_mark: int
     approval_mark: int
     signoff_from: str
+    made_at: datetime  # the day it was made is the day its deadlines are judged on (未到期 or 逾期)
     approved_only: bool = True
+
+    @property
+    def reading(self) -> tuple:
+        """What the warehouse reads as under this pin: pages made from one reading share it."""
+        return self.submission_mark, self.audit_mark, self.approval_mark, self.signoff_from, self.approved_only
 
 
 def signoff_start(conn: duckdb.DuckDBPyConnection) -> str:
@@ -56,7 +62,7 @@ def begin_signoff(conn: duckdb.DuckDBPyConnection, quarter: str, by: str) -> Non
 def now(conn: duckdb.DuckDBPyConnection, approved_only: bool = True) -> Pin:
     """The pin of an edition made now."""
     marks = warehouse.query(conn, "warehouse_marks").row(0, named=True)
-    return Pin(**marks, signoff_from=signoff_start(conn), approved_only=approved_only)
+    return Pin(**marks, signoff_from=signoff_start(conn), made_at=datetime.now(), approved_only=approved_only)
 
 
 def pin(conn: duckdb.DuckDBPyConnection, period: str, plan_id: str, reissue: bool = False) -> Pin:
@@ -68,8 +74,7 @@ def pin(conn: duckdb.DuckDBPyConnection, period: str, plan_id: str, reissue: boo
             return Pin(**found.row(0, named=True))
     made = now(conn)
     marks = {k: v for k, v in made.__dict__.items() if k != "approved_only"}
-    conn.execute(warehouse.sql("record_edition_pin"), {"period": period, "plan_id": plan_id, **marks,
-                                                       "pinned_at": datetime.now()})
+    conn.execute(warehouse.sql("record_edition_pin"), {"period": period, "plan_id": plan_id, **marks})
     return made
 
 
@@ -125,7 +130,9 @@ def signoff(conn: duckdb.DuckDBPyConnection, pin_: Pin, quarter: str, region_cod
         row["state_name"] = STATE_NAMES[row["group"]]
     counts = {group: sum(r["group"] == group for r in rows) for group in STATE_NAMES}
     left_out = [r for r in rows if r["group"] != "accepted"] if pin_.approved_only else []
-    return {"regions": rows, "counts": counts, "left_out": left_out,
+    reviews = warehouse.query(conn, "signoff_timeliness", quarter=quarter, regions=region_codes,
+                              today=config.local_date(pin_.made_at.astimezone())).to_dicts()
+    return {"regions": rows, "counts": counts, "left_out": left_out, "reviews": reviews,
             "withheld": {r["region_code"]: r["state_name"] for r in left_out},
             "text": "、".join(f"{name}{counts[group]}个" for group, name in STATE_NAMES.items() if counts[group]),
             "preview": not pin_.approved_only}

@@ -149,6 +149,12 @@ def due_day() -> int:
     return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
 
 
+def signoff_days() -> dict[str, int]:
+    """Days after the due day by which each level of reviewing office signs a quarter (data/validation.yaml)."""
+    found = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["signoff_days"]
+    return {level: int(days) for level, days in found.items()}
+
+
 def first_not_yet_due(today: date) -> str:
     """The first quarter whose values are not yet due on `today` (due on `due_day` of the month after it): on
     2026-12-06, 2026Q4 (2026Q3 was due 2026-10-15); on 2027-01-10, still 2026Q4 (due 2027-01-15)."""

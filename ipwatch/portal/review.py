@@ -6,12 +6,12 @@ gathers what a page shows and hands the steps a person chose to it, one region-q
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import polars as pl
 
-from ipwatch import approval, warehouse
+from ipwatch import approval, config, warehouse
 from ipwatch.domain import periods, regions
 from ipwatch.domain.signoff import ACTION_NAMES, STATE_NAMES, Refused
 from ipwatch.portal import views
@@ -51,17 +51,28 @@ def cell(row: dict, office: str) -> dict:
     return {**row, "state_name": STATE_NAMES[row["state"]], "waiting": waiting, "step_needed": step}
 
 
-def matrix(conn: duckdb.DuckDBPyConnection, office: str, quarters: list[str]) -> list[dict]:
+def deadlines(conn: duckdb.DuckDBPyConnection, office: str, quarters: list[str]) -> dict[str, date]:
+    """The day the office signs each quarter by (审核截止, data/validation.yaml's signoff_days for its level)."""
+    found = warehouse.query(conn, "office_deadlines", office=office, quarters=quarters)
+    return dict(zip(found["quarter"], found["due_date"], strict=True))
+
+
+def matrix(conn: duckdb.DuckDBPyConnection, office: str, quarters: list[str], today: date | None = None) -> list[dict]:
     """The office's regions (those a plan in force binds, or with values or steps) × the quarters: each region
-    with its cells by quarter; the office's own region first."""
+    with its cells by quarter, a cell waiting for the office past its deadline marked overdue; the office's own
+    region first."""
     within = sorted(views.jurisdiction(office))
+    due = deadlines(conn, office, quarters)
+    today = today or config.local_date(datetime.now().astimezone())
     by_region: dict[str, dict] = {}
     for quarter in quarters:
         for row in approval.status(conn, within, quarter).to_dicts():
             entry = by_region.setdefault(row["region_code"], {"region_code": row["region_code"],
                                                               "region_name": row["region_name"],
                                                               "level": row["level"], "cells": {}})
-            entry["cells"][quarter] = cell(row, office)
+            shown = cell(row, office)
+            shown["overdue"] = shown["waiting"] and quarter in due and today > due[quarter]
+            entry["cells"][quarter] = shown
     return sorted(by_region.values(), key=lambda r: (r["region_code"] != office, r["region_code"]))
 
 

@@ -256,6 +256,7 @@ async def review_page(request: Request) -> Response:
             raise views.Forbidden(request.url.path)
         quarters = review.last_quarters(until)
         return {"quarters": quarters, "rows": review.matrix(conn, user["region_code"], quarters),
+                "deadlines": review.deadlines(conn, user["region_code"], quarters),
                 "overrides": review.overrides(conn, user["region_code"])[:20]}
 
     user, found = await guarded(request, {"office"}, work)

@@ -56,8 +56,10 @@ def status_frame() -> pl.DataFrame:
 
 
 def settings_frame() -> pl.DataFrame:
-    """The settings table: the rules' thresholds (expectations/rules/), the due day and the earliest year."""
+    """The settings table: the rules' thresholds (expectations/rules/), the due day, the sign-off deadlines and the
+    earliest year."""
     values = {**rules.thresholds(), "due_day": periods.due_day(),
+              **{f"signoff_days_{level}": days for level, days in periods.signoff_days().items()},
               "earliest_year": periods.earliest_year()}  # rule period_not_before
     return pl.DataFrame({"name": list(values), "value": [float(v) for v in values.values()]})
 

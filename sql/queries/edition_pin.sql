@@ -3,7 +3,8 @@ select
     submission_mark,
     audit_mark,
     approval_mark,
-    signoff_from
+    signoff_from,
+    pinned_at as made_at
 from edition_pins
 where period = $period and plan_id = $plan_id
 order by pinned_at desc

@@ -1,6 +1,6 @@
 -- The offices reporting for a plan (its own office and any that sent values for its regions) and whether each
 -- sent the quarter on time, late, or not at all; nothing yet before the due date is 'not_due', not missing
--- (the monthly bulletin of the 5th reports a quarter due on the 15th).
+-- (the monthly bulletin of the 5th reports a quarter due on the 15th), on $today: the day the edition was made.
 with plan_regions as (
     select distinct region_code
     from target_regions
@@ -23,7 +23,7 @@ status as (
         o.office_code,
         due_date($period) as due_date,
         t.first_received_at,
-        coalesce(t.timeliness, case when current_date <= due_date($period) then 'not_due' else 'missing' end)
+        coalesce(t.timeliness, case when cast($today as date) <= due_date($period) then 'not_due' else 'missing' end)
             as timeliness
     from offices as o
     left join timeliness as t on o.office_code = t.office_code and t.period = $period

@@ -2,4 +2,4 @@
 insert into edition_pins (
     period, plan_id, submission_mark, audit_mark, approval_mark, signoff_from, pinned_at
 )
-values ($period, $plan_id, $submission_mark, $audit_mark, $approval_mark, $signoff_from, $pinned_at);
+values ($period, $plan_id, $submission_mark, $audit_mark, $approval_mark, $signoff_from, $made_at);
