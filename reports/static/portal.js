@@ -58,3 +58,13 @@ document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-waiting]").forEach(function (box) { box.checked = true; });
   });
 });
+
+// The plan review page: a field of a target changed picks 按修改 (edit) for it, so an edit is never lost to 采纳.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("article.target-card .fields").forEach(function (fields) {
+    fields.addEventListener("change", function () {
+      var edit = fields.parentNode.querySelector("input[type=radio][value=edit]");
+      if (edit) { edit.checked = true; }
+    });
+  });
+});
