@@ -68,3 +68,19 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// The plan review page: a target opened (its mark clicked, or its address #t4) brings its sentence into the
+// document beside it, which scrolls on its own, so the two are read side by side.
+document.addEventListener("DOMContentLoaded", function () {
+  var panel = document.querySelector(".plan-document");
+  if (!panel) { return; }
+  function beside() {
+    var found = /^#t(\d+)$/.exec(window.location.hash);
+    var anchor = found && document.getElementById("s" + found[1]);
+    if (anchor) {
+      panel.scrollTop = anchor.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop - 120;
+    }
+  }
+  window.addEventListener("hashchange", beside);
+  beside();
+});
