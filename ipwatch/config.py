@@ -256,6 +256,11 @@ class Workspace:
         return self.home / "uploads"
 
     @property
+    def plan_drafts(self) -> Path:
+        """A plan document an administrator uploaded to the portal, with its draft and review, `<id>/`."""
+        return self.home / "plan_drafts"
+
+    @property
     def audit(self) -> Path:
         return self.home / "audit"
 

@@ -11,7 +11,8 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,15 +228,22 @@ def portal_url(portal_folder) -> str:
         subprocess.run([str(BIN / "ipwatch"), "--home", str(home), "users", "add", name, "--role", role,
                         *(["--region", region] if region else []), "--password-stdin"],
                        input=PORTAL_PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    with web_process([str(BIN / "ipwatch"), "--home", str(home)], env, portal_folder) as url:
+        yield url
+
+
+@contextmanager
+def web_process(command: list[str], env: dict, folder: Path, cwd: Path | None = None) -> Iterator[str]:
+    """`<command> web` on a free loopback port, its log in `folder`/web.log; its address once it answers, stopped
+    after."""
     port = serving.free_port()
-    server = subprocess.Popen([str(BIN / "ipwatch"), "--home", str(home), "web", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=(portal_folder / "web.log").open("w"),
-                              start_new_session=True)
+    server = subprocess.Popen([*command, "web", "--port", str(port)], env=env, cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=(folder / "web.log").open("w"), start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
-            assert server.poll() is None, (portal_folder / "web.log").read_text()
+            assert server.poll() is None, (folder / "web.log").read_text()
             with suppress(httpx.TransportError):
                 if httpx.get(f"{url}/login", timeout=5).status_code == 200:
                     break

@@ -188,14 +188,18 @@ def test_a_document_that_cannot_be_read_is_one_line_and_exit_2(args, message, tm
     assert len(out.stderr.splitlines()) == 1 and str(tmp_path) not in out.stderr
 
 
-def test_a_rank_by_place_is_drafted_and_then_refused_until_restated_as_a_share(tmp_path):
+def test_a_rank_by_place_is_drafted_as_a_share_and_refused_when_written_in_places(tmp_path):
+    # 芜湖 among 安徽's 16 地级市: 前3位 is 3 / 16 = 18.75% (plans/ranks.py; tests/test_plan_ranks.py)
     made = draft.draft(_document(tmp_path, "到2030年，全市专利授权量进入全省前3位。"))
     (p,) = made.proposals
-    assert (p.kind, p.value, p.unit, p.peer_scope) == ("rank", 3, "位", "province")
+    assert (p.kind, p.value, p.unit, p.peer_scope) == ("rank", 18.75, "%", "province")
     path = tmp_path / "draft.yaml"
     path.write_text(draft.dumped(made), "utf-8")
+    assert check.check(path) == []
+    path.write_text(draft.dumped(made).replace("value: 18.75", "value: 3").replace("unit: '%'", "unit: 位"), "utf-8")
     problems = [(x.where, x.fix) for x in check.check(path)]
-    assert ("targets[0].unit", "改写为前N%（如全省16个市中的前3位约为前19%），或删去该目标") in problems
+    assert ("targets[0].unit", "改写为前N%：名次÷参与排名的地区数，向下取两位小数（全省16个市中的前3位为前18.75%），"
+            "或删去该目标") in problems
 
 
 def _document(tmp_path: Path, sentence: str) -> Path:

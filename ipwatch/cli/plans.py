@@ -34,26 +34,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     """Add a checked plan to the catalogue (data/plans/), its new indicators to data/indicators.yaml."""
     from ipwatch import config
-    from ipwatch.plans import adding, check
+    from ipwatch.intake import suite
+    from ipwatch.plans import check
+    from ipwatch.portal import plan_review
 
     path = Path(args.file)
-    problems = check.check(path)
-    if problems:
-        print(check.report(problems, path.name), file=sys.stderr)
+    added = plan_review.add_plan(path, config.workspace(args.home))  # the portal's 加入目录 too: one code path
+    if added.problems:
+        print(check.report(added.problems, path.name), file=sys.stderr)
         return 2
-    written = adding.add(path, config.DATA_DIR)
-    from ipwatch.domain import catalogue
-    from ipwatch.intake import suite
-    from ipwatch.warehouse import reference
-
-    catalogue.default.cache_clear()  # the catalogue as it now is, with the plan
-    suite.write()
-    ws = config.workspace(args.home)
-    loaded = ws.warehouse.exists()
-    if loaded:  # as `ipwatch init` would: the next bulletin of this workspace measures the plan's targets
-        reference.initialise(ws)
-    where = "工作区已载入 (loaded into the workspace)" if loaded else "运行 ipwatch init 载入工作区 (run ipwatch init)"
-    print(f"已加入目录 (added): {written}；验证规则已更新 (suite regenerated: {suite.SUITE_FILE.name})；{where}")
+    where = ("工作区已载入 (loaded into the workspace)" if added.loaded
+             else "运行 ipwatch init 载入工作区 (run ipwatch init)")
+    print(f"已加入目录 (added): {added.written}；验证规则已更新 (suite regenerated: {suite.SUITE_FILE.name})；{where}")
     print("请提交 data/ 与 expectations/ 的改动 (commit the changes to data/ and expectations/)")
     return 0
 

@@ -196,8 +196,9 @@ def _kind_rules(t: dict, at: Path, kind: str, indicator: dict | None) -> list[Pr
         problems.append(Problem((*at, "unit"), "增长目标的单位应为 % (a growth is in %)", "改为 '%'"))
     if kind == "rank" and unit != "%":
         # progress measures a rank as a top share of the peers (全省前30%: the first 30% of the province's regions)
+        # and rounds its places up: 19% of 16 is 3.04, four places, so the share is rounded down (plans/ranks.py)
         problems.append(Problem((*at, "unit"), "排名目标按“前N%”衡量，不支持名次（前3位）(a rank is a top share, in %)",
-                                "改写为前N%（如全省16个市中的前3位约为前19%），或删去该目标"))
+                                "改写为前N%：名次÷参与排名的地区数，向下取两位小数（全省16个市中的前3位为前18.75%），或删去该目标"))
     if kind in QUANTITY_KINDS and indicator and unit and not t.get("read_as"):
         try:
             factor(unit, indicator.get("unit", ""))

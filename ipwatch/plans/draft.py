@@ -12,7 +12,7 @@ import yaml
 
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain import regions
-from ipwatch.plans import documents, header, naming, tables, targets
+from ipwatch.plans import documents, header, naming, ranks, tables, targets
 from ipwatch.plans.proposal import Proposal
 
 _SECTION = re.compile(r"\s*[一二三四五六七八九十]+、")
@@ -62,7 +62,8 @@ def draft(path: Path, catalogue: cat.Catalogue | None = None) -> Draft:
     catalogue = catalogue or cat.default()
     blocks = documents.read(path)
     lines = [b.text for b in blocks]
-    head = header.propose(lines, regions.load())
+    registry = regions.load()
+    head = header.propose(lines, registry)
     aliases = naming.alias_spans(catalogue)
     found = tables.propose_rows(blocks, head.period.end, aliases)
     flat = tables.flat_rows(lines, head.period.end, aliases)
@@ -84,7 +85,14 @@ def draft(path: Path, catalogue: cat.Catalogue | None = None) -> Draft:
                 found.append(p)
             known += targets.facts(sentence, head.period, aliases)
             carried = targets.stated_year(sentence, head.period) or carried
-    return Draft(head, with_baselines(merged(found), known), path.name)
+    proposals = [ranks.restated(p, registry, head.region_code, each_county(head))
+                 for p in with_baselines(merged(found), known)]
+    return Draft(head, proposals, path.name)
+
+
+def each_county(h: header.Header) -> bool:
+    """A 强县 plan: its targets bind every county under its region."""
+    return bool(h.title and "强县" in h.title)
 
 
 BASELINE_ELSEWHERE = "基期值取自文中对{}年的记述，请核对 (the baseline is a value the text states elsewhere)"
@@ -184,17 +192,17 @@ def as_dict(d: Draft) -> dict:
     """The draft as the plan file's mapping (with `new_indicators:` and the review keys a draft carries)."""
     h = d.header
     ids = target_ids(d.proposals)
-    each_county = bool(h.title and "强县" in h.title)
+    per_county = each_county(h)
     plan = {
         "plan_id": f"{h.region_code or 'region'}-{h.period.start}", "title": h.title, "issuer": h.issuer,
         "document_number": h.document_number, "region_code": h.region_code, "bulletin_office": h.bulletin_office,
         "period": {"start": h.period.start, "end": h.period.end}, "seed": d.seed,
-        "applies_to": "each_county" if each_county else "plan_region",
+        "applies_to": "each_county" if per_county else "plan_region",
         "key_targets": ids[:3],
     }
     reasons = dict(h.reasons)
     reasons["plan_id"] = "编号为建议（地区代码-起始年），可改为拼音名 (a proposed id)"
-    if each_county:
+    if per_county:
         reasons["applies_to"] = "标题为强县建设，目标按各县适用，请核对 (a 强县 plan: targets bind each county)"
     plan["review"] = reasons
     plan["targets"] = [entry(p, i) for p, i in zip(d.proposals, ids, strict=True)]

@@ -46,6 +46,8 @@ _GROWTH = re.compile(r"(年均|每年|年度)?\s*(?:分别)?\s*(增长|递增|�
                      r"(?:达到|达|超过|为)?\s*$")
 _RANK = re.compile(r"(全省|全市|全国|全区|省内|市内|同类城市)?(?:排名|排在|位居|进入|位列|居)?\s*前\s*"
                    r"(\d+(?:\.\d+)?|[一二三四五六七八九十]+)\s*(%|％|位|名|强)")
+# What a rank by place says until ipwatch/plans/ranks.py restates it with the registry's count of its peers.
+PLACE_REASON = "名次目标（前N位）须改写为前N% (a rank by place must be restated as a top share)"
 _SCOPES = {"全省": "province", "省内": "province", "全市": "prefecture", "市内": "prefecture"}
 # A year or a five-year plan's end named as what a target is measured against (较“十三五”末), not as its year.
 _COMPARED = re.compile(r"(?:较|比|与|相比)\s*[“\"]?(?:十[二三四五六]五[”\"]?(?:期)?末|\d{4}\s*年(?:底|末)?)")
@@ -333,7 +335,7 @@ def _ranks(sentence: str, year: int, aliases: list[tuple[str, str]]) -> list[Pro
             p = Proposal(source=sentence, wording=wording, indicator=code, known=is_known, kind="rank", year=year,
                          value=number(m.group(2)), unit=unit, direction="down", comparison="<=", peer_scope=scope)
             if unit == "位":
-                p.reasons.append("名次目标（前N位）须改写为前N% (a rank by place must be restated as a top share)")
+                p.reasons.append(PLACE_REASON)
             if not scope:
                 p.reasons.append("排名范围未写明（全省或全市），请补填 peer_scope (the rank's peers are not named)")
             found.append(p)

@@ -29,11 +29,12 @@ from starlette.types import ASGIApp
 from ipwatch import approval, audit, config, pages
 from ipwatch.domain import labels, periods
 from ipwatch.domain.signoff import ACTION_NAMES, Refused
-from ipwatch.portal import review, security, users, views
+from ipwatch.plans import adding, documents
+from ipwatch.portal import plan_review, review, security, users, views
 
 STATIC = {"style.css": config.TEMPLATES_DIR / "style.css", "portal.css": config.ROOT / "reports/static/portal.css",
           "portal.js": config.ROOT / "reports/static/portal.js"}
-UPLOAD_PATHS = re.compile(r"/regions/[0-9]{6}/submissions")
+UPLOAD_PATHS = re.compile(r"/regions/[0-9]{6}/submissions|/admin/plans")
 QUEUE_ROWS = 300
 STATES = {"on_time": "已按时报送", "late": "逾期报送", "due": "待报送", "overdue": "逾期未报", "correction": "待更正"}
 EXPLANATIONS = {"confirm": "属实，按报送值", "override": "视为正常值", "correct-requested": "要求报送单位更正"}
@@ -530,6 +531,81 @@ async def user_assignment(request: Request) -> Response:
     return to_login() if admin is None else await user_admin(request, f"已将 {name} 改为{users.ROLES[made['role']]}")
 
 
+async def plan_list(request: Request) -> Response:
+    """The administrators' plan reviews: a plan document to upload, the reviews under way."""
+    ws = workspace(request)
+    user, _ = await guarded(request, {"admin"}, lambda conn, user: None)
+    if user is None:
+        return to_login()
+    drafts = await run_in_threadpool(plan_review.listed, ws)
+    return page(request, "plans", user=user, drafts=drafts, max_bytes=views.limit_bytes(),
+                max_mb=views.limit_bytes() // 1048576)
+
+
+async def plan_upload(request: Request) -> Response:
+    """A plan document, streamed in under the upload limit and drafted (`plan draft`), then its review page."""
+    user, _ = await guarded(request, {"admin"}, lambda conn, user: None)
+    if user is None:
+        return to_login()
+    form = await posted(request, max_files=1, max_fields=4)
+    sent, ws = form.get("file"), workspace(request)
+    if not isinstance(sent, UploadFile) or not sent.filename:
+        return message(request, 400, "未选择文件", "请先选择规划文件", user)
+    try:
+        draft_id = await run_in_threadpool(plan_review.store_upload, ws, sent.file, sent.filename)
+    except views.TooLarge:
+        return message(request, 413, "文件过大", f"文件超过 {views.limit_bytes() // 1048576} MB，未接收", user)
+    except documents.DocumentError as why:
+        return message(request, 400, "无法读取规划文件", str(why), user)
+    finally:
+        await sent.close()
+    await run_in_threadpool(record, ws, user["user_name"], "plan_upload", "ok",
+                            f"{draft_id} {views.client_name(sent.filename)}"[:300], client(request))
+    return RedirectResponse(f"/admin/plans/{draft_id}", 303)
+
+
+async def plan_page(request: Request) -> Response:
+    """One plan's review: its document beside its draft, each target marked in its sentence."""
+    user, _ = await guarded(request, {"admin"}, lambda conn, user: None)
+    if user is None:
+        return to_login()
+    try:  # outside the warehouse's turn: reading a PDF takes a while and needs no warehouse
+        found = await run_in_threadpool(plan_review.context, workspace(request), request.path_params["draft_id"])
+    except plan_review.NoSuchDraft:
+        return message(request, 404, "草稿不存在", "没有这份规划草稿，请从列表中选择或重新上传", user)
+    return page(request, "plan_review", user=user, choices=plan_review.CHOICES, words=plan_review.WORDS,
+                decisions=plan_review.DECISIONS, confidence=plan_review.CONFIDENCE, **found)
+
+
+async def plan_act(request: Request) -> Response:
+    """The reviewer's decisions saved, then `plan check` or `plan add` (the commands' own functions) on the
+    reviewed plan; back to the review page, which shows the outcome."""
+    draft_id = request.path_params["draft_id"]
+    user, _ = await guarded(request, {"admin"}, lambda conn, user: None)
+    if user is None:
+        return to_login()
+    form = await posted(request, max_fields=4000)
+    action, ws = str(form.get("action", "save")), workspace(request)
+    action = action if action in ("save", "check", "add") else "save"
+
+    def work() -> str:
+        plan_review.apply(ws, draft_id, form)
+        if action == "check":
+            return "problems" if plan_review.checked(ws, draft_id) else "ok"
+        if action == "add":
+            return "added" if plan_review.added(ws, draft_id).written else "refused"
+        return "saved"
+    try:
+        outcome = await run_in_threadpool(work)
+    except plan_review.NoSuchDraft:
+        return message(request, 404, "草稿不存在", "没有这份规划草稿，请从列表中选择或重新上传", user)
+    except adding.AddError as why:  # its id or document name is taken in the catalogue: the message says which
+        await run_in_threadpool(record, ws, user["user_name"], "plan_add", "refused", draft_id, client(request))
+        return message(request, 400, "未能加入目录", str(why), user)
+    await run_in_threadpool(record, ws, user["user_name"], f"plan_{action}", outcome, draft_id, client(request))
+    return RedirectResponse(f"/admin/plans/{draft_id}#result", 303)
+
+
 async def static(request: Request) -> Response:
     path = STATIC.get(request.path_params["name"])
     if path is None:
@@ -589,6 +665,10 @@ ROUTES = [
     Route("/admin/users", user_add, methods=["POST"]),
     Route("/admin/users/{name:str}/password", user_password, methods=["POST"]),
     Route("/admin/users/{name:str}/assignment", user_assignment, methods=["POST"]),
+    Route("/admin/plans", plan_list, methods=["GET"]),
+    Route("/admin/plans", plan_upload, methods=["POST"]),
+    Route("/admin/plans/{draft_id:str}", plan_page, methods=["GET"]),
+    Route("/admin/plans/{draft_id:str}", plan_act, methods=["POST"]),
     Route("/static/{name:str}", static),
 ]
 

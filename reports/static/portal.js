@@ -58,3 +58,29 @@ document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-waiting]").forEach(function (box) { box.checked = true; });
   });
 });
+
+// The plan review page: a field of a target changed picks 按修改 (edit) for it, so an edit is never lost to 采纳.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("article.target-card .fields").forEach(function (fields) {
+    fields.addEventListener("change", function () {
+      var edit = fields.parentNode.querySelector("input[type=radio][value=edit]");
+      if (edit) { edit.checked = true; }
+    });
+  });
+});
+
+// The plan review page: a target opened (its mark clicked, or its address #t4) brings its sentence into the
+// document beside it, which scrolls on its own, so the two are read side by side.
+document.addEventListener("DOMContentLoaded", function () {
+  var panel = document.querySelector(".plan-document");
+  if (!panel) { return; }
+  function beside() {
+    var found = /^#t(\d+)$/.exec(window.location.hash);
+    var anchor = found && document.getElementById("s" + found[1]);
+    if (anchor) {
+      panel.scrollTop = anchor.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop - 120;
+    }
+  }
+  window.addEventListener("hashchange", beside);
+  beside();
+});
