@@ -12,7 +12,7 @@ from ipwatch import audit, config, warehouse
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain import periods
 from ipwatch.intake.batch import Incoming
-from ipwatch.ops import demo
+from ipwatch.ops import demo, demo_signoff
 from ipwatch.ops.demo_events import Mistake
 
 AUDITOR = "演示审核员"  # the demo's auditor, who has reviewed one finding
@@ -46,6 +46,27 @@ def review(ws: config.Workspace, made: list[tuple[Mistake, str]]) -> list[int]:
     return decided
 
 
+@task
+def sign_off(ws: config.Workspace, last_quarter: str, now: datetime) -> dict:
+    """Every region's quarter from the one the demo's offices began with, signed along its chain; one returned."""
+    with warehouse.connect(ws.warehouse) as conn:
+        due = demo.due_dates(conn, cat.default(), last_quarter)
+        return demo_signoff.sign_off(conn, last_quarter, due, returned(last_quarter), now)
+
+
+@task
+def resubmit(ws: config.Workspace, last_quarter: str, at: datetime) -> None:
+    """The returned quarter, corrected and accepted, submitted again."""
+    with warehouse.connect(ws.warehouse) as conn:
+        demo_signoff.resubmit(conn, returned(last_quarter), at)
+
+
+def returned(last_quarter: str) -> tuple[str, str]:
+    """The (region, quarter) its reviewer returns."""
+    plan_id, quarter = demo.returned_quarter(cat.default(), last_quarter)
+    return cat.default().plans[plan_id].region_code, quarter
+
+
 @flow(name="demo")
 def demo_flow(home: str | None = None, last_quarter: str | None = None, most: int | None = None) -> dict:
     """Generate, ingest, review and report: the whole job on the embedded defaults. Each plan is covered in its own
@@ -56,6 +77,12 @@ def demo_flow(home: str | None = None, last_quarter: str | None = None, most: in
     results = process(ws, files)
     report(results)
     decided = review(ws, made)
+    now = datetime.now()
+    signed = sign_off(ws, last_quarter, now)
+    if signed["returned"] is not None:  # the office corrects the returned quarter and submits it again
+        _, corrected_at, resubmitted_at = signed["returned"]
+        report(process(ws, [demo.corrected_file(cat.default(), ws.demo, last_quarter, corrected_at)]))
+        resubmit(ws, last_quarter, resubmitted_at)
     bulletins = [page for month, region in demo.editions(cat.default(), last_quarter)
                  for page in bulletin_flow(month, region=region, home=str(ws.home))]
     return {
@@ -63,6 +90,7 @@ def demo_flow(home: str | None = None, last_quarter: str | None = None, most: in
         "rejected": sum(r["status"] == "rejected" for r in results),
         "mistakes": made,
         "decided": decided,
+        "signed_off": signed,
         "bulletins": bulletins,
         "index": ws.bulletins / "index.html",
     }

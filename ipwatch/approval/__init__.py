@@ -49,10 +49,11 @@ def state_of(conn: duckdb.DuckDBPyConnection, region: str, quarter: str) -> Stat
 
 
 def act(conn: duckdb.DuckDBPyConnection, action: str, region: str, quarter: str, office: str, by: str,
-        role: str = "office", reason: str | None = None) -> dict:
+        role: str = "office", reason: str | None = None, at: datetime | None = None) -> dict:
     """Take one step of the sign-off as `office` (user `by`), or Refused with the reason in one line; returns the
     row logged. 上报 and 审核通过 need every required indicator reported; open findings on the quarter's values stop
-    them unless `reason` says why they are taken over (recorded as an override)."""
+    them unless `reason` says why they are taken over (recorded as an override). `at`, the moment it is logged at,
+    is the demo's alone (ipwatch/ops/demo_events.py): a person's step is logged when it is taken."""
     quarter = periods.quarter_argument(quarter)
     reason = (reason or "").strip() or None
     if action in signoff.NEED_REASON and reason is None:
@@ -75,7 +76,7 @@ def act(conn: duckdb.DuckDBPyConnection, action: str, region: str, quarter: str,
         row = {"log_id": log_id, "region_code": region, "quarter": quarter, "action": action,
                "office_code": office, "level": level, "acted_by": by.strip(),
                "role": role, "reason": noted, "overridden": overridden, "data_version": ready["data_version"],
-               "state": after.state, "step": after.step, "chain": offices, "acted_at": datetime.now()}
+               "state": after.state, "step": after.step, "chain": offices, "acted_at": at or datetime.now()}
         conn.execute(warehouse.sql("record_approval"), row)
         return row
 

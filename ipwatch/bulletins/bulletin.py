@@ -22,11 +22,14 @@ from ipwatch.warehouse import data_version
 
 
 def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, final: bool = False,
-                 today: date | None = None) -> dict:
+                 pin: publication.Pin | None = None) -> dict:
     """Everything one plan's bulletin shows for one quarter; a `final` evaluation compares the plan's end with its
-    baseline and targets, and reads no previous quarter. Deadlines are judged on `today` (the day its edition was
-    first made: made again, it says the same)."""
-    today = today or config.local_date(datetime.now().astimezone())
+    baseline and targets, and reads no previous quarter. With the `pin` it is drafted from (read within its
+    `publication.as_of`): how its regions stand in the quarter's sign-off, a region left out showing no status
+    change (its quarter is not in the edition), deadlines judged on the day it was first made (made again, it says
+    the same)."""
+    made = pin.made_at.astimezone() if pin else datetime.now().astimezone()
+    today = config.local_date(made)
     plan = warehouse.query(conn, "plan_header", plan_id=plan_id).row(0, named=True)
     frame = warehouse.query(conn, "bulletin_progress", plan_id=plan_id, period=quarter)
     names = target_names(frame)
@@ -36,9 +39,13 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, fi
         rows = [{**r, "since_base_text": since_base(r)} for r in rows]
     own = [r for r in rows if r["region_code"] == plan["region_code"]]
     county_rows = [r for r in rows if r["region_code"] != plan["region_code"]]
+    bound = list(dict.fromkeys([plan["region_code"], *(r["region_code"] for r in rows)]))
+    signoff = publication.signoff(conn, pin, quarter, bound) if pin else None
+    withheld = signoff["withheld"] if signoff else {}
     changes = [] if final else [{**c, "wording": names[c["target_id"]]}
                                 for c in warehouse.query(conn, "status_changes", plan_id=plan_id, period=quarter,
-                                                         previous=previous_quarter(quarter)).to_dicts()]
+                                                         previous=previous_quarter(quarter)).to_dicts()
+                                if c["region_code"] not in withheld]
     own_changes = [c for c in changes if c["region_code"] == plan["region_code"]]
     county_changes = [c for c in changes if c["region_code"] != plan["region_code"]]
     regions = [{"region_code": code, "region_name": group[0]["region_name"], "categories": by_category(group),
@@ -60,7 +67,8 @@ def plan_context(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str, fi
                                            today=today).to_dicts(),
             "corrections": named_by_target(rows, warehouse.query(conn, "quarter_corrections", plan_id=plan_id,
                                                                   period=quarter).to_dicts()),
-            "sources": sources(conn, plan_id, quarter)}
+            "sources": sources(conn, plan_id, quarter), "signoff": signoff,
+            "preview": bool(pin) and not pin.approved_only}
 
 
 def lead(plan: dict, own: list[dict], counties: list[dict], own_changes: list[dict], county_changes: list[dict],
@@ -151,11 +159,6 @@ def sources(conn: duckdb.DuckDBPyConnection, plan_id: str, quarter: str) -> dict
     latest = row["latest_received_at"]
     return {"files": row["files"], "latest": latest.date() if latest is not None else None,
             "latest_day": editions.chinese_date(latest) if latest is not None else "—"}
-
-
-def bound_regions(context: dict) -> list[str]:
-    """The regions an edition reports on: the plan's own and those its targets bind."""
-    return list(dict.fromkeys([context["plan"]["region_code"], *(r["region_code"] for r in context["regions"])]))
 
 
 def grouped(rows: list[dict]) -> dict[str, list[dict]]:
@@ -333,11 +336,8 @@ def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, 
                version: dict, pin: publication.Pin) -> Draft:
     """One plan's page of an edition and its Excel annex, and every invariant they break (read within the pin's
     `publication.as_of`)."""
-    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final",
-                           today=config.local_date(pin.made_at.astimezone()))
-    context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version,
-                   signoff=publication.signoff(conn, pin, edition.quarter, bound_regions(context)),
-                   preview=not pin.approved_only)
+    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final", pin=pin)
+    context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version)
     name = f"{edition.period}-{plan_id}"
     link_region_pages(context, f"{name}.html")
     annex_path = annex.write_annex(context, staging / f"{name}.xlsx")

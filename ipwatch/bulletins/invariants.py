@@ -552,9 +552,9 @@ def regions_existed(ed: Published) -> Iterator[Breach]:
 
 
 def only_signed_off(ed: Published) -> Iterator[Breach]:
-    """Of a quarter under sign-off a published edition shows only what was accepted (审定): no target is judged on
-    a value its region submitted for the quarter while it was not yet accepted (a total derived from accepted
-    regions below may stand); its counts of regions by state add up; a preview says so, and only a preview."""
+    """Of a quarter under sign-off a published edition shows only what was accepted (审定): no target of a region
+    whose quarter is not accepted is judged on a value of the quarter (submitted or derived); its counts of regions
+    by state add up; a preview says so, and only a preview."""
     signoff, quarter = ed.context.get("signoff"), ed.context["quarter"]
     preview = bool(ed.context.get("preview"))
     if ("内部预览稿" in ed.page.text) != preview:
@@ -566,7 +566,7 @@ def only_signed_off(ed: Published) -> Iterator[Breach]:
     if counted != len(signoff["regions"]):
         yield Breach("逐级审核", "地区数", f"各状态合计{counted}个，应审定地区{len(signoff['regions'])}个")
     for t in rows(ed.context):
-        if t["region_code"] in signoff["withheld"] and t.get("actual_period") == quarter and not t.get("derived"):
+        if t["region_code"] in signoff["withheld"] and t.get("actual_period") == quarter:
             yield Breach("逐级审核", f"{t['region_name']} {t['wording']}",
                          f"{signoff['withheld'][t['region_code']]}，本期数值不应纳入通报")
 

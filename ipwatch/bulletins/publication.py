@@ -109,9 +109,13 @@ def as_of(conn: duckdb.DuckDBPyConnection, pin_: Pin) -> Iterator[None]:
             made.append(table)
         conn.execute("create temp table current_observations as " + warehouse.sql("published_observations"),
                      {"fresh": pin_.submission_mark == latest.submission_mark,
-                      "submission_mark": pin_.submission_mark, "approval_mark": pin_.approval_mark,
-                      "signoff_from": pin_.signoff_from, "approved_only": pin_.approved_only})
+                      "submission_mark": pin_.submission_mark, "signoff_from": pin_.signoff_from,
+                      "approved_only": pin_.approved_only})
         made.append("current_observations")
+        if pin_.approved_only:  # nor a total or a ratio derived for a region whose quarter is not accepted
+            conn.execute("create temp table region_values as " + warehouse.sql("published_region_values"),
+                         {"signoff_from": pin_.signoff_from})
+            made.append("region_values")
         yield
     finally:
         for table in reversed(made):

@@ -359,9 +359,34 @@ def write_submissions(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str
                     files.append(Incoming(fixed, plan.region_code,
                                           arrived_at=demo_events.correction_arrival(arrived, now)))
                 frame = wrong
+            if (plan.plan_id, quarter) == returned_quarter(catalogue, last_quarter):  # sent wrong, returned later
+                frame = misreported(frame, plan.region_code)
             frame.write_csv(path)
             files.append(Incoming(path, plan.region_code, arrived_at=arrived))
     return sorted(files, key=lambda f: f.arrived_at), made
+
+
+def returned_quarter(catalogue: cat.Catalogue, last_quarter: str) -> tuple[str, str]:
+    """The plan and quarter its reviewer returns (demo_events.RETURNED): the plan's latest quarter reported."""
+    plan = catalogue.plans[demo_events.RETURNED.plan_id]
+    return plan.plan_id, plan_quarters(plan, last_quarter)[-1]
+
+
+def misreported(frame: pl.DataFrame, region_code: str) -> pl.DataFrame:
+    """The plan region's file with the returned figure sent wrong (demo_events.RETURNED)."""
+    wrong = demo_events.RETURNED
+    hit = (pl.col("region_code") == region_code) & (pl.col("indicator_code") == wrong.indicator)
+    return frame.with_columns(value=pl.when(hit).then((pl.col("value") * wrong.factor).round(0))
+                              .otherwise(pl.col("value")))
+
+
+def corrected_file(catalogue: cat.Catalogue, out_dir: Path, last_quarter: str, arrived_at: datetime) -> Incoming:
+    """The returned quarter's file as it should have been, sent again after the return."""
+    plan_id, quarter = returned_quarter(catalogue, last_quarter)
+    plan = catalogue.plans[plan_id]
+    path = out_dir / plan.region_code / f"退回更正-{plan.region_code}-{quarter}.csv"
+    submission(plan, catalogue, plan_regions(plan, regions.history(), quarter), quarter).write_csv(path)
+    return Incoming(path, plan.region_code, arrived_at=arrived_at)
 
 
 def editions(catalogue: cat.Catalogue, last_quarter: str) -> list[tuple[str, str | None]]:

@@ -1,10 +1,13 @@
 """What happens to the demo's files on their way in, as in a real reporting year: when each would have arrived
-(most before the quarter's due date, some days late, one quarter never), and a handful of mistakes offices
-really make, each caught by an existing rule, one corrected by the office after review.
+(most before the quarter's due date, some days late, one quarter never), a handful of mistakes offices really
+make, each caught by an existing rule, one corrected by the office after review; and when each quarter was signed
+off (逐级审核), from the quarter the demo's offices began with: 上报 the day after the file, 审定 some days after the
+due date (a few past the deadline), and one quarter returned by its reviewer, corrected and submitted again.
 
-This is the one place the demo sets time. A file's moment of arrival is `Incoming.arrived_at`, which only the
-demo sets: the CLI, the inbox and the portal leave it empty, and the intake stamps such a file with the moment
-it was received (ipwatch/warehouse/load.py), so a real upload is never misdated.
+This is the one place the demo sets time. A file's moment of arrival is `Incoming.arrived_at`, and a sign-off
+step's `approval.act(at=...)`, which only the demo sets: the CLI, the inbox and the portal leave them empty, and a
+file is stamped with the moment it was received (ipwatch/warehouse/load.py), a step with the moment it is taken,
+so a real upload or step is never misdated.
 """
 
 from __future__ import annotations
@@ -19,6 +22,24 @@ import polars as pl
 MISSED = frozenset({("500116", "2025Q2")})
 LATE_SHARE = 0.2  # about one file in five arrives after its due date
 CORRECTION_DAYS = 9  # an office's corrected file arrives this long after its first, once reviewed
+# The demo's offices signed off every quarter from this one on (ipwatch approval begin); before it, as reported.
+SIGNOFF_FROM = "2025Q1"
+
+
+@dataclass(frozen=True)
+class Returned:
+    """The plan region's latest quarter, which its reviewer returns: one figure sent wrong by `factor`, found by the
+    reviewer against another source (no rule could), corrected by the office and submitted again; the reviewer has
+    not yet signed it again."""
+
+    plan_id: str
+    indicator: str
+    factor: float
+    reason: str
+
+
+RETURNED = Returned("jiangjin-2024", "patent_transfers_licenses", 1.1,
+                    "专利转让、许可数量与市知识产权局备案数不一致，请核实后重新报送")
 
 
 @dataclass(frozen=True)
@@ -110,3 +131,22 @@ def copied_county(counties: pl.DataFrame, before: pl.DataFrame) -> tuple[str, fl
 
 
 MAKERS = {"unit": unit_mistake, "transposed": transposed, "ytd_falls": quarter_alone, "copied": copied_county}
+
+
+def signing(due: date, arrived: datetime, r: random.Random, now: datetime) -> tuple[datetime, datetime]:
+    """When a quarter is submitted (上报: the office's next working morning after its file) and when its reviewer
+    signs it: two to sixteen days after the due date (a city's deadline is ten days: about one in three late);
+    never after `now`."""
+    submitted = datetime.combine(arrived.date() + timedelta(days=1), time(9, r.randint(0, 59)))
+    signed = datetime.combine(max(due, submitted.date()) + timedelta(days=r.randint(2, 16)),
+                              time(r.randint(9, 17), r.randint(0, 59)))
+    return min(submitted, now), min(max(signed, submitted + timedelta(hours=1)), now)
+
+
+def returning(due: date, submitted: datetime, now: datetime) -> tuple[datetime, datetime, datetime]:
+    """The returned quarter: returned five days after the due date, its corrected file arriving two days later
+    and submitted again within the hour; never after `now`."""
+    returned = max(datetime.combine(due + timedelta(days=5), time(10, 30)), submitted + timedelta(hours=2))
+    corrected = returned + timedelta(days=2, hours=4)
+    return min(returned, now), min(corrected, now), min(corrected + timedelta(minutes=40), now)
+

@@ -1,7 +1,8 @@
 -- The values an edition may show (ipwatch/bulletins/publication.py), in current_observations' shape: each key's
 -- newest version among the submissions up to $submission_mark ($fresh: that is every submission, and the values in
--- force are those); of a quarter from $signoff_from on, only where the region's quarter had been accepted (审定) by
--- the sign-off step $approval_mark. With $approved_only false (an internal preview) every value.
+-- force are those); of a quarter from $signoff_from on, only where the region's quarter is accepted (审定), as
+-- approval_state says (within the pin, of the steps up to its mark). With $approved_only false (an internal preview)
+-- every value.
 with kept as (
     select *
     from current_observations
@@ -17,17 +18,6 @@ with kept as (
         partition by ov.region_code, ov.period, ov.indicator_code
         order by s.received_at desc, ov.submission_id desc
     ) = 1
-),
-
-accepted as (
-    select
-        region_code,
-        quarter
-    from approval_log
-    where log_id <= $approval_mark
-    qualify
-        row_number() over (partition by region_code, quarter order by log_id desc) = 1
-        and state = 'accepted'
 )
 
 select k.*
@@ -36,6 +26,6 @@ where
     not $approved_only
     or k.period < $signoff_from
     or exists (
-        select 1 from accepted as a
-        where a.region_code = k.region_code and a.quarter = k.period
+        select 1 from approval_state as a
+        where a.region_code = k.region_code and a.quarter = k.period and a.state = 'accepted'
     );

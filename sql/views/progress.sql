@@ -13,13 +13,15 @@ with values_at as materialized (
     select * from observed
 ),
 
+-- every quarter any value was accepted for, whether or not an edition may show it (a quarter whose values are all
+-- still in sign-off is judged on the values before it, not left out)
 periods as (
-    select distinct
+    select
         period,
-        year,
-        quarter,
-        period_key
-    from values_at
+        cast(left(period, 4) as integer) as year,
+        cast(right(period, 1) as integer) as quarter,
+        period_key(cast(left(period, 4) as integer), cast(right(period, 1) as integer)) as period_key
+    from (select distinct ov.period from observation_versions as ov) as reported
 ),
 
 subjects as (
