@@ -135,6 +135,23 @@ def test_the_city_approves_all_submitted_and_the_province_accepts(page, accounts
     assert [o for _, o, _ in steps(portal_folder)] == ["211402", "211400", "211402", "211400", "210000"]
 
 
+def test_the_bulletin_now_includes_the_county_and_says_it_is_accepted(accounts, portal_folder, tmp_path):
+    """辽宁's 2019Q3 edition, sign-off governing that quarter: 连山区, accepted, is in it and counted 已审定; the
+    other 99 counties, never submitted, are left out and marked."""
+    from ipwatch.bulletins import bulletin, publication
+
+    with warehouse.connect(config.workspace(portal_folder).warehouse) as conn:
+        publication.begin_signoff(conn, "2019Q3", "管理员")
+        bulletin.render(conn, "2019Q3", tmp_path, region="210000")
+    page_text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "2019Q3-liaoning-2017.html").read_text()))
+    assert re.search(r"逐级审核：已审定1个、未上报\d+个（未审定地区的本期数据未纳入）", page_text)
+    html = (tmp_path / "2019Q3-liaoning-2017.html").read_text("utf-8")
+    row = lambda code: re.search(rf'<tr><td><a href="2019Q3-liaoning-2017/{code}.html">.*?</tr>', html, re.S)[0]  # noqa: E731
+    assert "本期未纳入" not in row("211402") and "未上报，本期未纳入" in row("211302")  # 连山区 in, 双塔区 out
+    assert "本期数据未纳入" not in (tmp_path / "2019Q3-liaoning-2017" / "211402.html").read_text("utf-8")
+    assert "未上报，本期数据未纳入" in (tmp_path / "2019Q3-liaoning-2017" / "211302.html").read_text("utf-8")
+
+
 def test_the_city_is_accepted_only_with_its_counties_signed_or_named(accounts, portal_folder):
     """葫芦岛市's own 2019Q3 (it reports no indicator itself, so it may submit): the province's 审定 is refused while
     five of its six counties are 未上报, naming them; with a reason it is accepted and the log names them."""
