@@ -1,16 +1,22 @@
-"""A clerk's one file through `ipwatch ingest` (#30 item 2): what a command loads. Each check runs in a fresh
-process, as a command does: what one test imported must not hide what another loads. Times are for `make bench`
-(tests/bench_single.py), never asserted here."""
+"""A clerk's one file through `ipwatch ingest` (#30 item 2): what a command loads, what it starts and what it
+leaves behind. Each check runs in a fresh process, as a command does: what one test imported must not hide what
+another loads. Times are for `make bench` (tests/bench_single.py), never asserted here."""
 
 from __future__ import annotations
 
 import json
+import socket
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import clean_env
+from ipwatch import config
+
+from .conftest import clean_env, write_csv
 
 HEAVY = ("great_expectations", "scipy", "prefect", "polars", "openpyxl")
 LOADED = f"""
@@ -86,3 +92,57 @@ def test_an_expectation_that_needs_scipy_gets_the_real_module():
     (passed, first), (failed, second) = json.loads(done.stdout.splitlines()[-1])
     assert (passed, failed) == (True, False)
     assert first == pytest.approx(0.143841, abs=1e-6) and second == pytest.approx(0.143841, abs=1e-6)
+
+
+ONE_FILE = """
+import atexit, json, os, sys
+from ipwatch import cli
+
+RECORD = sys.argv[1]
+
+
+def leave_record():  # registered first, so it runs last: after Prefect's handlers and the server's stop
+    record = {name: type(sys.modules[name]).__name__ if name in sys.modules else None
+              for name in ("scipy.stats", "altair", "prefect.server.api.server")}
+    record["api"] = os.environ.get("PREFECT_API_URL")
+    with open(RECORD, "w") as out:
+        json.dump(record, out)
+
+atexit.register(leave_record)
+sys.argv = ["ipwatch", *sys.argv[2:]]
+cli.main()
+"""
+
+
+@pytest.mark.slow
+def test_one_file_is_a_recorded_flow_run_on_a_server_that_goes_with_the_command(ws, tmp_path):
+    """No server is up: the command starts Prefect's ephemeral one itself (without importing the server app), the
+    run is recorded in the workspace's Prefect database, the server ends with the command, the command's output
+    and exit code arrive whole though it skips the interpreter's teardown, and SciPy never ran."""
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,",
+                                           "340102,2025Q3,ip_pledge_financing_amount,250000,万元,"])
+    record = tmp_path / "record.json"
+    env = {k: v for k, v in clean_env(tmp_path).items() if k != "PREFECT_HOME"}  # ipwatch chooses <home>/prefect
+    done = subprocess.run([sys.executable, "-c", ONE_FILE, str(record), "--home", str(ws.home), "ingest", str(path),
+                           "--as", "340100", "--json"], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (result["status"], result["rows"]) == ("accepted", 2)
+    left = json.loads(record.read_text())
+    assert (left["scipy.stats"], left["altair"], left["prefect.server.api.server"]) == ("Deferred", "Deferred", None)
+    assert not listening(left["api"])
+    assert flow_runs(config.workspace(ws.home)) == [("ingest", "Completed")]
+
+
+def listening(api_url: str) -> bool:
+    """Whether anything accepts connections at the address of a Prefect API."""
+    address = urlsplit(api_url)
+    with socket.socket() as probe:
+        return probe.connect_ex((address.hostname, address.port)) == 0
+
+
+def flow_runs(ws: config.Workspace) -> list[tuple[str, str]]:
+    """Each flow run in the workspace's own Prefect database: its flow's name and its state."""
+    with sqlite3.connect(Path(ws.prefect_home) / "prefect.db") as db:
+        return db.execute("select flow.name, flow_run.state_name from flow_run join flow on flow.id = flow_run.flow_id"
+                          ).fetchall()
