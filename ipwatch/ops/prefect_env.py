@@ -29,6 +29,7 @@ HEALTH_SECONDS = 5
 # Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to bring up
 # their servers; waiting longer costs nothing when the server comes up sooner.
 STARTUP_SECONDS = 120
+STARTUP_TRIES = 3
 PR_SET_PDEATHSIG = 1
 
 
@@ -87,29 +88,40 @@ def start_server_early() -> Callable[[], None]:
         return lambda: None
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "error", "--lifespan", "on"],
-        # Prefect's own settings for its ephemeral server (SubprocessASGIServer): no UI, only the services a
-        # run needs (task runs are recorded from their events)
-        env=config.environment({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-                                "PREFECT__SERVER_FINAL": "1", "PREFECT_API_URL": None}),
-        stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    servers = [launch(port)]
     # at exit, after Prefect's own handlers (registered later, run earlier) have sent the run's last logs
-    atexit.register(stop, server)
+    atexit.register(lambda: stop(servers[-1]))
     config.export({"PREFECT_API_URL": url})
 
     def ready() -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
-        while server.poll() is None and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if servers[-1].poll() is not None:
+                # Two commands starting at once on a new workspace both create its database: the one that loses
+                # stops at start-up (as Prefect's own ephemeral servers do, which it starts again); by now the
+                # database is made.
+                if len(servers) == STARTUP_TRIES:
+                    break
+                servers.append(launch(port))
             if answers(url, timeout=1):
                 return
             time.sleep(0.05)
-        stop(server)
+        stop(servers[-1])
         raise RuntimeError("Prefect 本地服务未能启动，请检查工作区所在磁盘是否已满或只读 (Prefect's local server did"
                            " not start: is the workspace's disk full or read-only?)")
 
     return ready
+
+
+def launch(port: int) -> subprocess.Popen:
+    """Prefect's ephemeral server on 127.0.0.1:port, as Prefect's SubprocessASGIServer runs it: no UI, only the
+    services a run needs (task runs are recorded from their events), its database under PREFECT_HOME."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+        env=config.environment({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                                "PREFECT__SERVER_FINAL": "1", "PREFECT_API_URL": None}),
+        stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
 
 
 def free_port() -> int:
