@@ -2,7 +2,8 @@
 
 PREFECT_API_URL, when set, wins. Else, while `ipwatch serve` runs on the workspace, its server: serve records the
 API's address in <home>/prefect-server/serve.json, so that runs started by hand (`ipwatch ingest`, `bulletin`)
-show in the same UI beside the scheduled ones. Else Prefect's ephemeral mode, with its state under <home>/prefect/.
+show in the same UI beside the scheduled ones. Else a server of the command's own in Prefect's ephemeral mode
+(start_server_early), with its state under <home>/prefect/.
 How much of a run's log the console shows is set here too; Prefect keeps the whole log either way.
 """
 
