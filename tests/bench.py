@@ -11,6 +11,8 @@
 6. `ipwatch plan draft` on the five seeds against their hand-made plans: recall, precision, every proposal cited,
    the indicator and kind right, with the catalogue as shipped and with the indicators' names alone
    (tests/bench_plans.py; `python -m tests.bench_plans` runs it alone, in seconds).
+7. A clerk's one corrected file through `ipwatch ingest` on the demo workspace, beside `import great_expectations`
+   and a bare DuckDB insert of the same rows (tests/bench_single.py; `python -m tests.bench_single` runs it alone).
 The ratios are the numbers to watch: the absolute times depend on the machine.
 """
 
@@ -32,7 +34,7 @@ from ipwatch.intake import validate
 from ipwatch.ops import demo
 from ipwatch.warehouse import reference
 
-from . import bench_faults, bench_national, bench_plans, bench_scale
+from . import bench_faults, bench_national, bench_plans, bench_scale, bench_single
 from .conftest import through
 
 SIZES = (100, 1_000, 10_000)
@@ -97,6 +99,7 @@ def main() -> None:
     bench_scale.main()
     bench_faults.main([])
     bench_plans.main()
+    bench_single.main([])
 
 
 def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):

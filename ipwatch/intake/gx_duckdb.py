@@ -6,14 +6,72 @@ duckdb-engine that close rolls back and discards the pending rows, so every expe
 while the connection is still open, fixes every code path without patching GX. Handing GX
 `conn.cursor()` (a new connection on the same in-process database) also avoids DuckDB's refusal to
 open one file twice in a process with different settings.
+
+Every import of GX goes through `great_expectations()`, so that it does not pay for what ipwatch never runs.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import sys
+import threading
 from collections import deque
+from types import ModuleType
 
 import duckdb
 from duckdb_engine import ConnectionWrapper, CursorWrapper
+
+# GX 1.24 imports these at its top for the expectations ipwatch never runs (KL divergence, the KS tests, their
+# charts): SciPy's stats and Altair are a third of `import great_expectations`. GX offers no lazy path (its PR
+# #12083 proposes one for SciPy), so they are deferred here, never stubbed: each loads whole at its first use.
+DEFERRED = ("scipy.stats", "altair")
+
+
+def great_expectations() -> ModuleType:
+    """The great_expectations package, with DEFERRED modules loaded only when something first uses them."""
+    if "great_expectations" not in sys.modules:
+        for name in DEFERRED:
+            defer(name)
+    import great_expectations as gx
+
+    return gx
+
+
+def defer(name: str) -> None:
+    """Put `name` in sys.modules as a Deferred module; nothing when it is imported already or not installed."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is not None:
+        sys.modules[name] = Deferred(name, spec)
+
+
+class Deferred(ModuleType):
+    """A module that imports itself whole at the first attribute it lacks, and from then on is that module.
+
+    Not importlib's LazyLoader: on Python 3.11 an `import` of a module already in sys.modules reads its
+    `__spec__`, which makes a LazyLoader module load at once; this one carries its spec as a plain attribute."""
+
+    def __init__(self, name: str, spec: importlib.machinery.ModuleSpec):
+        super().__init__(name)
+        self.__spec__ = spec
+
+    def __getattr__(self, attr: str) -> object:
+        with _loading:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]  # so that the import below runs the module's code
+                try:
+                    real = importlib.import_module(self.__name__)
+                except BaseException:
+                    sys.modules[self.__name__] = self
+                    raise
+                # whoever took this object (GX's `from scipy import stats`) now reads the real module's names
+                vars(self).update(vars(real))
+        return getattr(sys.modules[self.__name__], attr)
+
+
+_loading = threading.RLock()  # re-entrant: a module loading may touch another Deferred one
 
 
 class BufferedCursor(CursorWrapper):

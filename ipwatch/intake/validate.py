@@ -65,7 +65,9 @@ class Validator:
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, rules_file: Path = SUITE_FILE,
                  results_dir: Path | None = None):
-        import great_expectations as gx
+        from ipwatch.intake.gx_duckdb import great_expectations
+
+        gx = great_expectations()
         from great_expectations.core.partitioners import PartitionerColumnValue
         from sqlalchemy.pool import NullPool
 
@@ -206,7 +208,9 @@ def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, st
 def gx_context(results_dir: Path | None) -> EphemeralDataContext:
     """A GX context held in memory, except for validation results: GX writes each one as JSON under
     `results_dir` (its own store format), which is what Data Docs are built from (ipwatch/audit/data_docs.py)."""
-    import great_expectations as gx
+    from ipwatch.intake.gx_duckdb import great_expectations
+
+    gx = great_expectations()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -227,7 +231,9 @@ def gx_context(results_dir: Path | None) -> EphemeralDataContext:
 
 def expectation_suite(rules: Iterable[Rule]) -> ExpectationSuite:
     """The rules as a GX suite; each expectation names its rule in `meta`."""
-    import great_expectations as gx
+    from ipwatch.intake.gx_duckdb import great_expectations
+
+    gx = great_expectations()
     import great_expectations.expectations as gxe
 
     return gx.ExpectationSuite(name="submission_rows", expectations=[

@@ -2,24 +2,36 @@
 
 PREFECT_API_URL, when set, wins. Else, while `ipwatch serve` runs on the workspace, its server: serve records the
 API's address in <home>/prefect-server/serve.json, so that runs started by hand (`ipwatch ingest`, `bulletin`)
-show in the same UI beside the scheduled ones. Else Prefect's ephemeral mode, with its state under <home>/prefect/.
+show in the same UI beside the scheduled ones. Else a server of the command's own in Prefect's ephemeral mode
+(start_server_early), with its state under <home>/prefect/.
 How much of a run's log the console shows is set here too; Prefect keeps the whole log either way.
 """
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import json
 import logging
 import os
-import threading
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ipwatch import config, files
 
 RECORD = "serve.json"
 HEALTH_SECONDS = 5
+# Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to bring up
+# their servers; waiting longer costs nothing when the server comes up sooner.
+STARTUP_SECONDS = 120
+STARTUP_TRIES = 3
+PR_SET_PDEATHSIG = 1
 
 
 def configure(ws: config.Workspace, env: MutableMapping[str, str] | None = None, *, verbose: bool = False,
@@ -33,9 +45,7 @@ def configure(ws: config.Workspace, env: MutableMapping[str, str] | None = None,
         # The ephemeral server is a child process writing to our stderr: when it cannot start (a full disk) it
         # would print a traceback a minute long, every retry. The command says why it stopped in one line instead.
         "PREFECT_SERVER_LOGGING_LEVEL": "INFO" if verbose or service else "CRITICAL",
-        # Two commands starting at once on a busy two-core machine can take longer than Prefect's default 20 s to
-        # bring up their ephemeral servers; waiting longer costs nothing when the server comes up sooner.
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(STARTUP_SECONDS),
         "PREFECT_HOME": str(ws.prefect_home),
     }, env)
     if "PREFECT_HOME" in set_here:
@@ -67,32 +77,78 @@ QUIET = ("prefect", "uvicorn", "fastapi")
 
 
 def start_server_early() -> Callable[[], None]:
-    """Start Prefect's ephemeral server now, in a thread, so that its process boots while the command loads what it
-    needs; returns `ready`, which waits until the server answers and raises what stopped it. A command's first flow
-    run waits for the server otherwise, and the boot was the largest fixed cost of `ingest` (about 7 s of its 24 s
-    for a quarter of the national quarter). Nothing is started when a server is chosen (PREFECT_API_URL, serve's
-    record). No flow may run before `ready()` returns: Prefect marks the server started before it answers."""
-    failed: list[BaseException] = []
+    """Start this command's own Prefect server now, unless one is chosen (PREFECT_API_URL, serve's record), so
+    that it boots on the other core while the command loads what it needs; returns `ready`, which waits until
+    the server answers and raises what stopped it. No flow may run before `ready()` returns.
 
-    def start() -> None:
-        try:
-            from prefect.server.api.server import SubprocessASGIServer
-            from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-            if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-                SubprocessASGIServer().start()
-        except BaseException as exc:  # noqa: BLE001 - raised again in the command's own thread by ready()
-            failed.append(exc)
-
-    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
-    thread.start()
+    The server is Prefect's ephemeral one (its database under <home>/prefect/), started here rather than by
+    Prefect's client, which would first import the whole server app into this process: 3 s of the command's
+    one core, spent beside GX's imports. It lives as long as the command. Once Prefect is imported its settings
+    are read (a test's harness), so then nothing is started here and Prefect does as it would."""
+    if "prefect" in sys.modules or config.settings().prefect_api_url:
+        return lambda: None
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    servers = [launch(port)]
+    # at exit, after Prefect's own handlers (registered later, run earlier) have sent the run's last logs
+    atexit.register(lambda: stop(servers[-1]))
+    config.export({"PREFECT_API_URL": url})
 
     def ready() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if servers[-1].poll() is not None:
+                # Two commands starting at once on a new workspace both create its database: the one that loses
+                # stops at start-up (as Prefect's own ephemeral servers do, which it starts again); by now the
+                # database is made.
+                if len(servers) == STARTUP_TRIES:
+                    break
+                servers.append(launch(port))
+            if answers(url, timeout=1):
+                return
+            time.sleep(0.05)
+        stop(servers[-1])
+        raise RuntimeError("Prefect 本地服务未能启动，请检查工作区所在磁盘是否已满或只读 (Prefect's local server did"
+                           " not start: is the workspace's disk full or read-only?)")
 
     return ready
+
+
+def launch(port: int) -> subprocess.Popen:
+    """Prefect's ephemeral server on 127.0.0.1:port, as Prefect's SubprocessASGIServer runs it: no UI, only the
+    services a run needs (task runs are recorded from their events), its database under PREFECT_HOME."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+        env=config.environment({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                                "PREFECT__SERVER_FINAL": "1", "PREFECT_API_URL": None}),
+        stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at this moment (for --port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def die_with_parent() -> None:
+    """Run in a server's process before it starts: SIGTERM it when its parent dies, even by SIGKILL, so a
+    killed command does not leave a server holding the port (Linux's PR_SET_PDEATHSIG; else nothing)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop(server: subprocess.Popen) -> None:
+    """End a server this process started: SIGTERM, then SIGKILL if it lingers."""
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def not_prefect_error(record: logging.LogRecord) -> bool:

@@ -8,7 +8,6 @@ workspace records the API's address, so commands run by hand on it use the same 
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import os
 import signal
@@ -26,9 +25,9 @@ import yaml
 
 from ipwatch import config
 from ipwatch.ops import prefect_env
+from ipwatch.ops.prefect_env import die_with_parent, free_port
 
 SERVER_START_SECONDS = 120
-PR_SET_PDEATHSIG = 1
 
 
 def deployment_specs(path: Path = config.PREFECT_YAML) -> list[dict]:
@@ -54,13 +53,6 @@ def runner_deployments(specs: list[dict]) -> list[Any]:
         # by module, so the runner's subprocesses import the installed package from any working directory
         entrypoint_type=EntrypointType.MODULE_PATH,
     ) for spec in specs]
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on at this moment (for --port 0)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def port_taken(port: int) -> bool:
@@ -94,13 +86,6 @@ def local_server(prefect_home: Path, port: int = 4200) -> Iterator[str]:
         yield url
     finally:
         stop(server)
-
-
-def die_with_parent() -> None:
-    """Run in the server's process before it starts: SIGTERM it when its parent dies, even by SIGKILL, so a
-    killed `ipwatch serve` does not leave a server holding the port (Linux's PR_SET_PDEATHSIG; else nothing)."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:

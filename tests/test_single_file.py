@@ -1,0 +1,148 @@
+"""A clerk's one file through `ipwatch ingest` (#30 item 2): what a command loads, what it starts and what it
+leaves behind. Each check runs in a fresh process, as a command does: what one test imported must not hide what
+another loads. Times are for `make bench` (tests/bench_single.py), never asserted here."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from ipwatch import config
+
+from .conftest import clean_env, write_csv
+
+HEAVY = ("great_expectations", "scipy", "prefect", "polars", "openpyxl")
+LOADED = f"""
+import json, sys
+print(json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}} & set({HEAVY!r}))))
+"""
+
+
+def loaded_by(code: str, env: dict | None = None) -> list[str]:
+    """The heavy packages a fresh process has imported after running `code`."""
+    done = subprocess.run([sys.executable, "-c", code + LOADED], capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    assert loaded_by("import ipwatch.cli") == []
+
+
+def test_help_loads_no_heavy_library():
+    code = "from ipwatch import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+    assert loaded_by(code) == []
+
+
+def test_approval_status_loads_neither_great_expectations_nor_prefect(ws):
+    code = f"from ipwatch import cli\nassert cli.main(['--home', {str(ws.home)!r}, 'approval', 'status']) == 0\n"
+    loaded = loaded_by(code, clean_env(ws.home))
+    assert not {"great_expectations", "scipy", "prefect"} & set(loaded), loaded
+
+
+DEFERRED = """
+import json, sys
+from ipwatch.intake import gx_duckdb
+gx_duckdb.great_expectations()
+import great_expectations.expectations.core.expect_column_kl_divergence_to_be_less_than as kl
+print(json.dumps({
+    "kinds": [type(sys.modules[name]).__name__ for name in gx_duckdb.DEFERRED],
+    "stats_loaded": any(name.startswith("scipy.stats.") for name in sys.modules),
+    "gx_holds_deferred": [isinstance(kl.stats, gx_duckdb.Deferred), isinstance(kl.alt, gx_duckdb.Deferred)],
+}))
+"""
+
+
+def test_great_expectations_loads_without_running_scipy_stats_or_altair():
+    done = subprocess.run([sys.executable, "-c", DEFERRED], capture_output=True, text=True, timeout=300)
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "kinds": ["Deferred", "Deferred"], "stats_loaded": False, "gx_holds_deferred": [True, True]}, done.stderr
+
+
+KL = """
+import json
+import pandas as pd
+from ipwatch.intake.gx_duckdb import great_expectations
+gx = great_expectations()
+import great_expectations.expectations as gxe
+context = gx.get_context(mode="ephemeral")
+batch = (context.data_sources.add_pandas("p").add_dataframe_asset("a").add_batch_definition_whole_dataframe("b")
+         .get_batch(batch_parameters={"dataframe": pd.DataFrame({"x": ["a", "a", "b", "b"]})}))
+results = [batch.validate(gxe.ExpectColumnKLDivergenceToBeLessThan(
+    column="x", partition_object={"values": ["a", "b"], "weights": [0.25, 0.75]}, threshold=threshold))
+    for threshold in (0.2, 0.1)]
+print(json.dumps([[r.success, r.result["observed_value"]] for r in results]))
+"""
+
+
+def test_an_expectation_that_needs_scipy_gets_the_real_module():
+    """GX's own KL-divergence expectation, run by GX after the deferral: SciPy loads whole at its first use.
+    Observed a, a, b, b against weights 0.25 / 0.75: 0.5·ln(0.5/0.25) + 0.5·ln(0.5/0.75)
+    = 0.5·0.693147 − 0.5·0.405465 = 0.143841, below 0.2 and above 0.1."""
+    done = subprocess.run([sys.executable, "-c", KL], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (passed, first), (failed, second) = json.loads(done.stdout.splitlines()[-1])
+    assert (passed, failed) == (True, False)
+    assert first == pytest.approx(0.143841, abs=1e-6) and second == pytest.approx(0.143841, abs=1e-6)
+
+
+ONE_FILE = """
+import atexit, json, os, sys
+from ipwatch import cli
+
+RECORD = sys.argv[1]
+
+
+def leave_record():  # registered first, so it runs last: after Prefect's handlers and the server's stop
+    record = {name: type(sys.modules[name]).__name__ if name in sys.modules else None
+              for name in ("scipy.stats", "altair", "prefect.server.api.server")}
+    record["api"] = os.environ.get("PREFECT_API_URL")
+    with open(RECORD, "w") as out:
+        json.dump(record, out)
+
+atexit.register(leave_record)
+sys.argv = ["ipwatch", *sys.argv[2:]]
+cli.main()
+"""
+
+
+@pytest.mark.slow
+def test_one_file_is_a_recorded_flow_run_on_a_server_that_goes_with_the_command(ws, tmp_path):
+    """No server is up: the command starts Prefect's ephemeral one itself (without importing the server app), the
+    run is recorded in the workspace's Prefect database, the server ends with the command, the command's output
+    and exit code arrive whole though it skips the interpreter's teardown, and SciPy never ran."""
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,",
+                                           "340102,2025Q3,ip_pledge_financing_amount,250000,万元,"])
+    record = tmp_path / "record.json"
+    env = {k: v for k, v in clean_env(tmp_path).items() if k != "PREFECT_HOME"}  # ipwatch chooses <home>/prefect
+    done = subprocess.run([sys.executable, "-c", ONE_FILE, str(record), "--home", str(ws.home), "ingest", str(path),
+                           "--as", "340100", "--json"], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (result["status"], result["rows"]) == ("accepted", 2)
+    left = json.loads(record.read_text())
+    assert (left["scipy.stats"], left["altair"], left["prefect.server.api.server"]) == ("Deferred", "Deferred", None)
+    assert not listening(left["api"])
+    assert flow_runs(config.workspace(ws.home)) == [("ingest", "Completed")]
+
+
+def listening(api_url: str) -> bool:
+    """Whether anything accepts connections at the address of a Prefect API."""
+    address = urlsplit(api_url)
+    with socket.socket() as probe:
+        return probe.connect_ex((address.hostname, address.port)) == 0
+
+
+def flow_runs(ws: config.Workspace) -> list[tuple[str, str]]:
+    """Each flow run in the workspace's own Prefect database: its flow's name and its state."""
+    with sqlite3.connect(Path(ws.prefect_home) / "prefect.db") as db:
+        return db.execute("select flow.name, flow_run.state_name from flow_run join flow on flow.id = flow_run.flow_id"
+                          ).fetchall()
