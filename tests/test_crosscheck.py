@@ -57,7 +57,7 @@ def test_the_seen_typo_is_held_naming_the_value_its_parts_give_and_where_each_ca
     assert found["indicator_name"] == "每万人口发明专利拥有量"
     line = rows["invention_patents_in_force"]
     assert found["value"] == (f"填 25 件/万人；有效发明专利拥有量 1430 件（本表第{line}行）÷ 常住人口 74.19 万人"
-                              "（2025Q4已接收）= 19.27")
+                              "（2025年第四季度已接收）= 19.27")
     assert found["fix"] == (f"每万人口发明专利拥有量填 25 件/万人；有效发明专利拥有量 1430 件"
                             f"（本表E{rows['invention_patents_in_force']}）÷ 常住人口 74.19 万人"
                             "（2025年第四季度已接收）= 19.27：请核对这三个数，改正有误的一个；"
@@ -72,7 +72,7 @@ def test_the_seen_typo_moving_a_target_to_met_is_held_with_both_numbers(conn, ws
                                                         "invention_patents_per_10k": 25})
     [found] = warnings_of(result, "target_status_moved")
     assert found["cell"] == f"填报表!E{rows['invention_patents_per_10k']}"
-    assert found["value"] == "25 件/万人（在用 19.19，2026Q2）：“每万人发明专利拥有量”>= 24 由未完成变为完成"
+    assert found["value"] == "25 件/万人（在用 19.19，2026年第二季度）：“每万人发明专利拥有量”>= 24 由未完成变为完成"
 
 
 def test_a_step_across_a_target_as_plans_expect_is_not_held(conn, ws, catalogue, tmp_path):
@@ -158,7 +158,7 @@ def test_a_correction_across_a_target_is_held_whatever_its_step(conn, ws, catalo
     result, _ = form(conn, ws, catalogue, tmp_path, {"invention_patents_in_force": 1788,
                                                      "invention_patents_per_10k": 24.1})
     assert [w["value"] for w in warnings_of(result, "target_status_moved")] == [
-        "24.1 件/万人（在用 23.6，2026Q3）：“每万人发明专利拥有量”>= 24 由未完成变为完成"]
+        "24.1 件/万人（在用 23.6，2026年第三季度）：“每万人发明专利拥有量”>= 24 由未完成变为完成"]
 
 
 def status_moved(conn, ws, catalogue, tmp_path, line: str) -> list[str]:
@@ -172,7 +172,7 @@ def test_a_flow_corrected_across_its_target_is_held_against_the_value_it_replace
     221, is more than 15% of 880 (132)."""
     history(conn, ws, catalogue, tmp_path, ["340100,2025Q4,pct_applications,700,件,"], office="340100")
     assert status_moved(conn, ws, catalogue, tmp_path, "340100,2025Q4,pct_applications,921,件,") == [
-        "921 件（在用 700，2025Q4）：“专利合作条约(PCT)专利申请量”>= 880 由未完成变为完成"]
+        "921 件（在用 700，2025年第四季度）：“专利合作条约(PCT)专利申请量”>= 880 由未完成变为完成"]
 
 
 def test_a_flow_s_new_year_is_not_judged_against_last_year_s_total(conn, ws, catalogue, tmp_path):
@@ -197,7 +197,7 @@ def test_a_wan_yuan_flow_under_yi_yuan_is_held_against_last_year_where_no_peer_c
     [result] = process(conn, ws, catalogue, [(write_csv(tmp_path / "q2.csv", [
         f"{county},2026Q2,ip_pledge_financing_amount,500,亿元,"]), "441500")])
     assert [w["value"] for w in warnings_of(result, "flow_against_last_year")] == [
-        "500 亿元（上年同期 2025Q2 为 0.05，×10000）"]
+        "500 亿元（上年同期 2025年第二季度 为 0.05，×10000）"]
 
 
 def test_a_flow_growing_as_flows_grow_or_a_small_count_is_not_held(conn, ws, catalogue, tmp_path):

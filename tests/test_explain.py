@@ -254,3 +254,20 @@ def test_an_annual_indicator_is_asked_for_only_in_the_fourth_quarter(conn, ws, c
     asked = ["pct_applications,/,件,", "ip_protection_satisfaction,,分,"]
     assert missing("2025Q3", asked) == ["pct_applications"]  # a blank annual value before Q4 is as the form asks
     assert missing("2025Q4", asked) == ["ip_protection_satisfaction", "pct_applications", "population"]
+
+
+def test_no_finding_of_a_real_file_names_a_raw_quarter_code(conn, ws, catalogue, tmp_path):
+    """The seen 报告期 2013Q3（最早 2014 年） through a real ingest: a quarter before the plans, one not over yet, a row
+    given twice; what the report shows (填报内容, 怎样改, 问题) names each quarter as the form does."""
+    from .conftest import write_csv
+
+    path = write_csv(tmp_path / "q.csv", ["340100,2013Q3,pct_applications,700,件,",
+                                          "340100,2027Q1,pct_applications,7,件,",
+                                          "340100,2025Q3,pct_applications,700,件,",
+                                          "340100,2025Q3,pct_applications,710,件,"])
+    [result] = process(conn, ws, catalogue, [(path, "340100")])
+    faults = result["errors"] + result["warnings"]
+    assert {"period_not_before", "period_not_future", "key_unique"} <= {f["rule"] for f in faults}
+    assert fault(result, "period_not_before", None)["fix"].startswith("报告期 2013年第三季度")
+    said = [(f["rule"], f[key]) for f in faults for key in ("value", "fix", "message") if f[key]]
+    assert [(rule, text) for rule, text in said if re.search(r"\b\d{4}Q[1-4]\b", text)] == []

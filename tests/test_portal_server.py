@@ -9,8 +9,10 @@ errors included, carries the security headers."""
 
 from __future__ import annotations
 
+import getpass
 import re
 import shutil
+import socket
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ipwatch import warehouse
+from ipwatch import __version__, warehouse
 from ipwatch.portal import security
 
 from .conftest import BIN, PORTAL_PASSWORD, clean_env
@@ -183,6 +185,13 @@ def test_an_auditors_report_holds_its_region_only(regional, portal_url):
     own = signed_in(portal_url, "aud-hefei").get("/audit/report").text
     assert "辽宁省" in everything and "合肥市" in own  # so the next line tells something
     assert "辽宁省" not in own
+
+
+def test_an_auditors_report_is_stamped_with_the_auditor_who_asked_not_the_server_s_account(regional, portal_url):
+    """The server runs as one operating-system account for every auditor: a stamp naming it names no one (#27)."""
+    html = signed_in(portal_url, "aud-hefei").get("/audit/report").text
+    assert html.count(f"ipwatch {__version__} · aud-hefei@{socket.gethostname()}") == 2  # top and foot
+    assert f"· {getpass.getuser()}@" not in html
 
 
 def test_every_answer_carries_the_security_headers_errors_included(regional, portal_url, portal_folder):

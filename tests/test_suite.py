@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import random
 import re
 import shutil
 from dataclasses import replace
@@ -136,7 +137,7 @@ def test_every_rule_s_fix_is_written_for_a_finding_of_its_kind(catalogue):
     by_line = {r["line"]: r for r in frame.iter_rows(named=True)}
     cases = {"consistency": (2, "1"), "ratio_matches_parts": (4, "1"), "indicator_known": (7, None),
              "ratio_against_known_parts": (4, "填 4 件/万人；有效发明专利拥有量 5 件（本表第5行）÷ 常住人口 74.19 万人"
-                                               "（2025Q4已接收）= 0.07"),
+                                               "（2025年第四季度已接收）= 0.07"),
              "indicator_unambiguous": (7, None),
              "required_indicator_reported": (None, "340100 2025Q3 pct_applications")}
     for rule in rules.default():
@@ -144,3 +145,55 @@ def test_every_rule_s_fix_is_written_for_a_finding_of_its_kind(catalogue):
         code = f"{rule.code}_{pair['id']}" if rule.per else rule.code
         finding = Finding(code, rule.severity, line, rule.column, value, "")
         assert explain.advice(finding, by_line.get(line), facts), code
+
+
+RAW_QUARTER = re.compile(r"\b\d{4}Q[1-4]\b")
+
+
+def test_no_rule_s_message_names_a_quarter_as_no_person_reads_it(catalogue):
+    """What the report's 问题 column says, in Chinese and English beside, of every rule and family member."""
+    messages = [(r.code, m) for r in rules.default() for m in (r.message_zh, r.message_en) if m]
+    messages += [(p["id"], p[key]) for p in cat.consistency_pairs() for key in ("message_zh", "message_en")]
+    assert [(code, m) for code, m in messages if RAW_QUARTER.search(m)] == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_no_rule_s_fix_puts_a_raw_quarter_code_before_a_clerk(catalogue, seed):
+    """Every rule's fix (怎样改) rendered for generated failing rows: any quarter, and a value carrying quarter codes
+    as rules' SQL returns them (the seen 在用 19.19，2026Q2 of target_status_moved, 2013Q3（最早 2014 年） of
+    period_not_before) reaches the clerk as the form names quarters, 2026年第二季度."""
+    r = random.Random(seed)
+
+    def quarter() -> str:
+        return f"{r.randint(2014, 2026)}Q{r.randint(1, 4)}"
+
+    pair = cat.consistency_pairs()[0]
+    ratio = next(i for i in catalogue.indicators.values() if i.numerator)
+    asked = (pair["left"], pair["right"], ratio.code, ratio.numerator, ratio.denominator)
+    period = quarter()
+    rows = [{"line": 1, "region_code": "340100", "period": period, "indicator_raw": "pct_applications",
+             "indicator_code": "pct_applications", "value_raw": f"588件 {quarter()}", "status_raw": "缺失",
+             "unit_raw": "件", "indicator_conflict": "有效注册商标量"},
+            *({"line": n, "region_code": "340100", "period": period, "indicator_raw": code, "indicator_code": code,
+               "value_raw": str(n), "value": Decimal(n)} for n, code in enumerate(asked, start=2)),
+            {"line": 7, "region_code": "340100", "period": period, "indicator_raw": "专利申请",
+             "indicator_candidates": "、".join(asked[:2])}]
+    frame = pl.DataFrame(rows, schema=normalise.ROW_SCHEMA)
+    facts = explain.Facts(frame, None, "340100", catalogue)
+    by_line = {row["line"]: row for row in frame.iter_rows(named=True)}
+    said = []
+    for rule in rules.default():
+        values = [quarter(), f"25 件/万人（在用 19.19，{quarter()}）：“每万人发明专利拥有量”>= 24 由未完成变为完成",
+                  f"{quarter()}（最早 2014 年）", f"500 亿元（上年同期 {quarter()} 为 0.05，×10000）",
+                  f"340100 {quarter()} pct_applications"]
+        line = {"consistency": 2, "ratio_matches_parts": 4, "indicator_known": 7, "indicator_unambiguous": 7,
+                "ratio_against_known_parts": 4, "required_indicator_reported": None}.get(rule.code, 1)
+        if rule.code == "ratio_against_known_parts":  # its fix reads the parts' places as its SQL writes them
+            values = ["填 4 件/万人；有效发明专利拥有量 5 件（本表第5行）÷ 常住人口 74.19 万人"
+                      "（2025年第四季度已接收）= 0.07"]
+        code = f"{rule.code}_{pair['id']}" if rule.per else rule.code
+        for value in values:
+            fix = explain.advice(Finding(code, rule.severity, line, rule.column, value, ""), by_line.get(line), facts)
+            said += [(code, fix)] if fix else []
+    assert {code for code, _ in said} >= {r.code for r in rules.default() if not r.per}  # every rule said something
+    assert [(code, fix) for code, fix in said if RAW_QUARTER.search(fix)] == []

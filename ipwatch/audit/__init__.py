@@ -188,10 +188,12 @@ def decide_many(conn: duckdb.DuckDBPyConnection, filters: Filters, decision: str
     return ids
 
 
-def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None, scope: str | None = None) -> dict:
+def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None, scope: str | None = None,
+                   by: str | None = None) -> dict:
     """What the auditor's report shows: open findings by office and rule, the closed ones, counts per rule,
     failures per rule over the months of validation runs, and each office's timeliness; the findings narrowed
-    by the filters, and everything to an auditor's region `scope` (None: all)."""
+    by the filters, and everything to an auditor's region `scope` (None: all); `by` the person who asked for it
+    (None: the user running this process)."""
     filters = filters or Filters()
     rows = findings(conn, filters, scope=scope)
     open_rows = rows.filter(pl.col("audit_status") == "open")
@@ -208,24 +210,30 @@ def report_context(conn: duckdb.DuckDBPyConnection, filters: Filters | None = No
             "overrides": warehouse.query(conn, "approval_overrides", scope=scope).to_dicts(),
             "filters": {name: value for name, value in vars(filters).items() if value is not None},
             "labels": {"severities": labels.SEVERITIES, "decisions": labels.DECISIONS,
-                       "steps": signoff.ACTION_NAMES}, "stamp": stamp(conn)}
+                       "steps": signoff.ACTION_NAMES}, "stamp": stamp(conn, by)}
 
 
-def stamp(conn: duckdb.DuckDBPyConnection) -> dict:
+def stamp(conn: duckdb.DuckDBPyConnection, by: str | None = None) -> dict:
     """When, from which data and by whom a report was made: a printed report outlives the warehouse it was read
     from, and an auditor comparing two must tell which is newer and whether the data changed between them."""
     # the machine's clock, as received_at and decided_at are stored: the stamp's two times compare at a glance
     return {"generated_at": datetime.now(), "version": warehouse.data_version(conn),
-            "produced_by": producer()}
+            "produced_by": producer(by)}
 
 
-def producer() -> str:
-    """ipwatch's version and the user and host that ran it, as `ipwatch 0.1.0 · user@host`."""
+def producer(by: str | None = None) -> str:
+    """ipwatch's version, who asked for the report and the host that made it, as `ipwatch 0.1.0 · user@host`:
+    `by` (a portal user: the server's own account, the same for every auditor, would name no one), else the
+    user running this process."""
+    return f"ipwatch {ipwatch.__version__} · {by or process_user()}@{socket.gethostname()}"
+
+
+def process_user() -> str:
+    """The operating system's user running this process."""
     try:
-        user = getpass.getuser()
+        return getpass.getuser()
     except (OSError, KeyError):  # a container's uid with no passwd entry and no LOGNAME
-        user = "未知用户"
-    return f"ipwatch {ipwatch.__version__} · {user}@{socket.gethostname()}"
+        return "未知用户"
 
 
 def by_rule(rows: pl.DataFrame) -> list[dict]:
@@ -257,8 +265,8 @@ def report(conn: duckdb.DuckDBPyConnection, out_dir: Path, filters: Filters | No
 
 
 def report_html(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None, docs_link: str | None = None,
-                run_pages: dict | None = None, scope: str | None = None) -> str:
+                run_pages: dict | None = None, scope: str | None = None, by: str | None = None) -> str:
     """The auditor's report as HTML (the file `report` writes; the portal serves it, to an auditor of a region
-    `scope` with that region's findings only)."""
+    `scope` with that region's findings only, stamped with the portal user `by` who asked)."""
     return pages.environment().get_template("audit.html.j2").render(
-        **report_context(conn, filters, scope), data_docs=docs_link, run_pages=run_pages or {})
+        **report_context(conn, filters, scope, by), data_docs=docs_link, run_pages=run_pages or {})

@@ -17,6 +17,8 @@ from ipwatch.domain.cells import text
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 QUARTER_ZH = {1: "一", 2: "二", 3: "三", 4: "四"}
+# A quarter in its normal form inside a sentence ('在用 19.19，2026Q2'): no person reads a quarter so.
+QUARTER_IN_TEXT = re.compile(r"\b(\d{4})Q([1-4])\b")
 # How offices write a quarter, compared lower-cased after NFKC (so ２０２５Ｑ３ too): 2025Q3, 2025-Q3, 2025 q3;
 # 2025年第三季度, 2025年第3季度, 2025年3季度.
 WRITTEN = (
@@ -123,6 +125,12 @@ def quarter_label(quarter: str) -> str:
     """'2025Q3' -> '2025年第三季度'."""
     year, q = split(quarter)
     return f"{year}年第{QUARTER_ZH[q]}季度"
+
+
+def in_words(sentence: str) -> str:
+    """A sentence for a person with every quarter in the normal form named in words: '在用 19.19，2026Q2' ->
+    '在用 19.19，2026年第二季度'."""
+    return QUARTER_IN_TEXT.sub(lambda m: f"{m[1]}年第{QUARTER_ZH[int(m[2])]}季度", sentence)
 
 
 def month_after(quarter: str) -> str:

@@ -47,10 +47,9 @@ HEDGES = ("大约", "约为", "约合", "将近", "接近", "约", "近")
 # magnitude (3.4万 in a 亿元 row is 3.4万元, in a 件 row 34000件).
 MAGNITUDES = {"万": Decimal("1E4"), "亿": Decimal("1E8"), "千": Decimal("1E3"), "百": Decimal("1E2")}
 # A ratio's part as ratio_against_known_parts names it: from the file ("本表第12行"), or taken from the warehouse
-# ("常住人口 74.19 万人（2025Q4已接收）").
+# ("常住人口 74.19 万人（2025年第四季度已接收）").
 FILE_LINE = re.compile(r"本表第(\d+)行")
-ACCEPTED = re.compile(r"(\d{4}Q[1-4])已接收")
-PART_ACCEPTED = re.compile(r"(\S+) \S+ \S+（(\d{4}Q[1-4])已接收）")
+PART_ACCEPTED = re.compile(r"(\S+) \S+ \S+（\d{4}年第[一二三四]季度已接收）")
 # A fix naming something this finding lacks (no row, no known indicator) raises rather than print a blank: no fix.
 FIXES = Environment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
@@ -169,11 +168,11 @@ def ratio_sources(finding: Finding, row: dict | None, ind: cat.Indicator | None,
     part's place in the clerk's words (本表E12, 2025年第四季度已接收), and the parts taken as accepted."""
     if row is None or ind is None or not finding.value:
         return None
-    newer = [name for name, _ in PART_ACCEPTED.findall(finding.value)]
+    newer = PART_ACCEPTED.findall(finding.value)
     if not newer:
         return None
-    words = FILE_LINE.sub(lambda m: "本表" + place(int(m[1]), f.source), finding.value)
-    return {"sources": ACCEPTED.sub(lambda m: periods.quarter_label(m[1]) + "已接收", words), "newer": "、".join(newer)}
+    return {"sources": FILE_LINE.sub(lambda m: "本表" + place(int(m[1]), f.source), finding.value),
+            "newer": "、".join(newer)}
 
 
 def other_side(finding: Finding, row: dict | None, ind: cat.Indicator | None, f: Facts) -> dict | None:
@@ -282,7 +281,8 @@ def advice(finding: Finding, row: dict | None, f: Facts) -> str | None:
             return None
         names |= more
     try:
-        return "".join(fix_template(rule.code).render(names).splitlines())
+        # whatever a fix draws on (a rule's value, a fact), the clerk reads a quarter as the form names it
+        return periods.in_words("".join(fix_template(rule.code).render(names).splitlines()))
     except UndefinedError:
         return None
 

@@ -475,7 +475,8 @@ async def audit_report(request: Request) -> Response:
     """The auditor's report (`ipwatch audit report`), rendered now, with the queue's filters."""
     filters = audit_filters(request)
     user, html = await guarded(request, {"auditor"},
-                               lambda conn, user: audit.report_html(conn, filters, scope=user["region_code"]))
+                               lambda conn, user: audit.report_html(conn, filters, scope=user["region_code"],
+                                                                   by=user["user_name"]))
     if user is None:
         return to_login()
     return HTMLResponse(html, headers={"content-security-policy": security.document_csp(html)})

@@ -83,7 +83,9 @@ year_ends as (
 
 -- The value a target is judged on, at the judged quarter (the reporting one, or the end of the target year once
 -- it has passed). A level or share on a flow (880 PCT applications a year), or a 年均 growth of a flow: the latest
--- full year. Any other use of a flow: the year-to-date of that very quarter. A stock: the latest value so far.
+-- full year. Any other use of a flow: the latest year-to-date of the judged quarter's year, at that quarter or
+-- before (a quarter reported 缺失 is judged on the year's quarter before, as value_missing's notice promises, timed
+-- there; never on another year's, which counts another year). A stock: the latest value so far.
 -- latest_key: the same choice at the reporting quarter, for the newer value a final judgement shows beside it.
 with_choice as (
     select
@@ -91,13 +93,15 @@ with_choice as (
         case
             when s.measure = 'flow_ytd' and (s.kind in ('level', 'share') or s.per_year = 'average')
                 then full_year.period_key
-            when s.measure = 'flow_ytd' then s.judged_key
+            when s.measure = 'flow_ytd' and latest.period_key // 4 = s.judged_key // 4 then latest.period_key
+            when s.measure = 'flow_ytd' then null
             else latest.period_key
         end as actual_key,
         case
             when s.measure = 'flow_ytd' and (s.kind in ('level', 'share') or s.per_year = 'average')
                 then newest_year.period_key
-            when s.measure = 'flow_ytd' then s.period_key
+            when s.measure = 'flow_ytd' and newest.period_key // 4 = s.period_key // 4 then newest.period_key
+            when s.measure = 'flow_ytd' then null
             else newest.period_key
         end as latest_key
     from subjects as s
