@@ -103,16 +103,20 @@ def as_of(conn: duckdb.DuckDBPyConnection, pin_: Pin) -> Iterator[None]:
     if pin_.approval_mark < latest.approval_mark:
         cuts.append(("approval_log", "log_id <= $mark", pin_.approval_mark))
     made = []
+    fresh = pin_.submission_mark == latest.submission_mark
+    # nothing under sign-off: the values in force are what the edition shows (no copy: a national warehouse is big)
+    filtered = pin_.approved_only and warehouse.query(conn, "signoff_in_force",
+                                                      signoff_from=pin_.signoff_from)["in_force"][0]
     try:
         for table, rows, mark in cuts:
             conn.execute(f"create temp table {table} as select * from {table} where {rows}", {"mark": mark})
             made.append(table)
-        conn.execute("create temp table current_observations as " + warehouse.sql("published_observations"),
-                     {"fresh": pin_.submission_mark == latest.submission_mark,
-                      "submission_mark": pin_.submission_mark, "signoff_from": pin_.signoff_from,
-                      "approved_only": pin_.approved_only})
-        made.append("current_observations")
-        if pin_.approved_only:  # nor a total or a ratio derived for a region whose quarter is not accepted
+        if filtered or not fresh:
+            conn.execute("create temp table current_observations as " + warehouse.sql("published_observations"),
+                         {"fresh": fresh, "submission_mark": pin_.submission_mark,
+                          "signoff_from": pin_.signoff_from, "approved_only": filtered})
+            made.append("current_observations")
+        if filtered:  # nor a total or a ratio derived for a region whose quarter is not accepted
             conn.execute("create temp table region_values as " + warehouse.sql("published_region_values"),
                          {"signoff_from": pin_.signoff_from})
             made.append("region_values")
