@@ -41,3 +41,10 @@ def test_the_tour_adds_the_users_ipwatch_demo_tells_you_to_add():
     added = re.findall(r"^\.venv/bin/(ipwatch users add [^\n]+)$", section, re.M)
     assert added == ops.demo_user_lines()
     assert [line.split()[3] for line in added] == [tour.CLERK, tour.REVIEWER, tour.AUDITOR]
+
+
+def test_make_docs_runs_the_tour_and_the_readme_lists_it():
+    makefile = (tour.DOCS.parent / "Makefile").read_text("utf-8")
+    recipe = makefile.split("\ndocs:")[1].split("\n\n")[0]
+    assert "-m tests.tour" in recipe and "docs" in makefile.split(".PHONY:")[1].split("\n")[0]
+    assert "make docs" in README.split("\n## ")[0]  # beside make run and make test
