@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean browser fonts postgres
+.PHONY: run test bench docs lint clean browser fonts postgres
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ postgres:
 
 bench: $(STAMP) postgres
 	$(PY) -m tests.bench
+
+# The README's tour: the demo built once into a temporary home, `ipwatch web` on it, each page photographed as its
+# user in Chromium into docs/ (tests/tour.py; tests/test_demo.py checks they are what the code shows).
+docs: $(STAMP) fonts browser
+	$(PY) -m tests.tour
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import date, datetime
 
 import pytest
@@ -14,6 +15,8 @@ from ipwatch.bulletins import editions
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain import regions
 from ipwatch.ops import demo, demo_events
+
+from . import tour
 
 PLAN_REGIONS = {"liaoning-2017": "辽宁省", "shanwei-2016": "汕尾市", "hefei-2022": "合肥市",
                 "shandong-2015": "山东省", "jiangjin-2024": "江津区"}
@@ -273,3 +276,15 @@ def test_demo_status_agrees_with_completion_and_comparison_on_every_row(demo_run
     home, _ = demo_run
     with warehouse.connect(config.workspace(home).warehouse) as conn:
         assert conn.sql("from judgement_contradictions").fetchall() == []
+
+
+@pytest.mark.slow
+def test_the_tour_s_screenshots_are_the_pages_the_current_code_shows(demo_run, tmp_path):
+    """docs/'s PNGs (tests/tour.py, `make docs`) against the tour made again on this demo: the same shots, each of a
+    page with the same title and headings. The PNG carries its page's title and headings as text; the pixels are
+    not compared, since they change with the machine's fonts and hinting while the page stays the same."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_run[0], home, ignore=shutil.ignore_patterns("*.lock"))
+    made = tour.photograph(home, tmp_path / "docs")
+    assert tour.QUARTER == "2026Q3"  # demo_run's quarter: the tour is made of the same demo
+    assert {p.name: tour.read(p) for p in tour.DOCS.glob("tour-*.png")} == made, "run make docs"

@@ -7,6 +7,11 @@ import argparse
 from ipwatch import config
 from ipwatch.ops.busy import working
 
+# The people to look at the demo as (README, Tour; `make docs` photographs the portal as them): the clerk of 包河区,
+# whose 2025Q4 the auditor asks to correct, the city (合肥) that signs its counties' quarters, an auditor of every
+# region. The demo makes no account: whoever adds one chooses its password, never kept in the repository.
+DEMO_USERS = (("baohe", "office", "340111"), ("hefei", "office", "340100"), ("auditor", "auditor", None))
+
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate plausible submissions for every plan region, ingest them, and render the bulletin."""
@@ -20,8 +25,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for path in summary["bulletins"]:
         print(f"  {path}")
     print(f"index: {summary['index']}")
+    print("portal (联网直报): add its users, each asked for a password, then .venv/bin/ipwatch web:")
+    for line in demo_user_lines():
+        print(f"  .venv/bin/{line}")
     print("next: .venv/bin/ipwatch audit report (数据审核报告) · .venv/bin/ipwatch serve (定时运行 scheduled runs)")
     return 0
+
+
+def demo_user_lines() -> list[str]:
+    """The command that adds each of DEMO_USERS, as the README's Tour shows it."""
+    return [f"ipwatch users add {name} --role {role}" + (f" --region {region}" if region else "")
+            for name, role, region in DEMO_USERS]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
