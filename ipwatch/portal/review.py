@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from ipwatch import approval, config, warehouse
+from ipwatch.bulletins import publication
 from ipwatch.domain import periods, regions
 from ipwatch.domain.signoff import ACTION_NAMES, STATE_NAMES, Refused
 from ipwatch.portal import views
@@ -127,11 +128,13 @@ def office_quarters(conn: duckdb.DuckDBPyConnection, region: str, quarters: list
     """The region's sign-off state for each quarter of its calendar, with what stands before its 上报 (missing
     indicators, open findings) and the last step's reason (a return's reaches the office here)."""
     states = {r["quarter"]: r for r in approval.status(conn, [region], None).to_dicts()}
+    begins = publication.signoff_start(conn)  # a quarter before it stands as reported: nothing to submit
     out = {}
     for quarter in quarters:
         row = states.get(quarter) or {"state": "not_submitted", "action": None, "reason": None}
         ready = approval.readiness(conn, region, quarter)
         out[quarter] = {**row, "state_name": STATE_NAMES[row["state"]],
                         "action_name": ACTION_NAMES.get(row["action"] or "", ""),
-                        "missing": len(ready["missing"] or []), "open_findings": ready["open_findings"]}
+                        "missing": len(ready["missing"] or []), "open_findings": ready["open_findings"],
+                        "before_signoff": quarter < begins and row["state"] == "not_submitted"}
     return out

@@ -31,7 +31,7 @@ status as (
 
 select
     s.office_code,
-    r.full_name as office_name,
+    coalesce(r.full_name, s.office_code) as office_name,
     s.due_date,
     s.first_received_at,
     s.timeliness,
