@@ -172,11 +172,14 @@ def test_doubling_without_a_baseline_says_so(conn, ws, catalogue, tmp_path):
     assert progress(conn, "hefei-2022", "ip-talent-doubling", "340100", "2023Q2")["status"] == "no_baseline"
 
 
-def test_a_year_to_date_flow_is_only_judged_in_its_own_quarter(conn, ws, catalogue, tmp_path):
-    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2025Q2,ip_pledge_financing_amount,2000,万元,",
+def test_a_year_to_date_flow_missing_a_quarter_is_judged_on_its_year_so_far(conn, ws, catalogue, tmp_path):
+    # no 2025Q3 figure: judged on the year so far, 2025Q2's 2000万元 = 0.2亿元, that quarter named (as the notices
+    # promise: 按此前最近一季度的数值评价并注明该季度); never on another year's figure
+    submit(conn, ws, catalogue, tmp_path, "500116", ["500116,2024Q4,ip_pledge_financing_amount,9000,万元,",
+                                                     "500116,2025Q2,ip_pledge_financing_amount,2000,万元,",
                                                      "500116,2025Q3,high_tech_enterprises,600,家,"])
     row = progress(conn, "jiangjin-2024", "ip-pledge-financing-annual", "500116", "2025Q3")
-    assert (row["actual"], row["status"]) == (None, "no_data")
+    assert (row["actual"], row["actual_period"]) == (pytest.approx(0.2), "2025Q2")
 
 
 SHANWEI_COUNTIES = ("441502", "441521", "441523", "441581")

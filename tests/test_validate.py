@@ -31,7 +31,7 @@ def test_clean_file_has_no_findings(conn, ws, catalogue, tmp_path):
     # a year of two or three digits passed later rules' looser guard and failed inside them (#26, item 5)
     ("340102,25Q3,pct_applications,1,件,", ("period_format", 5, "period", "25Q3")),
     ("340102,999Q3,pct_applications,1,件,", ("period_format", 5, "period", "999Q3")),
-    ("340102,2099Q1,pct_applications,1,件,", ("period_not_future", 5, "period", "2099Q1")),
+    ("340102,2099Q1,pct_applications,1,件,", ("period_not_future", 5, "period", "2099年第一季度")),
     ("340102,2025Q2,ip_pledge_financing_amount,3,件,", ("unit_convertible", 5, "unit", "件")),
     ("340102,2025Q2,pct_applications,abc,件,", ("value_numeric", 5, "value", "abc")),
     ("340102,2025Q2,pct_applications,-4,件,", ("value_in_bounds", 5, "value", "-4（合理范围 0–50000 件）")),

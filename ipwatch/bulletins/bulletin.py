@@ -333,11 +333,15 @@ class Draft:
 
 
 def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, staging: Path,
-               version: dict, pin: publication.Pin) -> Draft:
+               version: dict, pin: publication.Pin | None = None) -> Draft:
     """One plan's page of an edition and its Excel annex, and every invariant they break (read within the pin's
     `publication.as_of`)."""
-    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final", pin=pin)
-    context.update(edition_context(conn, context["plan"], edition, context["sources"]["latest"]), version=version)
+    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final",
+                           pin=pin or publication.now(conn))
+    # never dated before a file it draws on, nor one it lists (a quarter's files still in sign-off are listed)
+    listed = [s["received_at"].date() for s in context["submissions"] if s.get("received_at") is not None]
+    latest = max([d for d in (context["sources"]["latest"], *listed) if d is not None], default=None)
+    context.update(edition_context(conn, context["plan"], edition, latest), version=version)
     name = f"{edition.period}-{plan_id}"
     link_region_pages(context, f"{name}.html")
     annex_path = annex.write_annex(context, staging / f"{name}.xlsx")
