@@ -335,9 +335,8 @@ class Draft:
 def draft_plan(conn: duckdb.DuckDBPyConnection, plan_id: str, edition: Edition, staging: Path,
                version: dict, pin: publication.Pin | None = None) -> Draft:
     """One plan's page of an edition and its Excel annex, and every invariant they break (read within the pin's
-    `publication.as_of`)."""
-    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final",
-                           pin=pin or publication.now(conn))
+    `publication.as_of`; without a pin, the warehouse as it is, saying nothing of sign-off)."""
+    context = plan_context(conn, plan_id, edition.quarter, final=edition.kind == "final", pin=pin)
     # never dated before a file it draws on, nor one it lists (a quarter's files still in sign-off are listed)
     listed = [s["received_at"].date() for s in context["submissions"] if s.get("received_at") is not None]
     latest = max([d for d in (context["sources"]["latest"], *listed) if d is not None], default=None)
