@@ -44,7 +44,8 @@ def accounts(portal_url, portal_folder) -> str:
         add_user(portal_folder, name, "office", region)
     from ipwatch.bulletins import publication
 
-    with warehouse.connect(config.workspace(portal_folder).warehouse) as conn:  # sign-off governs these quarters
+    # sign-off governs these quarters
+    with warehouse.connect(config.workspace(portal_folder / "home").warehouse) as conn:
         publication.begin_signoff(conn, "2019Q1", "管理员")
     return portal_url
 
@@ -144,7 +145,7 @@ def test_the_bulletin_now_includes_the_county_and_says_it_is_accepted(accounts, 
     other 99 counties, never submitted, are left out and marked."""
     from ipwatch.bulletins import bulletin
 
-    with warehouse.connect(config.workspace(portal_folder).warehouse) as conn:
+    with warehouse.connect(config.workspace(portal_folder / "home").warehouse) as conn:
         bulletin.render(conn, "2019Q3", tmp_path, region="210000")
     page_text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "2019Q3-liaoning-2017.html").read_text()))
     assert re.search(r"逐级审核：已审定1个、未上报\d+个（未审定地区的本期数据未纳入）", page_text)
