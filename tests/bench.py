@@ -99,7 +99,7 @@ def main() -> None:
     bench_scale.main()
     bench_faults.main([])
     bench_plans.main()
-    bench_single.main([])
+    bench_single.main(["--served"])
 
 
 def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):

@@ -10,7 +10,6 @@ alone, and a bare DuckDB insert of the same rows into the same warehouse. Median
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -21,6 +20,8 @@ import time
 from pathlib import Path
 
 from ipwatch import config
+from ipwatch.domain import periods
+from ipwatch.ops import demo_events, handoff
 
 from .conftest import BIN
 
@@ -50,9 +51,12 @@ def demo_home(folder: Path) -> Path:
 
 
 def corrected_file(home: Path, folder: Path) -> Path:
-    """The office's latest quarter again, one note changed: new bytes, so a new submission judged whole."""
-    latest = max((p for p in (home / "demo" / OFFICE).glob(f"{OFFICE}-*.csv") if "draft" not in p.name),
-                 key=lambda p: p.stem)
+    """The office's latest quarter before sign-off began again, one note changed: new bytes, so a new submission
+    judged whole. (Later quarters are signed off in the demo, and a signed-off quarter refuses a new file.)"""
+    open_quarters = [p for p in (home / "demo" / OFFICE).glob(f"{OFFICE}-*.csv")
+                     if periods.QUARTER.match(quarter := p.stem.removeprefix(f"{OFFICE}-"))
+                     and quarter < demo_events.SIGNOFF_FROM]
+    latest = max(open_quarters, key=lambda p: p.stem)
     lines = latest.read_text("utf-8").splitlines(keepends=True)
     lines[1] = lines[1].rstrip("\r\n").removesuffix('""') + '"更正"\n'
     path = folder / f"更正-{latest.name}"
@@ -66,7 +70,8 @@ def timed(args: list[str], env: dict[str, str]) -> float:
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args[:4])} failed ({done.returncode}): {done.stderr[-1000:]}")
+        raise RuntimeError(f"{' '.join(args[:4])} failed ({done.returncode}): {done.stdout[-1000:]}"
+                           f"{done.stderr[-1000:]}")
     return elapsed
 
 
@@ -86,12 +91,10 @@ def ingest_s(home: Path, path: Path, folder: Path, served: bool = False) -> floa
     serve = subprocess.Popen([str(BIN / "ipwatch"), "--home", str(copy), "serve", "--port", "0"],
                              env=env_for(copy), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        record = config.workspace(copy).prefect_server / "serve.json"
-        deadline = time.monotonic() + 300
-        while not record.exists() and time.monotonic() < deadline:
+        deadline = time.monotonic() + 300  # up once it has loaded GX and built its validator
+        while not handoff.listening(config.workspace(copy)):
+            assert time.monotonic() < deadline and serve.poll() is None, "ipwatch serve did not come up"
             time.sleep(0.5)
-        assert record.exists(), "ipwatch serve did not come up"
-        assert json.loads(record.read_text("utf-8"))["api_url"]
         return timed(command, env_for(copy))
     finally:
         serve.terminate()

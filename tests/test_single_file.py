@@ -9,14 +9,16 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from ipwatch import config
+from ipwatch.ops import handoff
 
-from .conftest import clean_env, write_csv
+from .conftest import api, clean_env, start_serve, write_csv
 
 HEAVY = ("great_expectations", "scipy", "prefect", "polars", "openpyxl")
 LOADED = f"""
@@ -146,3 +148,74 @@ def flow_runs(ws: config.Workspace) -> list[tuple[str, str]]:
     with sqlite3.connect(Path(ws.prefect_home) / "prefect.db") as db:
         return db.execute("select flow.name, flow_run.state_name from flow_run join flow on flow.id = flow_run.flow_id"
                           ).fetchall()
+
+
+HANDED = """
+import atexit, json, sys
+from ipwatch import cli
+
+RECORD = sys.argv[1]
+
+
+def leave_record():
+    with open(RECORD, "w") as out:
+        json.dump(sorted({name.partition(".")[0] for name in sys.modules} & {"great_expectations", "prefect"}), out)
+
+atexit.register(leave_record)
+sys.argv = ["ipwatch", *sys.argv[2:]]
+cli.main()
+"""
+
+
+@pytest.mark.slow
+def test_a_file_is_handed_to_the_running_serve_and_recorded_on_its_server(ws, tmp_path):
+    """With `ipwatch serve` up, `ipwatch ingest FILE` loads neither GX nor Prefect: the serving process runs the
+    ingest flow (a Completed run on its own Prefect server) and the command prints its outcome. Once serve is
+    killed, nothing listens and a command does the work itself."""
+    env = clean_env(tmp_path)
+    serve = start_serve(ws.home, env)
+    try:
+        deadline = time.monotonic() + 300  # serve listens once it has loaded GX and built its validator
+        while not handoff.listening(ws):
+            assert time.monotonic() < deadline and serve.process.poll() is None, "".join(serve.said)[-2000:]
+            time.sleep(0.5)
+        path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,",
+                                               "340102,2025Q3,ip_pledge_financing_amount,250000,万元,"])
+        record = tmp_path / "loaded.json"
+        done = subprocess.run([sys.executable, "-c", HANDED, str(record), "--home", str(ws.home), "ingest",
+                               str(path), "--as", "340100", "--json"], capture_output=True, text=True, timeout=600,
+                              env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        [result] = [json.loads(line) for line in done.stdout.splitlines()]
+        assert (result["status"], result["rows"], result["office"]) == ("accepted", 2, "340100")
+        assert json.loads(record.read_text()) == []
+        runs = api(serve.url, "/flow_runs/filter", {"flow_runs": {"state": {"name": {"any_": ["Completed"]}}}})
+        flows = {f["id"]: f["name"] for f in api(serve.url, "/flows/filter")}
+        assert [flows[r["flow_id"]] for r in runs] == ["ingest"]
+        serve.process.kill()
+        serve.process.wait(60)
+        assert not handoff.listening(ws)
+    finally:
+        serve.stop()
+
+
+def test_a_refusal_and_an_interruption_reach_the_command_in_one_line(tmp_path):
+    """What the serving side raises comes back as the command's own error; a serve that ends before it answers
+    is told as such, never as a result."""
+    ws = config.workspace(tmp_path / "home")
+
+    def work(request: dict) -> list[dict]:
+        if request["office"] == "end":
+            raise SystemExit  # the process ends mid-request: the connection closes unanswered
+        raise ValueError(f"不受理 {request['office']} (refused)")
+
+    close = handoff.listen(ws, work, lambda: None)
+    try:
+        while not handoff.listening(ws):
+            time.sleep(0.01)
+        with pytest.raises(ValueError, match=r"^不受理 340100 \(refused\)$"):
+            handoff.hand(ws, {"files": [], "office": "340100", "inbox": False})
+        with pytest.raises(handoff.Interrupted, match="重新运行"):
+            handoff.hand(ws, {"files": [], "office": "end", "inbox": False})
+    finally:
+        close()

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from ipwatch import config, files
 from ipwatch.cli import approval, audit, bulletins, intake, ops, plans, portal, reference
-from ipwatch.ops import prefect_env
+from ipwatch.ops import handoff, prefect_env
 
 # The commands in the order `--help` lists them, each module adding its own.
 COMMANDS = (reference, plans, intake, bulletins, audit, approval, ops, portal)
@@ -39,6 +39,8 @@ FLOW_COMMANDS = {"ingest", "bulletin", "progress", "demo"}
 
 # Commands that validate files: they load Great Expectations while Prefect's server boots.
 VALIDATING = {"ingest", "demo"}
+# commands a running `ipwatch serve` can do for them (ipwatch.ops.handoff)
+HANDED = {"ingest"}
 
 
 def global_options_anywhere(p: argparse.ArgumentParser) -> None:
@@ -83,9 +85,13 @@ def command(argv: list[str] | None) -> int:
         prefect_env.configure(config.workspace(args.home), verbose=args.verbose, service=args.command == "serve")
         if args.command in FLOW_COMMANDS | {"serve"}:
             files.require_space(config.workspace(args.home).home)
+        # files for a running `ipwatch serve`, which has everything loaded: nothing to start or import here
+        args.handed = args.command in HANDED and args.runner == "default" and handoff.listening(
+            config.workspace(args.home))
+        flow_here = args.command in FLOW_COMMANDS and not args.handed
         # the server first: Prefect reads where it is when it is imported (quiet_console imports it)
-        server_ready = prefect_env.start_server_early() if args.command in FLOW_COMMANDS else None
-        if args.command in FLOW_COMMANDS and not args.verbose:
+        server_ready = prefect_env.start_server_early() if flow_here else None
+        if flow_here and not args.verbose:
             prefect_env.quiet_console()
         if server_ready:
             if args.command in VALIDATING:

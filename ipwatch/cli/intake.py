@@ -9,15 +9,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ipwatch import config
 from ipwatch.cli.common import regions_known
 from ipwatch.domain import periods
+from ipwatch.ops import handoff
 from ipwatch.ops.busy import working
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Validate and load submitted files."""
-    from flows.ingest import inbox_flow, ingest_flow, on_runner
-
     if args.inbox == bool(args.files):
         raise ValueError("请给出文件和 --as，或只用 --inbox (give FILE... --as REGION, or --inbox alone)")
     if args.files and not args.office:
@@ -29,9 +29,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         regions_known(args.office)
     count = "收件箱中的" if args.inbox else f"{len(args.files)} 个"
     with outcome_only(args.verbose), working(f"正在校验{count}文件 (validating)", quiet=args.json):
-        if args.inbox:
+        if args.handed:
+            results = handoff.hand(config.workspace(args.home), {
+                "inbox": args.inbox, "office": args.office, "files": [str(Path(f).resolve()) for f in args.files]})
+        elif args.inbox:
+            from flows.ingest import inbox_flow, on_runner
+
             results = on_runner(inbox_flow, args.runner)(home=args.home)
         else:
+            from flows.ingest import ingest_flow, on_runner
+
             results = on_runner(ingest_flow, args.runner)([Path(f) for f in args.files], office=args.office,
                                                           home=args.home)
     for result in results:

@@ -24,10 +24,11 @@ from typing import Any
 import yaml
 
 from ipwatch import config
-from ipwatch.ops import prefect_env
+from ipwatch.ops import handoff, prefect_env
 from ipwatch.ops.prefect_env import die_with_parent, free_port
 
 SERVER_START_SECONDS = 120
+INGEST_FLOW, INBOX_FLOW = "flows/ingest.py:ingest_flow", "flows/ingest.py:inbox_flow"
 
 
 def deployment_specs(path: Path = config.PREFECT_YAML) -> list[dict]:
@@ -151,8 +152,36 @@ def serve(ws: config.Workspace, port: int = 4200, specs: list[dict] | None = Non
             when = "; ".join(f"{s['cron']} {s['timezone']}" for s in spec.get("schedules") or [])
             print(f"  {spec['name']:<20} {when}", flush=True)
         print("按 Ctrl-C 停止 (Ctrl-C stops serving and the server)", flush=True)
-        with temporary_settings(updates={PREFECT_API_URL: url}), suppress(KeyboardInterrupt):
-            prefect_serve(*runner_deployments(specs), pause_on_shutdown=False, print_starting_message=False)
+        close = handoff.listen(ws, lambda request: ingest(ws, url, request), lambda: warm(ws))
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: url}), suppress(KeyboardInterrupt):
+                prefect_serve(*runner_deployments(specs), pause_on_shutdown=False, print_starting_message=False)
+        finally:
+            close()
+
+
+def warm(ws: config.Workspace) -> None:
+    """Load what a handed-off ingest runs, before the first clerk waits for it: the flow's modules and the
+    process's GX validator (its context takes seconds to build; see ipwatch.intake.validate)."""
+    from ipwatch import warehouse
+    from ipwatch.intake import validate
+
+    load_flow(INGEST_FLOW)
+    if isinstance(ws.warehouse, Path) and ws.warehouse.exists():  # a lake's validator is made at its first file
+        with warehouse.connect(ws.warehouse) as conn:
+            validate.run(conn, [])
+
+
+def ingest(ws: config.Workspace, url: str, request: dict) -> list[dict]:
+    """A hand-off (ipwatch.ops.handoff) run here, in this process, as the command would have run it, recorded on
+    this serve's server (Prefect's settings are per thread: this one is not the runner's)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        if request.get("inbox"):
+            return load_flow(INBOX_FLOW)(home=str(ws.home))
+        return load_flow(INGEST_FLOW)([Path(f) for f in request["files"]], office=request["office"],
+                                      home=str(ws.home))
 
 
 def interrupt(signum: int, frame: object) -> None:
