@@ -70,7 +70,12 @@ def listen(ws: config.Workspace, work: Callable[[dict], list[dict]], warm: Calla
     """Accept hand-offs on the workspace's socket in a daemon thread, one at a time (a process holds one turn at
     the warehouse), after `warm()` has loaded what the work needs; returns `close`."""
     server = socket.socket(socket.AF_UNIX)
-    server.bind(address(ws))  # refused when another serve has the workspace (it refuses a second one before this)
+    try:
+        server.bind(address(ws))
+    except OSError:  # another process listens for the workspace: commands hand their files to that one
+        server.close()
+        log.warning("another process takes hand-offs for %s; ipwatch ingest hands its files to it", ws.home)
+        return lambda: None
 
     def serve_forever() -> None:
         warm()
