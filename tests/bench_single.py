@@ -98,7 +98,11 @@ def ingest_s(home: Path, path: Path, folder: Path, served: bool = False) -> floa
         return timed(command, env_for(copy))
     finally:
         serve.terminate()
-        serve.wait(60)
+        try:
+            serve.wait(120)
+        except subprocess.TimeoutExpired:  # a slow stop is not what is measured here
+            serve.kill()
+            serve.wait()
 
 
 def measure(served: bool = False) -> dict:
