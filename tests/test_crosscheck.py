@@ -9,9 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import load_workbook
 
+from ipwatch import warehouse
 from ipwatch.intake import template
 
 from .conftest import fill, process, write_csv
+from .test_judging import with_target
 
 JIANGJIN = "500116"
 
@@ -305,3 +307,21 @@ def test_a_flow_s_new_quarter_is_not_ranked_against_another_quarter_s_total(conn
     assert rank_moved(conn, ws, catalogue, tmp_path, [f"{counties[0]},2020Q2,pct_applications,5,件,"]) == {
         counties[0]: "5 件（在用 50，2020年第二季度）：“PCT国际专利申请量”全省2个同级地区中由第1位变为第2位，"
                      "前30%为前1位（须高于 10），由进入变为未进入"}
+
+
+def test_a_rank_among_a_city_s_counties_is_taken_among_them_alone(ws, catalogue, tmp_path):
+    """The target ranked under the parent (peer_scope prefecture) in the top 50%: 沈阳's two counties (10 and 8 in
+    2020Q1) are the peers, 大连's 100 is not. The second typing 12: 第2位 -> 第1位 of 2, 1 place, past 10 by more than
+    15% of it; among the province's three it would read 3 peers and 2 places."""
+    changed = with_target(ws, catalogue, "liaoning-2017", "invention-patents-per-10k-rank", target_value=50,
+                          peer_scope="prefecture")
+    with warehouse.connect(ws.warehouse) as conn:
+        (first, second), (dalian,) = (
+            [c for (c,) in conn.execute(f"select region_code from regions where parent_code = '{parent}' "
+                                        f"and level = 'county' order by region_code limit {n}").fetchall()]
+            for parent, n in (("210100", 2), ("210200", 1)))
+        history(conn, ws, changed, tmp_path, [f"{c},2020Q1,invention_patents_per_10k,{v},件/万人,"
+                                              for c, v in ((first, 10), (second, 8), (dalian, 100))], office="210000")
+        assert rank_moved(conn, ws, changed, tmp_path, [f"{second},2020Q2,invention_patents_per_10k,12,件/万人,"]) == {
+            second: "12 件/万人（在用 8，2020年第一季度）：“万人有效发明专利拥有量”全市2个同级地区中由第2位变为第1位，"
+                    "前50%为前1位（须高于 10），由未进入变为进入"}
