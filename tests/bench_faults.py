@@ -5,9 +5,11 @@ clean (open findings are counted over the whole demo), and QUARTER's files with 
 unit slip (x10,000: 万元 figures labelled 亿元), a digit dropped, a year-to-date total reset to the quarter's own flow,
 two indicators' values swapped, a whole-year value sent for the quarter; and what only the warehouse can tell (#27):
 a per-capita ratio typed 30% off its parts in a file without the population (as the first three quarters' forms
-are: 江津's 25 for 1,430 / 74.19), a value that moves a target between met and not met, and a share falling to
-1/1.35 of itself in a quarter. It prints faults found / injected (a fault is found when its row draws any finding)
-and open findings on the clean run as a share of the values in the warehouse (goal: every fault found, under 0.1%).
+are: 江津's 25 for 1,430 / 74.19), a value that moves a target between met and not met, a share falling to
+1/1.35 of itself in a quarter, and a patents-in-force typo carried by the form's formula into its per-10k ratio that
+lands a county just across its province's 前30% cut-off, in or out (its parts agree, and it moves less than x1.3).
+It prints faults found / injected (a fault is found when its row draws any finding) and open findings on the clean
+run as a share of the values in the warehouse (goal: every fault found, under 0.1%).
 `--suite FILE` runs it with another rule file (the suite of an earlier commit: `git show
 REV:expectations/submission_rows.yaml > old.yaml`), to compare.
 """
@@ -16,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -41,7 +45,7 @@ PER_FAULT = 4
 # (county, indicator) -> (comparison, target value)
 Goals = dict[tuple[str, str], tuple[str, float]]
 FAULTS = ("unit_slip", "digit_dropped", "ytd_reset", "swapped", "whole_year", "ratio_typo", "status_move",
-          "ratio_jump")
+          "ratio_jump", "rank_move")
 OUT = config.ROOT / "reports" / "bench" / "faults.json"
 
 
@@ -75,7 +79,26 @@ def candidates(frame: pl.DataFrame, catalogue: cat.Catalogue, paced: set[tuple[s
 
 # The faults a ratio's row may carry; the others leave ratios alone (a ratio apart from its parts in the same file
 # is ratio_matches_parts' error, found whatever the fault).
-RATIO_FAULTS = ("ratio_typo", "ratio_jump")
+RATIO_FAULTS = ("ratio_typo", "ratio_jump", "rank_move")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """What target_rank_moved judges in QUARTER's year: (county, indicator) -> (top share %, the counties the
+    target binds, its peers: each county of an each-county plan is ranked in its province) of the rank targets on
+    an indicator where more is better, and each county's latest value before QUARTER (the value a new quarter's
+    replaces; the population the per-10k ratio divides by)."""
+
+    targets: dict[tuple[str, str], tuple[float, frozenset[str]]]
+    latest: dict[tuple[str, str], float]
+
+    def ranking(self, frame: pl.DataFrame, row: dict) -> tuple[list[float], int]:
+        """The file's values of the row's peers best first, as the rule ranks the row among them, and the places."""
+        share, peers = self.targets[row["region_code"], row["indicator_code"]]
+        others = sorted((float(r["value"]) for r in frame.iter_rows(named=True)
+                         if r["indicator_code"] == row["indicator_code"] and r["region_code"] in peers
+                         and r["region_code"] != row["region_code"] and r["value"]), reverse=True)
+        return others, math.ceil(share * (len(others) + 1) / 100)
 
 
 def per_capita(catalogue: cat.Catalogue, code: str) -> bool:
@@ -89,6 +112,27 @@ def far_from(goal: tuple[str, float], value: float) -> bool:
     step = rules.index()["target_status_moved"].thresholds["status_step"]
     comparison, target = goal
     return (value > target * (1 + step)) if comparison in ("<=", "<") else (value < target * (1 - step))
+
+
+def ranks_in_force(ws: config.Workspace) -> Ranked:
+    """The rank targets of QUARTER's year on an indicator where more is better, and the latest values before it."""
+    year = int(QUARTER[:4])
+    with warehouse.connect(ws.warehouse, read_only=True) as conn:
+        bound = conn.execute(
+            "select tr.region_code, t.indicator_code, t.target_value_std, t.plan_id, t.target_id from targets as t"
+            " inner join target_regions as tr using (plan_id, target_id) inner join plans as p using (plan_id)"
+            " inner join indicators as i using (indicator_code) where t.kind = 'rank' and i.direction = 'up'"
+            " and t.target_value_std is not null and ? between p.period_start and t.target_year", [year]).fetchall()
+        latest = conn.execute(
+            "select region_code, indicator_code, value from observations where period < ? and value is not null"
+            " qualify row_number() over (partition by region_code, indicator_code order by period desc) = 1",
+            [QUARTER]).fetchall()
+    peers: dict[tuple[str, str], set[str]] = {}
+    for region, _, _, plan, target in bound:
+        peers.setdefault((plan, target), set()).add(region)
+    return Ranked({(region, code): (share, frozenset(peers[plan, target]))
+                   for region, code, share, plan, target in bound},
+                  {(region, code): float(value) for region, code, value in latest})
 
 
 def targets_in_force(ws: config.Workspace) -> Goals:
@@ -115,8 +159,34 @@ def paced_counties(ws: config.Workspace) -> set[tuple[str, str]]:
     return set(rows)
 
 
+# How far past the value it lands beside a rank typo lands: x1.02 into the places, x0.98 out of them.
+PAST_CUTOFF = 0.02
+
+
+def across_cutoff(ranked: Ranked, frame: pl.DataFrame, row: dict) -> float | None:
+    """The value a typo across its rank target's cut-off would put in the row, when that moves it from its latest
+    value `old` by more than target_rank_moved's step (15% of the cut-off, the places-th best peer) but by less than
+    x1.3, so that only its rank tells; else None. The county's rank faults share one ranking, and each is typed
+    before the next: a county outside the places lands above the (places - PER_FAULT + 1)-th best of the others, one
+    within them below the (places + PER_FAULT - 1)-th, so that the other faults, a place each, never undo it."""
+    if (row["region_code"], row["indicator_code"]) not in ranked.targets:
+        return None
+    others, places = ranked.ranking(frame, row)
+    old = ranked.latest.get((row["region_code"], row["indicator_code"]))
+    if old is None or old <= 0 or not PER_FAULT <= places <= len(others) - PER_FAULT + 1:
+        return None
+    cutoff = others[places - 1]
+    if old < cutoff:
+        typed = others[places - PER_FAULT] * (1 + PAST_CUTOFF)
+    else:
+        typed = others[places + PER_FAULT - 2] * (1 - PAST_CUTOFF)
+    step = rules.index()["target_rank_moved"].thresholds["rank_step"] + PAST_CUTOFF  # the cut-off may move a little
+    factor = rules.index()["change_against_last_quarter"].thresholds["ratio_change_factor"]
+    return typed if abs(typed - old) > step * cutoff and max(typed, old) < factor * min(typed, old) else None
+
+
 def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalogue: cat.Catalogue,
-           rng: random.Random, goals: Goals) -> tuple[pl.DataFrame, list[int]] | None:
+           rng: random.Random, goals: Goals, ranked: Ranked) -> tuple[pl.DataFrame, list[int]] | None:
     """The frame with one `fault` in one of `rows`, and the positions of the values it changed (a fault is found
     when one of them draws a finding); None when no row fits."""
     q = int(QUARTER[-1])
@@ -138,6 +208,7 @@ def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalo
         and far_from(goals[r["region_code"], r["indicator_code"]], float(r["value"]))
         and not (r["unit"] in COUNT_UNITS and goals[r["region_code"], r["indicator_code"]][1] < 20),
         "ratio_jump": lambda r: measure(r) == "share" and not ratio(r),
+        "rank_move": lambda r: measure(r) == "stock" and across_cutoff(ranked, frame, r) is not None,
     }[fault]
     pool = [(i, r) for i, r in rows if fits(r) and (fault in RATIO_FAULTS or not ratio(r))]
     if not pool:
@@ -162,6 +233,8 @@ def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalo
         changes[i] = {"value": rounded(goal * (0.98 if comparison in ("<=", "<") else 1.02), row["unit"])}
     elif fault == "ratio_jump":  # down, so that no bound is crossed and only its history tells
         changes[i] = {"value": rounded(value / 1.35, row["unit"])}
+    elif fault == "rank_move":  # just across the cut-off, its numerator typed to agree over the population in force
+        changes = rank_typo(frame, i, row, catalogue, ranked)
     else:  # two indicators of the same region and unit, one at least twice the other, swapped
         pairs = [(j, r) for j, r in rows if j != i and not ratio(r) and r["region_code"] == row["region_code"]
                  and r["unit"] == row["unit"] and max(float(r["value"]), value) >= 2 * min(float(r["value"]), value)]
@@ -172,11 +245,29 @@ def inject(fault: str, frame: pl.DataFrame, rows: list[tuple[int, dict]], catalo
     records = frame.to_dicts()
     for position, change in changes.items():
         records[position] = {**records[position], **change}
-    return pl.DataFrame(records, schema=frame.schema), [p for p in changes if changes[p].get("value") != ""]
+    # the fault's own rows: not a population left blank, nor the numerator a rank typo's formula carried
+    counted = [i] if fault == "rank_move" else [p for p in changes if changes[p].get("value") != ""]
+    return pl.DataFrame(records, schema=frame.schema), counted
+
+
+def rank_typo(frame: pl.DataFrame, i: int, row: dict, catalogue: cat.Catalogue, ranked: Ranked) -> dict:
+    """The changes of a typo that lands the row just across its cut-off (across_cutoff): a ratio's numerator in the
+    file typed so that it gives that (the form's formula carrying the typo), over the latest denominator in force."""
+    target = across_cutoff(ranked, frame, row)
+    indicator = catalogue.indicators[row["indicator_code"]]
+    denominator = ranked.latest.get((row["region_code"], indicator.denominator or ""))
+    parts = [j for j, r in enumerate(frame.to_dicts()) if r["region_code"] == row["region_code"]
+             and r["indicator_code"] == indicator.numerator and r["value"]]
+    if not parts or denominator is None:
+        return {i: {"value": rounded(target, row["unit"])}}
+    numerator = round(target * denominator / (indicator.scale or 1))
+    typed = f"{numerator * (indicator.scale or 1) / denominator:.2f}"
+    return {i: {"value": typed}, parts[0]: {"value": str(numerator)}}
 
 
 def faulty_files(files: list[tuple[Path, str]], out: Path, catalogue: cat.Catalogue, paced: set[tuple[str, str]],
-                 goals: Goals, seed: int = 13) -> tuple[list[tuple[Path, str]], list[tuple[str, str, int]]]:
+                 goals: Goals, ranked: Ranked, seed: int = 13
+                 ) -> tuple[list[tuple[Path, str]], list[tuple[str, str, int]]]:
     """Copies of the quarter's files with PER_FAULT of each fault, each in a region of its own; returns the files
     and the faults as (fault, file name, line)."""
     rng = random.Random(seed)
@@ -189,7 +280,7 @@ def faulty_files(files: list[tuple[Path, str]], out: Path, catalogue: cat.Catalo
                 break
             path = files[n % len(files)][0]
             rows = [(i, r) for i, r in candidates(frames[path], catalogue, paced) if r["region_code"] not in used]
-            changed = inject(fault, frames[path], rows, catalogue, rng, goals) if rows else None
+            changed = inject(fault, frames[path], rows, catalogue, rng, goals, ranked) if rows else None
             if changed is None:
                 continue
             frames[path], positions = changed
@@ -233,7 +324,7 @@ def run(suite: Path | None = None) -> dict:
         ingest(clean, [f for f in files if quarter_of(f[0]) >= QUARTER], suite)
         open_count, values = open_findings(clean)
         faulty, injected = faulty_files(quarter, tmp / "faulty", catalogue, paced_counties(base),
-                                        targets_in_force(base))
+                                        targets_in_force(base), ranks_in_force(base))
         results = ingest(config.workspace(shutil.copytree(base.home, tmp / "faults")), faulty, suite)
     flagged = {(Path(r["file"]).name, f["line"]) for r in results for f in r["errors"] + r["warnings"]}
     rules = {}

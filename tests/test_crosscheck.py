@@ -9,9 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import load_workbook
 
+from ipwatch import warehouse
 from ipwatch.intake import template
 
 from .conftest import fill, process, write_csv
+from .test_judging import with_target
 
 JIANGJIN = "500116"
 
@@ -220,3 +222,106 @@ def test_a_share_of_flows_is_not_judged_against_another_year_s_flow(conn, ws, ca
     [result] = process(conn, ws, catalogue, [(write_csv(tmp_path / "q4.csv", [
         "441500,2025Q4,gdp,1000,亿元,", "441500,2025Q4,patent_intensive_industry_gdp_share,12.5,%,"]), "441500")])
     assert warnings_of(result, "ratio_against_known_parts") == []
+
+
+# 辽宁's plan (liaoning-2017): each county's 万人有效发明专利拥有量 in the province's 前30% by 2020, ranked among the
+# counties of the province that have a value. Ten counties with a 2020Q1 value: 30, 28, ..., 12 (best first), so
+# n = 10 and the places are ceil(30% x 10) = 3.
+RANK_VALUES = [30, 28, 26, 24, 22, 20, 18, 16, 14, 12]
+
+
+def rank_counties(conn, ws, catalogue, tmp_path) -> list[str]:
+    """Ten of 辽宁's counties with RANK_VALUES accepted for 2020Q1, best first."""
+    counties = [c for (c,) in conn.execute(
+        "select region_code from regions where level = 'county' and left(region_code, 2) = '21' "
+        "order by region_code limit 10").fetchall()]
+    history(conn, ws, catalogue, tmp_path, [f"{c},2020Q1,invention_patents_per_10k,{v},件/万人,"
+                                            for c, v in zip(counties, RANK_VALUES, strict=True)], office="210000")
+    return counties
+
+
+def rank_moved(conn, ws, catalogue, tmp_path, lines: list[str]) -> dict[str, str]:
+    """Region -> the value target_rank_moved holds, of a file from 辽宁's office."""
+    [result] = process(conn, ws, catalogue, [(write_csv(tmp_path / "rank.csv", lines), "210000")])
+    region_of_line = {i + 2: line.split(",")[0] for i, line in enumerate(lines)}
+    return {region_of_line[w["line"]]: w["value"] for w in warnings_of(result, "target_rank_moved")}
+
+
+def test_a_typo_that_ranks_a_county_into_the_top_share_is_held_with_both_values_and_ranks(conn, ws, catalogue,
+                                                                                         tmp_path):
+    """The last county (12, 第10位) types 27 for 2020Q2: the others' latest are 30, 28, 26, ...; two ahead, so 第3位,
+    within the 3 places. The cut-off is the third best of the others, 26; the step 27 - 12 = 15 is more than 15% of
+    it (3.9)."""
+    counties = rank_counties(conn, ws, catalogue, tmp_path)
+    typo = f"{counties[-1]},2020Q2,invention_patents_per_10k,27,件/万人,"
+    assert rank_moved(conn, ws, catalogue, tmp_path, [typo]) == {
+        counties[-1]: "27 件/万人（在用 12，2020年第一季度）：“万人有效发明专利拥有量”全省10个同级地区中"
+                      "由第10位变为第3位，前30%为前3位（须高于 26），由未进入变为进入"}
+
+
+def test_a_county_reaching_the_top_share_by_a_quarter_s_step_or_tied_at_the_cut_off_is_not_held(conn, ws, catalogue,
+                                                                                                tmp_path):
+    """The fourth (24) at 26.5 passes the third (26) into 第3位, but by 2.5, under 15% of 26 (3.9); the last at 26
+    ties the third: 第3位 with the tie down to 第4位, so its whole tie is not within the 3 places (as progress
+    judges it) and nothing crossed."""
+    counties = rank_counties(conn, ws, catalogue, tmp_path)
+    assert rank_moved(conn, ws, catalogue, tmp_path, [
+        f"{counties[3]},2020Q2,invention_patents_per_10k,26.5,件/万人,",
+        f"{counties[-1]},2020Q2,invention_patents_per_10k,26,件/万人,"]) == {}
+
+
+def test_a_correction_out_of_the_top_share_is_held_whatever_its_step(conn, ws, catalogue, tmp_path):
+    """The third (26, in force for 2020Q2 itself) corrected to 2.6, a decimal slip: from 第3位 to 第10位; the value it
+    must beat is the third best of the others, 24."""
+    counties = rank_counties(conn, ws, catalogue, tmp_path)
+    history(conn, ws, catalogue, tmp_path, [f"{counties[2]},2020Q2,invention_patents_per_10k,26,件/万人,"],
+            office="210000")
+    slip = f"{counties[2]},2020Q2,invention_patents_per_10k,2.6,件/万人,"
+    assert rank_moved(conn, ws, catalogue, tmp_path, [slip]) == {
+        counties[2]: "2.6 件/万人（在用 26，2020年第二季度）：“万人有效发明专利拥有量”全省10个同级地区中"
+                     "由第3位变为第10位，前30%为前3位（须高于 24），由进入变为未进入"}
+
+
+def test_in_a_province_s_file_only_the_county_whose_own_value_crossed_is_held(conn, ws, catalogue, tmp_path):
+    """The province's 2020Q2 file: every county one more than in 2020Q1, but the last typed 29 for 13. Ranked among
+    the file's values (31, 29, 27, 25, ...) the last is 第2位 tied with the second, the tie down to 第3位: within the
+    3 places; with 12 it was 第10位; the value to beat, the others' third best, is 27. The third (27, 第4位 now) is
+    pushed out by that typo, not by its own value: 26 would be 第4位 too, so it is not held."""
+    counties = rank_counties(conn, ws, catalogue, tmp_path)
+    typed = [v + 1 for v in RANK_VALUES[:-1]] + [29]
+    lines = [f"{c},2020Q2,invention_patents_per_10k,{v},件/万人," for c, v in zip(counties, typed, strict=True)]
+    assert rank_moved(conn, ws, catalogue, tmp_path, lines) == {
+        counties[-1]: "29 件/万人（在用 12，2020年第一季度）：“万人有效发明专利拥有量”全省10个同级地区中由第10位变为"
+                      "并列第2至3位，前30%为前3位（须高于 27），由未进入变为进入"}
+
+
+def test_a_flow_s_new_quarter_is_not_ranked_against_another_quarter_s_total(conn, ws, catalogue, tmp_path):
+    """PCT applications are a year-to-date flow: a 2020Q2 total is never set against the county's 2020Q1 one (half
+    a year against a quarter), so a county's first Q2 value is not judged; its correction is (第1位 of two, 1 place,
+    50 -> 5 against the other's 10)."""
+    counties = rank_counties(conn, ws, catalogue, tmp_path)[:2]
+    history(conn, ws, catalogue, tmp_path, [f"{counties[0]},2020Q1,pct_applications,5,件,",
+                                            f"{counties[1]},2020Q2,pct_applications,10,件,"], office="210000")
+    new = f"{counties[0]},2020Q2,pct_applications,50,件,"
+    assert rank_moved(conn, ws, catalogue, tmp_path, [new]) == {}
+    assert rank_moved(conn, ws, catalogue, tmp_path, [f"{counties[0]},2020Q2,pct_applications,5,件,"]) == {
+        counties[0]: "5 件（在用 50，2020年第二季度）：“PCT国际专利申请量”全省2个同级地区中由第1位变为第2位，"
+                     "前30%为前1位（须高于 10），由进入变为未进入"}
+
+
+def test_a_rank_among_a_city_s_counties_is_taken_among_them_alone(ws, catalogue, tmp_path):
+    """The target ranked under the parent (peer_scope prefecture) in the top 50%: 沈阳's two counties (10 and 8 in
+    2020Q1) are the peers, 大连's 100 is not. The second typing 12: 第2位 -> 第1位 of 2, 1 place, past 10 by more than
+    15% of it; among the province's three it would read 3 peers and 2 places."""
+    changed = with_target(ws, catalogue, "liaoning-2017", "invention-patents-per-10k-rank", target_value=50,
+                          peer_scope="prefecture")
+    with warehouse.connect(ws.warehouse) as conn:
+        (first, second), (dalian,) = (
+            [c for (c,) in conn.execute(f"select region_code from regions where parent_code = '{parent}' "
+                                        f"and level = 'county' order by region_code limit {n}").fetchall()]
+            for parent, n in (("210100", 2), ("210200", 1)))
+        history(conn, ws, changed, tmp_path, [f"{c},2020Q1,invention_patents_per_10k,{v},件/万人,"
+                                              for c, v in ((first, 10), (second, 8), (dalian, 100))], office="210000")
+        assert rank_moved(conn, ws, changed, tmp_path, [f"{second},2020Q2,invention_patents_per_10k,12,件/万人,"]) == {
+            second: "12 件/万人（在用 8，2020年第一季度）：“万人有效发明专利拥有量”全市2个同级地区中由第2位变为第1位，"
+                    "前50%为前1位（须高于 10），由未进入变为进入"}

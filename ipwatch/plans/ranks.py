@@ -36,7 +36,7 @@ def places_of(share: float, peers: int) -> int:
 
 
 def provinces(regions: pl.DataFrame) -> dict[str, str | None]:
-    """Each region's province, as sql/views/peer_ranks.sql finds it: itself, its parent or its grandparent."""
+    """Each region's province, as sql/views/region_provinces.sql finds it: itself, its parent or its grandparent."""
     by_code = {r["region_code"]: r for r in regions.iter_rows(named=True)}
 
     def province(code: str) -> str | None:

@@ -1,24 +1,11 @@
 -- Each region's rank on each indicator and quarter among the reporting regions of the same level,
--- in its province and under its parent (best first, by the indicator's direction); for the indicators a target
--- ranks (the only ones progress reads a rank of), since ranking every indicator of a country costs seconds.
+-- in its province and under its parent (region_provinces; best first, by the indicator's direction); for the
+-- indicators a target ranks (the only ones progress reads a rank of), since ranking every indicator of a country
+-- costs seconds.
 -- Competition ranking (1, 2, 2, 4): regions with equal values share the best place of their tie, and last_in_*
 -- is the last place the tie takes (2 for both of 1, 2, 2, 4), which a top-N target is judged on (README, Progress).
 create or replace view peer_ranks as
-with region_provinces as (
-    select
-        r.region_code,
-        r.level,
-        r.parent_code,
-        case
-            when r.level = 'province' then r.region_code
-            when parent.level = 'province' then parent.region_code
-            else parent.parent_code
-        end as province_code
-    from regions as r
-    left join regions as parent on r.parent_code = parent.region_code
-),
-
-ranked as (
+with ranked as (
     select distinct indicator_code
     from targets
     where kind = 'rank'
