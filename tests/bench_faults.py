@@ -53,8 +53,8 @@ def ingest(ws: config.Workspace, files: list[tuple[Path, str]], suite: Path | No
     """Files through the intake pipeline as the CLI takes them, validated by `suite` when given."""
     with warehouse.connect(ws.warehouse) as conn:
         folder = warehouse.folder(conn)
-        if suite is not None and folder not in validate._validators:  # noqa: SLF001 - the bench's own rule file
-            validate._validators[folder] = validate.Validator(conn, suite, validate.results_dir(folder))  # noqa: SLF001
+        if suite is not None:  # the bench's own rule file
+            validate.pin(folder, validate.Validator(conn, suite, validate.results_dir(folder)))
         return pipeline.process(conn, ws, [Incoming(p, o) for p, o in files])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ipwatch import config
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain.catalogue import TARGET_KINDS
 
@@ -184,3 +186,16 @@ def test_wordings_are_chinese_and_tell_targets_apart_with_their_kind(catalogue):
     for plan in catalogue.plans.values():
         kinds = [(t.wording, t.kind, t.basis) for t in plan.targets]
         assert len(kinds) == len(set(kinds)), plan.plan_id
+
+
+def test_a_long_running_process_reads_a_plan_added_since_it_started(tmp_path, monkeypatch):
+    """default() is read once, and again when a file of the catalogue changed: a serve taking hand-offs or the
+    portal judges by a plan added after it started."""
+    plans = tmp_path / "plans"
+    shutil.copytree(config.PLANS_DIR, plans)
+    monkeypatch.setattr(config, "PLANS_DIR", plans)
+    before = cat.default()
+    assert cat.default() is before  # not read again while nothing changed
+    text = (plans / "hefei-2022.yaml").read_text("utf-8").replace("plan_id: hefei-2022", "plan_id: hefei-2026")
+    (plans / "hefei-2026.yaml").write_text(text, "utf-8")
+    assert set(cat.default().plans) == set(before.plans) | {"hefei-2026"}

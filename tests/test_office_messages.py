@@ -37,9 +37,9 @@ def failing_rule(conn, tmp_path):
     rules_file = tmp_path / "failing.yaml"
     rules_file.write_text(yaml.safe_dump(suite, allow_unicode=True), "utf-8")
     folder = warehouse.folder(conn)
-    validate._validators[folder] = validate.Validator(conn, rules_file, validate.results_dir(folder))
+    validate.pin(folder, validate.Validator(conn, rules_file, validate.results_dir(folder)))
     yield
-    del validate._validators[folder]
+    validate.pin(folder, None)
 
 
 def test_a_rule_failing_inside_sql_reaches_the_office_as_a_chinese_sentence(conn, ws, tmp_path, failing_rule,

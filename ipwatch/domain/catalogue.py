@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -155,8 +155,10 @@ class CatalogueError(ValueError):
     """A plan file breaks the catalogue's rules: every problem named, `ipwatch plan check FILE` gives the lines."""
 
 
-def load(indicators_file: Path = config.INDICATORS_FILE, plans_dir: Path = config.PLANS_DIR) -> Catalogue:
-    """Read the catalogue from YAML files, refusing a plan that breaks its rules (plan_checks)."""
+def load(indicators_file: Path | None = None, plans_dir: Path | None = None) -> Catalogue:
+    """Read the catalogue from YAML files (by default data/'s), refusing a plan that breaks its rules
+    (plan_checks)."""
+    indicators_file, plans_dir = indicators_file or config.INDICATORS_FILE, plans_dir or config.PLANS_DIR
     raw_indicators = yaml.safe_load(indicators_file.read_text("utf-8"))
     indicators = {i.code: i for i in map(_indicator, raw_indicators)}
     with config.REGIONS_FILE.open(encoding="utf-8") as rows:
@@ -173,10 +175,22 @@ def load(indicators_file: Path = config.INDICATORS_FILE, plans_dir: Path = confi
     return Catalogue(indicators=indicators, plans={p.plan_id: p for p in plans})
 
 
-@cache
 def default() -> Catalogue:
-    """The catalogue shipped in data/, read once per process."""
+    """The catalogue shipped in data/, read again only when one of its files changed: a long-running process (a
+    serve taking hand-offs, the portal) judges by a plan added since it started, as a new command would."""
+    return _loaded(_signature())
+
+
+def _signature() -> tuple:
+    """What the catalogue is read from, each file's size and time of change."""
+    paths = [config.INDICATORS_FILE, config.REGIONS_FILE, *sorted(config.PLANS_DIR.glob("*.yaml"))]
+    return tuple((str(p), (st := p.stat()).st_mtime_ns, st.st_size) for p in paths)
+
+
+@lru_cache(maxsize=1)
+def _loaded(signature: tuple) -> Catalogue:
     return load()
+
 
 
 def standard_value(target: Target, indicators: dict[str, Indicator], value: float | None) -> float | None:

@@ -241,16 +241,28 @@ def expectation_suite(rules: Iterable[Rule]) -> ExpectationSuite:
                                       description=f"[{r.id}] {r.severity}: {r.message}") for r in rules])
 
 
-# One validator per warehouse folder and process: building the GX context takes about a second.
-_validators: dict[Path | None, Validator] = {}
+# One validator per warehouse folder and process: building the GX context takes about a second. Made again when
+# the suite's file changed (a plan added while a serve or the portal runs brings its rules).
+_validators: dict[Path | None, tuple[tuple | None, Validator]] = {}
+PINNED = None  # a validator of rules of its own (`pin`), kept whatever the suite's file says
+
+
+def pin(folder: Path | None, validator: Validator | None) -> None:
+    """Validate the warehouse of `folder` with `validator`'s own rules from now on (None: the suite's again)."""
+    if validator is None:
+        _validators.pop(folder, None)
+    else:
+        _validators[folder] = (PINNED, validator)
 
 
 def run(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> dict[int, list[Finding]]:
     """Validate submissions as one batch; its GX result is kept under the warehouse's folder, in gx/validations/."""
     folder = warehouse.folder(conn)
-    if folder not in _validators:
-        _validators[folder] = Validator(conn, results_dir=folder and results_dir(folder))
-    return _validators[folder].run(conn, submission_ids)
+    stat = SUITE_FILE.stat()
+    written = (stat.st_mtime_ns, stat.st_size)
+    if folder not in _validators or _validators[folder][0] not in (written, PINNED):
+        _validators[folder] = (written, Validator(conn, results_dir=folder and results_dir(folder)))
+    return _validators[folder][1].run(conn, submission_ids)
 
 
 def results_dir(home: Path) -> Path:

@@ -68,7 +68,6 @@ def add_plan(path: Path, ws: config.Workspace) -> Added:
     if problems:
         return Added(problems, None, False)
     written = adding.add(path, config.DATA_DIR)
-    cat.default.cache_clear()  # the catalogue as it now is, with the plan
     suite.write()
     loaded = ws.warehouse.exists()
     if loaded:  # the next form, suite and bulletin of this workspace know the plan
