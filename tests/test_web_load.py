@@ -81,7 +81,8 @@ def test_fifty_concurrent_uploads_are_each_processed_once(portal_url, portal_fol
         undecided = conn.sql("select count(*) from submissions where status = 'received'").fetchone()[0]
     assert judged == [] and count == DISTINCT + TWINS and undecided == 0
     assert in_force == derived == [(last,)]
-    assert list((home / "uploads").iterdir()) == []
+    assert list((home / "uploads" / "waiting").iterdir()) == []  # none left waiting, no stray bytes beside
+    assert sorted(p.name for p in (home / "uploads").iterdir()) == ["done", "waiting"]
     latencies = sorted(t for t, _ in outcomes)
     figures = {"uploads": len(files), "wall_seconds": round(wall, 2), "per_second": round(len(files) / wall, 2),
                "latency_p50": round(statistics.median(latencies), 2),
