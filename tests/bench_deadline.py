@@ -119,14 +119,25 @@ def sampled(pid: int) -> Iterator[dict]:
 
 def pages(url: str, office: str, stop: threading.Event, times: list[float], errors: list[str]) -> None:
     """An office's calendar and an auditor's queue, fetched in turn until `stop`, each timed."""
-    clients = [(signed_in(url, f"o{office}")[0], f"/regions/{office}"), (signed_in(url, "auditor")[0], "/audit")]
-    for client, path in cycle(clients):
-        if stop.is_set():
-            return
-        started = time.monotonic()
-        if client.get(path).status_code != 200:
-            errors.append(f"page {path}")
-        times.append(time.monotonic() - started)
+    try:
+        clients = [(signed_in(url, f"o{office}")[0], f"/regions/{office}"),
+                   (signed_in(url, "auditor")[0], "/audit")]
+        for client, path in cycle(clients):
+            if stop.is_set():
+                return
+            started = time.monotonic()
+            if client.get(path).status_code != 200:
+                errors.append(f"page {path}")
+            times.append(time.monotonic() - started)
+    except Exception as exc:  # noqa: BLE001 - counted and said, the uploads go on
+        errors.append(f"pages: {exc!r}"[:200])
+        print(f"pages stopped: {exc!r}", file=sys.stderr)
+
+
+def shown(r: dict) -> str:
+    return (f"  {r['uploads']:5d} uploads, window {r['window_s']:g} s: p50 {r['p50_s']}  p95 {r['p95_s']}  "
+            f"p99 {r['p99_s']}  last {r['last_s']}  {r['per_s']}/s  pages p95 {r['pages_p95_s']} "
+            f"({r['pages']})  errors {r['errors']}  peak {r['peak_mb']} MB  (load {r['load']})")
 
 
 def p(values: list[float], q: float) -> float | None:
@@ -169,10 +180,12 @@ def case(demo: Path, folder: Path, n: int, window: str, spread_s: float = 0.0) -
             wall = time.monotonic() - began
             stop.set()
             watcher.join()
-    return {"uploads": n, "window_s": float(window), "p50_s": p(times, 0.5), "p95_s": p(times, 0.95),
+    result = {"uploads": n, "window_s": float(window), "p50_s": p(times, 0.5), "p95_s": p(times, 0.95),
             "p99_s": p(times, 0.99), "last_s": p(times, 1.0), "per_s": round(len(times) / wall, 2),
             "pages_p95_s": p(page_times, 0.95), "pages": len(page_times), "errors": len(errors),
             "peak_mb": round(peak["mb"]), "load": round(os.getloadavg()[0], 1)}
+    print(shown(result), flush=True)
+    return result
 
 
 def measure(demo: Path, folder: Path, thousand: bool) -> tuple[dict, list[dict]]:
@@ -185,7 +198,8 @@ def measure(demo: Path, folder: Path, thousand: bool) -> tuple[dict, list[dict]]
         uploads_50_p95_s=gathered[50]["p95_s"], uploads_200_p95_s=gathered[200]["p95_s"],
         uploads_1000_p95_s=gathered[1000]["p95_s"] if 1000 in gathered else None,
         one_at_a_time_50_p95_s=runs[0]["p95_s"],
-        pages_p95_s=max(r["pages_p95_s"] for r in runs if r["window_s"] and r["pages_p95_s"] is not None),
+        pages_p95_s=max((r["pages_p95_s"] for r in runs if r["window_s"] and r["pages_p95_s"] is not None),
+                        default=None),
         errors=sum(r["errors"] for r in runs), peak_mb=max(r["peak_mb"] for r in runs))
     return figures, runs
 
@@ -205,9 +219,7 @@ def main(argv: list[str] | None = None, single_file_ingest_s: float | None = Non
     figures["single_file_ingest_s"] = single_file_ingest_s
     print("deadline day: uploads to ipwatch web on the demo workspace (seconds from POST to receipt)")
     for r in runs:
-        print(f"  {r['uploads']:5d} uploads, window {r['window_s']:g} s: p50 {r['p50_s']}  p95 {r['p95_s']}  "
-              f"p99 {r['p99_s']}  last {r['last_s']}  {r['per_s']}/s  pages p95 {r['pages_p95_s']} "
-              f"({r['pages']})  errors {r['errors']}  peak {r['peak_mb']} MB  (load {r['load']})")
+        print(shown(r))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(figures, indent=1) + "\n")
     print(f"  -> {OUT.relative_to(config.ROOT)}")
