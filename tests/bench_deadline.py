@@ -117,11 +117,10 @@ def sampled(pid: int) -> Iterator[dict]:
         thread.join()
 
 
-def pages(url: str, office: str, stop: threading.Event, times: list[float], errors: list[str]) -> None:
-    """An office's calendar and an auditor's queue, fetched in turn until `stop`, each timed."""
+def pages(clients: list[tuple[httpx.Client, str]], stop: threading.Event, times: list[float],
+          errors: list[str]) -> None:
+    """An office's calendar and an auditor's queue (signed in before the load), fetched in turn until `stop`."""
     try:
-        clients = [(signed_in(url, f"o{office}")[0], f"/regions/{office}"),
-                   (signed_in(url, "auditor")[0], "/audit")]
         for client, path in cycle(clients):
             if stop.is_set():
                 return
@@ -160,6 +159,8 @@ def case(demo: Path, folder: Path, n: int, window: str, spread_s: float = 0.0) -
             clients = dict(zip(sorted({o for o, _, _ in sent}),
                                pool.map(lambda o: signed_in(url, f"o{o}"), sorted({o for o, _, _ in sent})),
                                strict=True))
+        readers = [(signed_in(url, f"o{sent[0][0]}")[0], f"/regions/{sent[0][0]}"),
+                   (signed_in(url, "auditor")[0], "/audit")]
         errors, page_times, stop = [], [], threading.Event()
 
         def one(k: int) -> float | None:
@@ -172,7 +173,7 @@ def case(demo: Path, folder: Path, n: int, window: str, spread_s: float = 0.0) -
                 return None
 
         with sampled(server.pid) as peak:
-            watcher = threading.Thread(target=pages, args=(url, sent[0][0], stop, page_times, errors))
+            watcher = threading.Thread(target=pages, args=(readers, stop, page_times, errors))
             watcher.start()
             began = time.monotonic()
             with ThreadPoolExecutor(n) as pool:
