@@ -111,6 +111,12 @@ class Settings:
     # the manual run alike.
     inbox_settle_seconds: float = variable("IPWATCH_INBOX_SETTLE_SECONDS", 60.0, amount,
                                            "how long a file in the inbox must be unchanged before a run takes it")
+    # Portal uploads arriving within this window are decided in one batch of the pipeline: on deadline day fifty
+    # uploads cost about one run instead of fifty, for at most this much more wait when one arrives alone. 0: each
+    # upload is judged at once in its own request, one at a time (the path before batching; the baseline).
+    portal_window_seconds: float = variable("IPWATCH_PORTAL_WINDOW_SECONDS", 1.0, amount,
+                                            "how long the portal gathers uploads before deciding them together; "
+                                            "0: each at once, one at a time")
     max_file_mb: float = variable("IPWATCH_MAX_FILE_MB", 50.0, amount,
                                   "the largest file accepted (MB), by the intake and the portal")
     max_rows: int = variable("IPWATCH_MAX_ROWS", 200_000, whole,

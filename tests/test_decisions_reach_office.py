@@ -17,7 +17,7 @@ from ipwatch.ops import notify
 from ipwatch.portal import views, web
 
 from . import test_web
-from .test_web import PASSWORD, TestClient, signed_in, token, upload
+from .test_web import PASSWORD, TestClient, judged_at_once, signed_in, token, upload  # noqa: F401 - autouse
 
 home = test_web.home  # the workspace with Hefei's and Liaoning's offices, an auditor and an administrator
 

@@ -24,6 +24,7 @@ from ipwatch import __version__, warehouse
 from ipwatch.portal import security
 
 from .conftest import BIN, PORTAL_PASSWORD, clean_env
+from .test_web_load import receipt_address
 
 pytestmark = pytest.mark.slow
 
@@ -141,7 +142,9 @@ def regional(portal_url, portal_folder) -> dict[str, set[int]]:
                "liaoning": ("210000", ROW.format(region="210000", value=30))}
     for name, (region, content) in offices.items():
         client = signed_in(portal_url, name)
-        assert upload(client, region, content, token(client, f"/regions/{region}")).status_code == 303
+        reply = upload(client, region, content, token(client, f"/regions/{region}"))
+        assert reply.status_code == 303
+        receipt_address(client, reply.headers["location"])  # decided (uploads are gathered into batches)
     for name, region in (("aud-hefei", "340100"), ("aud-yaohai", "340102"), ("aud-liaoning", "210000")):
         add_user(portal_folder, name, "auditor", region)
     return {name: queue_ids(signed_in(portal_url, name)) for name in ("shen", "aud-hefei", "aud-yaohai",

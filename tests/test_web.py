@@ -22,6 +22,13 @@ PASSWORD = "correct horse battery"
 GOOD_ROW = b"region_code,period,indicator_code,value,unit,note\n340100,2025Q3,pct_applications,12,\xe4\xbb\xb6,\n"
 
 
+@pytest.fixture(autouse=True)
+def judged_at_once(monkeypatch) -> None:
+    """Uploads judged in their own request (IPWATCH_PORTAL_WINDOW_SECONDS=0), so each rule's test reads its receipt
+    at once; uploads gathered into batches are tests/test_web_gather.py's, on a real server."""
+    monkeypatch.setenv("IPWATCH_PORTAL_WINDOW_SECONDS", "0")
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> config.Workspace:
     """A workspace with an office for Hefei (340100), one for Liaoning (210000), an auditor and an administrator."""
@@ -472,6 +479,27 @@ def test_a_page_goes_before_uploads_still_waiting_for_the_warehouse():
     for thread in waiting:
         thread.join(5)
     assert order == ["page", "upload"]
+
+
+def test_a_batch_of_uploads_is_not_kept_waiting_by_pages_asked_without_pause(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(views, "LONG_PATIENCE", 0.05)
+    turns, batch_ran = views.Turns(), threading.Event()
+
+    def pages() -> None:  # waiting pages polling their status, never all at rest at once
+        while not batch_ran.is_set():
+            with turns.turn():
+                batch_ran.wait(0.001)
+
+    askers = [threading.Thread(target=pages) for _ in range(3)]
+    for asker in askers:
+        asker.start()
+    with turns.turn(short=False):
+        batch_ran.set()
+    for asker in askers:
+        asker.join()
+    assert batch_ran.is_set()
 
 
 def test_an_administrator_assigns_a_user_another_region_which_applies_at_once(home):

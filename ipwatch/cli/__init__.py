@@ -37,6 +37,11 @@ def parser() -> argparse.ArgumentParser:
 FLOW_COMMANDS = {"ingest", "bulletin", "progress", "demo"}
 
 
+# Commands that serve and run flows now and then (`web`'s batches of uploads): their Prefect server boots beside
+# them and only their first run waits for it (`args.prefect_ready`), not their start.
+SERVING = {"web"}
+
+
 # Commands that validate files: they load Great Expectations while Prefect's server boots.
 VALIDATING = {"ingest", "demo"}
 # commands a running `ipwatch serve` can do for them (ipwatch.ops.handoff)
@@ -90,7 +95,9 @@ def command(argv: list[str] | None) -> int:
             config.workspace(args.home))
         flow_here = args.command in FLOW_COMMANDS and not args.handed
         # the server first: Prefect reads where it is when it is imported (quiet_console imports it)
-        server_ready = prefect_env.start_server_early() if flow_here else None
+        server_ready = prefect_env.start_server_early() if flow_here or args.command in SERVING else None
+        if args.command in SERVING:
+            args.prefect_ready, server_ready = server_ready, None
         if flow_here and not args.verbose:
             prefect_env.quiet_console()
         if server_ready:

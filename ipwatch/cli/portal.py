@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import sys
+from collections.abc import Callable
 
 from ipwatch import config
 
@@ -14,8 +16,22 @@ def cmd_web(args: argparse.Namespace) -> int:
     from ipwatch.portal import web
 
     web.serve(config.workspace(args.home), host=args.host, port=args.port, secure_cookies=args.secure_cookies,
-              allowed_hosts=args.allowed_host, on_step=notify.signoff_step, notice=notify.tell_decisions)
+              allowed_hosts=args.allowed_host, on_step=notify.signoff_step, notice=notify.tell_decisions,
+              runner=portal_runner(args.prefect_ready))
     return 0
+
+
+def portal_runner(ready: Callable[[], None]) -> Callable[[str, list[str]], object]:
+    """The portal's batches as runs of the `portal` flow. Prefect is imported and its server awaited on a thread
+    of their own from the start, so the first batch does not pay for them while holding the warehouse's turn."""
+    def warm() -> Callable[[str, list[str]], object]:
+        from flows.portal import portal_flow
+
+        ready()
+        return portal_flow
+
+    warming = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="prefect-warm").submit(warm)
+    return lambda home, tickets: warming.result()(home, tickets)
 
 
 def new_password(from_stdin: bool) -> str:

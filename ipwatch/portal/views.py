@@ -29,25 +29,35 @@ from ipwatch.intake.reading import Limits
 from ipwatch.warehouse import load
 
 CALENDAR_QUARTERS = 8
+LONG_PATIENCE = 2.0  # seconds a batch of uploads lets pages go first
 CHUNK = 1 << 20
 
 
 class Turns:
     """One warehouse connection at a time in this process (DuckDB shares one database between a process's
-    connections, and the pipeline's transactions must not interleave with another request's); a short turn (a
-    page) goes before the long ones still waiting (uploads), so pages stay quick while uploads queue."""
+    connections, and the pipeline's transactions must not interleave with another request's). A short turn (a
+    page) goes before a long one (a batch of uploads) that has waited less than LONG_PATIENCE, so pages stay quick
+    while uploads queue; past that the long one goes next, or pages asked for every second (an upload's waiting
+    page) would keep the batch they wait for from ever starting."""
 
     def __init__(self) -> None:
-        self.changed, self.busy, self.short_waiting = threading.Condition(), False, 0
+        self.changed, self.busy, self.short_waiting, self.long_due = threading.Condition(), False, 0, 0
 
     @contextmanager
     def turn(self, short: bool = True) -> Iterator[None]:
         with self.changed:
-            self.short_waiting += short
-            try:
-                self.changed.wait_for(lambda: not self.busy and (short or self.short_waiting == 0))
-            finally:
-                self.short_waiting -= short
+            if short:
+                self.short_waiting += 1
+                try:
+                    self.changed.wait_for(lambda: not self.busy and self.long_due == 0)
+                finally:
+                    self.short_waiting -= 1
+            elif not self.changed.wait_for(lambda: not self.busy and self.short_waiting == 0, LONG_PATIENCE):
+                self.long_due += 1
+                try:
+                    self.changed.wait_for(lambda: not self.busy)
+                finally:
+                    self.long_due -= 1
             self.busy = True
         try:
             yield
@@ -163,8 +173,9 @@ def limit_bytes() -> int:
     return Limits().max_bytes
 
 
-def store(ws: config.Workspace, upload: BinaryIO) -> Path:
-    """The uploaded bytes under <home>/uploads/<sha256>, streamed and counted (over the limit: TooLarge)."""
+def store(ws: config.Workspace, upload: BinaryIO, name: str | None = None) -> Path:
+    """The uploaded bytes under <home>/uploads/<name> (default their sha256), streamed and counted (over the
+    limit: TooLarge)."""
     folder = ws.uploads
     folder.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
@@ -177,7 +188,7 @@ def store(ws: config.Workspace, upload: BinaryIO) -> Path:
                     raise TooLarge(size)
                 digest.update(chunk)
                 out.write(chunk)
-        stored = folder / digest.hexdigest()
+        stored = folder / (name or digest.hexdigest())
         os.replace(partial, stored)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
@@ -201,8 +212,13 @@ def submit(ws: config.Workspace, upload: BinaryIO, name: str | None, office: str
                              f"#{result['submission_id']} {office} {name}", client)
         finally:
             stored.unlink(missing_ok=True)  # its bytes are in archive/ under the same hash
+    return kept_receipt(ws, result, name)
+
+
+def kept_receipt(ws: config.Workspace, result: dict, name: str) -> dict:
+    """A file's outcome as its office sees it, kept under its submission id for its history."""
     result = {**result, "file_name": name}
-    if result["submission_id"] is not None:  # kept as the office saw it, for its history
+    if result["submission_id"] is not None:
         files.publish(ws.receipts / f"{result['submission_id']}.json", json.dumps(result, ensure_ascii=False))
     return result
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -30,7 +31,7 @@ from ipwatch import approval, audit, config, pages
 from ipwatch.domain import labels, periods
 from ipwatch.domain.signoff import ACTION_NAMES, Refused
 from ipwatch.plans import adding, documents
-from ipwatch.portal import plan_review, review, security, users, views
+from ipwatch.portal import gather, plan_review, review, security, users, views
 
 STATIC = {"style.css": config.TEMPLATES_DIR / "style.css", "portal.css": config.ROOT / "reports/static/portal.css",
           "portal.js": config.ROOT / "reports/static/portal.js"}
@@ -333,8 +334,9 @@ async def template_download(request: Request) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    """A file submitted for a region: through the intake pipeline at once, then to its receipt (303: a reload
-    shows the receipt again rather than sending the file twice)."""
+    """A file submitted for a region: kept and queued for the next batch (gather.py), then to its waiting page,
+    which turns into its receipt (303: a reload shows the page again rather than sending the file twice). With
+    IPWATCH_PORTAL_WINDOW_SECONDS=0 it goes through the pipeline at once, alone, and straight to its receipt."""
     code = request.path_params["code"]
     user, _ = await guarded(request, {"office"}, lambda conn, user: None, region=code)
     if user is None:
@@ -343,18 +345,65 @@ async def upload(request: Request) -> Response:
     sent = form.get("file")
     if not isinstance(sent, UploadFile) or not sent.filename:
         return message(request, 400, "未选择文件", "请先选择要上传的报表文件", user)
-    ws = workspace(request)
+    ws, gathering = workspace(request), config.settings().portal_window_seconds > 0
     try:
-        result = await run_in_threadpool(views.submit, ws, sent.file, sent.filename, code, user["user_name"],
-                                         client(request))
+        result = await run_in_threadpool(gather.enqueue if gathering else views.submit, ws, sent.file, sent.filename,
+                                         code, user["user_name"], client(request))
     except views.TooLarge:
         return message(request, 413, "文件过大", f"文件超过 {views.limit_bytes() // 1048576} MB，未接收", user)
     finally:
         await sent.close()
+    if gathering:
+        request.app.state.gatherer.start()
+        return RedirectResponse(f"/regions/{code}/uploads/{result}", 303)
     if result["submission_id"] is None:  # not even copied in: nothing to come back to
         return page(request, "receipt", user=user, result=result,
                     region={"region_code": code, "name": views.region_name(code)})
     return RedirectResponse(f"/regions/{code}/submissions/{result['submission_id']}", 303)
+
+
+def upload_status(request: Request, code: str, ticket: str) -> dict:
+    """Where an upload for region `code` stands (gather.status); an unknown ticket, or another region's, is 404."""
+    found = gather.status(workspace(request), ticket)
+    if found is None or found["office"] != code:
+        raise HTTPException(404, "没有这份上传 (no such upload)")
+    return found
+
+
+def receipt_address(code: str, ticket: str, found: dict) -> str:
+    """Where a decided upload's receipt is: its submission's page, or (never copied in) its waiting page."""
+    sid = found["submission_id"]
+    return f"/regions/{code}/submissions/{sid}" if sid is not None else f"/regions/{code}/uploads/{ticket}"
+
+
+async def upload_waiting(request: Request) -> Response:
+    """An upload's waiting page: 处理中 with its place until decided, then its receipt."""
+    code, ticket = request.path_params["code"], request.path_params["ticket"]
+    user, found = await guarded(request, {"office"}, lambda conn, user: upload_status(request, code, ticket),
+                                region=code)
+    if user is None:
+        return to_login()
+    region = {"region_code": code, "name": views.region_name(code)}
+    if found["state"] == "waiting":
+        return page(request, "upload_waiting", user=user, region=region, ticket=ticket, place=found["place"],
+                    file_name=found["file_name"])
+    if found["submission_id"] is None:  # not even copied in: its outcome is all there is
+        return page(request, "receipt", user=user, result=found, region=region)
+    return RedirectResponse(receipt_address(code, ticket, found), 303)
+
+
+async def upload_state(request: Request) -> Response:
+    """The waiting page's question, as JSON: {state: waiting, place} or {state: done, receipt}; the session and
+    the office's jurisdiction are checked as for any office page."""
+    code, ticket = request.path_params["code"], request.path_params["ticket"]
+    user, found = await guarded(request, {"office"}, lambda conn, user: upload_status(request, code, ticket),
+                                region=code)
+    if user is None:
+        return JSONResponse({"state": "signed_out"}, 401)
+    if found["state"] == "waiting":
+        return JSONResponse({"state": "waiting", "place": found["place"]})
+    return JSONResponse({"state": "done", "status": found["status"],
+                         "receipt": receipt_address(code, ticket, found)})
 
 
 async def office_page(request: Request, name: str, key: str, work: Callable) -> Response:
@@ -652,6 +701,8 @@ ROUTES = [
     Route("/regions/{code:str}/submissions", upload, methods=["POST"]),
     Route("/regions/{code:str}/submissions", submissions, methods=["GET"]),
     Route("/regions/{code:str}/submissions/{submission_id:int}", receipt),
+    Route("/regions/{code:str}/uploads/{ticket:str}", upload_waiting),
+    Route("/regions/{code:str}/uploads/{ticket:str}/status", upload_state),
     Route("/regions/{code:str}/signoff", office_submit, methods=["POST"]),
     Route("/regions/{code:str}/bulletins", bulletin_list),
     Route("/regions/{code:str}/bulletins/{name:path}", bulletin_file),
@@ -686,13 +737,22 @@ class Portal(Starlette):
         return security.Hardened(super().build_middleware_stack(), **self.hardening)
 
 
+@asynccontextmanager
+async def lifespan(application: Starlette) -> AsyncIterator[None]:
+    """At start, the uploads a stopped server left waiting are decided before anything new."""
+    if gather.waiting(application.state.ws):
+        application.state.gatherer.start()
+    yield
+
+
 def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[str] | None = None,
-        on_step: Callable[[dict], object] | None = None, notice: Notice | None = None) -> Starlette:
+        on_step: Callable[[dict], object] | None = None, notice: Notice | None = None,
+        runner: gather.Runner | None = None) -> Starlette:
     """The portal over the workspace's warehouse; requests naming another host than `allowed_hosts` (any, when
     None) are answered 400 before anything else (a forged Host header would otherwise reach the pages).
     `on_step(row)` is told of each sign-off step taken, and `notice` tells an office of the decisions on its values
     (ops.notify's signoff_step and tell_decisions: ops sits above the portal, so the command that serves it hands
-    them in)."""
+    them in). `runner` decides each batch of uploads (the `portal` flow, from the command; else gather.decide)."""
     middleware = [
         Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"], www_redirect=False),
         Middleware(SessionMiddleware, secret_key=security.secret_key(ws), session_cookie="ipwatch_session",
@@ -700,9 +760,10 @@ def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[
     ]
     handlers = {views.Forbidden: forbidden, audit.OutOfRegion: forbidden, ValueError: refused,
                 HTTPException: http_error, Exception: crashed}
-    application = Portal(routes=ROUTES, middleware=middleware, exception_handlers=handlers,
+    application = Portal(routes=ROUTES, middleware=middleware, exception_handlers=handlers, lifespan=lifespan,
                          hardening={"upload_limit": views.limit_bytes(), "upload_paths": UPLOAD_PATHS})
     application.state.ws, application.state.on_step, application.state.notice = ws, on_step, notice
+    application.state.gatherer = gather.Gatherer(ws, runner)
     return application
 
 
@@ -721,7 +782,7 @@ def host_names(host: str, allowed: list[str]) -> list[str]:
 
 def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = False,
           allowed_hosts: list[str] | None = None, on_step: Callable[[dict], object] | None = None,
-          notice: Notice | None = None) -> None:
+          notice: Notice | None = None, runner: gather.Runner | None = None) -> None:
     """Serve the portal with uvicorn until stopped."""
     import uvicorn
 
@@ -729,5 +790,5 @@ def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = Fal
 
     names = host_names(host, allowed_hosts or [])
     reference.initialise(ws)  # the warehouse exists and holds the catalogue before the first office logs in
-    uvicorn.run(app(ws, secure_cookies, names, on_step, notice), host=host, port=port, server_header=False,
+    uvicorn.run(app(ws, secure_cookies, names, on_step, notice, runner), host=host, port=port, server_header=False,
                 proxy_headers=False, log_level="info", timeout_graceful_shutdown=10)

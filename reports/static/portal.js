@@ -84,3 +84,32 @@ document.addEventListener("DOMContentLoaded", function () {
   window.addEventListener("hashchange", beside);
   beside();
 });
+
+// The waiting page of an upload: asks its status every second and opens the receipt once the file is decided,
+// saying its place meanwhile. Without this script the page's link shows the receipt when it is ready.
+document.addEventListener("DOMContentLoaded", function () {
+  var note = document.querySelector(".upload-waiting");
+  if (!note || !window.fetch) { return; }
+  function ask() {
+    fetch(note.dataset.status, { credentials: "same-origin", headers: { accept: "application/json" } })
+      .then(function (answer) {
+        if (answer.ok) { return answer.json(); }
+        if (answer.status >= 500) { throw new Error(String(answer.status)); }
+        window.location.reload();  // signed out, or not its page: the page itself says why
+        return null;
+      })
+      .then(function (found) {
+        if (!found) { return; }
+        if (found.state === "done") {
+          window.location.assign(found.receipt);
+          return;
+        }
+        if (found.place) {
+          note.textContent = "处理中：文件已收到并保存，排在第" + found.place + "位，完成后本页自动显示回执，无需刷新，也无需重新上传。";
+        }
+        window.setTimeout(ask, 1000);
+      })
+      .catch(function () { window.setTimeout(ask, 3000); });  // the network, or a 5xx: ask again later
+  }
+  window.setTimeout(ask, 500);
+});
