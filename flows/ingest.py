@@ -97,7 +97,7 @@ def ingest_flow(files: list[Path], office: str, home: str | None = None) -> list
     """Ingest files submitted by one office."""
     ws = prepare(home)
     results = process(ws, [Incoming(Path(f), office) for f in files])
-    report(results)
+    report(opaque(results))  # opaque: Prefect would walk every finding of every file looking for futures
     return results
 
 
@@ -125,7 +125,7 @@ def inbox_flow(home: str | None = None) -> list[dict]:
         results += [pipeline.refusal(Incoming(path, office, from_inbox=True), reason)
                     for path, office, reason in inbox.refused(ws)]
     if results:  # an empty inbox every quarter of an hour is not news
-        report(results)
+        report(opaque(results))
         create_markdown_artifact(artifacts.ingest_markdown(results), key="inbox-summary",
                                  description="本次收件箱处理的全部文件 (every file taken from the inbox)")
     return results

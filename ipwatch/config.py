@@ -82,6 +82,19 @@ def variable(name: str, default: object, parse: Callable[[str], object], meaning
                                                              "secret": secret})
 
 
+# The most DuckDB is given when IPWATCH_DUCKDB_MEMORY is unset (MB), and the share of the machine's memory below it.
+DUCKDB_MEMORY_CAP_MB, DUCKDB_MEMORY_SHARE = 512, 4
+
+
+def duckdb_memory_limit() -> str:
+    """The memory DuckDB may use: IPWATCH_DUCKDB_MEMORY, else a quarter of the machine's, at most 512MB."""
+    chosen = settings().duckdb_memory
+    if chosen:
+        return chosen
+    machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    return f"{min(DUCKDB_MEMORY_CAP_MB, machine_mb // DUCKDB_MEMORY_SHARE)}MB"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every environment variable ipwatch reads, typed, with its default and meaning (README: Settings)."""
@@ -95,11 +108,12 @@ class Settings:
     lock_wait_seconds: float = variable("IPWATCH_LOCK_WAIT_SECONDS", 900.0, amount,
                                         "how long a process waits for its turn at the DuckDB file before it gives up")
     # DuckDB takes 80% of the machine's memory by default, and a national bulletin's progress used 8 GB of it; within
-    # this bound it spills to <warehouse>.tmp instead. Measured on the national quarter: at 2GB its bulletins peak at
-    # 1.8 GB (4.5 GB unbounded); at 1GB its intake spent a third more CPU evicting and re-reading what it still
-    # needed, for no smaller peak (1.4 GB either way).
-    duckdb_memory: str = variable("IPWATCH_DUCKDB_MEMORY", "2GB", memory,
-                                  "the memory DuckDB may use before it spills to disk (`1GB`, `512MB`)")
+    # this bound it spills to <warehouse>.tmp instead. A county's server often has 2 GB in all, and every process must
+    # stay under 1.2 GB with Python's own share (#30): unset, a quarter of the machine's memory, at most 512MB
+    # (duckdb_memory_limit). At 2GB a national quarter's bulletins peaked at 1.8 GB, its intake at 1.3 GB.
+    duckdb_memory: str = variable("IPWATCH_DUCKDB_MEMORY", "", memory,
+                                  "the memory DuckDB may use before it spills to disk (`1GB`, `512MB`); unset: a "
+                                  "quarter of the machine's memory, at most `512MB`")
     conflict_retries: int = variable("IPWATCH_CONFLICT_RETRIES", 20, whole,
                                      "how often a lake transaction that lost to a concurrent one is run again")
     # A run needs room for its archive copies, the warehouse's write-ahead log and Prefect's own database; below this

@@ -35,7 +35,7 @@ BIN = Path(sys.executable).parent
 OUT = config.ROOT / "reports" / "bench" / "latest.json"
 
 
-PEAKS: list[float] = []  # the peak resident size of each ipwatch command run, MB
+PEAKS: dict[str, float] = {}  # each ipwatch command run: the peak resident size of its largest process, MB
 
 
 def vm_hwm_mb(pid: int) -> float | None:
@@ -49,6 +49,16 @@ def vm_hwm_mb(pid: int) -> float | None:
     return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM")), None)
 
 
+def tree(pid: int) -> list[int]:
+    """A process and every process under it (Prefect's server, a runner's workers), each measured on its own."""
+    import psutil
+
+    try:
+        return [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return [pid]
+
+
 def ipwatch(home: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
     """Seconds taken by an ipwatch command, start-up included, and what it printed."""
     start = time.perf_counter()
@@ -59,15 +69,16 @@ def ipwatch(home: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]
                    for name, pipe in (("out", run.stdout), ("err", run.stderr))]
         for reader in readers:
             reader.start()
-        peak = 0.0
+        peaks: dict[int, float] = {}
         while run.poll() is None:
-            peak = max(peak, vm_hwm_mb(run.pid) or 0.0)
+            for pid in tree(run.pid):
+                peaks[pid] = max(peaks.get(pid, 0.0), vm_hwm_mb(pid) or 0.0)
             time.sleep(0.05)
         for reader in readers:
             reader.join()
         out, err = said["out"], said["err"]
     seconds = time.perf_counter() - start
-    PEAKS.append(peak)
+    PEAKS[f"{' '.join(args)} ({home.name})"] = max(peaks.values(), default=0.0)
     if run.returncode not in (0, 1):
         raise RuntimeError(f"ipwatch {' '.join(args)} failed: {err[-2000:]}")
     return seconds, subprocess.CompletedProcess(run.args, run.returncode, out, err)
@@ -188,7 +199,9 @@ def main() -> dict:
         "files": len(files), "rows": rows, "ingest_validate_s": round(a_s, 2),
         "progress_s": round(full["progress_s"], 2),
         "bulletins_s": round(bulletins_s, 2), "naive_gx_s": round(b_s, 2), "raw_sql_s": round(c_s, 2),
-        "peak_mb": round(max(PEAKS)), "faults_found": found, "faults_injected": len(injected),
+        "peak_mb": round(max(PEAKS.values())),
+        "peak_mb_by_command": {command: round(mb) for command, mb in PEAKS.items()},
+        "faults_found": found, "faults_injected": len(injected),
         "clean_files_rejected": clean_rejected, "clean_files_with_warnings": clean_flagged,
         "a_quarter_s": round(runs[4]["ingest_s"], 2), "a_half_s": round(runs[2]["ingest_s"], 2),
     }
@@ -203,7 +216,9 @@ def main() -> dict:
           f"1/2 -> all x{runs[1]['ingest_s'] / runs[2]['ingest_s']:.2f} (goal <= 2)")
     print(f"  faults found {found} / {len(injected)} injected; clean files rejected {clean_rejected}, "
           f"with warnings {clean_flagged}; peak memory of an ipwatch command {figures['peak_mb']} MB "
-          f"(goal < 2,048)")
+          f"(goal < 1,200)")
+    for command, mb in PEAKS.items():
+        print(f"  peak of ipwatch {command}: {mb:,.0f} MB (its largest process; goal < 1,200)")
     print(f"  -> {OUT.relative_to(config.ROOT)}")
     return figures
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import zipfile
+from contextlib import suppress
 from decimal import Decimal
 from pathlib import Path
 
@@ -239,3 +241,58 @@ def test_a_disk_too_full_to_finish_a_run_refuses_to_start_it(ws, monkeypatch, ca
     assert path.exists() and not any(ws.archive.rglob("*.csv"))
     monkeypatch.delenv("IPWATCH_MIN_FREE_MB")
     assert ipwatch(ws, "ingest", "--inbox")[1][0]["status"].startswith("accepted") and not path.exists()
+
+
+# A county's statistics server often has 2 GB in all (#30 item 3): no process of a run may pass this, whatever the
+# inbox holds.
+PEAK_MB = 1200
+
+
+def peak_of_each_process(command: list[str], env: dict) -> tuple[subprocess.CompletedProcess, dict[int, float]]:
+    """Run a command; each process of its tree (itself, Prefect's server) with its own peak resident size (VmHWM,
+    polled while it lives: a peak is kept by the kernel, so the polling misses none but a process's last moments)."""
+    import threading
+    import time
+
+    import psutil
+
+    from .bench_national import vm_hwm_mb
+
+    peaks: dict[int, float] = {}
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        said: dict[str, str] = {}
+        readers = [threading.Thread(target=lambda n=n, p=p: said.update({n: p.read()}))
+                   for n, p in (("out", run.stdout), ("err", run.stderr))]
+        for reader in readers:
+            reader.start()
+        while run.poll() is None:
+            with suppress(psutil.Error):
+                for pid in [run.pid, *(c.pid for c in psutil.Process(run.pid).children(recursive=True))]:
+                    peaks[pid] = max(peaks.get(pid, 0.0), vm_hwm_mb(pid) or 0.0)
+            time.sleep(0.05)
+        for reader in readers:
+            reader.join()
+    return subprocess.CompletedProcess(command, run.returncode, said["out"], said["err"]), peaks
+
+
+@pytest.mark.slow
+def test_a_hostile_inbox_keeps_every_process_within_what_a_county_server_has(ws):
+    """The bombs whole (a sheet of 10 million rows declaring no size, a 45 MB line, 10^18), the files of wrong rows
+    smaller (the row limit's worth of findings takes minutes to explain): `ipwatch ingest --inbox` decides them
+    all, the good files accepted, and no process of the run passes PEAK_MB."""
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    from . import hostile_inbox
+
+    made = hostile_inbox.make(ws.inbox, rows=2000)
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "IPWATCH_INBOX_SETTLE_SECONDS": "0",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(config.ROOT), os.environ.get("PYTHONPATH")]))}
+    done, peaks = peak_of_each_process(
+        [sys.executable, "-m", "ipwatch.cli", "--home", str(ws.home), "ingest", "--inbox", "--json"], env)
+    assert done.returncode == 1, done.stderr[-3000:]
+    outcomes = {Path(r["file"]).name: r["status"].split("_")[0] for r in map(json.loads, done.stdout.splitlines())}
+    assert outcomes == {name: "accepted" if name.startswith("good") else "rejected" for name in made}
+    print(f"peak of each process, MB: {sorted(peaks.values(), reverse=True)}")
+    assert peaks and max(peaks.values()) < PEAK_MB, peaks

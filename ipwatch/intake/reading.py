@@ -10,6 +10,7 @@ import codecs
 import csv
 import functools
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
@@ -45,6 +46,7 @@ MB = 1024 * 1024
 HEADER_ROWS = 100
 # Parts an xlsx package may hold: a workbook has a dozen; thousands are a bomb, not a submission.
 MAX_PARTS = 1000
+UNSIZED = threading.Lock()  # one workbook at a time is opened without its sheets' sizes (unsized_workbook)
 
 
 @dataclass(frozen=True)
@@ -175,21 +177,43 @@ def check_package(path: Path, limits: Limits) -> None:
                         f" {len(parts)} parts; limit {limits.max_unzipped_bytes} bytes)")
 
 
+def unsized_workbook(handle: object, data_only: bool) -> object:
+    """A workbook opened read-only without its sheets' declared size. openpyxl reads a sheet's <dimension> when it
+    opens the sheet, and where there is none it parses the whole sheet to its end looking for it, keeping an element
+    for every row and cell: 900 MB for 10 million empty rows, before a single row is counted against the limits.
+    ipwatch never trusts the size anyway (sheet_rows), so the sheets are opened without it."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    # the sizing is skipped while the sheets are made (in load_workbook), then restored for openpyxl's other users
+    with UNSIZED:
+        sizing = ReadOnlyWorksheet._get_size  # noqa: SLF001 - the one way to keep openpyxl from parsing the sheet
+        ReadOnlyWorksheet._get_size = unsized  # noqa: SLF001
+        try:
+            return load_workbook(handle, data_only=data_only, read_only=True)
+        finally:
+            ReadOnlyWorksheet._get_size = sizing  # noqa: SLF001
+
+
+def unsized(sheet: object) -> None:
+    """In place of openpyxl's sizing of a read-only sheet: no size (sheet_rows reads rows until the limits)."""
+
+
 def first_table(path: Path, limits: Limits) -> RawTable:
     """The one table of the workbook's visible sheets, read within the limits, when nothing hidden holds data; a
     second pass finds uncomputed formulas."""
-    from openpyxl import load_workbook
 
     # opened as a file, not by name: openpyxl refuses a path without an Excel extension, and the content decides
     # (the portal stores an upload under its hash, without the sender's name)
     with path.open("rb") as handle, zipfile.ZipFile(path) as package:
-        values = load_workbook(handle, data_only=True, read_only=True)
+        values = unsized_workbook(handle, data_only=True)
         try:
             title, grid, found = only_table(values.worksheets, package, limits)
         finally:
             values.close()
     # the second pass only when a value cell is blank: a third of reading a national quarter
-    formulas = functools.cache(functools.partial(formula_rows, path, title, limits))
+    formulas = functools.cache(functools.partial(formula_column, path, title, found.columns.index("value"), limits)
+                               if "value" in found.columns else list)
     return sheet_table(title, grid, formulas, found)
 
 
@@ -255,14 +279,13 @@ def letter(column: int) -> str:
     return get_column_letter(column + 1)
 
 
-def formula_rows(path: Path, title: str, limits: Limits) -> list[list]:
-    """The sheet's cells as typed (formulas as their text), for the pass that finds uncomputed formulas."""
-    from openpyxl import load_workbook
-
+def formula_column(path: Path, title: str, column: int, limits: Limits) -> list[object]:
+    """The value column's cells as typed (formulas as their text), row by row, for the pass that finds uncomputed
+    formulas: that column alone, not a second copy of the whole sheet."""
     with path.open("rb") as handle:
-        formulas = load_workbook(handle, data_only=False, read_only=True)
+        formulas = unsized_workbook(handle, data_only=False)
         try:
-            return list(sheet_rows(formulas[title], limits))
+            return [row[column] if column < len(row) else None for row in sheet_rows(formulas[title], limits)]
         finally:
             formulas.close()
 
@@ -373,9 +396,9 @@ def table_end(grid: list[list], header: int) -> int:
     return len(grid)
 
 
-def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[list]], header: Header) -> RawTable:
+def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[object]], header: Header) -> RawTable:
     """Rows under the header row; a form's region and period come from its header block. `formulas()` gives the
-    sheet's cells as typed, asked for only where a value cell is blank (it may be a formula never computed)."""
+    value column's cells as typed, asked for only where a value cell is blank (it may be a formula never computed)."""
     columns, start = header.columns, header.line
     is_form = "region_code" not in columns or "period" not in columns
     require_columns(columns, line=start, form=is_form)
@@ -392,7 +415,8 @@ def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[list]]
         if not any(v.strip() for v in cells.values()):
             continue
         if "value" in columns and not cells.get("value", "").strip():
-            formula = cell_at(formulas(), index, columns.index("value"))
+            typed = formulas()
+            formula = typed[index] if index < len(typed) else None
             if isinstance(formula, str) and formula.startswith("="):
                 cells["value"] = formula  # a formula Excel never computed: reported as not a number
         for name in KEY_FIELDS.keys() & fields.keys():  # a form's table may repeat the header block's region or period
@@ -403,12 +427,6 @@ def sheet_table(title: str, grid: list[list], formulas: Callable[[], list[list]]
     places = {k: c for k, (_, c) in fields.items()}
     return RawTable(table(records), "xlsx-form" if is_form else "xlsx-long", sheet=title, letters=letters, form=form,
                     form_cells=places)
-
-
-def cell_at(grid: list[list], row: int, column: int) -> object:
-    """A cell of a grid whose rows stop at their last filled cell (None beyond)."""
-    cells = grid[row] if row < len(grid) else []
-    return cells[column] if column < len(cells) else None
 
 
 def read_table(path: Path, limits: Limits) -> RawTable:

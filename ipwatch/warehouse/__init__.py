@@ -74,7 +74,7 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     (see `atomic`)."""
     if isinstance(path, config.Lake):
         with closing(lake.connect(path, read_only=read_only)) as conn:
-            conn.execute(f"set memory_limit = '{config.settings().duckdb_memory}'")
+            conn.execute(f"set memory_limit = '{config.duckdb_memory_limit()}'")
             yield conn
         return
     if read_only and not path.exists():
@@ -83,7 +83,7 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     with turn(path):
         conn = duckdb.connect(str(path), read_only=read_only)
         try:
-            conn.execute(f"set memory_limit = '{config.settings().duckdb_memory}'")
+            conn.execute(f"set memory_limit = '{config.duckdb_memory_limit()}'")
             yield conn
         finally:
             conn.close()
