@@ -45,17 +45,26 @@ POLL_SECONDS = 0.5
 
 
 def forms(home: Path, n: int) -> list[tuple[str, str, bytes]]:
-    """`n` uploads (office, file name, bytes): each office's latest demo file, a note changed per round."""
+    """`n` uploads (office, file name, bytes) of as many offices as the demo has regions: each region's own rows
+    of its plan region's latest demo file, as its office would send them, a note changed per round. Deadline day
+    is many offices at once; the demo's five plan regions alone would make ten files from each office, decided
+    in ten waves one after another (an office's later file waits for its earlier one), which no office sends."""
     latest = {}
     for path in sorted((home / "demo").glob("*/*.csv")):
         if "draft" not in path.name and path.parent.name.isdigit():
             latest[path.parent.name] = path  # sorted: the last is the latest quarter
-    offices = sorted(latest)
+    own: dict[str, list[str]] = {}
+    for path in latest.values():
+        header, *rows = path.read_text("utf-8").splitlines(keepends=True)
+        for row in rows:
+            own.setdefault(row.split(",", 1)[0], [header]).append(row)
+    offices = sorted(own)
     made = []
     for k, office in zip(range(n), cycle(offices)):
-        lines = latest[office].read_text("utf-8").splitlines(keepends=True)
-        lines[1] = lines[1].rstrip("\r\n").removesuffix('""') + f'"截止日第{k // len(offices) + 1}版"\n'
-        made.append((office, f"{office}-v{k // len(offices) + 1}.csv", "".join(lines).encode()))
+        header, first, *rest = own[office]
+        version = k // len(offices) + 1
+        first = first.rstrip("\r\n").removesuffix('""') + f'"截止日第{version}版"\n'
+        made.append((office, f"{office}-v{version}.csv", "".join([header, first, *rest]).encode()))
     return made
 
 

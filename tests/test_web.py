@@ -545,3 +545,31 @@ def test_listening_on_every_address_asks_for_the_portals_names(home, capsys):
     assert cli.main(["--home", str(home.home), "web", "--host", "0.0.0.0", "--port", "0"]) == 2
     assert "--allowed-host" in capsys.readouterr().err
     assert web.host_names("0.0.0.0", ["ipr.example.gov.cn"]) == ["ipr.example.gov.cn", *web.LOOPBACK_NAMES]
+
+
+def test_an_upload_s_status_is_answered_while_a_batch_holds_the_warehouse(home, monkeypatch):
+    """The waiting page asks every half second. From a session the warehouse confirmed moments ago its answer takes
+    no turn at the warehouse, so offices asking never hold up the batch they wait for; a session confirmed longer
+    ago than SESSION_RECHECK_SECONDS is checked there again, and one ended by a password reset is refused."""
+    import threading
+
+    monkeypatch.setenv("IPWATCH_PORTAL_WINDOW_SECONDS", "60")  # no gatherer runs here: the upload stays waiting
+    office = signed_in(home, "hefei")
+    reply = office.post("/regions/340100/submissions", data={"csrf": token(office, "/regions/340100")},
+                        files={"file": ("合肥.csv", GOOD_ROW, "text/csv")})
+    waiting = reply.headers["location"]
+    assert "/uploads/" in waiting
+    assert office.get(f"{waiting}/status").json() == {"state": "waiting", "place": 1}  # confirmed in the warehouse
+    answered: list[dict] = []
+    with views.TURNS.turn(short=False):  # a batch holds the warehouse
+        asking = threading.Thread(target=lambda: answered.append(office.get(f"{waiting}/status").json()))
+        asking.start()
+        asking.join(120)
+        while_held = list(answered)
+    asking.join()
+    assert while_held == [{"state": "waiting", "place": 1}]
+
+    monkeypatch.setattr(web, "SESSION_RECHECK_SECONDS", 0.0)
+    with warehouse.connect(home.warehouse) as conn:
+        users.set_password(conn, "hefei", "another horse battery")
+    assert office.get(f"{waiting}/status").status_code == 401
