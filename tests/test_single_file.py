@@ -18,7 +18,7 @@ import pytest
 from ipwatch import config
 from ipwatch.ops import handoff
 
-from .conftest import api, clean_env, start_serve, write_csv
+from .conftest import BIN, api, clean_env, start_serve, web_process, write_csv
 
 HEAVY = ("great_expectations", "scipy", "prefect", "polars", "openpyxl")
 LOADED = f"""
@@ -219,3 +219,25 @@ def test_a_refusal_and_an_interruption_reach_the_command_in_one_line(tmp_path):
             handoff.hand(ws, {"files": [], "office": "end", "inbox": False})
     finally:
         close()
+
+
+@pytest.mark.slow
+def test_a_file_is_handed_to_the_running_portal(ws, tmp_path):
+    """With `ipwatch web` up (deadline day), a clerk's `ipwatch ingest FILE` is decided by the portal's process, in
+    its turn at the warehouse, and the command loads neither GX nor Prefect."""
+    env = clean_env(tmp_path)
+    with web_process([str(BIN / "ipwatch"), "--home", str(ws.home)], env, tmp_path):
+        deadline = time.monotonic() + 300  # it listens once it has loaded GX and built its validator
+        while not handoff.listening(ws):
+            assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()[-2000:]
+            time.sleep(0.5)
+        path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,"])
+        record = tmp_path / "loaded.json"
+        done = subprocess.run([sys.executable, "-c", HANDED, str(record), "--home", str(ws.home), "ingest",
+                               str(path), "--as", "340100", "--json"], capture_output=True, text=True, timeout=600,
+                              env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        [result] = [json.loads(line) for line in done.stdout.splitlines()]
+        assert (result["status"], result["rows"]) == ("accepted", 1)
+        assert json.loads(record.read_text()) == []
+    assert not handoff.listening(ws)

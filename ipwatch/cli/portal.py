@@ -12,12 +12,28 @@ from ipwatch import config
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the portal (联网直报) for offices, auditors and administrators on the workspace's warehouse."""
-    from ipwatch.ops import notify
-    from ipwatch.portal import web
+    from ipwatch.ops import handoff, notify, serving
+    from ipwatch.portal import views, web
 
-    web.serve(config.workspace(args.home), host=args.host, port=args.port, secure_cookies=args.secure_cookies,
-              allowed_hosts=args.allowed_host, on_step=notify.signoff_step, notice=notify.tell_decisions,
-              runner=portal_runner(args.prefect_ready))
+    ws = config.workspace(args.home)
+    runner = portal_runner(args.prefect_ready)
+
+    def handed(request: dict) -> list[dict]:  # a clerk's `ipwatch ingest`, in the portal's turn as a batch is
+        with views.TURNS.turn(short=False):
+            return serving.ingest(ws, None, request)
+
+    def warm() -> None:
+        args.prefect_ready()
+        with views.TURNS.turn(short=False):
+            serving.warm(ws)
+
+    close = handoff.listen(ws, handed, warm)
+    try:
+        web.serve(ws, host=args.host, port=args.port, secure_cookies=args.secure_cookies,
+                  allowed_hosts=args.allowed_host, on_step=notify.signoff_step, notice=notify.tell_decisions,
+                  runner=runner)
+    finally:
+        close()
     return 0
 
 

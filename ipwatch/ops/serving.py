@@ -172,12 +172,13 @@ def warm(ws: config.Workspace) -> None:
             validate.run(conn, [])
 
 
-def ingest(ws: config.Workspace, url: str, request: dict) -> list[dict]:
+def ingest(ws: config.Workspace, url: str | None, request: dict) -> list[dict]:
     """A hand-off (ipwatch.ops.handoff) run here, in this process, as the command would have run it, recorded on
-    this serve's server (Prefect's settings are per thread: this one is not the runner's)."""
+    the server at `url` (serve's: Prefect's settings are per thread, and this one is not the runner's), else on the
+    one this process's environment names."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: url}):
+    with temporary_settings(updates={PREFECT_API_URL: url} if url else {}):
         if request.get("inbox"):
             return load_flow(INBOX_FLOW)(home=str(ws.home))
         return load_flow(INGEST_FLOW)([Path(f) for f in request["files"]], office=request["office"],
