@@ -1,13 +1,14 @@
 """Deadline day (#30 item 4): many offices upload their forms to a real `ipwatch web` on the demo workspace at once.
 
-Each office is a portal user made with the users code, logged in before the clock starts, and uploads its own
-form: its region's rows of the latest demo file of its plan region, a note changed (new bytes, judged whole). The
-demo has 255 regions, so 50 and 200 uploads come from as many offices; past 255 an office sends a second version. An upload's receipt time runs from its POST to its receipt page, asked as the waiting
-page's script asks. 50 and 200 uploads are sent at once; 1,000 within a minute with `--thousand`. Today's
-one-at-a-time path (IPWATCH_PORTAL_WINDOW_SECONDS=0) is measured in the same run on 50 as the baseline. While the
-uploads run, an office's calendar and an auditor's queue are fetched again and again and timed. Peak memory is
-the largest RSS of the web process with its children (Prefect's server), sampled. Each case runs on a fresh copy
-of one demo workspace. Writes reports/bench/deadline.json; a figure not measured is null. No time limits.
+Each office is a portal user made with the users code, logged in before the clock starts, and uploads its own form:
+its region's rows of the latest demo file of its plan region, a note changed (new bytes, judged whole). The demo has
+255 regions, so 50 and 200 uploads come from as many offices; past 255 an office sends a second version. An upload's
+receipt time runs from its POST to its receipt page, asked as the waiting page's script asks. 50 and 200 uploads are
+sent at once; 1,000 within a minute with `--thousand`. Today's one-at-a-time path (IPWATCH_PORTAL_WINDOW_SECONDS=0)
+is measured in the same run on 50 as the baseline. While the uploads run, an office's calendar and an auditor's
+queue are fetched again and again and timed. Peak memory is the largest RSS of the web process with its children
+(Prefect's server), sampled. Each case runs on a fresh copy of one demo workspace. Writes
+reports/bench/deadline.json; a figure not measured is null. No time limits.
 `python -m tests.bench_deadline [--home DEMO] [--thousand] [--single]` runs it alone.
 """
 

@@ -74,7 +74,7 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     (see `atomic`)."""
     if isinstance(path, config.Lake):
         with closing(lake.connect(path, read_only=read_only)) as conn:
-            conn.execute(f"set memory_limit = '{config.duckdb_memory_limit()}'")
+            bounded(conn)
             yield conn
         return
     if read_only and not path.exists():
@@ -83,10 +83,19 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     with turn(path):
         conn = duckdb.connect(str(path), read_only=read_only)
         try:
-            conn.execute(f"set memory_limit = '{config.duckdb_memory_limit()}'")
+            bounded(conn)
             yield conn
         finally:
             conn.close()
+
+
+def bounded(conn: duckdb.DuckDBPyConnection) -> None:
+    """The connection's memory limit (config.duckdb_memory_limit), and one thread under a small one."""
+    limit = config.duckdb_memory_limit()
+    conn.execute(f"set memory_limit = '{limit}'")
+    threads = config.duckdb_threads(limit)
+    if threads:
+        conn.execute(f"set threads = {threads}")
 
 
 @contextmanager
