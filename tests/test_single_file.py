@@ -167,6 +167,26 @@ cli.main()
 """
 
 
+def wait_for_listener(ws: config.Workspace, alive, said) -> None:
+    """Until a serving process takes hand-offs (once it has loaded GX and built its validator)."""
+    deadline = time.monotonic() + 300
+    while not handoff.listening(ws):
+        assert time.monotonic() < deadline and alive(), said()[-2000:]
+        time.sleep(0.5)
+
+
+def handed_ingest(ws: config.Workspace, tmp_path: Path, env: dict, rows: list[str]) -> tuple[dict, list[str]]:
+    """`ipwatch ingest` of a file of `rows` as 340100 in a fresh process: its one outcome, and which of GX and
+    Prefect it loaded."""
+    path = write_csv(tmp_path / "q3.csv", rows)
+    record = tmp_path / "loaded.json"
+    done = subprocess.run([sys.executable, "-c", HANDED, str(record), "--home", str(ws.home), "ingest", str(path),
+                           "--as", "340100", "--json"], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = [json.loads(line) for line in done.stdout.splitlines()]
+    return result, json.loads(record.read_text())
+
+
 @pytest.mark.slow
 def test_a_file_is_handed_to_the_running_serve_and_recorded_on_its_server(ws, tmp_path):
     """With `ipwatch serve` up, `ipwatch ingest FILE` loads neither GX nor Prefect: the serving process runs the
@@ -175,20 +195,11 @@ def test_a_file_is_handed_to_the_running_serve_and_recorded_on_its_server(ws, tm
     env = clean_env(tmp_path)
     serve = start_serve(ws.home, env)
     try:
-        deadline = time.monotonic() + 300  # serve listens once it has loaded GX and built its validator
-        while not handoff.listening(ws):
-            assert time.monotonic() < deadline and serve.process.poll() is None, "".join(serve.said)[-2000:]
-            time.sleep(0.5)
-        path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,",
-                                               "340102,2025Q3,ip_pledge_financing_amount,250000,万元,"])
-        record = tmp_path / "loaded.json"
-        done = subprocess.run([sys.executable, "-c", HANDED, str(record), "--home", str(ws.home), "ingest",
-                               str(path), "--as", "340100", "--json"], capture_output=True, text=True, timeout=600,
-                              env=env)
-        assert done.returncode == 0, done.stderr[-2000:]
-        [result] = [json.loads(line) for line in done.stdout.splitlines()]
+        wait_for_listener(ws, lambda: serve.process.poll() is None, lambda: "".join(serve.said))
+        result, loaded = handed_ingest(ws, tmp_path, env, ["340102,2025Q3,pct_applications,700,件,",
+                                                           "340102,2025Q3,ip_pledge_financing_amount,250000,万元,"])
         assert (result["status"], result["rows"], result["office"]) == ("accepted", 2, "340100")
-        assert json.loads(record.read_text()) == []
+        assert loaded == []
         runs = api(serve.url, "/flow_runs/filter", {"flow_runs": {"state": {"name": {"any_": ["Completed"]}}}})
         flows = {f["id"]: f["name"] for f in api(serve.url, "/flows/filter")}
         assert [flows[r["flow_id"]] for r in runs] == ["ingest"]
@@ -227,17 +238,8 @@ def test_a_file_is_handed_to_the_running_portal(ws, tmp_path):
     its turn at the warehouse, and the command loads neither GX nor Prefect."""
     env = clean_env(tmp_path)
     with web_process([str(BIN / "ipwatch"), "--home", str(ws.home)], env, tmp_path):
-        deadline = time.monotonic() + 300  # it listens once it has loaded GX and built its validator
-        while not handoff.listening(ws):
-            assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()[-2000:]
-            time.sleep(0.5)
-        path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,"])
-        record = tmp_path / "loaded.json"
-        done = subprocess.run([sys.executable, "-c", HANDED, str(record), "--home", str(ws.home), "ingest",
-                               str(path), "--as", "340100", "--json"], capture_output=True, text=True, timeout=600,
-                              env=env)
-        assert done.returncode == 0, done.stderr[-2000:]
-        [result] = [json.loads(line) for line in done.stdout.splitlines()]
+        wait_for_listener(ws, lambda: True, lambda: (tmp_path / "web.log").read_text())
+        result, loaded = handed_ingest(ws, tmp_path, env, ["340102,2025Q3,pct_applications,700,件,"])
         assert (result["status"], result["rows"]) == ("accepted", 1)
-        assert json.loads(record.read_text()) == []
+        assert loaded == []
     assert not handoff.listening(ws)
