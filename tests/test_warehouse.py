@@ -70,3 +70,37 @@ def test_a_warehouse_that_kept_target_regions_as_a_view_gets_the_tables_on_init(
                                   "where table_name in ('target_regions', 'required_indicators')").fetchall())
         assert kinds == {"target_regions": "BASE TABLE", "required_indicators": "BASE TABLE"}
         assert conn.execute("select count(distinct region_code) from target_regions").fetchone()[0] > 100
+
+
+def test_threads_of_a_process_share_its_turn_and_the_lock_goes_with_the_last(tmp_path):
+    """The portal's pages read in threads at once: each joins the turn and the database another thread holds
+    open (one lock for the process, one DuckDB database), and the lock is free for another process only after
+    the last thread leaves, however they interleave."""
+    import fcntl
+    import threading
+
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path) as conn:
+        conn.execute("create table t as select range as n from range(1000)")
+    start, sums, failures = threading.Barrier(8), [], []
+
+    def read() -> None:
+        try:
+            start.wait()
+            for _ in range(20):
+                with warehouse.connect(path, read_only=True) as conn:  # joins the writer's database when it is open
+                    sums.append(conn.execute("select sum(n) from t").fetchone()[0])
+        except Exception as exc:  # noqa: BLE001 - asserted below, with what it was
+            failures.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    with warehouse.connect(path) as batch:  # a writer holds the database open as the readers come
+        batch.execute("insert into t select 0")
+        for thread in threads:
+            thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and sums == [499500] * 160
+    with open(path.with_name(path.name + ".lock"), "a+") as other:  # as another process would take it
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if any thread had kept it
+        fcntl.flock(other, fcntl.LOCK_UN)

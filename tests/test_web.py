@@ -502,6 +502,39 @@ def test_a_batch_of_uploads_is_not_kept_waiting_by_pages_asked_without_pause(mon
     assert batch_ran.is_set()
 
 
+def test_pages_are_answered_while_a_batch_holds_the_writers_turn_and_show_only_what_it_committed(home):
+    """A batch of uploads takes seconds at the warehouse. Pages only read, so they do not wait for it: each reads in
+    a snapshot of its own, and shows a submission the batch is still writing only once it is committed."""
+    import threading
+
+    upload(signed_in(home, "hefei"), "340100", GOOD_ROW)
+    office, auditor = signed_in(home, "hefei"), signed_in(home, "shen")
+    before = office.get("/regions/340100").text.count("/regions/340100/submissions/")
+    answered: list = []
+    with views.TURNS.turn(short=False), warehouse.connect(home.warehouse) as batch:  # a batch at work
+        batch.begin()
+        batch.execute("insert into submissions by name select * replace (submission_id + 100 as submission_id, "
+                      "'新的.csv' as file_name) from submissions")
+        asking = threading.Thread(target=lambda: answered.extend(
+            [office.get("/regions/340100"), auditor.get("/audit"), office.get("/regions/340100/submissions/1")]))
+        asking.start()
+        asking.join(120)
+        while_held = list(answered)
+        batch.commit()
+    asking.join()
+    assert [r.status_code for r in while_held] == [200, 200, 200]
+    assert "新的.csv" not in while_held[0].text  # not yet committed
+    assert "新的.csv" in office.get("/regions/340100").text
+    assert office.get("/regions/340100").text.count("/regions/340100/submissions/") > before
+
+
+def test_a_page_that_tried_to_write_would_fail_rather_than_race_a_writer(home):
+    import duckdb
+
+    with views.reading(home) as conn, pytest.raises(duckdb.TransactionException, match="read-only"):
+        conn.execute("delete from portal_events")
+
+
 def test_an_administrator_assigns_a_user_another_region_which_applies_at_once(home):
     office, admin = signed_in(home, "hefei"), signed_in(home, "root")
     reply = admin.post("/admin/users/hefei/assignment", data={"csrf": token(admin, "/admin/users"),

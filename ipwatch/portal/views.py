@@ -34,11 +34,11 @@ CHUNK = 1 << 20
 
 
 class Turns:
-    """One warehouse connection at a time in this process (DuckDB shares one database between a process's
-    connections, and the pipeline's transactions must not interleave with another request's). A short turn (a
-    page) goes before a long one (a batch of uploads) that has waited less than LONG_PATIENCE, so pages stay quick
-    while uploads queue; past that the long one goes next, or pages asked for every second (an upload's waiting
-    page) would keep the batch they wait for from ever starting."""
+    """One writer at a time in this process: a request that changes the warehouse (a short turn) or a batch of
+    uploads (a long one); the pipeline's transactions must not interleave with another writer's. Requests that
+    only read take no turn (see `reading`). A short turn goes before a long one that has waited less than
+    LONG_PATIENCE, so a clerk's or an auditor's decision stays quick while uploads queue; past that the long one
+    goes next, or a stream of decisions would keep the batch from ever starting."""
 
     def __init__(self) -> None:
         self.changed, self.busy, self.short_waiting, self.long_due = threading.Condition(), False, 0, 0
@@ -80,9 +80,23 @@ class TooLarge(ValueError):
 
 @contextmanager
 def connect(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse for one request, briefly: this process's turn, then the file lock every ipwatch takes."""
+    """The warehouse for one request that writes, briefly: this process's turn, then the file lock every ipwatch
+    takes."""
     with TURNS.turn(), warehouse.connect(ws.warehouse) as conn:
         yield conn
+
+
+@contextmanager
+def reading(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse for one request that only reads: no turn, so pages are answered while a batch of uploads
+    is decided and beside one another (DuckDB keeps each transaction's snapshot: a page sees whole submissions
+    only); in a read-only transaction, so a page that tried to write would fail rather than race a writer."""
+    with warehouse.connect(ws.warehouse) as conn:
+        conn.execute("begin transaction read only")
+        try:
+            yield conn
+        finally:
+            conn.execute("rollback")
 
 
 @cache

@@ -2,7 +2,8 @@
 
 Routes only: who may ask (checked on the server for every request), what to show (ipwatch/portal/views.py, audit.py,
 users.py), which template lays it out. Every form carries the session's CSRF token; every POST is refused
-without it. The warehouse is taken per request, briefly (views.connect), never held while idle.
+without it. The warehouse is taken per request, briefly, never held while idle: a page reads beside whatever
+else runs (views.reading), a change takes the one writer's turn (views.connect).
 """
 
 from __future__ import annotations
@@ -114,11 +115,12 @@ async def guarded_briefly(request: Request, roles: set[str], work: Callable, reg
     return user, await run_in_threadpool(work, user)
 
 
-async def guarded(request: Request, roles: set[str], work: Callable, region: str | None = None) -> tuple:
-    """(user, work(conn, user)) in one short turn at the warehouse, for a signed-in user of one of `roles` (and,
-    for an office, a region within its jurisdiction); (None, None) when nobody is signed in."""
+async def guarded(request: Request, roles: set[str], work: Callable, region: str | None = None,
+                  writing: bool = False) -> tuple:
+    """(user, work(conn, user)) for a signed-in user of one of `roles` (and, for an office, a region within its
+    jurisdiction), reading the warehouse, or `writing` in one short turn; (None, None) when nobody is signed in."""
     def run() -> tuple:
-        with views.connect(workspace(request)) as conn:
+        with (views.connect if writing else views.reading)(workspace(request)) as conn:
             user = session_user(request, conn)
             if user is None:
                 return None, None
@@ -153,7 +155,7 @@ async def act(request: Request, roles: set[str], work: Callable, region: str | N
     if user is None:
         return None, None
     form = await posted(request, **limits)
-    return await guarded(request, roles, lambda conn, user: work(conn, user, form), region=region)
+    return await guarded(request, roles, lambda conn, user: work(conn, user, form), region=region, writing=True)
 
 
 def to_login() -> RedirectResponse:

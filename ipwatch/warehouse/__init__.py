@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
@@ -29,8 +30,17 @@ def sql(name: str) -> str:
     return sql_files.text(name)
 
 
-# Locks this process holds on warehouses: path -> [open lock file, depth]; see `turn`.
-_turns: dict[Path, list] = {}
+class _Held:
+    """A warehouse this process has its turn at: the lock file held, how many turns are in it, and how many
+    connections are open to DuckDB's one database for the file (and in which mode the first opened it)."""
+
+    def __init__(self, handle) -> None:
+        self.handle, self.turns, self.open, self.read_only = handle, 0, 0, False
+
+
+# The warehouses this process holds, by path; _held_lock guards it (the portal's requests run in threads at once).
+_held: dict[Path, _Held] = {}
+_held_lock = threading.Lock()
 
 
 class WarehouseBusy(TimeoutError):
@@ -41,35 +51,45 @@ class WarehouseBusy(TimeoutError):
 def turn(path: Path) -> Iterator[None]:
     """This process's turn at the warehouse. DuckDB lets one process open a file at a time; a second `ipwatch`
     (the scheduler and an office's manual ingest) waits here for its turn instead of failing with a lock error.
-    Re-entrant within a process, where DuckDB itself shares one database between connections."""
+    Shared within a process, where DuckDB itself shares one database between connections: a thread that comes
+    while another holds the turn joins it, and the lock goes when the last one leaves."""
     key = path.resolve()
-    if key not in _turns:
-        handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115 - held across the yield
-        deadline = time.monotonic() + config.settings().lock_wait_seconds
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    handle.close()
-                    raise WarehouseBusy(f"数据仓库正被另一进程使用，等待超时 (warehouse busy: {path})") from None
-                time.sleep(0.2)
-        _turns[key] = [handle, 0]
-    _turns[key][1] += 1
+    with _held_lock:  # a thread waiting for another process keeps this process's other threads waiting with it
+        if key not in _held:
+            _held[key] = _Held(_locked(path))
+        _held[key].turns += 1
     try:
         yield
     finally:
-        _turns[key][1] -= 1
-        if _turns[key][1] == 0:
-            handle = _turns.pop(key)[0]
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+        with _held_lock:
+            held = _held[key]
+            held.turns -= 1
+            if held.turns == 0:
+                del _held[key]
+                fcntl.flock(held.handle, fcntl.LOCK_UN)
+                held.handle.close()
+
+
+def _locked(path: Path):
+    """The warehouse's lock file, locked for this process, waiting up to IPWATCH_LOCK_WAIT_SECONDS for another."""
+    handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115 - held until the last turn ends
+    deadline = time.monotonic() + config.settings().lock_wait_seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                raise WarehouseBusy(f"数据仓库正被另一进程使用，等待超时 (warehouse busy: {path})") from None
+            time.sleep(0.2)
 
 
 @contextmanager
 def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse file, in this process's turn, closed on exit; reading a missing one fails.
+    A connection opened while another of this process is open joins its database in the mode it was opened in
+    (DuckDB refuses a second mode): a read-only caller gets a connection that could write, and writes nothing.
     On a lake there are no turns: any number of processes read and write it, and its transactions keep them apart
     (see `atomic`)."""
     if isinstance(path, config.Lake):
@@ -81,12 +101,22 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
         raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at {path})")
     path.parent.mkdir(parents=True, exist_ok=True)
     with turn(path):
-        conn = duckdb.connect(str(path), read_only=read_only)
+        held = _held[path.resolve()]
+        with _held_lock:
+            if held.open == 0:
+                held.read_only = read_only
+            elif held.read_only and not read_only:
+                raise RuntimeError(f"the warehouse is open read-only in this process; cannot write: {path}")
+            conn = duckdb.connect(str(path), read_only=held.read_only)
+            if held.open == 0:  # the limits are the database's, set once: never under another thread's query
+                bounded(conn)
+            held.open += 1
         try:
-            bounded(conn)
             yield conn
         finally:
-            conn.close()
+            with _held_lock:  # the last close shuts DuckDB's database: no thread may join it meanwhile
+                conn.close()
+                held.open -= 1
 
 
 def bounded(conn: duckdb.DuckDBPyConnection) -> None:
