@@ -79,7 +79,10 @@ def listen(ws: config.Workspace, work: Callable[[dict], list[dict]], warm: Calla
 
     def serve_forever() -> None:
         warm()
-        server.listen(16)
+        try:
+            server.listen(16)
+        except OSError:  # closed while warming (a portal stopped at once)
+            return
         while True:
             try:
                 conn, _ = server.accept()
