@@ -23,10 +23,11 @@ from ipwatch import config
 NAME_BYTES = 200
 
 
-def publish(path: Path, content: str | bytes) -> Path:
-    """Write `content` to `path` whole or not at all (UTF-8 for text)."""
+def publish(path: Path, content: str | bytes, durable: bool = True) -> Path:
+    """Write `content` to `path` whole or not at all (UTF-8 for text). Not `durable`: the caller makes a batch of
+    files durable at once (`make_durable`)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return put(path, lambda out: out.write(data))
+    return put(path, lambda out: out.write(data), durable)
 
 
 def publish_copy(path: Path, source: Path, follow: bool = True, durable: bool = True) -> Path:

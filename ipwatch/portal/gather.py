@@ -16,6 +16,7 @@ pipeline takes up (a file registered but undecided is resumed), so nothing is lo
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 Runner = Callable[[str, list[str]], object]
 _clock = threading.Lock()
 _last = [0]
+_listed: dict[Path, tuple[int, float, list[str]]] = {}  # waiting folder -> (its mtime, when listed, tickets)
 
 
 def waiting_folder(ws: config.Workspace) -> Path:
@@ -92,8 +94,25 @@ def status(ws: config.Workspace, ticket: str) -> dict | None:
         note = note_of(ws, ticket)
     except FileNotFoundError:  # decided (its outcome is written before its record goes), or never was
         return outcome_of(ws, ticket)
-    return {"state": "waiting", "place": sum(t < ticket for t in waiting(ws)) + 1, "office": note["office"],
+    return {"state": "waiting", "place": bisect.bisect_left(listed(ws), ticket) + 1, "office": note["office"],
             "file_name": note["file_name"]}
+
+
+def listed(ws: config.Workspace) -> list[str]:
+    """The tickets waiting, as the waiting pages' places count them: listed again when the folder changed or a
+    second has passed (a change within the same tick of the folder's clock shows at the latest then). Every
+    waiting office asks each second: with hundreds waiting, listing the folder for each was most of the portal's
+    work between batches."""
+    folder = waiting_folder(ws)
+    changed = folder.stat().st_mtime_ns if folder.exists() else 0
+    now = time.monotonic()
+    with _clock:
+        seen = _listed.get(folder)
+    if seen is None or seen[0] != changed or now - seen[1] > 1.0:
+        seen = (changed, now, waiting(ws))
+        with _clock:
+            _listed[folder] = seen
+    return seen[2]
 
 
 def outcome_of(ws: config.Workspace, ticket: str) -> dict | None:
@@ -106,18 +125,16 @@ def decide(home: str, tickets: list[str], step: pipeline.Step = pipeline.call) -
     outcome marked done; first those a stopped batch already decided are marked from what it decided."""
     ws = config.workspace(home)
     with warehouse.connect(ws.warehouse) as conn:
-        for note, result in recovered(ws, conn):
-            finish(ws, note, result)
+        finish_all(ws, recovered(ws, conn))
         notes = [note_of(ws, t) for t in tickets if (waiting_folder(ws) / f"{t}.json").is_file()]
         files.publish(batch_note(ws), json.dumps({"tickets": [n["ticket"] for n in notes],
                                                   "after": last_submission(conn)}))
         outcomes = pipeline.process(conn, ws, [incoming(ws, n) for n in notes], step=step)
         results = [{**r, "file": n["file_name"]} for n, r in zip(notes, outcomes, strict=True)]  # not its ticket
-        for note, result in zip(notes, results, strict=True):
-            users.record(conn, note["user_name"], "upload", result["status"],
-                         f"#{result['submission_id']} {note['office']} {note['file_name']}", note["client"])
-    for note, result in zip(notes, results, strict=True):
-        finish(ws, note, result)
+        users.record_all(conn, [{"user_name": n["user_name"], "action": "upload", "outcome": r["status"],
+                                 "detail": f"#{r['submission_id']} {n['office']} {n['file_name']}",
+                                 "client": n["client"]} for n, r in zip(notes, results, strict=True)])
+    finish_all(ws, list(zip(notes, results, strict=True)))
     batch_note(ws).unlink(missing_ok=True)
     return results
 
@@ -151,14 +168,26 @@ def recovered(ws: config.Workspace, conn: duckdb.DuckDBPyConnection) -> list[tup
     return found
 
 
-def finish(ws: config.Workspace, note: dict, result: dict) -> None:
-    """An upload decided: its receipt kept, its outcome marked done, then its waiting record and bytes removed."""
-    if "errors" in result:  # a recovered one's receipt is read from the warehouse (views.receipt)
-        result = views.kept_receipt(ws, result, note["file_name"])
-    files.publish(done_folder(ws) / f"{note['ticket']}.json", json.dumps(
-        {**result, "office": note["office"], "file_name": note["file_name"]}, ensure_ascii=False))
-    (waiting_folder(ws) / f"{note['ticket']}.json").unlink(missing_ok=True)
-    (waiting_folder(ws) / note["ticket"]).unlink(missing_ok=True)
+def finish_all(ws: config.Workspace, decided: list[tuple[dict, dict]]) -> None:
+    """Uploads decided (each note with its result): every receipt kept, then every outcome marked done, then their
+    waiting records and bytes removed; each step on disk for all of them before the next (one folder sync a step,
+    not one an upload), so a crash between leaves each upload waiting or done, never neither."""
+    receipts = [kept(ws, note, result) for note, result in decided]
+    files.make_durable([ws.receipts / f"{result['submission_id']}.json" for _, result in decided
+                        if "errors" in result and result["submission_id"] is not None])
+    done = [files.publish(done_folder(ws) / f"{note['ticket']}.json", json.dumps(
+        {**result, "office": note["office"], "file_name": note["file_name"]}, ensure_ascii=False), durable=False)
+        for (note, _), result in zip(decided, receipts, strict=True)]
+    files.make_durable(done)
+    for note, _ in decided:
+        (waiting_folder(ws) / f"{note['ticket']}.json").unlink(missing_ok=True)
+        (waiting_folder(ws) / note["ticket"]).unlink(missing_ok=True)
+
+
+def kept(ws: config.Workspace, note: dict, result: dict) -> dict:
+    """An upload's receipt, kept (not yet durable) under its submission id; a recovered one's is read from the
+    warehouse (views.receipt), as it has no findings here."""
+    return views.kept_receipt(ws, result, note["file_name"], durable=False) if "errors" in result else result
 
 
 class Gatherer:

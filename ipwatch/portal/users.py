@@ -94,8 +94,9 @@ def set_password(conn: duckdb.DuckDBPyConnection, user_name: str, password: str)
 
 def user(conn: duckdb.DuckDBPyConnection, user_name: str) -> dict | None:
     """One user with its password hash, or None."""
-    rows = warehouse.query(conn, "portal_user", user_name=user_name).to_dicts()
-    return rows[0] if rows else None
+    cursor = conn.execute(warehouse.sql("portal_user"), {"user_name": user_name})
+    row = cursor.fetchone()  # asked on every request: one row, without a frame around it
+    return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
 
 
 def listed(conn: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -141,10 +142,17 @@ def throttled(conn: duckdb.DuckDBPyConnection, user_name: str, client: str, now:
 def record(conn: duckdb.DuckDBPyConnection, user_name: str | None, action: str, outcome: str,
            detail: str | None = None, client: str | None = None) -> None:
     """Append one event to the portal's log, in a transaction of its own (its id is taken from counters)."""
-    def work() -> None:
-        (event_id,) = warehouse.take_ids(conn, "portal_event_ids", 1)
-        conn.execute(warehouse.sql("record_portal_event"), {
-            "event_id": event_id, "at": datetime.now(), "user_name": user_name, "action": action, "outcome": outcome,
-            "detail": detail, "client": client})
+    record_all(conn, [{"user_name": user_name, "action": action, "outcome": outcome, "detail": detail,
+                       "client": client}])
 
-    warehouse.atomic(conn, work)
+
+def record_all(conn: duckdb.DuckDBPyConnection, events: list[dict]) -> None:
+    """Append events (user_name, action, outcome, detail, client) to the portal's log in one transaction, in
+    their order: a batch's uploads are logged at once, not one transaction each."""
+    def work() -> None:
+        ids, at = warehouse.take_ids(conn, "portal_event_ids", len(events)), datetime.now()
+        rows = [{**event, "event_id": event_id, "at": at} for event_id, event in zip(ids, events, strict=True)]
+        conn.executemany(warehouse.sql("record_portal_event"), rows)
+
+    if events:
+        warehouse.atomic(conn, work)

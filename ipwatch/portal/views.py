@@ -125,6 +125,17 @@ def plan_regions(region_code: str) -> tuple[dict, ...]:
                                                                                       r["region_code"]))
 
 
+def full_name(conn: duckdb.DuckDBPyConnection, region_code: str | None) -> str | None:
+    """A region's name as the warehouse gives it (sql/views/region_names.sql: a county with its city's), read once
+    for every region (the region list does not change while the portal runs)."""
+    if not _full_names:
+        _full_names.update(conn.execute("select region_code, full_name from region_names").fetchall())
+    return _full_names.get(region_code)
+
+
+_full_names: dict[str, str] = {}
+
+
 def region_name(region_code: str) -> str:
     """A region's name, or its code when unknown."""
     found = regions.load().filter(pl.col("region_code") == region_code)
@@ -229,11 +240,12 @@ def submit(ws: config.Workspace, upload: BinaryIO, name: str | None, office: str
     return kept_receipt(ws, result, name)
 
 
-def kept_receipt(ws: config.Workspace, result: dict, name: str) -> dict:
+def kept_receipt(ws: config.Workspace, result: dict, name: str, durable: bool = True) -> dict:
     """A file's outcome as its office sees it, kept under its submission id for its history."""
     result = {**result, "file_name": name}
     if result["submission_id"] is not None:
-        files.publish(ws.receipts / f"{result['submission_id']}.json", json.dumps(result, ensure_ascii=False))
+        files.publish(ws.receipts / f"{result['submission_id']}.json", json.dumps(result, ensure_ascii=False),
+                      durable)
     return result
 
 

@@ -81,6 +81,7 @@ def session_user(request: Request, conn) -> dict | None:
             request.session.clear()
         return None
     user = {key: value for key, value in found.items() if key != "password_hash"}  # pages never need it
+    user["region_name"] = views.full_name(conn, user["region_code"])
     _confirmed[session_key(request)] = (time.monotonic(), user)
     return user
 
