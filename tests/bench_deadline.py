@@ -33,10 +33,11 @@ import httpx
 import psutil
 
 from ipwatch import config, warehouse
+from ipwatch.domain import catalogue as cat
 from ipwatch.domain import regions
 from ipwatch.portal import users
 
-from . import bench_single
+from . import bench_national, bench_single, national
 from .conftest import BIN, web_process
 
 PASSWORD = "deadline day password"
@@ -162,25 +163,32 @@ def case(demo: Path, folder: Path, n: int, window: str, spread_s: float = 0.0) -
     home = folder / f"case-{n}-{window}"
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(demo, home)
-    sent = forms(home, n)
-    add_users(home, {office for office, _, _ in sent})
+    sent = [(office, office, name, content) for office, name, content in forms(home, n)]
+    add_users(home, {office for office, _, _, _ in sent})
+    return uploaded(home, folder, sent, window, spread_s)
+
+
+def uploaded(home: Path, folder: Path, sent: list[tuple[str, str, str, bytes]], window: str, spread_s: float = 0.0,
+             at_once: int | None = None) -> dict:
+    """`sent` (the user's office, the form's region, file name, bytes) uploaded to a real `ipwatch web` on `home`,
+    `spread_s` apart in all, at most `at_once` in flight (default: all), each waiting for its receipt."""
+    n = len(sent)
     env = {**bench_single.env_for(home), "IPWATCH_PORTAL_WINDOW_SECONDS": window}
     with web_process([str(BIN / "ipwatch"), "--home", str(home)], env, folder) as url:
         server = next(p for p in psutil.process_iter(["cmdline"]) if str(home) in " ".join(p.info["cmdline"] or [])
                       and "web" in (p.info["cmdline"] or []))
+        offices = sorted({o for o, _, _, _ in sent})
         with ThreadPoolExecutor(8) as pool:
-            clients = dict(zip(sorted({o for o, _, _ in sent}),
-                               pool.map(lambda o: signed_in(url, f"o{o}"), sorted({o for o, _, _ in sent})),
-                               strict=True))
-        readers = [(signed_in(url, f"o{sent[0][0]}")[0], f"/regions/{sent[0][0]}"),
+            clients = dict(zip(offices, pool.map(lambda o: signed_in(url, f"o{o}"), offices), strict=True))
+        readers = [(signed_in(url, f"o{sent[0][0]}")[0], f"/regions/{sent[0][1]}"),
                    (signed_in(url, "auditor")[0], "/audit")]
         errors, page_times, stop = [], [], threading.Event()
 
         def one(k: int) -> float | None:
             time.sleep(spread_s * k / n)
-            office, name, content = sent[k]
+            office, region, name, content = sent[k]
             try:
-                return upload(*clients[office], office, name, content)
+                return upload(*clients[office], region, name, content)
             except Exception as exc:  # noqa: BLE001 - counted, the others go on
                 errors.append(repr(exc)[:200])
                 return None
@@ -189,7 +197,7 @@ def case(demo: Path, folder: Path, n: int, window: str, spread_s: float = 0.0) -
             watcher = threading.Thread(target=pages, args=(readers, stop, page_times, errors))
             watcher.start()
             began = time.monotonic()
-            with ThreadPoolExecutor(n) as pool:
+            with ThreadPoolExecutor(at_once or n) as pool:
                 times = [t for t in pool.map(one, range(n)) if t is not None]
             wall = time.monotonic() - began
             stop.set()
@@ -197,15 +205,48 @@ def case(demo: Path, folder: Path, n: int, window: str, spread_s: float = 0.0) -
     result = {"uploads": n, "window_s": float(window), "p50_s": p(times, 0.5), "p95_s": p(times, 0.95),
             "p99_s": p(times, 0.99), "last_s": p(times, 1.0), "per_s": round(len(times) / wall, 2),
             "pages_p95_s": p(page_times, 0.95), "pages": len(page_times), "errors": len(errors),
-            "peak_mb": round(peak["mb"]), "load": round(os.getloadavg()[0], 1)}
+            "peak_mb": round(peak["mb"]), "load": round(os.getloadavg()[0], 1), "wall_s": round(wall, 1)}
     print(shown(result), flush=True)
     return result
 
 
-def measure(demo: Path, folder: Path, thousand: bool) -> tuple[dict, list[dict]]:
+def national_case(folder: Path) -> dict:
+    """The whole national quarter (tests/national.py: every county's form, faults and all) through the portal,
+    each form uploaded by its prefecture's office (as a city's statistics bureau sends its counties'), 150 in
+    flight at once; then the same files through the inbox on a copy of the same warehouse. Both warehouses must
+    hold the same observations in force and give each file the same outcome; every form gets one receipt."""
+    catalogue, counties = cat.default(), national.counties()
+    base = national.workspace(folder / "national-base", catalogue, counties, bench_national.QUARTER).home
+    files = national.quarter_files(folder / "national-files", catalogue, counties, bench_national.QUARTER)
+    parent = dict(regions.load().select("region_code", "parent_code").iter_rows())
+    sent = [(parent[f.office] or f.office, f.office, f.path.name, f.path.read_bytes()) for f in files]
+    home = folder / "national-portal"
+    shutil.copytree(base, home)
+    with warehouse.connect(base / "warehouse.duckdb", read_only=True) as conn:
+        (before,) = conn.execute("select coalesce(max(submission_id), 0) from submissions").fetchone()
+    add_users(home, {office for office, _, _, _ in sent})
+    result = uploaded(home, folder, sent, "1", at_once=150)
+    inbox = bench_national.run_a(base, files, folder / "national-inbox")
+    with warehouse.connect(home / "warehouse.duckdb", read_only=True) as conn:
+        portal = dict(conn.execute("select file_name, status from submissions where submission_id > ?",
+                                   [before]).fetchall())
+        portal_hash = warehouse.data_version(conn)["observations_hash"]
+    with warehouse.connect(folder / "national-inbox" / "warehouse.duckdb", read_only=True) as conn:
+        inbox_hash = warehouse.data_version(conn)["observations_hash"]
+    outcomes = {name: r["status"] for name, r in inbox["results"].items()}
+    result.update(forms=len(files), decided=len(portal), same_outcomes=portal == outcomes,
+                  same_observations=portal_hash == inbox_hash)
+    print(f"  national quarter through the portal: {len(files)} forms in {result['wall_s']} s; "
+          f"{len(portal)} decided; outcomes as the inbox's: {result['same_outcomes']}; observations as the "
+          f"inbox's: {result['same_observations']}", flush=True)
+    return result
+
+
+def measure(demo: Path, folder: Path, thousand: bool, nation: bool) -> tuple[dict, list[dict]]:
     runs = [case(demo, folder, 50, "0"), case(demo, folder, 50, "1"), case(demo, folder, 200, "1")]
     if thousand:
         runs.append(case(demo, folder, 1000, "1", spread_s=60))
+    whole = national_case(folder) if nation else None
     gathered = {r["uploads"]: r for r in runs if r["window_s"]}
     figures = dict.fromkeys(KEYS)
     figures.update(
@@ -215,6 +256,10 @@ def measure(demo: Path, folder: Path, thousand: bool) -> tuple[dict, list[dict]]
         pages_p95_s=max((r["pages_p95_s"] for r in runs if r["window_s"] and r["pages_p95_s"] is not None),
                         default=None),
         errors=sum(r["errors"] for r in runs), peak_mb=max(r["peak_mb"] for r in runs))
+    if whole:
+        figures.update(national_portal_s=whole["wall_s"], errors=figures["errors"] + whole["errors"]
+                       + (whole["decided"] != whole["forms"]) + (not whole["same_outcomes"])
+                       + (not whole["same_observations"]), peak_mb=max(figures["peak_mb"], whole["peak_mb"]))
     return figures, runs
 
 
@@ -223,11 +268,12 @@ def main(argv: list[str] | None = None, single_file_ingest_s: float | None = Non
     options.add_argument("--home", type=Path, help="a demo workspace to copy (default: `ipwatch demo` made now)")
     options.add_argument("--thousand", action="store_true", help="also 1,000 uploads within a minute")
     options.add_argument("--single", action="store_true", help="also time one file through ipwatch ingest")
+    options.add_argument("--national", action="store_true", help="also the whole national quarter through the portal")
     args = options.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         demo = args.home or bench_single.demo_home(folder)
-        figures, runs = measure(demo, folder, args.thousand)
+        figures, runs = measure(demo, folder, args.thousand, args.national)
     if args.single:
         single_file_ingest_s = bench_single.measure()["single_file_ingest_s"]
     figures["single_file_ingest_s"] = single_file_ingest_s

@@ -606,3 +606,37 @@ def test_an_upload_s_status_is_answered_while_a_batch_holds_the_warehouse(home, 
     with warehouse.connect(home.warehouse) as conn:
         users.set_password(conn, "hefei", "another horse battery")
     assert office.get(f"{waiting}/status").status_code == 401
+
+
+def test_password_checks_run_as_many_at_once_as_the_machine_has_cores(monkeypatch):
+    """Each check takes argon2's 64 MiB: offices signing in together queue for a core rather than take gigabytes."""
+    import os
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+
+    running, most, lock = [0], [0], threading.Lock()
+
+    class Counting(PasswordHasher):
+        def verify(self, hash, password):  # noqa: A002 - argon2's own parameter name
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.05)
+            try:
+                return super().verify(hash, password)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+    found = {"password_hash": users.HASHER.hash(PASSWORD)}
+    monkeypatch.setattr(users, "HASHER", Counting())
+    answers: list[bool] = []
+    signing_in = [threading.Thread(target=lambda: answers.append(users.verify(found, PASSWORD)))
+                  for _ in range(4 * (os.cpu_count() or 1))]
+    for thread in signing_in:
+        thread.start()
+    for thread in signing_in:
+        thread.join()
+    assert answers == [True] * len(signing_in) and most[0] == (os.cpu_count() or 1)
