@@ -95,19 +95,6 @@ def duckdb_memory_limit() -> str:
     return f"{min(DUCKDB_MEMORY_CAP_MB, machine_mb // DUCKDB_MEMORY_SHARE)}MB"
 
 
-# DuckDB gives each thread buffers of its own: under 1 GB, two threads ran a plan's progress query (test_annex's
-# 江津, a few thousand rows) out of 512MB that one thread ran within it. A smaller limit gets one thread.
-DUCKDB_ONE_THREAD_BELOW_MB = 1024
-
-
-def duckdb_threads(limit: str) -> int | None:
-    """The threads DuckDB may use within `limit` ('512MB'): 1 below DUCKDB_ONE_THREAD_BELOW_MB, else its own choice
-    (None: one per core)."""
-    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT])i?B", limit, re.IGNORECASE).groups()
-    megabytes = float(number) * 1024 ** ("KMGT".index(unit.upper()) - 1)
-    return 1 if megabytes < DUCKDB_ONE_THREAD_BELOW_MB else None
-
-
 @dataclass(frozen=True)
 class Settings:
     """Every environment variable ipwatch reads, typed, with its default and meaning (README: Settings)."""
