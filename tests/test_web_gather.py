@@ -145,6 +145,17 @@ def test_an_upload_is_its_offices_alone(portal):
     assert receipt(hefei, waiting)[1].startswith("accepted")
 
 
+def test_a_held_question_is_answered_once_its_batch_is_decided(portal):
+    """The waiting page asks with ?wait=: the server answers when a batch has been decided, not at once, so the one
+    question asked while the upload waits in the window comes back with its receipt."""
+    url, _ = portal
+    hefei, csrf = signed_in(url, "hefei")
+    waiting = post(hefei, csrf, "340100", form("340100", 9101), "held.csv")
+    held = hefei.get(f"{waiting}/status", params={"wait": 600}).json()
+    assert held["state"] == "done" and held["receipt"].startswith("/regions/340100/submissions/")
+    assert hefei.get(f"{waiting}/status", params={"wait": 600}).json() == held  # decided: answered at once
+
+
 def test_a_server_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(tmp_path):
     home, env = make_home(tmp_path)
     port = serving.free_port()

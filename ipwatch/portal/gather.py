@@ -198,6 +198,7 @@ class Gatherer:
     def __init__(self, ws: config.Workspace, runner: Runner | None = None) -> None:
         self.ws, self.runner = ws, runner or decide
         self.wake, self.started, self.lock = threading.Event(), False, threading.Lock()
+        self.listeners: list[Callable[[], object]] = []  # told after each attempt (the waiting pages' questions)
 
     def start(self) -> None:
         """Start the thread once; it begins with whatever a previous server left waiting."""
@@ -229,4 +230,7 @@ class Gatherer:
         except Exception:  # noqa: BLE001 - the run's failure is in its log (and Prefect's); the uploads still wait
             log.exception("门户批次处理失败 (portal batch of %d failed)", len(tickets))
             return False
+        finally:
+            for listener in self.listeners:  # decided, or places moved
+                listener()
         return True

@@ -8,12 +8,13 @@ else runs (views.reading), a change takes the one writer's turn (views.connect).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +40,7 @@ STATIC = {"style.css": config.TEMPLATES_DIR / "style.css", "portal.css": config.
           "portal.js": config.ROOT / "reports/static/portal.js"}
 UPLOAD_PATHS = re.compile(r"/regions/[0-9]{6}/submissions|/admin/plans")
 QUEUE_ROWS = 300
+HOLD_SECONDS = 25.0  # the longest a waiting page's question is held (upload_state)
 STATES = {"on_time": "已按时报送", "late": "逾期报送", "due": "待报送", "overdue": "逾期未报", "correction": "待更正"}
 EXPLANATIONS = {"confirm": "属实，按报送值", "override": "视为正常值", "correct-requested": "要求报送单位更正"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -430,18 +432,53 @@ async def upload_waiting(request: Request) -> Response:
     return RedirectResponse(receipt_address(code, ticket, found), 303)
 
 
+class Decided:
+    """Tells the waiting pages' questions that a batch was decided: the gatherer's thread calls `tell`, a question
+    on the event loop awaits the event it took before it looked (a batch decided in between has set it)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.event: asyncio.Event | None = None
+
+    def current(self) -> asyncio.Event:
+        if self.event is None:  # the first question binds it to the server's loop
+            self.loop, self.event = asyncio.get_running_loop(), asyncio.Event()
+        return self.event
+
+    def tell(self) -> None:
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.next)
+
+    def next(self) -> None:
+        told, self.event = self.event, asyncio.Event()
+        told.set()
+
+
 async def upload_state(request: Request) -> Response:
     """The waiting page's question, as JSON: {state: waiting, place} or {state: done, receipt}; the session and
-    the office's jurisdiction are checked as for any office page."""
+    the office's jurisdiction are checked as for any office page. With `?wait=S` (at most HOLD_SECONDS) an upload
+    still waiting is answered when a batch has been decided or S seconds have passed, whichever comes first: the
+    page learns of its receipt the moment it is ready, and hundreds of offices waiting ask once a batch instead of
+    once a second."""
     code, ticket = request.path_params["code"], request.path_params["ticket"]
-    user, found = await guarded_briefly(request, {"office"}, lambda user: upload_status(request, code, ticket),
-                                        region=code)
+    decided = request.app.state.decided.current()  # before looking: a batch decided after this is heard
+    found = await state_of(request, code, ticket)
+    hold = min(HOLD_SECONDS, float(request.query_params.get("wait") or 0))
+    if found[1] is not None and found[1]["state"] == "waiting" and hold > 0:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(decided.wait(), hold)
+        found = await state_of(request, code, ticket)
+    user, found = found
     if user is None:
         return JSONResponse({"state": "signed_out"}, 401)
     if found["state"] == "waiting":
         return JSONResponse({"state": "waiting", "place": found["place"]})
     return JSONResponse({"state": "done", "status": found["status"],
                          "receipt": receipt_address(code, ticket, found)})
+
+
+async def state_of(request: Request, code: str, ticket: str) -> tuple:
+    return await guarded_briefly(request, {"office"}, lambda user: upload_status(request, code, ticket), region=code)
 
 
 async def office_page(request: Request, name: str, key: str, work: Callable) -> Response:
@@ -801,7 +838,8 @@ def app(ws: config.Workspace, secure_cookies: bool = False, allowed_hosts: list[
     application = Portal(routes=ROUTES, middleware=middleware, exception_handlers=handlers, lifespan=lifespan,
                          hardening={"upload_limit": views.limit_bytes(), "upload_paths": UPLOAD_PATHS})
     application.state.ws, application.state.on_step, application.state.notice = ws, on_step, notice
-    application.state.gatherer = gather.Gatherer(ws, runner)
+    application.state.gatherer, application.state.decided = gather.Gatherer(ws, runner), Decided()
+    application.state.gatherer.listeners.append(application.state.decided.tell)
     return application
 
 

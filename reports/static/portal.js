@@ -85,13 +85,15 @@ document.addEventListener("DOMContentLoaded", function () {
   beside();
 });
 
-// The waiting page of an upload: asks its status every second and opens the receipt once the file is decided,
-// saying its place meanwhile. Without this script the page's link shows the receipt when it is ready.
+// The waiting page of an upload: asks its status, which the server holds until a batch is decided (at most 20 s),
+// and opens the receipt once the file is decided, saying its place meanwhile. Without this script the page's link
+// shows the receipt when it is ready.
 document.addEventListener("DOMContentLoaded", function () {
   var note = document.querySelector(".upload-waiting");
   if (!note || !window.fetch) { return; }
   function ask() {
-    fetch(note.dataset.status, { credentials: "same-origin", headers: { accept: "application/json" } })
+    var asked = Date.now();
+    fetch(note.dataset.status + "?wait=20", { credentials: "same-origin", headers: { accept: "application/json" } })
       .then(function (answer) {
         if (answer.ok) { return answer.json(); }
         if (answer.status >= 500) { throw new Error(String(answer.status)); }
@@ -107,9 +109,9 @@ document.addEventListener("DOMContentLoaded", function () {
         if (found.place) {
           note.textContent = "处理中：文件已收到并保存，排在第" + found.place + "位，完成后本页自动显示回执，无需刷新，也无需重新上传。";
         }
-        window.setTimeout(ask, 1000);
+        window.setTimeout(ask, Math.max(0, 1000 - (Date.now() - asked)));  // never more than once a second
       })
       .catch(function () { window.setTimeout(ask, 3000); });  // the network, or a 5xx: ask again later
   }
-  window.setTimeout(ask, 500);
+  ask();
 });
