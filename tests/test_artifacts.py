@@ -23,3 +23,11 @@ def test_the_findings_table_has_one_row_per_error_and_warning_with_its_severity(
     rows = artifacts.findings_table(RESULTS)
     assert [(r["file"], r["severity"], r["rule"]) for r in rows] == [("b.csv", "error", "value_numeric"),
                                                                       ("b.csv", "warning", "value_missing")]
+
+
+def test_a_file_with_thousands_of_findings_shows_its_first_ones_and_counts_the_rest():
+    many = {**RESULTS[1], "errors": [{**FINDING, "line": n} for n in range(1, 5001)], "warnings": []}
+    rows = artifacts.findings_table([RESULTS[0], many, RESULTS[1]])
+    assert [r["line"] for r in rows[:100]] == list(range(1, 101))
+    assert rows[100]["severity"] is None and rows[100]["message"].startswith("另有 4900 处未列出")
+    assert [(r["file"], r["rule"]) for r in rows[101:]] == [("b.csv", "value_numeric"), ("b.csv", "value_missing")]

@@ -20,12 +20,26 @@ def ingest_markdown(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# A file's first findings in the run's table; the rest are counted in one row. A file of 200,000 wrong rows sent
+# every one to Prefect's server, which held them all (2 GB); its rejection report and the warehouse keep them all.
+TABLE_ROWS_PER_FILE = 100
+
+
 def findings_table(results: list[dict]) -> list[dict]:
-    """Every error and warning of the run, one row each, as the office would look it up."""
-    return [{"office": r["office"], "file": Path(r["file"]).name, "status": r["status"], "severity": severity,
-             "line": f["line"], "column": f["column"], "cell": f["cell"], "rule": f["rule"], "value": f["value"],
-             "message": f["message"]}
-            for r in results for severity, key in (("error", "errors"), ("warning", "warnings")) for f in r[key]]
+    """The errors and warnings of the run, one row each, as the office would look it up: a file's first
+    TABLE_ROWS_PER_FILE, then a row saying how many more its rejection report and `ipwatch audit` list."""
+    rows = []
+    for r in results:
+        found = [(severity, f) for severity, key in (("error", "errors"), ("warning", "warnings")) for f in r[key]]
+        shown = {"office": r["office"], "file": Path(r["file"]).name, "status": r["status"]}
+        rows += [{**shown, "severity": severity, "line": f["line"], "column": f["column"], "cell": f["cell"],
+                  "rule": f["rule"], "value": f["value"], "message": f["message"]}
+                 for severity, f in found[:TABLE_ROWS_PER_FILE]]
+        if len(found) > TABLE_ROWS_PER_FILE:
+            rows.append({**shown, "severity": None, "line": None, "column": None, "cell": None, "rule": None,
+                         "value": None, "message": f"另有 {len(found) - TABLE_ROWS_PER_FILE} 处未列出，见退回报告与"
+                         " ipwatch audit (more not listed here: see the rejection report and ipwatch audit)"})
+    return rows
 
 
 def bulletin_markdown(period: str, pages: list[Path]) -> str:
