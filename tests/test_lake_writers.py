@@ -187,3 +187,14 @@ def test_another_process_never_sees_a_reference_table_empty_while_init_reloads_i
     monkeypatch.setattr(warehouse, "replace_rows", watched)
     reference.initialise(lake_ws)
     assert len(seen) == 5 and 0 not in seen, seen
+
+
+def test_a_portal_page_reads_a_lake_in_a_read_only_transaction(lake_ws):
+    """Pages read beside a batch in a read-only transaction of their own (views.reading), on a lake as on a file."""
+    from ipwatch.portal import users, views
+
+    with views.reading(lake_ws) as conn:
+        assert users.user(conn, "nobody") is None
+        assert views.full_name(conn, "340100") == "合肥市"
+        with pytest.raises(duckdb.TransactionException, match="read-only"):
+            conn.execute("delete from portal_events")
