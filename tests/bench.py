@@ -13,7 +13,8 @@
    (tests/bench_plans.py; `python -m tests.bench_plans` runs it alone, in seconds).
 7. A clerk's one corrected file through `ipwatch ingest` on the demo workspace, beside `import great_expectations`
    and a bare DuckDB insert of the same rows (tests/bench_single.py; `python -m tests.bench_single` runs it alone).
-8. Deadline day: 50 and 200 offices uploading at once to a real `ipwatch web` on the demo workspace, against the
+8. Deadline day: 50 and 200 offices uploading at once to a real `ipwatch web` on the demo workspace, 1,000 within
+   a minute, and the whole national quarter through the portal (checked against the inbox path), against the
    one-at-a-time path on 50, with pages timed during the load (tests/bench_deadline.py, which writes
    reports/bench/deadline.json; `python -m tests.bench_deadline` runs it alone).
 The ratios are the numbers to watch: the absolute times depend on the machine.
@@ -103,7 +104,7 @@ def main() -> None:
     bench_faults.main([])
     bench_plans.main()
     single = bench_single.main(["--served"])  # deadline day: serve is up, a clerk's file is handed to it
-    bench_deadline.main([], single_file_ingest_s=single["single_file_ingest_served_s"])
+    bench_deadline.main(["--thousand", "--national"], single_file_ingest_s=single["single_file_ingest_served_s"])
 
 
 def pandas_validation(rows: pl.DataFrame, catalogue: cat.Catalogue):
