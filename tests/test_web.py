@@ -640,3 +640,25 @@ def test_password_checks_run_as_many_at_once_as_the_machine_has_cores(monkeypatc
     for thread in signing_in:
         thread.join()
     assert answers == [True] * len(signing_in) and most[0] == (os.cpu_count() or 1)
+
+
+def test_a_request_that_found_the_warehouse_s_memory_full_is_run_again_whole(monkeypatch):
+    """A page reads beside a national batch, sharing DuckDB's one memory limit: out of memory, it runs again after
+    a pause (its transaction ended with the failure), and fails only once PATIENCE is spent."""
+    import duckdb
+
+    monkeypatch.setattr(views, "PATIENCE", (0.0, 0.0))
+    tries = []
+
+    def page() -> str:
+        tries.append(1)
+        if len(tries) < 3:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block")
+        return "answered"
+
+    assert views.patiently(page)() == "answered" and len(tries) == 3
+    tries.clear()
+    monkeypatch.setattr(views, "PATIENCE", (0.0,))
+    with pytest.raises(duckdb.OutOfMemoryException):
+        views.patiently(page)()
+    assert len(tries) == 2

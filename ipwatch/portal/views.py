@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import duckdb
 import polars as pl
@@ -30,7 +32,10 @@ from ipwatch.warehouse import load
 
 CALENDAR_QUARTERS = 8
 LONG_PATIENCE = 2.0  # seconds a batch of uploads lets pages go first
+PATIENCE = (0.2, 0.5, 1.0, 2.0, 4.0)  # pauses before a request runs again when the warehouse's memory ran out
 CHUNK = 1 << 20
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Turns:
@@ -84,6 +89,22 @@ def connect(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
     takes."""
     with TURNS.turn(), warehouse.connect(ws.warehouse) as conn:
         yield conn
+
+
+def patiently(work: Callable[[], T]) -> Callable[[], T]:
+    """`work` again, after a growing pause, when the warehouse's memory ran out: a page reads beside a batch of
+    uploads, and the two share DuckDB's one memory limit (IPWATCH_DUCKDB_MEMORY), which a national batch's rules
+    fill for moments. Its transaction ended with the failure, so it is run again whole; past PATIENCE it fails."""
+    @wraps(work)
+    def again() -> T:
+        for pause in PATIENCE:
+            try:
+                return work()
+            except duckdb.OutOfMemoryException:
+                log.warning("数据仓库内存暂满，%.1f 秒后重试 (the warehouse's memory is full: trying again)", pause)
+                time.sleep(pause)
+        return work()
+    return again
 
 
 @contextmanager

@@ -122,6 +122,7 @@ async def guarded(request: Request, roles: set[str], work: Callable, region: str
                   writing: bool = False) -> tuple:
     """(user, work(conn, user)) for a signed-in user of one of `roles` (and, for an office, a region within its
     jurisdiction), reading the warehouse, or `writing` in one short turn; (None, None) when nobody is signed in."""
+    @views.patiently
     def run() -> tuple:
         with (views.connect if writing else views.reading)(workspace(request)) as conn:
             user = session_user(request, conn)
