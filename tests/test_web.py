@@ -662,3 +662,27 @@ def test_a_request_that_found_the_warehouse_s_memory_full_is_run_again_whole(mon
     with pytest.raises(duckdb.OutOfMemoryException):
         views.patiently(page)()
     assert len(tries) == 2
+
+
+def test_telling_the_waiting_pages_after_their_loop_closed_is_quiet_and_a_new_loop_is_told():
+    """The gatherer's thread tells the waiting questions after each batch; a server stopping (its loop closed) must
+    not end that thread, and questions on another loop (a test client's next request) are told on theirs."""
+    import asyncio
+
+    decided = web.Decided()
+
+    async def ask() -> asyncio.Event:
+        return decided.current()
+
+    first = asyncio.new_event_loop()
+    first.run_until_complete(ask())
+    first.close()
+    decided.tell()  # raised RuntimeError('Event loop is closed') in the gatherer's thread
+
+    async def told() -> bool:
+        event = decided.current()
+        decided.tell()
+        await asyncio.wait_for(event.wait(), 60)
+        return event.is_set()
+
+    assert asyncio.run(told())

@@ -232,5 +232,8 @@ class Gatherer:
             return False
         finally:
             for listener in self.listeners:  # decided, or places moved
-                listener()
+                try:
+                    listener()
+                except Exception:  # noqa: BLE001 - a listener's failure must not end the gatherer
+                    log.exception("门户批次通知失败 (telling the waiting pages failed)")
         return True

@@ -442,13 +442,15 @@ class Decided:
         self.event: asyncio.Event | None = None
 
     def current(self) -> asyncio.Event:
-        if self.event is None:  # the first question binds it to the server's loop
-            self.loop, self.event = asyncio.get_running_loop(), asyncio.Event()
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:  # the first question binds it to the server's loop (a test client's may change)
+            self.loop, self.event = loop, asyncio.Event()
         return self.event
 
     def tell(self) -> None:
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.next)
+        with suppress(RuntimeError):  # the loop has closed (the server stops): nobody is waiting
+            if self.loop is not None:
+                self.loop.call_soon_threadsafe(self.next)
 
     def next(self) -> None:
         told, self.event = self.event, asyncio.Event()
