@@ -98,3 +98,28 @@ def test_threads_of_a_process_share_its_turn_and_the_lock_goes_with_the_last(tmp
     with open(path.with_name(path.name + ".lock"), "a+") as other:  # as another process would take it
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if any thread had kept it
         fcntl.flock(other, fcntl.LOCK_UN)
+
+
+def test_the_observations_hash_read_a_batch_at_a_time_is_the_hash_of_them_all_as_one_csv(monkeypatch):
+    """data_version reads the observations in force in batches (the national warehouse's as one frame took 650 MB);
+    the hash across batch boundaries, and of none, is the one of the whole CSV as bulletins stamped it before."""
+    import hashlib
+
+    import duckdb
+    import polars as pl
+
+    conn = duckdb.connect()
+    conn.execute("create table submissions (submission_id integer, received_at timestamp); create table "
+                 "observations (region_code varchar, period varchar, indicator_code varchar, value double, "
+                 "status varchar, submission_id integer)")
+    header = "region_code,period,indicator_code,value,status,submission_id\n"
+    assert warehouse.data_version(conn)["observations_hash"] == hashlib.sha256(header.encode()).hexdigest()[:16]
+    conn.execute("insert into submissions values (1, '2026-01-05 09:00:00'), (2, '2026-02-01 10:30:00')")
+    conn.execute("insert into observations select '3401' || lpad((i % 7)::varchar, 2, '0'), '2025Q' || (i % 4 + 1), "
+                 "'ind' || i, i * 1.5, 'reported', i % 2 + 1 from range(10) t(i)")
+    whole = conn.execute("select o.region_code, o.period, o.indicator_code, o.value, o.status, o.submission_id "
+                         "from observations o order by 1, 2, 3").pl()
+    monkeypatch.setattr(warehouse, "DATA_VERSION_BATCH", 3)
+    found = warehouse.data_version(conn)
+    assert found["observations_hash"] == hashlib.sha256(whole.write_csv().encode()).hexdigest()[:16]
+    assert found["latest_submission"] == "2026-02-01 10:30:00" and isinstance(whole, pl.DataFrame)

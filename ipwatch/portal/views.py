@@ -150,7 +150,7 @@ def full_name(conn: duckdb.DuckDBPyConnection, region_code: str | None) -> str |
     """A region's name as the warehouse gives it (sql/views/region_names.sql: a county with its city's), read once
     for every region (the region list does not change while the portal runs)."""
     if not _full_names:
-        _full_names.update(conn.execute("select region_code, full_name from region_names").fetchall())
+        _full_names.update(conn.execute(warehouse.sql("region_full_names")).fetchall())
     return _full_names.get(region_code)
 
 

@@ -319,7 +319,6 @@ def query(conn: duckdb.DuckDBPyConnection, name: str, **params: object) -> pl.Da
 
 
 DATA_VERSION_BATCH = 200_000
-DATA_VERSION_COLUMNS = ["region_code", "period", "indicator_code", "value", "status", "submission_id"]
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
@@ -327,13 +326,14 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> dict:
     (bulletins and the auditor's report stamp it alike). The hash is of the observations as one CSV, read and
     hashed a batch at a time: the national warehouse's three million as one frame and one text took 650 MB."""
     digest, latest, header = hashlib.sha256(), None, True
-    for batch in conn.execute(sql("data_version")).fetch_record_batch(DATA_VERSION_BATCH):
+    batches = conn.execute(sql("data_version")).fetch_record_batch(DATA_VERSION_BATCH)
+    for batch in batches:
         frame = pl.from_arrow(batch)
         digest.update(frame.drop("received_at").write_csv(include_header=header).encode())
         header = False
         latest = max([t for t in (latest, frame["received_at"].max()) if t is not None], default=None)
     if header:  # nothing in force: the CSV of no rows is its header
-        digest.update(pl.DataFrame(schema=DATA_VERSION_COLUMNS).write_csv().encode())
+        digest.update(pl.DataFrame(schema=[n for n in batches.schema.names if n != "received_at"]).write_csv().encode())
     digest = digest.hexdigest()[:16]
     shown = latest.strftime("%Y-%m-%d %H:%M:%S") if latest is not None else "—"
     return {"latest_submission": shown, "observations_hash": digest}
