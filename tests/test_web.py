@@ -686,3 +686,15 @@ def test_telling_the_waiting_pages_after_their_loop_closed_is_quiet_and_a_new_lo
         return event.is_set()
 
     assert asyncio.run(told())
+
+
+def test_every_page_names_the_user_s_region_as_the_warehouse_does(home):
+    """The menu's region is region_names' full name (a county with its city's), read once a process, not the bare
+    county name that repeats across the country."""
+    with warehouse.connect(home.warehouse) as conn:
+        users.add(conn, "baohe", "office", "340111", PASSWORD, "test")
+        (expected,) = conn.execute("select full_name from region_names where region_code = '340111'").fetchone()
+    assert expected == "合肥市包河区"
+    office = signed_in(home, "baohe")
+    for path in ("/regions/340111", "/regions/340111/submissions"):
+        assert f"报送单位 · {expected}" in re.sub(r"\s+", " ", office.get(path).text)
