@@ -446,3 +446,25 @@ def test_report_carries_its_date_data_version_and_producer(conn, ws, catalogue, 
     again = audit.report(conn, tmp_path / "audit").read_text("utf-8")
     assert version["observations_hash"] not in again
     assert warehouse.data_version(conn)["observations_hash"] in again
+
+
+def test_a_queue_page_is_the_list_s_first_findings_with_how_many_match(conn, queue):
+    """The portal's queue weighs only the findings it shows against their peers, and says how many match."""
+    everything = audit.list_findings(conn, filters=audit.Filters(status="open"))
+    assert len(everything) > 2
+    assert audit.queue_page(conn, audit.Filters(status="open"), None, 2) == (len(everything), everything[:2])
+    total, shown = audit.queue_page(conn, audit.Filters(rule="change_outlier"), "340100", 300)
+    assert (total, [f["finding_id"] for f in shown]) == (1, [queue["jump"]])
+    assert audit.queue_page(conn, audit.Filters(region="110000"), None, 300) == (0, [])
+
+
+def test_a_peer_now_at_zero_counts_for_the_peers_median_and_not_for_their_change(conn, ws, catalogue, tmp_path):
+    for period in ("2024Q3", "2024Q4", "2025Q1", "2025Q2"):
+        submit(conn, ws, catalogue, tmp_path, "340100", hefei(period, (20, 22, 24, 20, 22, 200)))
+    submit(conn, ws, catalogue, tmp_path, "340100", hefei("2025Q3", ("/", 24, 24, 0, 22, 210)))
+    [context] = [f for f in audit.list_findings(conn) if f["region_code"] == "340102" and f["period"] == "2025Q3"]
+    assert context["rule"] == "value_missing"
+    # by hand: values now 24, 24, 0, 22, 210: five peers, median 24; changes x24/22, 1, (none from 0), 1,
+    # x210/200 = 1.05: median of the four (1 + 1.05) / 2 = x1.025 (with ln 0 counted it would be x1.00)
+    assert (context["peer_median"], context["peer_count"]) == (24, 5)
+    assert round(context["peer_change"], 3) == 1.025

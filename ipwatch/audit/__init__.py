@@ -75,7 +75,8 @@ def connect(ws: config.Workspace, read_only: bool = True) -> Iterator[duckdb.Duc
 
 
 def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
-             finding_id: int | None = None, scope: str | None = None) -> pl.DataFrame:
+             finding_id: int | None = None, scope: str | None = None, first: int | None = None,
+             matching: bool = False) -> pl.DataFrame:
     """Findings with their failing row and its one context (audit_findings.sql), open first; narrowed by the
     filters or an id, and to an auditor's region (`scope`: its jurisdiction; None: all); each with its rule,
     severity, status and decision in Chinese, `outcome_name`: the decision, or what stands in for one (待审核, or
@@ -83,7 +84,9 @@ def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
     `indicator_shown`): a code no region or indicator has has no name, and the list, `audit show` and the report
     must say so rather than print a null."""
     rows = warehouse.query(conn, "audit_findings", **(filters or Filters()).params(), finding_id=finding_id,
-                           scope=scope)
+                           scope=scope, first=first)
+    if not matching:  # how many the filters pick: a page of the queue says so (`queue_page`)
+        rows = rows.drop("matching")
     decision_name = pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision"))
     return rows.with_columns(
         rule_name=pl.col("rule").map_elements(labels.rule, return_dtype=pl.String),
@@ -105,6 +108,14 @@ def list_findings(conn: duckdb.DuckDBPyConnection, status: str | None = None,
     """Every finding (or the open or closed ones, or those the filters pick) with its context, within the
     auditor's region `scope` (None: all)."""
     return findings(conn, filters or Filters(status=status), scope=scope).to_dicts()
+
+
+def queue_page(conn: duckdb.DuckDBPyConnection, filters: Filters, scope: str | None,
+               first: int) -> tuple[int, list[dict]]:
+    """How many findings the filters pick within `scope`, and the first `first` of them as `list_findings` lists
+    them: a national queue holds thousands, and weighing each against its peers is what a page waits for."""
+    rows = findings(conn, filters, scope=scope, first=first, matching=True)
+    return (rows["matching"][0] if rows.height else 0), rows.drop("matching").to_dicts()
 
 
 def show(conn: duckdb.DuckDBPyConnection, finding_id: int, scope: str | None = None) -> dict:

@@ -13,7 +13,7 @@ import polars as pl
 
 from ipwatch import approval, config, warehouse
 from ipwatch.bulletins import publication
-from ipwatch.domain import periods, regions
+from ipwatch.domain import periods
 from ipwatch.domain.signoff import ACTION_NAMES, STATE_NAMES, Refused
 from ipwatch.portal import views
 
@@ -27,7 +27,7 @@ def reviews(user: dict | None) -> bool:
     """Whether the user is an office of a city or province: it has a reviewer's page."""
     if not user or user["role"] != "office" or not user["region_code"]:
         return False
-    found = regions.load().filter(pl.col("region_code") == user["region_code"])
+    found = views.region_table().filter(pl.col("region_code") == user["region_code"])
     return bool(found.height) and found["level"][0] in REVIEWER_LEVELS
 
 

@@ -121,9 +121,21 @@ def reading(ws: config.Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @cache
+def region_table() -> pl.DataFrame:
+    """The region list, read once: it does not change while the portal runs, and reading it for every page cost a
+    page under load as much as its queries."""
+    return regions.load()
+
+
+@cache
+def region_names() -> dict[str, str]:
+    return dict(region_table().select("region_code", "name").iter_rows())
+
+
+@cache
 def jurisdiction(region_code: str) -> frozenset[str]:
-    """An office's region and every region under it (the region list does not change while the portal runs)."""
-    return regions.jurisdiction(regions.load(), region_code)
+    """An office's region and every region under it."""
+    return regions.jurisdiction(region_table(), region_code)
 
 
 def allowed(user: dict, region_code: str) -> None:
@@ -138,7 +150,7 @@ def plan_regions(region_code: str) -> tuple[dict, ...]:
     from ipwatch.domain import catalogue as cat
     from ipwatch.intake import template
 
-    catalogue, table = cat.default(), regions.load()
+    catalogue, table = cat.default(), region_table()
     codes = jurisdiction(region_code)
     asked = table.filter(pl.col("region_code").is_in(list(codes)))
     return tuple(r for r in asked.sort("region_code").to_dicts()
@@ -159,8 +171,7 @@ _full_names: dict[str, str] = {}
 
 def region_name(region_code: str) -> str:
     """A region's name, or its code when unknown."""
-    found = regions.load().filter(pl.col("region_code") == region_code)
-    return found["name"][0] if found.height else region_code
+    return region_names().get(region_code, region_code)
 
 
 def calendar(conn: duckdb.DuckDBPyConnection, region_code: str, today: date | None = None,

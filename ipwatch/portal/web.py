@@ -550,11 +550,12 @@ def audit_filters(request: Request) -> audit.Filters:
 async def queue(request: Request) -> Response:
     """The auditor's queue: findings with their context, filtered, open first."""
     filters = audit_filters(request)
-    user, rows = await guarded(request, {"auditor"}, lambda conn, user: audit.list_findings(
-        conn, filters=filters, scope=user["region_code"]))
+    user, found = await guarded(request, {"auditor"}, lambda conn, user: audit.queue_page(
+        conn, filters, user["region_code"], QUEUE_ROWS))
     if user is None:
         return to_login()
-    return page(request, "queue", user=user, filters=filters, total=len(rows), shown=rows[:QUEUE_ROWS],
+    total, shown = found
+    return page(request, "queue", user=user, filters=filters, total=total, shown=shown,
                 severities=labels.SEVERITIES, rules=labels.RULES)
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,14 +32,18 @@ def sql(name: str) -> str:
 
 
 class _Held:
-    """A warehouse this process has its turn at: the lock file held, how many turns are in it, and how many
-    connections are open to DuckDB's one database for the file (and in which mode the first opened it)."""
+    """A warehouse this process has its turn at: the lock file held, how many turns are in it, and DuckDB's one
+    database for the file while connections are open to it (`root`, opened by the first in its mode; the others
+    are its cursors) with how many are."""
 
     def __init__(self, handle) -> None:
-        self.handle, self.turns, self.open, self.read_only = handle, 0, 0, False
+        self.handle, self.turns, self.open, self.root, self.read_only = handle, 0, 0, None, False
 
 
 # The warehouses this process holds, by path; _held_lock guards it (the portal's requests run in threads at once).
+# A request takes it once coming and once going, and inside does no work that lets go of the GIL but the rare
+# first open and last close: under a batch's load every thread that waits for the lock woke holding it and then
+# waited for the GIL, so each pass cost many thread switches and pages queued seconds behind one another.
 _held: dict[Path, _Held] = {}
 _held_lock = threading.Lock()
 
@@ -47,27 +52,45 @@ class WarehouseBusy(TimeoutError):
     """Another process kept the warehouse longer than IPWATCH_LOCK_WAIT_SECONDS; nothing was done, try again."""
 
 
+@cache
+def _key(path: Path) -> Path:
+    return path.resolve()
+
+
+def _enter(path: Path) -> _Held:
+    """This process's turn at `path` taken (the lock file locked by the first), under _held_lock."""
+    key = _key(path)
+    if key not in _held:  # a thread waiting for another process keeps this process's other threads waiting with it
+        _held[key] = _Held(_locked(path))
+    held = _held[key]
+    held.turns += 1
+    return held
+
+
+def _leave(path: Path) -> None:
+    """This process's turn at `path` given back (the lock file unlocked by the last), under _held_lock."""
+    key = _key(path)
+    held = _held[key]
+    held.turns -= 1
+    if held.turns == 0:
+        del _held[key]
+        fcntl.flock(held.handle, fcntl.LOCK_UN)
+        held.handle.close()
+
+
 @contextmanager
 def turn(path: Path) -> Iterator[None]:
     """This process's turn at the warehouse. DuckDB lets one process open a file at a time; a second `ipwatch`
     (the scheduler and an office's manual ingest) waits here for its turn instead of failing with a lock error.
     Shared within a process, where DuckDB itself shares one database between connections: a thread that comes
     while another holds the turn joins it, and the lock goes when the last one leaves."""
-    key = path.resolve()
-    with _held_lock:  # a thread waiting for another process keeps this process's other threads waiting with it
-        if key not in _held:
-            _held[key] = _Held(_locked(path))
-        _held[key].turns += 1
+    with _held_lock:
+        _enter(path)
     try:
         yield
     finally:
         with _held_lock:
-            held = _held[key]
-            held.turns -= 1
-            if held.turns == 0:
-                del _held[key]
-                fcntl.flock(held.handle, fcntl.LOCK_UN)
-                held.handle.close()
+            _leave(path)
 
 
 def _locked(path: Path):
@@ -100,23 +123,32 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     if read_only and not path.exists():
         raise FileNotFoundError(f"数据仓库不存在，请先运行 ipwatch init 或 ipwatch ingest (no warehouse at {path})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with turn(path):
-        held = _held[path.resolve()]
-        with _held_lock:
-            if held.open == 0:
-                held.read_only = read_only
+    with _held_lock:
+        held = _enter(path)
+        try:
+            if held.root is None:  # the first: DuckDB's database opened, its limits set once
+                held.root, held.read_only = duckdb.connect(str(path), read_only=read_only), read_only
+                bounded(held.root)
             elif held.read_only and not read_only:
                 raise RuntimeError(f"the warehouse is open read-only in this process; cannot write: {path}")
-            conn = duckdb.connect(str(path), read_only=held.read_only)
-            if held.open == 0:  # the limits are the database's, set once: never under another thread's query
-                bounded(conn)
+            conn = held.root.cursor()
             held.open += 1
-        try:
-            yield conn
-        finally:
-            with _held_lock:  # the last close shuts DuckDB's database: no thread may join it meanwhile
-                conn.close()
-                held.open -= 1
+        except BaseException:
+            if held.open == 0 and held.root is not None:
+                held.root.close()
+                held.root = None
+            _leave(path)
+            raise
+    try:
+        yield conn
+    finally:
+        conn.close()  # a cursor: DuckDB's database stays open with the root
+        with _held_lock:  # the last shuts DuckDB's database: no thread may join it meanwhile
+            held.open -= 1
+            if held.open == 0:
+                held.root.close()
+                held.root = None
+            _leave(path)
 
 
 def bounded(conn: duckdb.DuckDBPyConnection) -> None:
