@@ -93,7 +93,9 @@ def quarters(first: str, last: str) -> list[str]:
 
 
 def split(quarter: str) -> tuple[int, int]:
-    """'2025Q3' -> (2025, 3)."""
+    """'2025Q3' -> (2025, 3); ValueError for anything not in the normal form (a file's '2025' is a value the
+    clerk typed, and a message naming its quarter must fall back to the text rather than fail)."""
+    well_formed(quarter)
     return int(quarter[:4]), int(quarter[5])
 
 
