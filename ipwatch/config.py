@@ -131,6 +131,11 @@ class Settings:
     portal_window_seconds: float = variable("IPWATCH_PORTAL_WINDOW_SECONDS", 1.0, amount,
                                             "how long the portal gathers uploads before deciding them together; "
                                             "0: each at once, one at a time")
+    # A portal keeps the warehouse open this long after its last request: the next page finds DuckDB's database open
+    # and its cache warm; another process (a manual ingest, the scheduler) waits that much longer for its turn.
+    portal_keep_open_seconds: float = variable("IPWATCH_PORTAL_KEEP_OPEN_SECONDS", 2.0, amount,
+                                               "how long the portal keeps the warehouse open after its last "
+                                               "request, for the next")
     max_file_mb: float = variable("IPWATCH_MAX_FILE_MB", 50.0, amount,
                                   "the largest file accepted (MB), by the intake and the portal")
     max_rows: int = variable("IPWATCH_MAX_ROWS", 200_000, whole,

@@ -125,7 +125,8 @@ def plant(root: Path, path: str, text: str) -> None:
     target = root / path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text((target.read_text("utf-8") if target.exists() else "") + text, "utf-8")
-    sql_files.index.cache_clear()  # the loader indexes a folder once per process
+    sql_files.index.cache_clear()  # the loader indexes a folder, and reads a file, once per process
+    sql_files.text.cache_clear()
 
 
 @pytest.mark.parametrize(("check", "path", "text", "found"), [

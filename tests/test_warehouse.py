@@ -100,6 +100,48 @@ def test_threads_of_a_process_share_its_turn_and_the_lock_goes_with_the_last(tmp
         fcntl.flock(other, fcntl.LOCK_UN)
 
 
+def locked_by_another(path) -> bool:
+    """Whether a process other than one holding `path`'s lock file could not take it now."""
+    import fcntl
+
+    with open(path.with_name(path.name + ".lock"), "a+") as other:  # a lock of its own, as another process's
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(other, fcntl.LOCK_UN)
+        return False
+
+
+def test_a_server_keeps_the_warehouse_open_for_its_next_request_then_gives_its_turn_back(tmp_path, monkeypatch):
+    """`keep_open`: after the last connection the database stays open, with the process's turn, for the next one
+    (which finds what the last wrote, and may write though the last only read); idle that long, it is closed and
+    another process may take its turn."""
+    import time
+
+    monkeypatch.setattr(warehouse, "_linger", 0.0)
+    warehouse.keep_open(0.4)
+    path = tmp_path / "w.duckdb"
+    try:
+        with warehouse.connect(path) as conn:
+            conn.execute("create table t as select 1 as n")
+        assert locked_by_another(path)  # kept open, with its turn
+        with warehouse.connect(path, read_only=True) as conn:
+            assert conn.execute("select n from t").fetchall() == [(1,)]
+        with warehouse.connect(path) as conn:  # the database kept was a reader's: a writer still writes
+            conn.execute("insert into t values (2)")
+        deadline = time.monotonic() + 30
+        while locked_by_another(path):
+            assert time.monotonic() < deadline, "the warehouse was never given back"
+            time.sleep(0.1)
+        assert warehouse._held == {}
+    finally:
+        warehouse._linger = 0.0
+        warehouse._close_kept()
+    with warehouse.connect(path, read_only=True) as conn:  # and what it wrote is in the file
+        assert conn.execute("select sum(n) from t").fetchone()[0] == 3
+
+
 def test_the_observations_hash_read_a_batch_at_a_time_is_the_hash_of_them_all_as_one_csv(monkeypatch):
     """data_version reads the observations in force in batches (the national warehouse's as one frame took 650 MB);
     the hash across batch boundaries, and of none, is the one of the whole CSV as bulletins stamped it before."""

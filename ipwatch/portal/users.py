@@ -133,8 +133,8 @@ def session_ended(conn: duckdb.DuckDBPyConnection, user_name: str, session_id: s
     if not session_id:
         return True
     since = (now or datetime.now()) - SESSION_LIFE
-    return bool(warehouse.query(conn, "session_ended", user_name=user_name, session_id=session_id,
-                                since=since).item())
+    params = {"user_name": user_name, "session_id": session_id, "since": since}
+    return bool(conn.execute(warehouse.sql("session_ended"), params).fetchone()[0])  # every request: no frame
 
 
 def throttled(conn: duckdb.DuckDBPyConnection, user_name: str, client: str, now: datetime | None = None) -> bool:

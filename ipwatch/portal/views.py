@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import cache, wraps
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, TypeVar
 
@@ -288,7 +289,8 @@ def receipt(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: 
     if not rows or rows[0]["office_code"] not in jurisdiction(region_code):
         raise Forbidden(str(submission_id))
     row = rows[0]
-    kept = [ws.receipts / f"{submission_id}.json", *ws.quarantine.glob(f"{submission_id}-*.errors.json")]
+    # the quarantine is listed only for a receipt not kept: a national quarter's rejections make it long
+    kept = chain([ws.receipts / f"{submission_id}.json"], ws.quarantine.glob(f"{submission_id}-*.errors.json"))
     for path in kept:
         if path.is_file():
             return {**json.loads(path.read_text("utf-8")), "file_name": row["file_name"]}

@@ -30,7 +30,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ipwatch import approval, audit, config, pages
+from ipwatch import approval, audit, config, pages, warehouse
 from ipwatch.domain import labels, periods
 from ipwatch.domain.signoff import ACTION_NAMES, Refused
 from ipwatch.plans import adding, documents
@@ -870,5 +870,6 @@ def serve(ws: config.Workspace, host: str, port: int, secure_cookies: bool = Fal
 
     names = host_names(host, allowed_hosts or [])
     reference.initialise(ws)  # the warehouse exists and holds the catalogue before the first office logs in
+    warehouse.keep_open(config.settings().portal_keep_open_seconds)
     uvicorn.run(app(ws, secure_cookies, names, on_step, notice, runner), host=host, port=port, server_header=False,
                 proxy_headers=False, log_level="info", timeout_graceful_shutdown=10)

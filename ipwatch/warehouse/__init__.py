@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import logging
@@ -38,6 +39,7 @@ class _Held:
 
     def __init__(self, handle) -> None:
         self.handle, self.turns, self.open, self.root, self.read_only = handle, 0, 0, None, False
+        self.idle_since: float | None = None  # kept open after its last connection (keep_open), since when
 
 
 # The warehouses this process holds, by path; _held_lock guards it (the portal's requests run in threads at once).
@@ -46,6 +48,40 @@ class _Held:
 # waited for the GIL, so each pass cost many thread switches and pages queued seconds behind one another.
 _held: dict[Path, _Held] = {}
 _held_lock = threading.Lock()
+
+
+# How long this process keeps a warehouse's database open, with its turn, after its last connection closed (0: it
+# closes at once). A server sets it (`keep_open`): its next request finds the database open and its cache warm,
+# where opening took a page 33 ms and reading cold more; and the close, which writes the batch's log into the file,
+# no longer falls on whichever page closed last.
+_linger = 0.0
+
+
+def keep_open(seconds: float) -> None:
+    """Keep each warehouse this process opens open `seconds` after its last connection closes (see _linger): a
+    thread closes those idle that long, until _linger is 0 again."""
+    global _linger
+    closing, _linger = _linger > 0, seconds
+    if seconds > 0 and not closing:
+        threading.Thread(target=_closer, name="warehouse-closer", daemon=True).start()
+        atexit.register(_close_kept)
+
+
+def _closer() -> None:
+    while (linger := _linger) > 0:
+        time.sleep(linger / 4)
+        _close_kept(linger)
+    _close_kept()
+
+
+def _close_kept(idle_for: float = 0.0) -> None:
+    """Close the databases kept open that have been idle for `idle_for` seconds, and give their turns back."""
+    with _held_lock:
+        for key, held in list(_held.items()):
+            if held.open == 0 and held.idle_since is not None and time.monotonic() - held.idle_since >= idle_for:
+                held.root.close()
+                held.root, held.idle_since = None, None
+                _leave(key)
 
 
 class WarehouseBusy(TimeoutError):
@@ -125,7 +161,13 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     path.parent.mkdir(parents=True, exist_ok=True)
     with _held_lock:
         held = _enter(path)
+        if held.idle_since is not None:  # kept open: the turn it kept is this connection's now
+            held.idle_since = None
+            _leave(path)
         try:
+            if held.open == 0 and held.root is not None and held.read_only and not read_only:
+                held.root.close()  # kept open read-only, idle: opened again to write
+                held.root = None
             if held.root is None:  # the first: DuckDB's database opened, its limits set once
                 held.root, held.read_only = duckdb.connect(str(path), read_only=read_only), read_only
                 bounded(held.root)
@@ -145,10 +187,13 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
         conn.close()  # a cursor: DuckDB's database stays open with the root
         with _held_lock:  # the last shuts DuckDB's database: no thread may join it meanwhile
             held.open -= 1
-            if held.open == 0:
-                held.root.close()
-                held.root = None
-            _leave(path)
+            if held.open == 0 and _linger > 0:  # kept open, with this connection's turn (_close_kept)
+                held.idle_since = time.monotonic()
+            else:
+                if held.open == 0:
+                    held.root.close()
+                    held.root = None
+                _leave(path)
 
 
 def bounded(conn: duckdb.DuckDBPyConnection) -> None:

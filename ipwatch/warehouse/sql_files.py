@@ -36,8 +36,10 @@ def index(root: Path = config.SQL_DIR) -> dict[str, Path]:
     return found
 
 
+@cache
 def text(name: str, root: Path = config.SQL_DIR) -> str:
-    """The text of the file named `name`, wherever under `root` it sits."""
+    """The text of the file named `name`, wherever under `root` it sits; read once per process, as the index is
+    (a portal page under load spent as long opening its queries' files as DuckDB spent running them)."""
     path = index(root).get(name)
     if path is None:
         raise SqlFileError(f"no SQL file named {name} under {root}")
