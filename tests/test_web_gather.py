@@ -191,3 +191,36 @@ def test_a_server_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(tmp_
         statuses = conn.execute("select status, count(*) from submissions group by status").fetchall()
     assert dict(statuses).keys() <= {"accepted", "accepted_with_warnings"} and sum(c for _, c in statuses) == 12
     assert list((home / "uploads" / "waiting").iterdir()) == []
+
+
+def test_the_waiting_pages_are_told_when_a_batch_is_decided_not_when_its_run_has_wound_down(tmp_path):
+    """A batch's Prefect run winds down for about a second after its outcomes are kept (its report task, its
+    last state, its heartbeat thread); the waiting offices hear as soon as the outcomes are on disk, and again
+    after the attempt."""
+    import io
+    import threading
+
+    from ipwatch import config
+    from ipwatch.portal import gather
+
+    home, _ = make_home(tmp_path)
+    ws = config.workspace(home)
+    ticket = gather.enqueue(ws, io.BytesIO(form("340100", 9202)), "early.csv", "340100", "hefei", "test")
+    heard, wound_down = [], threading.Event()
+
+    def runner(home: str, tickets: list[str]) -> None:  # a run that winds down after deciding, as Prefect's does
+        gather.decide(home, tickets)
+        assert wound_down.wait(120)
+
+    gatherer = gather.Gatherer(ws, runner)
+    gatherer.listeners.append(lambda: heard.append(gather.status(ws, ticket)["state"]))
+    attempt = threading.Thread(target=gatherer.attempt, args=([ticket],))
+    attempt.start()
+    deadline = time.monotonic() + 120
+    while not heard:
+        assert time.monotonic() < deadline and attempt.is_alive(), "not told while the run winds down"
+        time.sleep(0.05)
+    assert heard == ["done"]
+    wound_down.set()
+    attempt.join()
+    assert heard == ["done", "done"]

@@ -136,7 +136,23 @@ def decide(home: str, tickets: list[str], step: pipeline.Step = pipeline.call) -
                                  "client": n["client"]} for n, r in zip(notes, results, strict=True)])
     finish_all(ws, list(zip(notes, results, strict=True)))
     batch_note(ws).unlink(missing_ok=True)
+    told(ws)
     return results
+
+
+# The listeners of each workspace's gatherer (by its home), told as soon as a batch's outcomes are on disk: the
+# batch's Prefect run still winds down after (its report task, its last state, its heartbeat thread: about a
+# second), which the waiting offices need not wait for. The gatherer tells them again after each attempt.
+_listening: dict[Path, list[Callable[[], object]]] = {}
+
+
+def told(ws: config.Workspace, listeners: list[Callable[[], object]] | None = None) -> None:
+    """Tell the workspace's gatherer's listeners (or `listeners`) that uploads were decided."""
+    for listener in list(_listening.get(ws.home.resolve(), []) if listeners is None else listeners):
+        try:
+            listener()
+        except Exception:  # noqa: BLE001 - a listener's failure must not fail the batch, whose outcomes are kept
+            log.exception("门户批次通知失败 (telling the waiting pages failed)")
 
 
 def incoming(ws: config.Workspace, note: dict) -> pipeline.Incoming:
@@ -199,6 +215,7 @@ class Gatherer:
         self.ws, self.runner = ws, runner or decide
         self.wake, self.started, self.lock = threading.Event(), False, threading.Lock()
         self.listeners: list[Callable[[], object]] = []  # told after each attempt (the waiting pages' questions)
+        _listening[ws.home.resolve()] = self.listeners  # and as soon as a batch is decided (`told`)
 
     def start(self) -> None:
         """Start the thread once; it begins with whatever a previous server left waiting."""
@@ -231,9 +248,5 @@ class Gatherer:
             log.exception("门户批次处理失败 (portal batch of %d failed)", len(tickets))
             return False
         finally:
-            for listener in self.listeners:  # decided, or places moved
-                try:
-                    listener()
-                except Exception:  # noqa: BLE001 - a listener's failure must not end the gatherer
-                    log.exception("门户批次通知失败 (telling the waiting pages failed)")
+            told(self.ws, self.listeners)  # decided, or places moved
         return True
