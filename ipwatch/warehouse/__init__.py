@@ -184,8 +184,11 @@ def connect(path: Path | config.Lake, read_only: bool = False) -> Iterator[duckd
     try:
         yield conn
     finally:
-        conn.close()  # a cursor: DuckDB's database stays open with the root
         with _held_lock:  # the last shuts DuckDB's database: no thread may join it meanwhile
+            # A cursor is closed under the lock as it is made: both change the root's list of its cursors. (A
+            # portal under load, closing them outside it, died once of a segfault in DuckDB, 200 uploads at once;
+            # the cause is not known: duckdb-python#435 reports segfaults of concurrent queries, cursors or not.)
+            conn.close()
             held.open -= 1
             if held.open == 0 and _linger > 0:  # kept open, with this connection's turn (_close_kept)
                 held.idle_since = time.monotonic()
