@@ -197,6 +197,24 @@ def test_an_auditors_report_is_stamped_with_the_auditor_who_asked_not_the_server
     assert f"· {getpass.getuser()}@" not in html
 
 
+def given_back(path: Path) -> None:
+    """Wait until the server has closed the warehouse and given its turn back (IPWATCH_PORTAL_KEEP_OPEN_SECONDS after
+    its last request), as another process would take it."""
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + 60
+    with open(path.with_name(path.name + ".lock"), "a+") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                return
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "the server kept the warehouse"
+                time.sleep(0.1)
+
+
 def test_every_answer_carries_the_security_headers_errors_included(regional, portal_url, portal_folder):
     """200, 303, 400 (forged Host), 401, 403 (another's page; CSRF), 404, 405, 413 and 500 (the warehouse gone)."""
     office, anon = signed_in(portal_url, "hefei"), httpx.Client(base_url=portal_url, follow_redirects=False)
@@ -213,6 +231,7 @@ def test_every_answer_carries_the_security_headers_errors_included(regional, por
         "too large": anon.post("/login", data={"user_name": "x" * (security.FORM_LIMIT + 1), "password": "y"}),
     }
     home = portal_folder / "home"
+    given_back(home / "warehouse.duckdb")  # kept open after the last request, the server would read the file moved
     shutil.move(home / "warehouse.duckdb", home / "aside.duckdb")
     try:
         answers["crash"] = office.get("/regions/340100")
