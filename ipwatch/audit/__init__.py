@@ -84,7 +84,7 @@ def findings(conn: duckdb.DuckDBPyConnection, filters: Filters | None = None,
     `indicator_shown`): a code no region or indicator has has no name, and the list, `audit show` and the report
     must say so rather than print a null."""
     rows = warehouse.query(conn, "audit_findings", **(filters or Filters()).params(), finding_id=finding_id,
-                           scope=scope, first=first)
+                           scope=scope, first=first).drop("place")
     if not matching:  # how many the filters pick: a page of the queue says so (`queue_page`)
         rows = rows.drop("matching")
     decision_name = pl.col("decision").replace_strict(labels.DECISIONS, default=pl.col("decision"))

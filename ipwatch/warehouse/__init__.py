@@ -61,8 +61,8 @@ def keep_open(seconds: float) -> None:
     """Keep each warehouse this process opens open `seconds` after its last connection closes (see _linger): a
     thread closes those idle that long, until _linger is 0 again."""
     global _linger
-    closing, _linger = _linger > 0, seconds
-    if seconds > 0 and not closing:
+    running, _linger = _linger > 0, seconds  # the closer runs while _linger is above 0
+    if seconds > 0 and not running:
         threading.Thread(target=_closer, name="warehouse-closer", daemon=True).start()
         atexit.register(_close_kept)
 

@@ -6,10 +6,10 @@
 -- Filters (null: all): $status ('open', 'closed'), $finding_id, $office, $region (the region and every region
 -- within it, its jurisdiction), $rule, $indicator (code or Chinese name), $period (a quarter, or a year for its
 -- four), $severity; and $scope, an auditor's region: only findings whose audit_region is within its jurisdiction
--- (null: an auditor of every region). $first (null: all): only the first so many in the order below, each with
+-- (null: an auditor of every region). $first (null: all): only the first so many in the order (`place`), each with
 -- `matching`, how many the filters match, as a page of the queue shows them: the context below is the costly part.
 -- Open findings come first.
-with matching as (
+with picked as (
     select f.*
     from findings as f
     left join indicators as i on f.indicator_code = i.indicator_code
@@ -38,14 +38,13 @@ with matching as (
 chosen as (
     select
         *,
-        count(*) over () as matching
-    from matching
-    qualify
-        $first is null
-        or row_number() over (
+        count(*) over () as matching,
+        row_number() over (
             order by
                 audit_status desc, office_code asc, rule asc, submission_id asc, line asc nulls last, finding_id asc
-        ) <= $first
+        ) as place
+    from picked
+    qualify $first is null or place <= $first
 ),
 
 -- the region's last accepted value before the finding's quarter
@@ -150,5 +149,4 @@ rows_under_audit as (
 )
 
 select * from rows_under_audit
-order by
-    audit_status desc, office_code asc, rule asc, submission_id asc, line asc nulls last, finding_id asc;
+order by place;
