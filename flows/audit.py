@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import create_link_artifact
 
-from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
+from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY, task
 from ipwatch import audit, config
 
 

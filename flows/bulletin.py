@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.runtime import flow_run
 
-from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
+from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY, task
 from ipwatch import config, warehouse
 from ipwatch.bulletins import bulletin, charts, pdf, publication
 from ipwatch.domain import periods

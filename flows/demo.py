@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from prefect import flow, task
+from prefect import flow
 
 from flows.bulletin import bulletin_flow
+from flows.hooks import task
 from flows.ingest import prepare, process, report
 from ipwatch import audit, config, warehouse
 from ipwatch.domain import catalogue as cat

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import Flow, flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.utilities.annotations import opaque
 
-from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY
+from flows.hooks import ON_FAILURE, RETRY_WHEN_BUSY, task
 from ipwatch import config, files, warehouse
 from ipwatch.intake import inbox, pipeline
 from ipwatch.intake.batch import Batch, Incoming
@@ -20,7 +19,7 @@ from ipwatch.warehouse import reference
 RUNNERS = ("default", "dask")
 # One task per stage, named after it: the run's page in Prefect lists receive, read, normalise, stage, validate,
 # decide, release for each wave. They hand on the batch and the run's one warehouse connection, in process.
-STAGE_TASKS = {stage: task(stage, name=stage.__name__, cache_policy=NO_CACHE) for stage in pipeline.STAGES}
+STAGE_TASKS = {stage: task(stage, name=stage.__name__) for stage in pipeline.STAGES}
 
 
 def as_task(stage: pipeline.Step, *args: object) -> Batch:
@@ -84,7 +83,7 @@ def report(results: list[dict]) -> None:
         notify.send(*rejected)
 
 
-@task(**RETRY_WHEN_BUSY, cache_policy=NO_CACHE)
+@task(**RETRY_WHEN_BUSY)
 def process(ws: config.Workspace, incoming: list[Incoming]) -> list[dict]:
     """The files through the pipeline on one warehouse connection, held for the whole run; its stages are the
     tasks within. Only waiting for the warehouse is retried, and that comes before any stage."""

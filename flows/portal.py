@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
-from flows.hooks import ON_FAILURE
+from flows.hooks import ON_FAILURE, task
 from flows.ingest import report
 from ipwatch.portal import gather
 
 
-@task(cache_policy=NO_CACHE)
+@task
 def decide(home: str, tickets: list[str]) -> list[dict]:
     """The waiting uploads through the pipeline in one batch; each gets its own receipt. One task, not one a stage
     as the inbox's: an office's several files make a wave each, and Prefect's cost per task run (a few tenths of

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow
 
+from flows.hooks import task
 from ipwatch import config
 from ipwatch.bulletins import progress
 

@@ -249,6 +249,24 @@ def test_prefect_yaml_schedules_run_in_the_offices_time_zone():
         assert serving.load_flow(spec["entrypoint"]).name  # every entrypoint is a flow
 
 
+
+def test_no_task_of_a_flow_hashes_its_inputs_for_a_cache():
+    """Prefect's default cache policy JSON-dumps every input of every task call to make a key: the inbox's report
+    task made a 420 MB string of a hostile inbox's findings. Every task of flows/ is made by flows.hooks.task."""
+    import importlib
+
+    from prefect import Task
+    from prefect.cache_policies import NO_CACHE
+
+    made = {}
+    for path in sorted((ROOT / "flows").glob("*.py")):
+        module = importlib.import_module(f"flows.{path.stem}")
+        made |= {f"{path.stem}.{name}": value for name, value in vars(module).items() if isinstance(value, Task)}
+        made |= {f"{path.stem}.{name}[{key.__name__}]": value for name, value in vars(module).items()
+                 if isinstance(value, dict) for key, value in value.items() if isinstance(value, Task)}
+    assert {"ingest.report", "ingest.process", "ingest.STAGE_TASKS[validate]", "progress.read_progress"} <= set(made)
+    assert {name for name, made_task in made.items() if made_task.cache_policy is not NO_CACHE} == set()
+
 def import_rules_hold(root: Path) -> subprocess.CompletedProcess:
     """import-linter's contracts (pyproject.toml) checked over the packages under `root`."""
     env = {**os.environ, "PYTHONPATH": str(root)}
