@@ -8,11 +8,12 @@ them once they are old enough that no writer can still be at work on them.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,11 +24,23 @@ from ipwatch import config
 NAME_BYTES = 200
 
 
-def publish(path: Path, content: str | bytes, durable: bool = True) -> Path:
-    """Write `content` to `path` whole or not at all (UTF-8 for text). Not `durable`: the caller makes a batch of
-    files durable at once (`make_durable`)."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    return put(path, lambda out: out.write(data), durable)
+def publish(path: Path, content: str | bytes | Iterable[str], durable: bool = True) -> Path:
+    """Write `content` to `path` whole or not at all (UTF-8 for text). Text may come in pieces (a JSON encoder's
+    `iterencode`, a template's `generate`): written as they come, never whole in memory (a hostile file's report
+    of 100,000 findings was a 400 MB string). Not `durable`: the caller makes a batch of files durable at once
+    (`make_durable`)."""
+    if isinstance(content, bytes):
+        return put(path, lambda out: out.write(content), durable)
+    return put(path, lambda out: write_text(out, [content] if isinstance(content, str) else content), durable)
+
+
+def write_text(out: BinaryIO, pieces: Iterable[str]) -> None:
+    """`pieces` into `out` as UTF-8, through a buffer (an encoder's pieces are a few bytes each)."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    for piece in pieces:
+        text.write(piece)
+    text.flush()
+    text.detach()  # `out` stays open for put to flush and sync
 
 
 def publish_copy(path: Path, source: Path, follow: bool = True, durable: bool = True) -> Path:

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ipwatch import config
-from ipwatch.domain import labels, signoff, target_text
+from ipwatch.domain import finding, labels, signoff, target_text
 
 
 @cache
@@ -27,6 +27,7 @@ def environment() -> Environment:
     env.filters["quarter"] = target_text.period_text
     env.filters["keep_units"] = keep_units
     env.filters["rule_names"] = rule_names
+    env.filters["fault_count"] = finding.fault_count
     env.filters["signoff_state"] = signoff.STATE_NAMES.get
     return env
 

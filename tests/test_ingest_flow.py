@@ -107,7 +107,8 @@ def test_cli_exit_status_is_1_when_a_file_is_rejected(tmp_path, home, capsys):
         ("rejected", [{"line": 2, "column": "region_code", "column_name": "行政区划代码", "cell": None,
                        "indicator": "pct_applications", "indicator_name": "PCT国际专利申请量", "rule": "region_known",
                        "value": "999999", "message": lines[1]["errors"][0]["message"],
-                       "fix": "行政区划代码“999999”不存在：请填六位行政区划代码（GB/T 2260），如本单位的 340100"}]),
+                       "fix": "行政区划代码“999999”不存在：请填六位行政区划代码（GB/T 2260），如本单位的 340100",
+                       "faults": 1}]),
     ]
     assert "行政区划代码不存在" in lines[1]["errors"][0]["message"]
 

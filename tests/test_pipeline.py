@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from ipwatch import config, warehouse
 from ipwatch.intake import pipeline
 from ipwatch.intake.batch import Batch, Incoming
@@ -119,6 +121,54 @@ def test_the_same_bytes_twice_in_one_drop_are_a_duplicate(conn, ws, catalogue, t
     results = process(conn, ws, catalogue, [(path, "340102"), (path, "340102")])
     assert [r["status"] for r in results] == ["accepted", "duplicate"]
 
+
+
+def test_a_batch_s_findings_stored_a_slice_at_a_time_are_each_stored_once(conn, ws, catalogue, tmp_path, monkeypatch):
+    """load.decide stores a batch's findings FINDINGS_AT_ONCE at a time (a hostile file has hundreds of thousands):
+    seven wrong rows in two files, three at a time, are seven findings of the right files, each with an id of its
+    own, and the receipts name the same seven."""
+    from ipwatch.warehouse import load
+
+    monkeypatch.setattr(load, "FINDINGS_AT_ONCE", 3)
+    wrong = [write_csv(tmp_path / "a.csv", [f"340102,2025Q3,no_such_{n},1,件," for n in range(4)]),
+             write_csv(tmp_path / "b.csv", [f"340103,2025Q3,no_such_{n},1,件," for n in range(3)])]
+    results = process(conn, ws, catalogue, [(wrong[0], "340102"), (wrong[1], "340103")])
+    told = sorted((r["submission_id"], e["line"], e["value"]) for r in results for e in r["errors"])
+    assert len(told) == 7
+    stored = conn.execute("select submission_id, line, value, finding_id from validation_findings "
+                          "order by submission_id, line").fetchall()
+    assert [row[:3] for row in stored] == told
+    assert len({row[3] for row in stored}) == 7
+
+
+@pytest.mark.parametrize("wrong", [7, 210])  # GX lists up to 200 failing rows; more are read again
+def test_a_rule_s_error_rows_beyond_those_listed_are_counted_in_one_line_and_told_again_alike(conn, ws, catalogue,
+                                                                                             tmp_path, monkeypatch,
+                                                                                             wrong):
+    """A report lists `listed_per_rule` rows of an error rule and counts the rest in one finding (a hostile file's
+    200,000 wrong rows, explained and held, were most of its run's memory): unknown indicators, three listed, are
+    as many faults in the report, the receipt and the rule's outcome; the same bytes again are told the same."""
+    from ipwatch import pages
+    from ipwatch.intake import validate
+
+    monkeypatch.setattr(validate, "listed_per_rule", lambda: 3)
+    path = write_csv(tmp_path / "wrong.csv", [f"340102,2025Q3,no_such_{n},1,件," for n in range(wrong)])
+    [first] = process(conn, ws, catalogue, [(path, "340102")])
+    assert first["status"] == "rejected"
+    assert [(e["rule"], e["line"]) for e in first["errors"]] == [("indicator_known", line) for line in (2, 3, 4)] + [
+        ("rows_not_listed", None)]
+    rest = first["errors"][-1]
+    assert (rest["faults"], rest["value"], rest["column"]) == (wrong - 3, None, "indicator")
+    assert f"另有 {wrong - 3} 行" in rest["message"] and rest["fix"]
+    assert pages.environment().from_string("{{ errors | fault_count }}").render(errors=first["errors"]) == str(wrong)
+    (failing,) = conn.execute("select o.failing_rows from validation_rule_outcomes as o join validation_runs as r "
+                              "using (run_id) where r.submission_id = ? and o.rule = 'indicator_known'",
+                              [first["submission_id"]]).fetchone()
+    assert failing == wrong
+    report = next(ws.quarantine.glob(f"{first['submission_id']}-*.errors.html")).read_text("utf-8")
+    assert f"本文件有 {wrong} 处错误" in report and "其余各行" in report
+    [again] = process(conn, ws, catalogue, [(path, "340102")])
+    assert again["status"] == "duplicate" and again["errors"] == first["errors"]
 
 def test_the_values_in_force_are_those_the_versions_rank_newest(conn, ws, catalogue, tmp_path):
     """current_observations, kept at each decision, against observations_all's ranking of every version."""

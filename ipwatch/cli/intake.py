@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from ipwatch import config
 from ipwatch.cli.common import regions_known
 from ipwatch.domain import periods
+from ipwatch.domain.finding import UNLISTED
 from ipwatch.ops import handoff
 from ipwatch.ops.busy import working
 
@@ -42,7 +44,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             results = on_runner(ingest_flow, args.runner)([Path(f) for f in args.files], office=args.office,
                                                           home=args.home)
     for result in results:
-        print(json.dumps(result, ensure_ascii=False) if args.json else outcome_text(result))
+        if args.json:  # written as it is encoded: a file's hundreds of thousands of findings make no one string
+            json.dump(result, sys.stdout, ensure_ascii=False)
+            print()
+        else:
+            print(outcome_text(result))
     return 1 if any({"rejected", "refused"} & {r["status"], r.get("original_status")} for r in results) else 0
 
 
@@ -62,9 +68,10 @@ def outcome_only(verbose: bool) -> Iterator[None]:
 def outcome_text(result: dict) -> str:
     """A file's outcome for a person: the verdict in Chinese with English beside, then each fault with its fix."""
     from ipwatch.domain import labels
+    from ipwatch.domain.finding import fault_count
     from ipwatch.domain.labels import OUTCOMES
 
-    status, errors, warnings = result["status"], len(result["errors"]), len(result["warnings"])
+    status, errors, warnings = result["status"], fault_count(result["errors"]), fault_count(result["warnings"])
     lines = [f"{Path(result['file']).name}：{OUTCOMES.get(status, status)} ({status})，"
              f"{result['rows']} 行数据 (rows)，{errors} 处错误 (errors)，{warnings} 处提示 (warnings)"]
     for severity, key in (("错误", "errors"), ("提示", "warnings")):
@@ -77,7 +84,8 @@ def outcome_text(result: dict) -> str:
 
 def fault_text(e: dict) -> str:
     """One fault: where, which indicator and column, what was typed, and what to do."""
-    where = e["cell"] or (f"第{e['line']}行" if e["line"] is not None else "全文件")
+    where = e["cell"] or (f"第{e['line']}行" if e["line"] is not None else
+                          "其余各行" if e["rule"] == UNLISTED else "全文件")
     name = f" {e['indicator_name']}（{e['indicator']}）" if e.get("indicator_name") else ""
     column = f" {e.get('column_name') or e['column']}" if e["column"] else ""
     typed = f" “{e['value']}”" if e["value"] else ""  # a blank cell reads as nothing typed

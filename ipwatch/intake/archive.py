@@ -36,9 +36,11 @@ def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> P
     target = ws.quarantine / files.short_name(f"{entry.submission_id}-{entry.path.name}")
     files.publish_copy(target, entry.stored or entry.path)
     summary = result(entry, "rejected", findings)
-    files.publish(target.with_name(target.name + ".errors.json"), json.dumps(summary, ensure_ascii=False, indent=1))
-    html = pages.environment().get_template("rejection.html.j2").render(result=summary,
-                                                                        file_name=entry.incoming.file_name)
+    # both written piece by piece: a file of the most rows a file may hold has hundreds of thousands of findings
+    files.publish(target.with_name(target.name + ".errors.json"),
+                  json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(summary))
+    html = pages.environment().get_template("rejection.html.j2").generate(result=summary,
+                                                                          file_name=entry.incoming.file_name)
     return files.publish(target.with_name(target.name + ".errors.html"), html)
 
 
@@ -50,7 +52,7 @@ def result(entry: Entry, status: str, findings: list[Finding]) -> dict:
         return [{"line": f.line, "column": f.column, "column_name": column_name(f.column, entry.kind),
                  "cell": f.cell, "indicator": f.indicator,
                  "indicator_name": indicators[f.indicator].name_zh if f.indicator in indicators else None,
-                 "rule": f.rule, "value": f.typed, "message": f.message, "fix": f.fix}
+                 "rule": f.rule, "value": f.typed, "message": f.message, "fix": f.fix, "faults": f.faults}
                 for f in findings if f.severity == severity]
 
     summary = {"file": str(entry.path), "submission_id": entry.submission_id, "status": status,

@@ -332,7 +332,8 @@ def explained(findings: tuple[Finding, ...], rows: pl.DataFrame, source: RawTabl
         row = by_line.get(finding.line) if finding.line is not None else None
         whole_file = form and header_fault(finding)  # the header's fault, not this indicator's
         indicator = None if whole_file else (row or {}).get("indicator_code") or (asked_key(finding) or [None])[-1]
-        out.append(replace(finding, indicator=indicator, fix=advice(finding, row, facts)))
+        # a finding made with its fix (finding.not_listed) keeps it
+        out.append(replace(finding, indicator=indicator, fix=finding.fix or advice(finding, row, facts)))
     ordered = sorted(out, key=lambda f: (not header_fault(f), f.line is None, f.line or 0, f.rule))
     return tuple(replace(f, cell=cell(source, f)) for f in once_per_file(ordered, source))
 

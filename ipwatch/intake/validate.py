@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,9 @@ import duckdb
 import polars as pl
 import yaml
 
-from ipwatch import warehouse
-from ipwatch.domain.finding import Finding
+from ipwatch import config, warehouse
+from ipwatch.domain import labels
+from ipwatch.domain.finding import Finding, not_listed
 from ipwatch.intake.suite import SUITE_FILE
 
 if TYPE_CHECKING:
@@ -122,14 +124,21 @@ class Validator:
         failing = {rule_id: self.failing_rows(conn, batch_id, rule_id, outcome)
                    for rule_id, outcome in self.outcomes(result)}
         findings = {sid: [] for sid in submission_ids}
-        for rule_id, rows in failing.items():
+        for rule_id, (rows, counts) in failing.items():
             rule = self.rules[rule_id]
+            message = rule.message  # one string for every row it finds, not one a row
             for row in rows:
                 line = None if row["line"] is None else int(row["line"])
                 findings[int(row["submission_id"])].append(Finding(
                     rule.id, rule.severity, line, rule.column, None if row["value"] is None else str(row["value"]),
-                    rule.message))
-        record_runs(conn, batch_id, self.version, started, failing, self.rules)
+                    message))
+            shown = Counter(int(row["submission_id"]) for row in rows)
+            for sid, found in counts.items():  # a rule's rows beyond those listed are counted in one finding
+                if found > shown[sid]:
+                    findings[sid].append(not_listed(rule.id, rule.column, labels.rule(rule.id), found - shown[sid],
+                                                    shown[sid]))
+        record_runs(conn, batch_id, self.version, started, {r: counts for r, (_, counts) in failing.items()},
+                    self.rules)
         return {sid: sorted(found, key=lambda f: (f.line is None, f.line or 0, f.rule))
                 for sid, found in findings.items()}
 
@@ -144,16 +153,44 @@ class Validator:
                 raise RuleFailed(rule_id, self.rules[rule_id].column, raised[0])
             yield rule_id, outcome
 
-    def failing_rows(self, conn: duckdb.DuckDBPyConnection, batch_id: int, rule_id: str, outcome: object) -> list:
-        """The rows GX found failing; all of them, where GX listed only its first MAX_RESULT_RECORDS (200)."""
+    def failing_rows(self, conn: duckdb.DuckDBPyConnection, batch_id: int, rule_id: str,
+                     outcome: object) -> tuple[list[dict], Counter]:
+        """The rows GX found failing, and how many each submission has in all. All of a warning's rows (each holds
+        its value for audit); of an error's, each submission's first `listed_per_rule` by line. Read again where
+        GX listed only its first MAX_RESULT_RECORDS (200)."""
         if outcome.success:
-            return []
+            return [], Counter()
         rows = outcome.result["details"]["unexpected_rows"]
-        if outcome.result["observed_value"] > len(rows):  # the same query, read whole: of each row what a finding
-            # keeps (every column of 200,000 wrong rows, as dicts, was half a gigabyte of a hostile file's run)
-            frame = conn.execute(batch_query(self.rules[rule_id].query), {"batch_id": batch_id}).pl()
-            rows = frame.select("submission_id", "line", "value").to_dicts()
-        return rows
+        most = listed_per_rule() if self.rules[rule_id].severity == "error" else None
+        if outcome.result["observed_value"] <= len(rows):
+            counts = Counter(int(row["submission_id"]) for row in rows)
+            return (rows if most is None else first_rows(rows, most)), counts
+        # the same query, read whole: of each row what a finding keeps (every column of 200,000 wrong rows, as
+        # dicts, was half a gigabyte of a hostile file's run), and of an error's only the rows a report lists
+        frame = conn.execute(batch_query(self.rules[rule_id].query), {"batch_id": batch_id}).pl()
+        frame = frame.select("submission_id", "line", "value")
+        counts = Counter(dict(frame.group_by("submission_id").len().iter_rows()))
+        if most is not None:
+            frame = frame.sort("line", nulls_last=True, maintain_order=True).filter(
+                pl.int_range(pl.len()).over("submission_id") < most)
+        return frame.to_dicts(), counts
+
+
+def first_rows(rows: list[dict], most: int) -> list[dict]:
+    """Each submission's first `most` rows by line."""
+    taken: Counter = Counter()
+    kept = []
+    for row in sorted(rows, key=lambda r: (r["line"] is None, r["line"] or 0)):
+        taken[row["submission_id"]] += 1
+        if taken[row["submission_id"]] <= most:
+            kept.append(row)
+    return kept
+
+
+@cache
+def listed_per_rule() -> int:
+    """How many rows of one error rule a file's report lists (data/validation.yaml); the rest are counted."""
+    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["listed_per_rule"])
 
 
 def batch_query(query: str) -> str:
@@ -179,11 +216,11 @@ def stage_batch(conn: duckdb.DuckDBPyConnection, submission_ids: list[int]) -> i
 
 
 def record_runs(conn: duckdb.DuckDBPyConnection, batch_id: int, version: str, started: datetime,
-                failing: dict[str, list], rules: dict[str, Rule]) -> None:
+                failing: dict[str, Counter], rules: dict[str, Rule]) -> None:
     """Keep each submission's run and each rule's outcome for it, so an auditor sees what was checked, with which
     suite, when, and with which other files."""
     members = [sid for (sid,) in conn.execute(warehouse.sql("batch_members"), {"batch_id": batch_id}).fetchall()]
-    counts = Counter((rule_id, int(row["submission_id"])) for rule_id, rows in failing.items() for row in rows)
+    counts = Counter({(rule_id, sid): n for rule_id, found in failing.items() for sid, n in found.items()})
     outcomes = pl.DataFrame([
         {"submission_id": sid, "rule": r.id, "severity": r.severity, "success": counts[r.id, sid] == 0,
          "failing_rows": counts[r.id, sid]} for sid in members for r in rules.values()],

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ipwatch.domain.finding import fault_count
 from ipwatch.domain.labels import OUTCOMES
 
 
 def ingest_markdown(results: list[dict]) -> str:
     """A summary of an ingest run: each file with its outcome, then the totals."""
     counts = {status: sum(r["status"] == status for r in results) for status in OUTCOMES}
-    errors, warnings = (sum(len(r[key]) for r in results) for key in ("errors", "warnings"))
+    errors, warnings = (sum(fault_count(r[key]) for r in results) for key in ("errors", "warnings"))
     lines = ["# 报送处理结果 (ingest summary)", "",
              f"共 {len(results)} 个文件：" + "，".join(f"{OUTCOMES[s]} {n}" for s, n in counts.items() if n)
              + f"；错误 {errors} 处，警告 {warnings} 处。",
              "", "| 报送单位 | 文件 | 结果 | 行数 | 错误 | 警告 |", "| --- | --- | --- | ---: | ---: | ---: |"]
     lines += [f"| {r['office']} | {Path(r['file']).name} | {OUTCOMES.get(r['status'], r['status'])} | {r['rows']} "
-              f"| {len(r['errors'])} | {len(r['warnings'])} |" for r in results]
+              f"| {fault_count(r['errors'])} | {fault_count(r['warnings'])} |" for r in results]
     return "\n".join(lines) + "\n"
 
 
 # A file's first findings in the run's table; the rest are counted in one row. A file of 200,000 wrong rows sent
-# every one to Prefect's server, which held them all (2 GB); its rejection report and the warehouse keep them all.
+# every one to Prefect's server, which held them all (2 GB).
 TABLE_ROWS_PER_FILE = 100
 
 

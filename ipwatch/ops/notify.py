@@ -18,6 +18,7 @@ import duckdb
 
 from ipwatch import config, warehouse
 from ipwatch.domain import labels
+from ipwatch.domain.finding import fault_count
 from ipwatch.domain.target_text import period_text
 from ipwatch.portal import views
 
@@ -49,7 +50,7 @@ def rejected_message(results: list[dict]) -> tuple[str, str] | None:
     rejected = [r for r in results if r["status"] in ("rejected", "refused")]
     if not rejected:
         return None
-    lines = [f"- {r['office']} {Path(r['file']).name}: {len(r['errors'])} 处错误 (errors)"
+    lines = [f"- {r['office']} {Path(r['file']).name}: {fault_count(r['errors'])} 处错误 (errors)"
              + (f"，例如第{r['errors'][0]['line']}行 {r['errors'][0]['message']}" if r["errors"] else "")
              for r in rejected]
     return (f"ipwatch：{len(rejected)} 个报送文件被退回 ({len(rejected)} submissions rejected)",

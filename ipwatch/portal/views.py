@@ -294,7 +294,7 @@ def receipt(ws: config.Workspace, conn: duckdb.DuckDBPyConnection, region_code: 
     for path in kept:
         if path.is_file():
             return {**json.loads(path.read_text("utf-8")), "file_name": row["file_name"]}
-    found = [vars(f) | {"cell": None, "column_name": None, "indicator_name": None}
+    found = [vars(f) | {"cell": None, "column_name": None, "indicator_name": None, "faults": f.faults}
              for f in load.findings_of(conn, submission_id)]
     return {"submission_id": submission_id, "file_name": row["file_name"], "status": row["status"],
             "rows": row["row_count"], "errors": [f for f in found if f["severity"] == "error"],

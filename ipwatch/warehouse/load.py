@@ -21,6 +21,10 @@ FINDINGS_SCHEMA = {"submission_id": pl.Int32, "rule": pl.String, "severity": pl.
                    "column": pl.String, "value": pl.String, "message": pl.String, "indicator_code": pl.String,
                    "fix": pl.String, "cell": pl.String}
 
+# A batch's findings are stored this many at a time: a frame of two hostile files' 800,000 (and DuckDB's copy of
+# it) held at once was the largest moment of their run.
+FINDINGS_AT_ONCE = 20_000
+
 
 def previous(conn: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
     """(sha256, office) -> (submission_id, status, kind) of the latest earlier submission of the same bytes by the
@@ -77,12 +81,14 @@ def record_decisions(conn: duckdb.DuckDBPyConnection, findings: dict[int, list[F
     open_ids = [sid for sid in findings if current[sid] == "received"]
     todo = verdicts.filter(pl.col("submission_id").is_in(open_ids))
     # What the rule found, and what the office was told of it (ipwatch/intake/explain.py): a resend gets the same.
-    found = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid in open_ids for f in findings[sid]],
-                         schema=FINDINGS_SCHEMA)
-    found = found.insert_column(0, pl.Series("finding_id", warehouse.take_ids(conn, "finding_ids", found.height),
-                                             pl.Int32))
+    found = [(sid, f) for sid in open_ids for f in findings[sid]]
+    ids = warehouse.take_ids(conn, "finding_ids", len(found))
     warehouse.query_over(conn, "clear_findings", verdicts=todo)
-    warehouse.append_rows(conn, "validation_findings", found)
+    for start in range(0, len(found), FINDINGS_AT_ONCE):
+        part = pl.DataFrame([{"submission_id": sid, **stored(f)} for sid, f in found[start:start + FINDINGS_AT_ONCE]],
+                            schema=FINDINGS_SCHEMA)
+        warehouse.append_rows(conn, "validation_findings", part.insert_column(
+            0, pl.Series("finding_id", ids[start:start + part.height], pl.Int32)))
     # A blank row becomes a version only where it erases nothing (accepted_rows.sql): what the office left blank
     # keeps the value in force.
     accepted = warehouse.query_over(conn, "accepted_rows", verdicts=todo)
