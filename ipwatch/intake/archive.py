@@ -11,7 +11,7 @@ from pathlib import Path
 from ipwatch import config, files, pages
 from ipwatch.domain import catalogue as cat
 from ipwatch.domain.finding import Finding
-from ipwatch.intake import submission
+from ipwatch.intake import submission, validate
 from ipwatch.intake.batch import Entry
 from ipwatch.intake.explain import column_name
 
@@ -39,8 +39,8 @@ def quarantine(ws: config.Workspace, entry: Entry, findings: list[Finding]) -> P
     # both written piece by piece: a file of the most rows a file may hold has hundreds of thousands of findings
     files.publish(target.with_name(target.name + ".errors.json"),
                   json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(summary))
-    html = pages.environment().get_template("rejection.html.j2").generate(result=summary,
-                                                                          file_name=entry.incoming.file_name)
+    html = pages.environment().get_template("rejection.html.j2").generate(
+        result=summary, file_name=entry.incoming.file_name, listed=validate.listed_per_rule())
     return files.publish(target.with_name(target.name + ".errors.html"), html)
 
 
