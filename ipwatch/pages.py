@@ -28,6 +28,7 @@ def environment() -> Environment:
     env.filters["keep_units"] = keep_units
     env.filters["rule_names"] = rule_names
     env.filters["fault_count"] = finding.fault_count
+    env.globals["UNLISTED"] = finding.UNLISTED
     env.filters["signoff_state"] = signoff.STATE_NAMES.get
     return env
 

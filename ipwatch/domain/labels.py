@@ -7,11 +7,12 @@ the code after them where an auditor may need to type it.
 from __future__ import annotations
 
 from ipwatch.domain import rules
+from ipwatch.domain.finding import UNLISTED
 
 # Findings no validation rule makes, so no file in expectations/rules/ names them: a file the pipeline could not
 # read or handle, a rule's rows a file's report does not list one by one (finding.UNLISTED), and peer_outlier,
 # retired (change_outlier replaced it) but still the code of old findings.
-OTHER_FINDINGS = {"file_readable": "文件无法读取", "system": "文件处理出错", "rows_not_listed": "同类错误未逐行列出",
+OTHER_FINDINGS = {"file_readable": "文件无法读取", "system": "文件处理出错", UNLISTED: "同类错误未逐行列出",
                   "peer_outlier": "偏离同级地区（旧规则）"}
 RULES = {**rules.labels(), **OTHER_FINDINGS}
 SEVERITIES = {"error": "错误", "warning": "警告"}
