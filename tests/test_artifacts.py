@@ -31,3 +31,14 @@ def test_a_file_with_thousands_of_findings_shows_its_first_ones_and_counts_the_r
     assert [r["line"] for r in rows[:100]] == list(range(1, 101))
     assert rows[100]["severity"] is None and rows[100]["message"].startswith("另有 4900 处未列出")
     assert [(r["file"], r["rule"]) for r in rows[101:]] == [("b.csv", "value_numeric"), ("b.csv", "value_missing")]
+
+
+def test_rows_a_report_does_not_list_count_as_the_faults_they_stand_for():
+    """A rule's rows beyond those a report lists are one item of rule rows_not_listed with `faults`: the run's
+    summary and its table's last row count them as faults, not as one."""
+    rest = {**FINDING, "line": None, "rule": "rows_not_listed", "value": None, "faults": 199_000}
+    wrong = {**RESULTS[1], "errors": [{**FINDING, "line": n, "faults": 1} for n in range(2, 1002)] + [rest],
+             "warnings": []}
+    assert "| 340100 | b.csv | 退回 | 2 | 200000 | 0 |" in artifacts.ingest_markdown([wrong])
+    rows = artifacts.findings_table([wrong])
+    assert len(rows) == 101 and rows[100]["message"].startswith("另有 199900 处未列出")

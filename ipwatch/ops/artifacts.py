@@ -37,8 +37,9 @@ def findings_table(results: list[dict]) -> list[dict]:
                   "rule": f["rule"], "value": f["value"], "message": f["message"]}
                  for severity, f in found[:TABLE_ROWS_PER_FILE]]
         if len(found) > TABLE_ROWS_PER_FILE:
+            more = fault_count([f for _, f in found[TABLE_ROWS_PER_FILE:]])  # a rows_not_listed item counts its rows
             rows.append({**shown, "severity": None, "line": None, "column": None, "cell": None, "rule": None,
-                         "value": None, "message": f"另有 {len(found) - TABLE_ROWS_PER_FILE} 处未列出，见退回报告与"
+                         "value": None, "message": f"另有 {more} 处未列出，见退回报告与"
                          " ipwatch audit (more not listed here: see the rejection report and ipwatch audit)"})
     return rows
 
