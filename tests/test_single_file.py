@@ -119,8 +119,9 @@ cli.main()
 @pytest.mark.slow
 def test_one_file_is_a_recorded_flow_run_on_a_server_that_goes_with_the_command(ws, tmp_path):
     """No server is up: the command starts Prefect's ephemeral one itself (without importing the server app), the
-    run is recorded in the workspace's Prefect database, the server ends with the command, the command's output
-    and exit code arrive whole though it skips the interpreter's teardown, and SciPy never ran."""
+    run is recorded in the workspace's Prefect database to its last log line, the server ends with the command,
+    the command's output and exit code arrive whole though it skips the interpreter's teardown, and SciPy never
+    ran."""
     path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,",
                                            "340102,2025Q3,ip_pledge_financing_amount,250000,万元,"])
     record = tmp_path / "record.json"
@@ -134,6 +135,14 @@ def test_one_file_is_a_recorded_flow_run_on_a_server_that_goes_with_the_command(
     assert (left["scipy.stats"], left["altair"], left["prefect.server.api.server"]) == ("Deferred", "Deferred", None)
     assert not listening(left["api"])
     assert flow_runs(config.workspace(ws.home)) == [("ingest", "Completed")]
+    # the run's last log line reached the server before it stopped (it was lost, and the command waited 5 s more)
+    assert last_log(config.workspace(ws.home)) == ("prefect.flow_runs", "Finished in state Completed()")
+
+
+def last_log(ws: config.Workspace) -> tuple[str, str]:
+    """The logger and message of the last log line kept in the workspace's own Prefect database."""
+    with sqlite3.connect(Path(ws.prefect_home) / "prefect.db") as db:
+        return db.execute("select name, message from log order by timestamp desc limit 1").fetchone()
 
 
 def listening(api_url: str) -> bool:
