@@ -3,6 +3,7 @@ real warehouse and through the command line."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import random
@@ -131,6 +132,27 @@ def test_a_submission_needs_every_required_indicator(conn, ws, catalogue, tmp_pa
     with pytest.raises(Refused, match=f"尚有1项必报指标未报送（{missing}），不能上报"):
         approval.act(conn, "submit", "211402", "2019Q3", "211402", "张三")
     assert logged(conn) == []
+
+
+def test_an_office_s_calendar_reads_each_quarter_s_readiness_at_once(conn, ws, catalogue, tmp_path):
+    """连山区 reports all of 2019Q3 and all but one indicator of 2019Q2. Read for four quarters at once (the
+    office's calendar does), each is its own: nothing missing in Q3, the one in Q2, all 17 in Q4 (its 14
+    quarterly and 3 annual ones, asked in the fourth quarter only), none in 2026Q3 (no plan in force then); a
+    quarter with no values has the version of nothing, and the step on Q3 covers the version read here."""
+    q2 = [row.replace("2019Q3", "2019Q2") for row in LIANSHAN_2019Q3[1:]]
+    submit(conn, ws, catalogue, write_csv(tmp_path / "q2.csv", q2), "211402")
+    submit(conn, ws, catalogue, write_csv(tmp_path / "q3.csv", LIANSHAN_2019Q3), "211402")
+    ready = approval.readiness_each(conn, "211402", ["2019Q2", "2019Q3", "2019Q4", "2026Q3"])
+    assert list(ready) == ["2019Q2", "2019Q3", "2019Q4", "2026Q3"]
+    assert [ready[q]["missing"] for q in ("2019Q2", "2019Q3", "2026Q3")] == [
+        ["高新技术企业贯彻《企业知识产权管理规范》比例"], None, None]
+    assert len(ready["2019Q4"]["missing"]) == 17 and "常住人口" in ready["2019Q4"]["missing"]
+    assert [ready[q]["open_findings"] for q in ready] == [0, 0, 0, 0]
+    nothing = hashlib.md5(b"").hexdigest()
+    assert ready["2019Q4"]["data_version"] == ready["2026Q3"]["data_version"] == nothing
+    assert nothing != ready["2019Q2"]["data_version"] != ready["2019Q3"]["data_version"] != nothing
+    assert approval.act(conn, "submit", "211402", "2019Q3", "211402", "张三")["data_version"] == ready["2019Q3"][
+        "data_version"]
 
 
 def test_open_findings_stop_a_submission_unless_a_reason_overrides_them(conn, ws, catalogue, tmp_path):

@@ -86,7 +86,13 @@ def act(conn: duckdb.DuckDBPyConnection, action: str, region: str, quarter: str,
 def readiness(conn: duckdb.DuckDBPyConnection, region: str, quarter: str) -> dict:
     """What stands between the region's quarter and a signature: `missing` required indicators, `open_findings`
     on its values, and the `data_version` a step would cover."""
-    return warehouse.query(conn, "approval_readiness", region_code=region, quarter=quarter).row(0, named=True)
+    return readiness_each(conn, region, [quarter])[quarter]
+
+
+def readiness_each(conn: duckdb.DuckDBPyConnection, region: str, quarters: list[str]) -> dict[str, dict]:
+    """`readiness` of each of the region's `quarters`, in one query (an office's calendar asks it of each)."""
+    rows = warehouse.query(conn, "approval_readiness", region_code=region, quarters=list(quarters)).to_dicts()
+    return {row.pop("quarter"): row for row in rows}
 
 
 def unsigned_below(conn: duckdb.DuckDBPyConnection, parts: pl.DataFrame, region: str, quarter: str) -> list[dict]:

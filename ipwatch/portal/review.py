@@ -129,10 +129,11 @@ def office_quarters(conn: duckdb.DuckDBPyConnection, region: str, quarters: list
     indicators, open findings) and the last step's reason (a return's reaches the office here)."""
     states = {r["quarter"]: r for r in approval.status(conn, [region], None).to_dicts()}
     begins = publication.signoff_start(conn)  # a quarter before it stands as reported: nothing to submit
+    ready_each = approval.readiness_each(conn, region, quarters)
     out = {}
     for quarter in quarters:
         row = states.get(quarter) or {"state": "not_submitted", "action": None, "reason": None}
-        ready = approval.readiness(conn, region, quarter)
+        ready = ready_each[quarter]
         out[quarter] = {**row, "state_name": STATE_NAMES[row["state"]],
                         "action_name": ACTION_NAMES.get(row["action"] or "", ""),
                         "missing": len(ready["missing"] or []), "open_findings": ready["open_findings"],
