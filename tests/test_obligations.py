@@ -48,3 +48,17 @@ def test_the_warehouse_holds_what_the_form_asks(conn, catalogue, table):
         by_region.setdefault(code, set()).add(indicator)
     for code in ("340100", "210102", "500116", "441521", "370000"):
         assert by_region.get(code, set()) == obligations.required_codes(catalogue, table, code), code
+
+
+def test_the_portal_lists_under_an_office_exactly_the_regions_with_something_to_report(catalogue, table):
+    """An office's region list: its own region and, within it, each region some plan asks indicators of, and no
+    other. 辽宁 (its plan binds each of its 100 counties and the province): 101; 广东: itself, 汕尾 and its
+    counties (汕尾's plan binds them); 合肥: itself alone (its plan binds the city)."""
+    from ipwatch.portal import views
+
+    for office, expected in (("210000", 101), ("440000", None), ("340100", 1)):
+        listed = [r["region_code"] for r in views.plan_regions(office)]
+        asked = sorted(code for code in regions.jurisdiction(table, office)
+                       if code == office or obligations.required_codes(catalogue, table, code))
+        assert listed == asked and len(listed) == (expected or len(asked)), office
+    assert {"441500", "441521"} < {r["region_code"] for r in views.plan_regions("440000")}

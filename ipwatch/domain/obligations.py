@@ -19,13 +19,19 @@ from ipwatch.domain.catalogue import Catalogue, Plan, Target
 from ipwatch.domain.regions import in_force, jurisdiction
 
 
-def bound_regions(plan: Plan, target: Target, regions: pl.DataFrame) -> list[str]:
-    """The regions one target of `plan` binds."""
-    if target.applies_to != "each_county":
-        return [plan.region_code]
-    within = jurisdiction(regions, plan.region_code) - {plan.region_code}
+def bound_regions(regions: pl.DataFrame, plan_region: str, applies_to: str) -> list[str]:
+    """The regions a target binds: its plan's region, or (each_county) each county-level region within it."""
+    if applies_to != "each_county":
+        return [plan_region]
+    within = jurisdiction(regions, plan_region) - {plan_region}
     counties = regions.filter(pl.col("region_code").is_in(list(within)) & (pl.col("level") == "county"))
-    return sorted(counties["region_code"]) or [plan.region_code]
+    return sorted(counties["region_code"]) or [plan_region]
+
+
+def plan_binds(plan: Plan, regions: pl.DataFrame) -> dict[str, list[str]]:
+    """The regions `plan`'s targets bind, by their applies_to: each kind found once, not once a target (a
+    region's page asked every target of every plan for the counties under its plan's region: 2 s a province)."""
+    return {kind: bound_regions(regions, plan.region_code, kind) for kind in {t.applies_to for t in plan.targets}}
 
 
 def plan_day(plan: Plan) -> date:
@@ -37,15 +43,21 @@ def target_regions(catalogue: Catalogue, versions: pl.DataFrame) -> pl.DataFrame
     """Which regions each target binds: (plan_id, target_id, region_code), from every version of the codes
     (regions.history), each plan with the regions of its own day."""
     rows = [{"plan_id": plan.plan_id, "target_id": target.target_id, "region_code": code}
-            for plan in catalogue.plans.values() for regions in [in_force(versions, plan_day(plan))]
-            for target in plan.targets for code in bound_regions(plan, target, regions)]
+            for plan in catalogue.plans.values() for binds in [plan_binds(plan, in_force(versions, plan_day(plan)))]
+            for target in plan.targets for code in binds[target.applies_to]]
     return pl.DataFrame(rows, schema={"plan_id": pl.String, "target_id": pl.String, "region_code": pl.String})
 
 
 def binding_targets(catalogue: Catalogue, regions: pl.DataFrame, region_code: str) -> list[Target]:
     """The targets that bind one region, in the catalogue's order."""
-    return [target for plan in catalogue.plans.values() for target in plan.targets
-            if region_code in bound_regions(plan, target, regions)]
+    return [target for plan in catalogue.plans.values() for binds in [plan_binds(plan, regions)]
+            for target in plan.targets if region_code in binds[target.applies_to]]
+
+
+def regions_bound(catalogue: Catalogue, regions: pl.DataFrame) -> frozenset[str]:
+    """Every region some target binds: those with indicators to report."""
+    return frozenset(code for plan in catalogue.plans.values() for codes in plan_binds(plan, regions).values()
+                     for code in codes)
 
 
 def with_ratio_parts(catalogue: Catalogue, codes: set[str]) -> set[str]:

@@ -9,7 +9,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 import polars as pl
 
-from ipwatch.domain.regions import descendants
+from ipwatch.domain import obligations
 from ipwatch.plans.proposal import Proposal
 from ipwatch.plans.targets import PLACE_REASON
 
@@ -61,20 +61,12 @@ def peers(regions: pl.DataFrame, code: str, scope: str) -> list[str]:
     return [c for c in same_level["region_code"] if province[c] == province[code]]
 
 
-def bound_regions(regions: pl.DataFrame, plan_region: str, each_county: bool) -> list[str]:
-    """The regions a plan's targets bind: the plan region, or (a 强县 plan) every county under it."""
-    if not each_county:
-        return [plan_region]
-    under = descendants(regions, plan_region)
-    return under.filter(pl.col("level") == "county")["region_code"].to_list() or [plan_region]
-
-
 def restated(p: Proposal, regions: pl.DataFrame, plan_region: str | None, each_county: bool) -> Proposal:
     """A rank by place as a top share of the peers the registry lists, the place and the count said in `why`; left
     in places (which `plan check` refuses, saying how to restate it) when the peers cannot be counted as one."""
     if p.kind != "rank" or p.unit != PLACE_UNIT or p.value is None or not plan_region or not p.peer_scope:
         return p
-    bound = bound_regions(regions, plan_region, each_county)
+    bound = obligations.bound_regions(regions, plan_region, "each_county" if each_county else "plan_region")
     counts = {len(peers(regions, code, p.peer_scope)) for code in bound}
     if len(counts) != 1 or 0 in counts:
         p.reasons.append("参与排名的地区数无法确定，请按“名次÷地区数”改写为前N% "

@@ -149,14 +149,12 @@ def allowed(user: dict, region_code: str) -> None:
 def plan_regions(region_code: str) -> tuple[dict, ...]:
     """The office's region and the regions under it that some plan asks to report (for its region list)."""
     from ipwatch.domain import catalogue as cat
-    from ipwatch.intake import template
+    from ipwatch.domain import obligations
 
-    catalogue, table = cat.default(), region_table()
-    codes = jurisdiction(region_code)
-    asked = table.filter(pl.col("region_code").is_in(list(codes)))
-    return tuple(r for r in asked.sort("region_code").to_dicts()
-                 if r["region_code"] == region_code or template.indicators_for_region(catalogue, table,
-                                                                                      r["region_code"]))
+    table = region_table()
+    bound = obligations.regions_bound(cat.default(), table) | {region_code}
+    asked = table.filter(pl.col("region_code").is_in(list(jurisdiction(region_code) & bound)))
+    return tuple(asked.sort("region_code").to_dicts())
 
 
 def full_name(conn: duckdb.DuckDBPyConnection, region_code: str | None) -> str | None:
