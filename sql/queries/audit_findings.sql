@@ -47,6 +47,34 @@ chosen as (
     qualify $first is null or place <= $first
 ),
 
+-- the regions and indicators the context reads: each chosen finding's region and its peers (the regions of its
+-- level under the same parent), with the finding's indicator
+wanted as (
+    select
+        c.indicator_code,
+        c.region_code
+    from chosen as c
+    union
+    select
+        c.indicator_code,
+        peer.region_code
+    from chosen as c
+    inner join regions as own on c.region_code = own.region_code
+    inner join regions as peer on own.parent_code = peer.parent_code and own.level = peer.level
+),
+
+-- their values, read from observations in one pass: joined to the whole table three times, the queue of a
+-- warehouse holding a national history took 0.5 s for 300 findings
+context as materialized (
+    select
+        o.region_code,
+        o.indicator_code,
+        o.period,
+        o.value
+    from observations as o
+    semi join wanted as w on o.region_code = w.region_code and o.indicator_code = w.indicator_code
+),
+
 -- the region's last accepted value before the finding's quarter
 previous as (
     select
@@ -54,7 +82,7 @@ previous as (
         o.period,
         cast(o.value as double) as value
     from chosen as c
-    inner join observations as o
+    inner join context as o
         on
             c.region_code = o.region_code
             and c.indicator_code = o.indicator_code
@@ -78,13 +106,13 @@ peer_values as (
             own.parent_code = peer.parent_code
             and own.level = peer.level
             and own.region_code <> peer.region_code
-    inner join observations as now
+    inner join context as now
         on
             peer.region_code = now.region_code
             and c.indicator_code = now.indicator_code
             and c.period = now.period
     left join previous as p on c.finding_id = p.finding_id
-    left join observations as before
+    left join context as before
         on
             peer.region_code = before.region_code
             and c.indicator_code = before.indicator_code
