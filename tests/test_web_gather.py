@@ -224,3 +224,37 @@ def test_the_waiting_pages_are_told_when_a_batch_is_decided_not_when_its_run_has
     wound_down.set()
     attempt.join()
     assert heard == ["done"]
+
+
+def test_outcomes_older_than_they_are_kept_are_pruned_between_batches(tmp_path):
+    """done/ kept every upload's outcome the portal ever took. After a batch the gatherer removes those of uploads
+    made more than DONE_KEPT_DAYS ago (their receipts stay at their submissions' addresses), and only those."""
+    import io
+    import json
+
+    from ipwatch import config, files
+    from ipwatch.portal import gather
+
+    ws = config.workspace(tmp_path / "home")
+    now = time.time()
+    old, recent = (f"{int((now - days * 86400) * 1e9):020d}-0000000{n}" for n, days in ((1, 31), (2, 29)))
+    outcome = json.dumps({"submission_id": 7, "status": "accepted", "office": "340100", "file_name": "a.csv"})
+    for ticket in (old, recent):
+        files.publish(gather.done_folder(ws) / f"{ticket}.json", outcome)
+    other = gather.done_folder(ws) / "notes.json"
+    other.write_text("{}")
+    ticket = gather.enqueue(ws, io.BytesIO(form("340100", 5)), "a.csv", "340100", "hefei", "test")
+    decided = []
+
+    def runner(home: str, tickets: list[str]) -> None:  # takes the uploads off the queue, as a decision does
+        decided.extend(tickets)
+        for taken in tickets:
+            (gather.waiting_folder(ws) / f"{taken}.json").unlink()
+
+    gather.Gatherer(ws, runner).start()
+    deadline = time.monotonic() + 120
+    while (gather.done_folder(ws) / f"{old}.json").exists():
+        assert time.monotonic() < deadline, "the old outcome was not pruned"
+        time.sleep(0.1)
+    assert decided == [ticket]
+    assert gather.status(ws, old) is None and gather.status(ws, recent)["state"] == "done" and other.exists()

@@ -6,7 +6,7 @@ next one starts by deciding what was waiting. One gatherer thread per portal tak
 IPWATCH_PORTAL_WINDOW_SECONDS have passed since an upload woke it, and decides it in one call of the pipeline in
 the order it arrived (tickets sort by arrival), so an office's later file supersedes its earlier one exactly as
 if they had come one at a time. Each upload's outcome is kept as uploads/done/<ticket>.json, which its waiting
-page asks for.
+page asks for, for DONE_KEPT_DAYS.
 
 A batch notes the tickets it takes and the last submission id before it (uploads/batch.json) before it starts.
 One that stopped (a crash, a kill -9) is finished by the next: each of its uploads that a submission after that
@@ -36,6 +36,10 @@ from ipwatch.portal import users, views
 
 TICKET = re.compile(r"[0-9]{20}-[0-9a-f]{8}")
 RETRY_SECONDS = 30.0  # after a batch that failed even file by file (the machine, not a file): try again later
+# An upload's outcome is kept for its waiting page this long; its receipt stays at the submission's own address
+# (the office's history links it). Without an end, done/ held every upload the portal ever took.
+DONE_KEPT_DAYS = 30
+PRUNE_EVERY_SECONDS = 3600.0
 log = logging.getLogger(__name__)
 # Decides the waiting uploads of a workspace's home by their tickets: `decide` itself, or the flow that runs it.
 Runner = Callable[[str, list[str]], object]
@@ -118,6 +122,22 @@ def listed(ws: config.Workspace) -> list[str]:
 def outcome_of(ws: config.Workspace, ticket: str) -> dict | None:
     done = done_folder(ws) / f"{ticket}.json"
     return {"state": "done", **json.loads(done.read_text("utf-8"))} if done.is_file() else None
+
+
+def made_at(ticket: str) -> float:
+    """When a ticket was made (seconds since the epoch): its first 20 digits are nanoseconds."""
+    return int(ticket[:20]) / 1e9
+
+
+def prune_done(ws: config.Workspace, now: float | None = None) -> int:
+    """Remove the outcomes of uploads made more than DONE_KEPT_DAYS ago; how many went."""
+    cutoff = (time.time() if now is None else now) - DONE_KEPT_DAYS * 86400
+    folder, removed = done_folder(ws), 0
+    for path in folder.glob("*.json") if folder.exists() else []:
+        if TICKET.fullmatch(path.stem) and made_at(path.stem) < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def decide(home: str, tickets: list[str], step: pipeline.Step = pipeline.call) -> list[dict]:
@@ -227,6 +247,7 @@ class Gatherer:
         self.wake.set()
 
     def loop(self) -> None:
+        pruned_at = -PRUNE_EVERY_SECONDS
         while True:
             self.wake.wait()
             self.wake.clear()
@@ -234,6 +255,9 @@ class Gatherer:
             while tickets := waiting(self.ws):
                 if not self.batch(tickets):
                     time.sleep(RETRY_SECONDS)
+            if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:  # between batches, at most hourly
+                pruned_at = time.monotonic()
+                prune_done(self.ws)
 
     def batch(self, tickets: list[str]) -> bool:
         """Decide `tickets` together, else one by one; whether every one was decided."""
