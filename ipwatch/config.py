@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ TEMPLATES_DIR = ROOT / "reports" / "templates"
 # The files GX's Data Docs would load from CDNs, from npm at the same versions (reports/vendor/gx-data-docs.json).
 VENDOR_DIR = ROOT / "reports" / "vendor"
 STATUS_FILE = DATA_DIR / "status.yaml"
+VALIDATION_FILE = DATA_DIR / "validation.yaml"
 PREFECT_YAML = ROOT / "prefect.yaml"
 # The plans' offices keep Beijing time; schedules in prefect.yaml name the same zone (a test checks).
 TIMEZONE = "Asia/Shanghai"
@@ -93,6 +95,14 @@ def duckdb_memory_limit() -> str:
         return chosen
     machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
     return f"{min(DUCKDB_MEMORY_CAP_MB, machine_mb // DUCKDB_MEMORY_SHARE)}MB"
+
+
+@cache
+def validation_settings() -> dict:
+    """data/validation.yaml (the due day, the sign-off days, how many rows of a rule a report lists), read once."""
+    import yaml  # here: `ipwatch --help` reads no data file
+
+    return yaml.safe_load(VALIDATION_FILE.read_text("utf-8"))
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import yaml
-
 from ipwatch import config
 from ipwatch.domain.cells import text
 
@@ -156,13 +154,12 @@ def next_quarter(quarter: str) -> str:
 def due_day() -> int:
     """The day of the month after a quarter by which its values are due (data/validation.yaml). The warehouse's
     settings keep it (ipwatch init) for sql's due_date, which every due date shown is read from."""
-    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["due_day"])
+    return int(config.validation_settings()["due_day"])
 
 
 def signoff_days() -> dict[str, int]:
     """Days after the due day by which each level of reviewing office signs a quarter (data/validation.yaml)."""
-    found = yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["signoff_days"]
-    return {level: int(days) for level, days in found.items()}
+    return {level: int(days) for level, days in config.validation_settings()["signoff_days"].items()}
 
 
 def first_not_yet_due(today: date) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -187,10 +186,9 @@ def first_rows(rows: list[dict], most: int) -> list[dict]:
     return kept
 
 
-@cache
 def listed_per_rule() -> int:
     """How many rows of one error rule a file's report lists (data/validation.yaml); the rest are counted."""
-    return int(yaml.safe_load((config.DATA_DIR / "validation.yaml").read_text("utf-8"))["listed_per_rule"])
+    return int(config.validation_settings()["listed_per_rule"])
 
 
 def batch_query(query: str) -> str:
