@@ -129,15 +129,12 @@ def made_at(ticket: str) -> float:
     return int(ticket[:20]) / 1e9
 
 
-def prune_done(ws: config.Workspace, now: float | None = None) -> int:
-    """Remove the outcomes of uploads made more than DONE_KEPT_DAYS ago; how many went."""
-    cutoff = (time.time() if now is None else now) - DONE_KEPT_DAYS * 86400
-    folder, removed = done_folder(ws), 0
-    for path in folder.glob("*.json") if folder.exists() else []:
+def prune_done(ws: config.Workspace) -> None:
+    """Remove the outcomes of uploads made more than DONE_KEPT_DAYS ago."""
+    cutoff = time.time() - DONE_KEPT_DAYS * 86400
+    for path in done_folder(ws).glob("*.json"):  # none while the folder does not exist
         if TICKET.fullmatch(path.stem) and made_at(path.stem) < cutoff:
             path.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def decide(home: str, tickets: list[str], step: pipeline.Step = pipeline.call) -> list[dict]:
