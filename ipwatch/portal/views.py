@@ -158,7 +158,7 @@ def plan_regions(region_code: str) -> tuple[dict, ...]:
 
 
 def full_name(conn: duckdb.DuckDBPyConnection, region_code: str | None) -> str | None:
-    """A region's name as the warehouse gives it (sql/views/region_names.sql: a county with its city's), read once
+    """A region's name as the warehouse gives it (sql/tables/region_names.sql: a county with its city's), read once
     for every region (the region list does not change while the portal runs)."""
     if not _full_names:
         _full_names.update(conn.execute(warehouse.sql("region_full_names")).fetchall())
@@ -210,6 +210,9 @@ def submissions(conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]
 def decisions(conn: duckdb.DuckDBPyConnection, region_code: str, submission_id: int | None = None) -> list[dict]:
     """The auditors' decisions in force on the files of the office of `region_code` (or on one of them), each with
     the indicator, region and quarter it is about, the auditor's words and what the office is to do next."""
+    if submission_id is not None and not conn.execute(warehouse.sql("submission_decided"),
+                                                      {"submission_id": submission_id}).fetchone()[0]:
+        return []  # a new upload's receipt: none yet, and asking office_decisions costs every finding's state
     rows = warehouse.query(conn, "office_decisions", offices=sorted(jurisdiction(region_code)),
                            submission_id=submission_id, finding_ids=None).to_dicts()
     return [{**r, "decision_name": labels.DECISIONS.get(r["decision"], r["decision"]),

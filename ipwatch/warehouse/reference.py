@@ -88,6 +88,7 @@ def initialise(ws: config.Workspace, catalogue: cat.Catalogue | None = None) -> 
             warehouse.build_schema(conn)
             for name, frame in frames.items():
                 warehouse.replace_rows(conn, name, frame)
+            conn.execute(warehouse.sql("fill_region_names"))  # made anew (empty) by the schema, as each above
             # a warehouse's sign-off governs what is reported from now on; what it holds was reported before
             conn.execute(warehouse.sql("begin_signoff"), {
                 "quarter": periods.first_not_yet_due(config.local_date(datetime.now().astimezone())),
