@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -137,3 +138,27 @@ def test_a_quarter_is_awaiting_correction_only_while_a_requested_correction_is_o
     assert views.state(row, today) == "on_time"
     assert views.state({**row, "corrections_requested": 2}, today) == "correction"
     assert views.state({**row, "timeliness": None, "corrections_requested": 1}, today) == "correction"
+
+
+def test_receipts_of_new_uploads_read_at_once_fit_in_a_small_duckdb(home):
+    """Deadline day: every office that uploaded reads its receipt the moment its batch is decided. A receipt's
+    decisions, when no auditor has decided any of its findings yet, must cost little of DuckDB's memory whatever
+    the warehouse holds: asked through office_decisions (every finding's audit state, each region's name) one took
+    about 50 MB, forty at once spilled past the portal's 512MB and its pages waited seconds (2026-12-07). Here
+    twenty threads read a new upload's decisions a hundred times in 64MB, and a decided one's still reads."""
+    office = signed_in(home, "hefei")
+    receipt = upload(office, "340100", MISSING)
+    submission = int(re.search(r"/submissions/(\d+)$", str(receipt.url)).group(1))
+    with warehouse.connect(home.warehouse) as conn:
+        conn.execute("set memory_limit = '64MB'")
+
+        def read(_: int) -> list[dict]:
+            with warehouse.connect(home.warehouse) as cursor:
+                return views.decisions(cursor, "340100", submission)
+
+        with ThreadPoolExecutor(20) as pool:
+            assert list(pool.map(read, range(100))) == [[]] * 100
+    decide(home, finding_of(home), "correct-requested")
+    with warehouse.connect(home.warehouse) as conn:
+        [decided] = views.decisions(conn, "340100", submission)
+    assert (decided["decision"], decided["region_name"]) == ("correct-requested", "合肥市")
