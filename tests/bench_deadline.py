@@ -273,7 +273,8 @@ def measure(demo: Path, folder: Path, thousand: bool, nation: bool) -> tuple[dic
         figures.update(national_portal_s=whole["wall_s"], errors=figures["errors"] + whole["errors"]
                        + (whole["decided"] != whole["forms"]) + (not whole["same_outcomes"])
                        + (not whole["same_observations"]), peak_mb=max(figures["peak_mb"], whole["peak_mb"]),
-                       process_peak_mb=max(figures["process_peak_mb"], whole["process_peak_mb"]))
+                       process_peak_mb=max(figures["process_peak_mb"], whole["process_peak_mb"]),
+                       pages_p95_s=max(figures["pages_p95_s"] or 0, whole["pages_p95_s"] or 0) or None)
     return figures, runs
 
 
