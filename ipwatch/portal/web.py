@@ -101,8 +101,11 @@ def session_key(request: Request) -> tuple:
 
 
 async def guarded_briefly(request: Request, roles: set[str], work: Callable, region: str | None = None) -> tuple:
-    """As `guarded`, for a question that needs no warehouse (`work(user)`): from a session confirmed within
-    SESSION_RECHECK_SECONDS without a turn at the warehouse, else confirmed there now."""
+    """As `guarded`, for a question that needs no warehouse (`work(user)`: a file or two read): from a session
+    confirmed within SESSION_RECHECK_SECONDS without a turn at the warehouse, and then answered on the event loop,
+    else confirmed there now. On the loop, not in a thread: after each batch of a national quarter every waiting
+    office asks at once, and each question took one of the thread pool's places that pages wait for, then the
+    GIL back from whichever thread had it."""
     confirmed = _confirmed.get(session_key(request))
     if confirmed is None or time.monotonic() - confirmed[0] > SESSION_RECHECK_SECONDS:
         return await guarded(request, roles, lambda conn, user: work(user), region=region)
@@ -115,7 +118,7 @@ async def guarded_briefly(request: Request, roles: set[str], work: Callable, reg
     except (views.Forbidden, audit.OutOfRegion) as refusal:
         refusal.user = user
         raise
-    return user, await run_in_threadpool(work, user)
+    return user, work(user)
 
 
 async def guarded(request: Request, roles: set[str], work: Callable, region: str | None = None,
