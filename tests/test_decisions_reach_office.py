@@ -15,7 +15,7 @@ import pytest
 from ipwatch import cli, warehouse
 from ipwatch.domain import labels
 from ipwatch.ops import notify
-from ipwatch.portal import views, web
+from ipwatch.portal import users, views, web
 
 from . import test_web
 from .test_web import PASSWORD, TestClient, judged_at_once, signed_in, token, upload  # noqa: F401 - autouse
@@ -76,6 +76,24 @@ def test_a_correction_asked_for_shows_on_the_office_page_receipt_and_calendar_un
     page = office.get("/regions/340100").text
     assert calendar_state(page, "2025年第三季度") in ("已按时报送", "逾期报送")  # 待更正 no more
     assert labels.CORRECTION_RECEIVED in page and "请更正后重新报送" not in page
+
+
+def test_a_district_sees_the_decision_on_its_value_that_came_in_its_city_s_file(home):
+    """A city's file carries its districts' rows: a correction asked of a district's value makes the district's
+    calendar 待更正, so the district's page must say which value and why (it said 审核员尚未…作出审核结论 beside
+    待更正（2 项） in the tour of 2026-12-07), and the city still sees it on the file it sent."""
+    upload(signed_in(home, "hefei"), "340100", MISSING.replace(b"340100,", b"340111,"), name="合肥三季度.csv")
+    decide(home, finding_of(home), "correct-requested")
+    with warehouse.connect(home.warehouse) as conn:
+        users.add(conn, "baohe", "office", "340111", PASSWORD, "test")
+    for name, region in (("baohe", "340111"), ("hefei", "340100")):
+        page = signed_in(home, name).get(f"/regions/{region}").text
+        section = page[page.index('id="decisions"'):page.index("上传报表")]
+        for said in ("2025年第三季度", "合肥市包河区", "专利代理师数量", REASON, "请更正后重新报送", "合肥三季度.csv"):
+            assert said in section, (name, said)
+    assert calendar_state(signed_in(home, "baohe").get("/regions/340111").text, "2025年第三季度") == "待更正（1 项）"
+    page = signed_in(home, "liaoning").get("/regions/210000").text
+    assert REASON not in page
 
 
 @pytest.mark.parametrize(("decision", "next_step"), [("confirm", "已确认无误，无需处理"),

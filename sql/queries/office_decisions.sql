@@ -1,4 +1,6 @@
--- The auditors' decisions in force on an office's files ($offices: its own and those of the offices under it),
+-- The auditors' decisions in force on an office's data ($offices: its own and those of the offices under it): on
+-- the files they sent, and on the values of their regions whoever sent them (a city's file carries its districts'
+-- rows: a district's calendar says 待更正 for such a value, reporting_calendar.sql, and its page must say which);
 -- on one submission ($submission_id) or on some findings ($finding_ids), each null for all, as the office reads
 -- them: which indicator of which region and quarter, what was decided and why, and whether a correction asked
 -- for has arrived (the value was superseded).
@@ -23,7 +25,11 @@ with decided as (
     from findings as f
     where
         f.decision is not null
-        and ($offices is null or f.office_code in (select unnest($offices)))
+        and (
+            $offices is null
+            or f.office_code in (select unnest($offices))
+            or f.region_code in (select unnest($offices))
+        )
         and ($submission_id is null or f.submission_id = $submission_id)
         and ($finding_ids is null or f.finding_id in (select unnest($finding_ids)))
 ),
