@@ -208,10 +208,11 @@ def submissions(conn: duckdb.DuckDBPyConnection, region_code: str) -> list[dict]
 
 
 def decisions(conn: duckdb.DuckDBPyConnection, region_code: str, submission_id: int | None = None) -> list[dict]:
-    """The auditors' decisions in force on the files of the office of `region_code` (or on one of them), each with
-    the indicator, region and quarter it is about, the auditor's words and what the office is to do next."""
-    if submission_id is not None and not conn.execute(warehouse.sql("submission_decided"),
-                                                      {"submission_id": submission_id}).fetchone()[0]:
+    """The auditors' decisions in force on the data of the office of `region_code` (its files and its regions'
+    values; or on one of its files), each with the indicator, region and quarter it is about, the auditor's words
+    and what the office is to do next."""
+    if submission_id is not None and not warehouse.query(conn, "submission_decided",
+                                                         submission_id=submission_id)["decided"][0]:
         return []  # a new upload's receipt: none yet, and asking office_decisions costs every finding's state
     rows = warehouse.query(conn, "office_decisions", offices=sorted(jurisdiction(region_code)),
                            submission_id=submission_id, finding_ids=None).to_dicts()
