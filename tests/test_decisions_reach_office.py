@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -94,6 +95,12 @@ def test_a_district_sees_the_decision_on_its_value_that_came_in_its_city_s_file(
     assert calendar_state(signed_in(home, "baohe").get("/regions/340111").text, "2025年第三季度") == "待更正（1 项）"
     page = signed_in(home, "liaoning").get("/regions/210000").text
     assert REASON not in page
+    with warehouse.connect(home.warehouse, read_only=True) as conn:  # each calendar's 待更正 is its listed decisions
+        for region in ("340100", "340111", "210000"):
+            awaited = Counter((d["period"]) for d in views.decisions(conn, region)
+                              if d["awaiting_correction"] and d["region_code"] == region)
+            assert {q["period"]: q["corrections_requested"] for q in views.calendar(conn, region)
+                    if q["corrections_requested"]} == dict(awaited), region
 
 
 @pytest.mark.parametrize(("decision", "next_step"), [("confirm", "已确认无误，无需处理"),
