@@ -458,6 +458,23 @@ def test_a_queue_page_is_the_list_s_first_findings_with_how_many_match(conn, que
     assert audit.queue_page(conn, audit.Filters(region="110000"), None, 300) == (0, [])
 
 
+def test_a_page_of_the_queue_reads_in_a_small_duckdb_whatever_else_the_warehouse_holds(conn, queue):
+    """A page weighs its findings against their regions' and peers' values. DuckDB could not know how few findings
+    a page chooses, estimated them at every value in force, and built that join's hash table on the whole of
+    observations: 150 MB of its memory a page on a national warehouse, 20 auditors at once 1.9 GB (2026-12-08).
+    Here 600,000 values of regions no finding is about stand beside the queue, and a page reads in 64MB without
+    spilling to disk, the same page as before they came."""
+    before = audit.queue_page(conn, audit.Filters(status="open"), None, 300)
+    conn.execute("""
+        insert into current_observations
+        select 'Z' || lpad(cast(i // 2000 as varchar), 5, '0'), cast(2000 + (i // 100) % 20 as varchar) || 'Q1',
+               'other_indicator_' || cast(i % 100 as varchar), i, '件', 'normal', null, 1, now()
+        from range(600000) as t(i)""")
+    conn.execute("set memory_limit = '64MB'")
+    conn.execute("set max_temp_directory_size = '0KB'")  # out of memory rather than spilled
+    assert audit.queue_page(conn, audit.Filters(status="open"), None, 300) == before
+
+
 def test_a_peer_now_at_zero_counts_for_the_peers_median_and_not_for_their_change(conn, ws, catalogue, tmp_path):
     for period in ("2024Q3", "2024Q4", "2025Q1", "2025Q2"):
         submit(conn, ws, catalogue, tmp_path, "340100", hefei(period, (20, 22, 24, 20, 22, 200)))
