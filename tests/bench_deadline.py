@@ -229,6 +229,7 @@ def national_case(folder: Path) -> dict:
     hold the same observations in force and give each file the same outcome; every form gets one receipt."""
     catalogue, counties = cat.default(), national.counties()
     base = national.workspace(folder / "national-base", catalogue, counties, bench_national.QUARTER).home
+    bench_national.ipwatch(base, "init")  # set up as an office's is: Prefect's database made once, beforehand
     files = national.quarter_files(folder / "national-files", catalogue, counties, bench_national.QUARTER)
     parent = dict(regions.load().select("region_code", "parent_code").iter_rows())
     sent = [(parent[f.office] or f.office, f.office, f.path.name, f.path.read_bytes()) for f in files]

@@ -139,6 +139,20 @@ def test_one_file_is_a_recorded_flow_run_on_a_server_that_goes_with_the_command(
     assert last_log(config.workspace(ws.home)) == ("prefect.flow_runs", "Finished in state Completed()")
 
 
+def test_init_makes_the_workspace_s_prefect_database_so_that_its_first_run_does_not(tmp_path):
+    """Prefect makes its database at its server's first start: 8 s of migrations on this machine, paid by a new
+    workspace's first run (a deadline day's first ingest) unless `ipwatch init`, which sets the workspace up,
+    has made it."""
+    env = {k: v for k, v in clean_env(tmp_path).items() if k != "PREFECT_HOME"}  # ipwatch chooses <home>/prefect
+    done = subprocess.run([str(BIN / "ipwatch"), "--home", str(tmp_path / "new"), "init"], capture_output=True,
+                          text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with sqlite3.connect(Path(config.workspace(tmp_path / "new").prefect_home) / "prefect.db") as db:
+        [(revision,)] = db.execute("select version_num from alembic_version").fetchall()
+        tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'")}
+    assert revision and {"flow", "flow_run", "log", "deployment"} <= tables
+
+
 def last_log(ws: config.Workspace) -> tuple[str, str]:
     """The logger and message of the last log line kept in the workspace's own Prefect database."""
     with sqlite3.connect(Path(ws.prefect_home) / "prefect.db") as db:

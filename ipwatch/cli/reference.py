@@ -10,12 +10,13 @@ from ipwatch import config
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Create or upgrade the warehouse and load the catalogue and regions."""
+    """Create or upgrade the warehouse and load the catalogue and regions; make Prefect's database."""
     from ipwatch.warehouse import reference
 
     ws = config.workspace(args.home)
     reference.initialise(ws)
     print(f"warehouse ready: {ws.warehouse}")
+    args.prefect_ready()  # the workspace's own Prefect has made its database meanwhile (cli.PREPARING)
     return 0
 
 
