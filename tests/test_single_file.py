@@ -147,6 +147,7 @@ def test_init_makes_the_workspace_s_prefect_database_so_that_its_first_run_does_
     done = subprocess.run([str(BIN / "ipwatch"), "--home", str(tmp_path / "new"), "init"], capture_output=True,
                           text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == f"Prefect ready: {config.workspace(tmp_path / 'new').prefect_home}"
     with sqlite3.connect(Path(config.workspace(tmp_path / "new").prefect_home) / "prefect.db") as db:
         [(revision,)] = db.execute("select version_num from alembic_version").fetchall()
         tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'")}

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ipwatch import config
+from ipwatch.ops import prefect_env
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -16,7 +17,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     ws = config.workspace(args.home)
     reference.initialise(ws)
     print(f"warehouse ready: {ws.warehouse}")
-    args.prefect_ready()  # the workspace's own Prefect has made its database meanwhile (cli.PREPARING)
+    if args.prefect_ready is not prefect_env.nothing_started:  # the workspace's own Prefect server (cli.PREPARING)
+        print("正在准备 Prefect 数据库，首次约需十余秒 (Prefect is making its database: about 10 s the first time)",
+              flush=True)
+        args.prefect_ready()
+        print(f"Prefect ready: {ws.prefect_home}")
     return 0
 
 

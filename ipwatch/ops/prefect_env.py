@@ -86,7 +86,7 @@ def start_server_early() -> Callable[[], None]:
     one core, spent beside GX's imports. It lives as long as the command. Once Prefect is imported its settings
     are read (a test's harness), so then nothing is started here and Prefect does as it would."""
     if "prefect" in sys.modules or config.settings().prefect_api_url:
-        return lambda: None
+        return nothing_started
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     servers = [launch(port)]
@@ -112,6 +112,10 @@ def start_server_early() -> Callable[[], None]:
                            " not start: is the workspace's disk full or read-only?)")
 
     return ready
+
+
+def nothing_started() -> None:
+    """What start_server_early returns when it starts no server: nothing to wait for."""
 
 
 def launch(port: int) -> subprocess.Popen:
