@@ -463,8 +463,10 @@ def test_a_page_of_the_queue_reads_in_a_small_duckdb_whatever_else_the_warehouse
     a page chooses, estimated them at every value in force, and built that join's hash table on the whole of
     observations: 150 MB of its memory a page on a national warehouse, 20 auditors at once 1.9 GB (2026-12-08).
     Here 600,000 values of regions no finding is about stand beside the queue, and a page reads in 64MB without
-    spilling to disk, the same page as before they came."""
+    spilling to disk, the same page as before they came; so do the other readers of the same context (one
+    finding's page, the whole list the report is made of)."""
     before = audit.queue_page(conn, audit.Filters(status="open"), None, 300)
+    one, whole = audit.show(conn, queue["jump"]), audit.list_findings(conn)
     conn.execute("""
         insert into current_observations
         select 'Z' || lpad(cast(i // 2000 as varchar), 5, '0'), cast(2000 + (i // 100) % 20 as varchar) || 'Q1',
@@ -473,6 +475,7 @@ def test_a_page_of_the_queue_reads_in_a_small_duckdb_whatever_else_the_warehouse
     conn.execute("set memory_limit = '64MB'")
     conn.execute("set max_temp_directory_size = '0KB'")  # out of memory rather than spilled
     assert audit.queue_page(conn, audit.Filters(status="open"), None, 300) == before
+    assert (audit.show(conn, queue["jump"]), audit.list_findings(conn)) == (one, whole)
 
 
 def test_a_peer_now_at_zero_counts_for_the_peers_median_and_not_for_their_change(conn, ws, catalogue, tmp_path):
