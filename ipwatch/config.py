@@ -171,6 +171,9 @@ class Settings:
     web_secret: str | None = variable("IPWATCH_WEB_SECRET", None, str,
                                       "the key signing the portal's session cookies; unset: one made and kept in "
                                       "`<home>/portal/secret.key`", secret=True)
+    prefect_home: Path | None = variable("PREFECT_HOME", None, Path,
+                                         "Prefect's own, read by ipwatch too: where a command's own Prefect server "
+                                         "keeps its database; unset: `<home>/prefect`")
     prefect_api_url: str | None = variable("PREFECT_API_URL", None, str,
                                            "Prefect's own, read by ipwatch too: the server commands and `serve` "
                                            "use; unset: `serve`'s while it runs, else Prefect's ephemeral one")

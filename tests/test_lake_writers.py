@@ -171,9 +171,9 @@ def test_a_batch_history_is_the_connections_own_scratch_never_the_lakes(lake_ws,
 
 
 def test_another_process_never_sees_a_reference_table_empty_while_init_reloads_it(lake_ws, monkeypatch):
-    """`ipwatch init` (which every ingest begins with) makes the reference tables anew and fills them in one
-    transaction: another writer of the lake, validating meanwhile, reads the old rows or the new, never none (with
-    none it would find every region unknown and no indicator required)."""
+    """`ipwatch init` (and every ingest whose catalogue changed) makes the reference tables anew and fills them in
+    one transaction: another writer of the lake, validating meanwhile, reads the old rows or the new, never none
+    (with none it would find every region unknown and no indicator required)."""
     seen = []
     fill = warehouse.replace_rows
 
@@ -185,7 +185,7 @@ def test_another_process_never_sees_a_reference_table_empty_while_init_reloads_i
         fill(conn, table, frame)
 
     monkeypatch.setattr(warehouse, "replace_rows", watched)
-    reference.initialise(lake_ws)
+    reference.initialise(lake_ws, force=True)
     assert len(seen) == 5 and 0 not in seen, seen
 
 

@@ -137,6 +137,9 @@ def test_one_file_is_a_recorded_flow_run_on_a_server_that_goes_with_the_command(
     assert flow_runs(config.workspace(ws.home)) == [("ingest", "Completed")]
     # the run's last log line reached the server before it stopped (it was lost, and the command waited 5 s more)
     assert last_log(config.workspace(ws.home)) == ("prefect.flow_runs", "Finished in state Completed()")
+    # no heartbeat to a server that ends with the command (its thread was joined at the run's end: 0.5 s)
+    kinds = events(config.workspace(ws.home))
+    assert "prefect.flow-run.Completed" in kinds and "prefect.flow-run.heartbeat" not in kinds, kinds
 
 
 def test_init_makes_the_workspace_s_prefect_database_so_that_its_first_run_does_not(tmp_path):
@@ -152,6 +155,45 @@ def test_init_makes_the_workspace_s_prefect_database_so_that_its_first_run_does_
         [(revision,)] = db.execute("select version_num from alembic_version").fetchall()
         tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'")}
     assert revision and {"flow", "flow_run", "log", "deployment"} <= tables
+
+
+@pytest.mark.slow
+def test_prefect_s_block_types_are_registered_in_a_new_prefect_database_and_again_at_each_init(tmp_path):
+    """Notices go through a Prefect block (IPWATCH_NOTIFY_BLOCK), which the operator makes from its type in the UI:
+    the first server on a workspace's Prefect database registers the types, and every `ipwatch init` again (a new
+    Prefect's new ones); a lone command's server on a database that has them skips Prefect's check, which
+    imports every installed Prefect collection (0.8 s of the command's wait)."""
+    home = tmp_path / "new"
+    env = {k: v for k, v in clean_env(tmp_path).items() if k != "PREFECT_HOME"}  # ipwatch chooses <home>/prefect
+    prefect_db = config.workspace(home).prefect_home / "prefect.db"
+
+    def ipwatch(*args: str) -> None:
+        done = subprocess.run([str(BIN / "ipwatch"), "--home", str(home), *args], capture_output=True, text=True,
+                              timeout=600, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    def block_types() -> int:
+        with sqlite3.connect(prefect_db) as db:
+            return db.execute("select count(*) from block_type").fetchone()[0]
+
+    def forget_block_types() -> None:
+        with sqlite3.connect(prefect_db) as db:
+            db.executescript("delete from block_schema_reference; delete from block_schema; delete from block_type")
+
+    path = write_csv(tmp_path / "q3.csv", ["340102,2025Q3,pct_applications,700,件,"])
+    ipwatch("ingest", str(path), "--as", "340100")  # a new workspace's first command: nothing registered before
+    assert block_types() > 10
+    forget_block_types()
+    ipwatch("ingest", str(path), "--as", "340100")
+    assert block_types() == 0
+    ipwatch("init")
+    assert block_types() > 10
+
+
+def events(ws: config.Workspace) -> set[str]:
+    """The kinds of event kept in the workspace's own Prefect database."""
+    with sqlite3.connect(Path(ws.prefect_home) / "prefect.db") as db:
+        return {kind for (kind,) in db.execute("select distinct event from events")}
 
 
 def last_log(ws: config.Workspace) -> tuple[str, str]:

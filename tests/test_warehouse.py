@@ -58,12 +58,64 @@ def test_a_warehouse_that_kept_target_regions_as_a_view_gets_the_tables_on_init(
         conn.execute("drop table target_regions; drop table required_indicators")
         conn.execute("create view target_regions as select plan_id, target_id, '340100' as region_code from targets")
         conn.execute("create view required_indicators as select region_code, indicator_code from observations")
+        conn.execute("drop table reference_stamp")  # as old: it predates the stamp
     reference.initialise(ws)
     with warehouse.connect(ws.warehouse) as conn:
         kinds = dict(conn.execute("select table_name, table_type from information_schema.tables "
                                   "where table_name in ('target_regions', 'required_indicators')").fetchall())
         assert kinds == {"target_regions": "BASE TABLE", "required_indicators": "BASE TABLE"}
         assert conn.execute("select count(distinct region_code) from target_regions").fetchone()[0] > 100
+
+
+def test_a_run_reloads_the_reference_tables_when_what_they_are_loaded_from_changed_and_init_always(ws):
+    """Every run calls `initialise` first and it reloads only when the catalogue, regions or schema differ from what
+    the warehouse was loaded from (its stamp); `ipwatch init` (force) reloads anyway. A hand-made change to a
+    reference table shows which calls reloaded: a reload makes the table anew from the catalogue."""
+    import dataclasses
+
+    from ipwatch.domain import catalogue as cat
+
+    full = cat.default()
+    last = list(full.plans)[-1]
+    fewer = dataclasses.replace(full, plans={k: v for k, v in full.plans.items() if k != last})
+
+    def touch() -> None:
+        with warehouse.connect(ws.warehouse) as conn:
+            conn.execute("update indicators set name_en = 'changed by hand'")
+
+    def state() -> tuple[bool, bool]:
+        """(the plan `last` is loaded, the hand-made change is there)"""
+        with warehouse.connect(ws.warehouse) as conn:
+            plans = {p for (p,) in conn.execute("select plan_id from plans").fetchall()}
+            touched = conn.execute("select bool_and(name_en = 'changed by hand') from indicators").fetchone()[0]
+        return last in plans, touched
+
+    touch()
+    reference.initialise(ws)
+    assert state() == (True, True)  # the same catalogue: nothing reloaded
+    reference.initialise(ws, fewer)
+    assert state() == (False, False)  # a plan fewer: reloaded whole
+    touch()
+    reference.initialise(ws)
+    assert state() == (True, False)  # the plan back
+    touch()
+    reference.initialise(ws, force=True)
+    assert state() == (True, False)
+
+
+def test_the_stamp_tells_apart_every_change_to_any_reference_table_or_the_schema(monkeypatch):
+    import polars as pl
+
+    frames = reference.reference_frames()
+    stamps = {reference.stamp(frames)}
+    for name, frame in frames.items():
+        assert frame.height > 1, name
+        stamps.add(reference.stamp({**frames, name: frame.head(frame.height - 1)}))  # a row fewer
+        first = pl.col(frame.columns[0])
+        stamps.add(reference.stamp({**frames, name: frame.with_columns(first.shift(1))}))  # a value changed
+    monkeypatch.setattr(warehouse, "SCHEMA_VERSION", warehouse.SCHEMA_VERSION + 1)
+    stamps.add(reference.stamp(frames))
+    assert len(stamps) == 2 * len(frames) + 2
 
 
 def test_threads_of_a_process_share_its_turn_and_the_lock_goes_with_the_last(tmp_path):

@@ -105,19 +105,22 @@ def command(argv: list[str] | None) -> int:
         flow_here = args.command in FLOW_COMMANDS and not args.handed
         # the server first: Prefect reads where it is when it is imported (quiet_console imports it)
         waits_itself = args.command in SERVING | PREPARING
-        server_ready = prefect_env.start_server_early() if flow_here or waits_itself else None
+        server_ready = (prefect_env.start_server_early(preparing=args.command in PREPARING)
+                        if flow_here or waits_itself else None)
         if waits_itself:
             args.prefect_ready, server_ready = server_ready, None
         if flow_here and not args.verbose:
             prefect_env.quiet_console()
-        if server_ready:
-            if args.command in VALIDATING:
-                from ipwatch.intake.gx_duckdb import great_expectations
+        if server_ready is None or server_ready is prefect_env.nothing_started:
+            return args.run(args)
+        if args.command in VALIDATING:
+            from ipwatch.intake.gx_duckdb import great_expectations
 
-                great_expectations()  # 2 s of imports, made while the server boots
-            importlib.import_module(FLOW_COMMANDS[args.command])
-            server_ready()
-        return args.run(args)
+            great_expectations()  # 2 s of imports, made while the server boots
+        importlib.import_module(FLOW_COMMANDS[args.command])
+        server_ready()
+        with prefect_env.on_own_server():
+            return args.run(args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - a user sees one line and exit 2; -v shows the traceback

@@ -15,7 +15,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from ipwatch.warehouse import reference
 
     ws = config.workspace(args.home)
-    reference.initialise(ws)
+    reference.initialise(ws, force=True)  # init is how an office reloads the reference data by hand
     print(f"warehouse ready: {ws.warehouse}")
     if args.prefect_ready is not prefect_env.nothing_started:  # the workspace's own Prefect server (cli.PREPARING)
         print("正在准备 Prefect 数据库，首次约需十余秒 (Prefect is making its database: about 10 s the first time)",

@@ -76,7 +76,7 @@ def quiet_console() -> None:
 QUIET = ("prefect", "uvicorn", "fastapi")
 
 
-def start_server_early() -> Callable[[], None]:
+def start_server_early(*, preparing: bool = False) -> Callable[[], None]:
     """Start this command's own Prefect server now, unless one is chosen (PREFECT_API_URL, serve's record), so
     that it boots on the other core while the command loads what it needs; returns `ready`, which waits until
     the server answers and raises what stopped it. No flow may run before `ready()` returns.
@@ -84,12 +84,14 @@ def start_server_early() -> Callable[[], None]:
     The server is Prefect's ephemeral one (its database under <home>/prefect/), started here rather than by
     Prefect's client, which would first import the whole server app into this process: 3 s of the command's
     one core, spent beside GX's imports. It lives as long as the command. Once Prefect is imported its settings
-    are read (a test's harness), so then nothing is started here and Prefect does as it would."""
+    are read (a test's harness), so then nothing is started here and Prefect does as it would.
+    A `preparing` command (init) has the server register Prefect's block types whatever its memo says."""
     if "prefect" in sys.modules or config.settings().prefect_api_url:
         return nothing_started
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
-    servers = [launch(port)]
+    blocks = block_registration(preparing)
+    servers = [launch(port, blocks)]
     # at exit, after Prefect's own handlers (registered later, run earlier) have sent the run's last logs
     atexit.register(lambda: stop(servers[-1]))
     config.export({"PREFECT_API_URL": url})
@@ -103,7 +105,7 @@ def start_server_early() -> Callable[[], None]:
                 # database is made.
                 if len(servers) == STARTUP_TRIES:
                     break
-                servers.append(launch(port))
+                servers.append(launch(port, blocks))
             if answers(url, timeout=1):
                 return
             time.sleep(0.05)
@@ -118,15 +120,47 @@ def nothing_started() -> None:
     """What start_server_early returns when it starts no server: nothing to wait for."""
 
 
-def launch(port: int) -> subprocess.Popen:
+def launch(port: int, blocks: dict[str, str]) -> subprocess.Popen:
     """Prefect's ephemeral server on 127.0.0.1:port, as Prefect's SubprocessASGIServer runs it: no UI, only the
-    services a run needs (task runs are recorded from their events), its database under PREFECT_HOME."""
+    services a run needs (task runs are recorded from their events), its database under PREFECT_HOME; `blocks`
+    are its settings for Prefect's block types (block_registration)."""
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "error", "--lifespan", "on"],
         env=config.environment({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-                                "PREFECT__SERVER_FINAL": "1", "PREFECT_API_URL": None}),
+                                "PREFECT__SERVER_FINAL": "1", "PREFECT_API_URL": None, **blocks}),
         stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+
+
+def block_registration(preparing: bool) -> dict[str, str]:
+    """A command's own server's settings for Prefect's block types, which notices need (IPWATCH_NOTIFY_BLOCK names
+    a block the operator makes from its type). A server registers them at every start unless told not to: even
+    when they are there, Prefect's check (a hash of every installed Prefect collection, which it imports for that,
+    against its memo store) was 0.8 s of a command's 3.6 s wait for its server. So: registered whatever the memo
+    says by `ipwatch init` (a new Prefect's new types), by Prefect's default on a database without a memo store
+    (a new workspace), and not at all otherwise."""
+    if preparing:
+        return {"PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
+    home = config.settings().prefect_home  # configure() sets it
+    if home is None or not (home / "memo_store.toml").is_file():
+        return {}
+    return {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false", "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
+
+
+@contextmanager
+def on_own_server() -> Iterator[None]:
+    """Flow runs in this block talk to the command's own server (start_server_early), which Prefect cannot know:
+    - no heartbeats: a heartbeat tells a server that a run's process still lives; this server dies with the
+      command, so nothing could miss them, and the heartbeat thread, which sleeps in one-second steps, is joined at
+      each run's end (half a second of a one-file ingest, on average);
+    - no version check: the server is this very Prefect, started from this interpreter; its first request is
+      0.2 s of a cold server's time, spent before the run may start.
+    Prefect's heartbeat setting can only be unset in the process (its environment variable takes 30 s or more)."""
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(updates={"flows.heartbeat_frequency": None,
+                                     "client.server_version_check_enabled": False}):
+        yield
 
 
 def free_port() -> int:

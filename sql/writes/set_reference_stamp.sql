@@ -1,0 +1,3 @@
+-- Record what the reference tables were loaded from.
+delete from reference_stamp;
+insert into reference_stamp values ($stamp);
