@@ -107,3 +107,37 @@ def test_nothing_is_started_early_when_a_server_is_chosen(tmp_path):
     code = EARLY.split("from prefect import flow")[0] + "print(url == before, 'prefect' in sys.modules)\n"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert done.stdout.split()[-2:] == ["True", "False"], done.stderr[-2000:]
+
+
+QUIET_CONSOLE = """
+import logging
+from ipwatch import config
+from ipwatch.ops import prefect_env
+
+prefect_env.configure(config.workspace(None))
+prefect_env.quiet_console()
+try:
+    raise OSError(27, "File too large")
+except OSError:
+    logging.getLogger("ipwatch.intake.pipeline").error("the warehouse or the disk failed", exc_info=True)
+    logging.getLogger("prefect.flow_runs").error("Finished in state Failed", exc_info=True)
+    logging.getLogger("ipwatch.ops.notify").exception("notice not sent")
+    logging.getLogger("ipwatch.intake.inbox").warning("a warning of the inbox", exc_info=True)
+"""
+
+
+def test_a_command_s_console_shows_no_traceback_and_of_a_run_s_errors_only_a_notice_not_sent(tmp_path):
+    """The class behind a full disk's traceback on the console (an error the pipeline logs for the operator, with
+    its traceback, reached a command's stderr): whichever logger an error comes from, the command says what failed
+    in one line of its own; the console keeps a notice that could not be sent, and warnings, without tracebacks."""
+    from .conftest import clean_env
+
+    env = {**clean_env(tmp_path), "IPWATCH_HOME": str(tmp_path / "home"),
+           "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore"}  # no run here: nothing for the API
+    done = subprocess.run([sys.executable, "-c", QUIET_CONSOLE], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shown = done.stdout + done.stderr
+    assert "notice not sent" in shown and "a warning of the inbox" in shown, shown
+    assert "Traceback" not in shown and "File too large" not in shown, shown
+    assert "disk failed" not in shown and "Finished in state Failed" not in shown, shown

@@ -188,6 +188,7 @@ def test_prefect_s_block_types_are_registered_in_a_new_prefect_database_and_agai
     assert block_types() == 0
     ipwatch("init")
     assert block_types() > 10
+    assert (prefect_db.parent / "memo_store.toml").is_file()  # remembered: the next command's server skips the check
 
 
 def events(ws: config.Workspace) -> set[str]:

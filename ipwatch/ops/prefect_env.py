@@ -70,10 +70,36 @@ def quiet_console() -> None:
     for name in ("", "uvicorn", "fastapi"):
         for handler in logging.getLogger(name).handlers:
             if isinstance(handler, logging.StreamHandler):
-                handler.addFilter(not_prefect_error)
+                handler.addFilter(console_shows)  # one handler may hang on several of them: added once
+                if not isinstance(handler.formatter, WithoutTraceback):
+                    handler.setFormatter(WithoutTraceback(handler.formatter or logging.Formatter()))
 
 
-QUIET = ("prefect", "uvicorn", "fastapi")
+# The loggers whose errors a command's console still shows: a notice that could not be sent (the command's own
+# output says nothing of notices). Every other error of a run is the operator's log's: Prefect's, its server's, and
+# ours (a file the pipeline could not process is rejected with a receipt saying so; a fault of the disk stops the
+# run with the command's one line).
+SHOWN = ("ipwatch.ops.notify",)
+
+
+def console_shows(record: logging.LogRecord) -> bool:
+    """A console filter: warnings and below pass; of the errors only those of SHOWN."""
+    return record.levelno < logging.ERROR or record.name.startswith(SHOWN)
+
+
+class WithoutTraceback(logging.Formatter):
+    """A console's formatter, as it was, but never with a traceback: the record itself keeps it for the other
+    handlers (Prefect's API log)."""
+
+    def __init__(self, inner: logging.Formatter):
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text or record.stack_info:
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                            "stack_info": None})
+        return self.inner.format(record)
 
 
 def start_server_early(*, preparing: bool = False) -> Callable[[], None]:
@@ -85,7 +111,7 @@ def start_server_early(*, preparing: bool = False) -> Callable[[], None]:
     Prefect's client, which would first import the whole server app into this process: 3 s of the command's
     one core, spent beside GX's imports. It lives as long as the command. Once Prefect is imported its settings
     are read (a test's harness), so then nothing is started here and Prefect does as it would.
-    A `preparing` command (init) has the server register Prefect's block types whatever its memo says."""
+    A `preparing` command (init) has the server register Prefect's block types anew (block_registration)."""
     if "prefect" in sys.modules or config.settings().prefect_api_url:
         return nothing_started
     port = free_port()
@@ -136,13 +162,14 @@ def block_registration(preparing: bool) -> dict[str, str]:
     """A command's own server's settings for Prefect's block types, which notices need (IPWATCH_NOTIFY_BLOCK names
     a block the operator makes from its type). A server registers them at every start unless told not to: even
     when they are there, Prefect's check (a hash of every installed Prefect collection, which it imports for that,
-    against its memo store) was 0.8 s of a command's 3.6 s wait for its server. So: registered whatever the memo
-    says by `ipwatch init` (a new Prefect's new types), by Prefect's default on a database without a memo store
-    (a new workspace), and not at all otherwise."""
-    if preparing:
-        return {"PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
+    against its memo store) was 0.8 s of a command's 3.6 s wait for its server. So: by Prefect's default (registered,
+    and remembered in the memo store) on a database without a memo store (a new workspace) and at `ipwatch init`,
+    which forgets the memo first (a new Prefect's new types); not at all otherwise."""
     home = config.settings().prefect_home  # configure() sets it
-    if home is None or not (home / "memo_store.toml").is_file():
+    memo = home / "memo_store.toml" if home is not None else None
+    if preparing and memo is not None:
+        memo.unlink(missing_ok=True)
+    if memo is None or not memo.is_file():
         return {}
     return {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false", "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
 
@@ -187,11 +214,6 @@ def stop(server: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-
-
-def not_prefect_error(record: logging.LogRecord) -> bool:
-    """A console filter: Prefect's and its server's errors stay off; ours (a notice not sent) and warnings pass."""
-    return record.levelno < logging.ERROR or not record.name.startswith(QUIET)
 
 
 def live_server(ws: config.Workspace) -> str | None:
