@@ -99,6 +99,24 @@ def test_a_good_file_and_a_bad_file_in_one_batch_each_get_their_own_receipt(port
     assert found[good_id][1] == 4321 and found[bad_id][0] == "rejected"
     assert "计量单位" in client.get(f"/regions/340100/submissions/{bad_id}").text
     assert "计量单位" not in client.get(f"/regions/340100/submissions/{good_id}").text
+    # the batch was a run of the portal flow on the portal's own Prefect server, which sent it no heartbeat
+    kinds = prefect_events(home.parent / "prefect-client" / "prefect.db", until="prefect.flow-run.Completed")
+    assert "prefect.flow-run.heartbeat" not in kinds, kinds
+
+
+def prefect_events(db: Path, until: str) -> set[str]:
+    """The kinds of event a Prefect database keeps, once it keeps `until` (the server records events a moment
+    after they are sent)."""
+    import sqlite3
+
+    deadline = time.monotonic() + 120
+    while True:
+        with sqlite3.connect(db) as conn:
+            kinds = {kind for (kind,) in conn.execute("select distinct event from events")}
+        if until in kinds or time.monotonic() > deadline:
+            assert until in kinds, kinds
+            return kinds
+        time.sleep(0.5)
 
 
 def test_twenty_concurrent_uploads_of_two_offices_get_one_receipt_each_and_their_own(portal):

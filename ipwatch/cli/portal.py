@@ -39,15 +39,26 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def portal_runner(ready: Callable[[], None]) -> Callable[[str, list[str]], object]:
     """The portal's batches as runs of the `portal` flow. Prefect is imported and its server awaited on a thread
-    of their own from the start, so the first batch does not pay for them while holding the warehouse's turn."""
+    of their own from the start, so the first batch does not pay for them while holding the warehouse's turn. On
+    the portal's own server (one it started: it ends with the portal) as a lone command's runs are
+    (prefect_env.on_own_server): the next batch need not wait for a heartbeat thread's step."""
+    from ipwatch.ops import prefect_env
+
     def warm() -> Callable[[str, list[str]], object]:
         from flows.portal import portal_flow
 
         ready()
         return portal_flow
 
+    def run(home: str, tickets: list[str]) -> object:
+        flow = warming.result()
+        if ready is prefect_env.nothing_started:  # PREFECT_API_URL's server, or a serve's: not the portal's
+            return flow(home, tickets)
+        with prefect_env.on_own_server():
+            return flow(home, tickets)
+
     warming = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="prefect-warm").submit(warm)
-    return lambda home, tickets: warming.result()(home, tickets)
+    return run
 
 
 def new_password(from_stdin: bool) -> str:
