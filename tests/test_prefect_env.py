@@ -110,11 +110,15 @@ def test_nothing_is_started_early_when_a_server_is_chosen(tmp_path):
 
 
 QUIET_CONSOLE = """
-import logging
+import io, logging
 from ipwatch import config
 from ipwatch.ops import prefect_env
+from prefect.logging.configuration import ensure_logging_setup
 
 prefect_env.configure(config.workspace(None))
+ensure_logging_setup()
+other = logging.StreamHandler(io.StringIO())  # a handler not Prefect's (a test's log capture) on the root logger
+logging.getLogger().addHandler(other)
 prefect_env.quiet_console()
 try:
     raise OSError(27, "File too large")
@@ -123,6 +127,7 @@ except OSError:
     logging.getLogger("prefect.flow_runs").error("Finished in state Failed", exc_info=True)
     logging.getLogger("ipwatch.ops.notify").exception("notice not sent")
     logging.getLogger("ipwatch.intake.inbox").warning("a warning of the inbox", exc_info=True)
+print("OTHER", "the warehouse or the disk failed" in other.stream.getvalue())
 """
 
 
@@ -140,4 +145,5 @@ def test_a_command_s_console_shows_no_traceback_and_of_a_run_s_errors_only_a_not
     shown = done.stdout + done.stderr
     assert "notice not sent" in shown and "a warning of the inbox" in shown, shown
     assert "Traceback" not in shown and "File too large" not in shown, shown
-    assert "disk failed" not in shown and "Finished in state Failed" not in shown, shown
+    assert "disk failed" not in done.stderr and "Finished in state Failed" not in shown, shown
+    assert done.stdout.split()[-2:] == ["OTHER", "True"], shown  # Prefect's console is filtered, no other handler

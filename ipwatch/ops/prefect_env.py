@@ -63,13 +63,15 @@ def quiet_console() -> None:
     """Keep failed runs' errors and tracebacks off the console of a command run by hand: the command says what
     failed in one line (-v shows them); Prefect's API still receives the whole log."""
     from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
 
     ensure_logging_setup()  # Prefect sets its handlers up at its first run otherwise, after this filter is placed
     # Prefect's console handler hangs on the root logger (flow and task run records propagate to it) and on the
-    # server's uvicorn and fastapi loggers; the API handler, which keeps the whole log, is not touched.
+    # server's uvicorn and fastapi loggers; the API handler, which keeps the whole log, is not touched, nor any
+    # handler not Prefect's (a test's log capture: filtered, it lost the pipeline's errors the operator keeps).
     for name in ("", "uvicorn", "fastapi"):
         for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, logging.StreamHandler):
+            if isinstance(handler, PrefectConsoleHandler):
                 handler.addFilter(console_shows)  # one handler may hang on several of them: added once
                 if not isinstance(handler.formatter, WithoutTraceback):
                     handler.setFormatter(WithoutTraceback(handler.formatter or logging.Formatter()))
